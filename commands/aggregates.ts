@@ -1,0 +1,45 @@
+import { validateEmail } from '../domain/email';
+import { envDecider, type EnvCommand, type EnvEvent, type EnvState } from '../domain/env';
+import { teamDecider, type TeamCommand, type TeamEvent, type TeamState } from '../domain/team';
+import { userDecider, type UserCommand, type UserEvent, type UserState } from '../domain/user';
+import type { KeyedAggregate } from './keyedCommand';
+import { envStream, teamStream, userStream } from './streams';
+
+// An invalid value reserves its raw form; the decider then refuses the command and the claim is given back.
+const emailValue = (email: string): string => validateEmail(email) ?? email;
+const nameValue = (name: string): string => name.trim();
+
+export const users: KeyedAggregate<UserCommand, UserEvent, UserState> = {
+  decider: userDecider,
+  stream: userStream,
+  heldKey: (state) => ('email' in state ? { scope: 'email', value: state.email } : undefined),
+  wantedKey: (command) => {
+    if (command.type === 'RegisterUser') return { scope: 'email', value: emailValue(command.email), takenCode: 'REGISTER_USER_ALREADY_EXISTS' };
+    if (command.type === 'ChangeEmail') return { scope: 'email', value: emailValue(command.email), takenCode: 'UPDATE_USER_EMAIL_ALREADY_EXISTS' };
+    return undefined;
+  },
+};
+
+export const envs: KeyedAggregate<EnvCommand, EnvEvent, EnvState> = {
+  decider: envDecider,
+  stream: envStream,
+  heldKey: (state) => (state.status === 'exists' ? { scope: 'env-name', value: state.name } : undefined),
+  wantedKey: (command) =>
+    command.type !== 'DeleteEnv' && command.name !== undefined
+      ? { scope: 'env-name', value: nameValue(command.name), takenCode: 'ENV_NAME_ALREADY_EXISTS' }
+      : undefined,
+};
+
+// Team names are unique within their env only, so the env is part of the scope.
+const teamScope = (envId: string): string => `team-name-${envId}`;
+
+export const teams: KeyedAggregate<TeamCommand, TeamEvent, TeamState> = {
+  decider: teamDecider,
+  stream: teamStream,
+  heldKey: (state) => (state.status === 'exists' ? { scope: teamScope(state.envId), value: state.name } : undefined),
+  wantedKey: (command, state) => {
+    const envId = command.type === 'CreateTeam' ? command.envId : state.status === 'exists' ? state.envId : undefined;
+    if (envId === undefined || (command.type !== 'CreateTeam' && command.type !== 'UpdateTeam') || command.name === undefined) return undefined;
+    return { scope: teamScope(envId), value: nameValue(command.name), takenCode: 'TEAM_NAME_ALREADY_EXISTS' };
+  },
+};

@@ -1,0 +1,92 @@
+import { isLeft, left, right, type Either } from 'fp-ts/lib/Either.js';
+import { PathReporter } from 'io-ts/lib/PathReporter.js';
+import type { Decider, DomainEvent } from '../domain/decider';
+import { conflict, type DomainError } from '../domain/errors';
+import { WrongExpectedRevisionError, type EventStore, type ExpectedRevision, type RecordedEvent } from './eventStore';
+
+/** Who is acting and in which request; copied into every event's metadata. */
+export interface CommandContext {
+  readonly actorId: string;
+  readonly correlationId: string;
+  /** The event or request that caused this command; defaults to the correlation id. */
+  readonly causationId?: string;
+}
+
+export interface CommandDeps {
+  readonly store: EventStore;
+  readonly newId: () => string;
+  readonly now: () => Date;
+  /** Attempts after an optimistic-concurrency conflict before answering conflict. */
+  readonly maxRetries?: number;
+}
+
+export interface Handled<Event, State> {
+  readonly events: readonly Event[];
+  readonly state: State;
+  /** Log position of the last event written, or of the stream's last event when nothing was written. */
+  readonly position: bigint | undefined;
+}
+
+export class CorruptEventError extends Error {
+  constructor(event: RecordedEvent, reasons: string[]) {
+    super(`Event ${event.id} (${event.type}) in ${event.streamId} does not decode: ${reasons.join('; ')}`);
+    this.name = 'CorruptEventError';
+  }
+}
+
+/** Reads a stream and folds it with the decider, decoding every event it reads back. */
+export async function loadState<C, E extends DomainEvent, S>(
+  store: EventStore,
+  decider: Decider<C, E, S>,
+  streamId: string,
+): Promise<{ state: S; expected: ExpectedRevision; position: bigint | undefined }> {
+  const recorded = await store.readStream(streamId);
+  let state = decider.initialState;
+  for (const event of recorded) {
+    const decoded = decider.eventCodec.decode({ type: event.type, data: event.data });
+    if (isLeft(decoded)) throw new CorruptEventError(event, PathReporter.report(decoded));
+    state = decider.evolve(state, decoded.right);
+  }
+  const last = recorded[recorded.length - 1];
+  return { state, expected: last === undefined ? 'no_stream' : last.revision, position: last?.position };
+}
+
+/**
+ * read → fold → decide → append with the expected revision. Another writer in between makes the
+ * append fail; the whole cycle is then retried on fresh state, a bounded number of times.
+ */
+export async function handleCommand<C, E extends DomainEvent, S>(
+  deps: CommandDeps,
+  decider: Decider<C, E, S>,
+  streamId: string,
+  command: C,
+  context: CommandContext,
+): Promise<Either<DomainError, Handled<E, S>>> {
+  const attempts = (deps.maxRetries ?? 5) + 1;
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    const { state, expected, position } = await loadState(deps.store, decider, streamId);
+    const decision = decider.decide(command, state);
+    if (isLeft(decision)) return decision;
+    const events = decision.right;
+    if (events.length === 0) return right({ events, state, position });
+
+    const time = deps.now().toISOString();
+    const metadata = {
+      actorId: context.actorId,
+      correlationId: context.correlationId,
+      causationId: context.causationId ?? context.correlationId,
+      time,
+    };
+    try {
+      const result = await deps.store.append(
+        streamId,
+        events.map((e) => ({ id: deps.newId(), type: e.type, data: e.data, metadata })),
+        expected,
+      );
+      return right({ events, state: events.reduce(decider.evolve, state), position: result.position });
+    } catch (error) {
+      if (!(error instanceof WrongExpectedRevisionError)) throw error;
+    }
+  }
+  return left(conflict('CONCURRENT_MODIFICATION', `${streamId} kept changing; try again`));
+}

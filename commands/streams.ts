@@ -1,0 +1,4 @@
+/** Stream names of the aggregates: `<kind>-<id>`, the convention EventStoreDB's category projections understand. */
+export const userStream = (userId: string): string => `user-${userId}`;
+export const envStream = (envId: string): string => `env-${envId}`;
+export const teamStream = (teamId: string): string => `team-${teamId}`;

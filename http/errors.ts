@@ -1,0 +1,85 @@
+import type { Middleware } from 'koa';
+import type { DomainError, DomainErrorKind } from '../domain/errors';
+import { ValidationFailure } from './decode';
+
+/** A refusal from the domain or the guard, carried up to the one place that answers errors. */
+export class DomainFailure extends Error {
+  constructor(readonly error: DomainError) {
+    super(error.message ?? error.code);
+    this.name = 'DomainFailure';
+  }
+}
+
+/** Thrown where an Either is unwrapped in a route: a Left becomes the HTTP answer. */
+export function unwrap<T>(outcome: { _tag: 'Left'; left: DomainError } | { _tag: 'Right'; right: T }): T {
+  if (outcome._tag === 'Left') throw new DomainFailure(outcome.left);
+  return outcome.right;
+}
+
+/** A body that is not valid JSON (or form data) for its content type. */
+export class MalformedBody extends Error {
+  constructor() {
+    super('Malformed request body');
+    this.name = 'MalformedBody';
+  }
+}
+
+export class RequestTooLarge extends Error {
+  constructor() {
+    super('Request body too large');
+    this.name = 'RequestTooLarge';
+  }
+}
+
+const statusOf: Record<DomainErrorKind, number> = { invalid: 400, not_found: 404, forbidden: 403, conflict: 409 };
+
+export interface ErrorLogger {
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+/**
+ * The one error mapper: every failure becomes `{"detail": ...}` with the contract's status,
+ * and nothing of a stack trace or an internal message ever reaches the client.
+ */
+export function errorMapper(logger: ErrorLogger): Middleware {
+  return async (ctx, next) => {
+    try {
+      await next();
+    } catch (error: unknown) {
+      if (error instanceof ValidationFailure) {
+        ctx.status = 422;
+        ctx.body = { detail: error.issues };
+        return;
+      }
+      if (error instanceof DomainFailure) {
+        const { kind, code, loc, message } = error.error;
+        // A domain validation rule with a location is a field error: FastAPI's 422 shape.
+        if (kind === 'invalid' && loc !== undefined) {
+          ctx.status = 422;
+          ctx.body = { detail: [{ loc, msg: message ?? code, type: code }] };
+          return;
+        }
+        ctx.status = statusOf[kind];
+        ctx.body = { detail: code };
+        return;
+      }
+      if (error instanceof MalformedBody) {
+        ctx.status = 422;
+        ctx.body = { detail: [{ loc: ['body'], msg: 'Invalid request body', type: 'value_error.jsondecode' }] };
+        return;
+      }
+      if (error instanceof RequestTooLarge) {
+        ctx.status = 413;
+        ctx.body = { detail: 'REQUEST_ENTITY_TOO_LARGE' };
+        return;
+      }
+      logger.error('request failed', {
+        method: ctx.method,
+        path: ctx.path,
+        error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+      });
+      ctx.status = 500;
+      ctx.body = { detail: 'Internal Server Error' };
+    }
+  };
+}

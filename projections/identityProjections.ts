@@ -1,0 +1,7 @@
+import { envsView } from './envsView';
+import type { Projection } from './projection';
+import { teamsView } from './teamsView';
+import { usersView } from './usersView';
+
+/** Every read model the API serves, in one list for the runner and for rebuilds. */
+export const allProjections: readonly Projection[] = [usersView, envsView, teamsView];

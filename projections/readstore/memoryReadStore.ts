@@ -1,0 +1,116 @@
+import type { Doc, FindQuery, ReadStore, Scalar, SortKey, WriteOp } from '../readStore';
+
+interface Stored {
+  readonly doc: Doc;
+  readonly position: bigint;
+  readonly deleted: boolean;
+}
+
+/**
+ * The embedded read store: documents in memory, rebuilt from the event log at start-up (the
+ * log is the durable truth; checkpoints here live as long as the process).
+ */
+export function memoryReadStore(): ReadStore {
+  const collections = new Map<string, Map<string, Stored>>();
+  const checkpoints = new Map<string, bigint>();
+
+  const collection = (name: string): Map<string, Stored> => {
+    let docs = collections.get(name);
+    if (docs === undefined) {
+      docs = new Map();
+      collections.set(name, docs);
+    }
+    return docs;
+  };
+
+  const applyOne = (op: WriteOp): void => {
+    const docs = collection(op.collection);
+    const current = docs.get(op.id);
+    if (current !== undefined && current.position >= op.position) return;
+    if (op.kind === 'remove') {
+      docs.set(op.id, { doc: current?.doc ?? { id: op.id }, position: op.position, deleted: true });
+      return;
+    }
+    docs.set(op.id, { doc: { ...current?.doc, ...op.set, id: op.id }, position: op.position, deleted: false });
+  };
+
+  const matching = (name: string, query: FindQuery): Doc[] => {
+    const where = Object.entries(query.where ?? {});
+    const needle = query.search?.text.toLowerCase();
+    const result: Doc[] = [];
+    for (const { doc, deleted } of collection(name).values()) {
+      if (deleted) continue;
+      if (!where.every(([field, wanted]) => matches(doc[field], wanted))) continue;
+      if (query.search !== undefined && needle !== undefined) {
+        const value = doc[query.search.field];
+        if (typeof value !== 'string' || !value.toLowerCase().includes(needle)) continue;
+      }
+      result.push(doc);
+    }
+    return result;
+  };
+
+  return {
+    async apply(ops) {
+      for (const op of ops) applyOne(op);
+    },
+    async get(name, id) {
+      const stored = collection(name).get(id);
+      return stored === undefined || stored.deleted ? undefined : stored.doc;
+    },
+    async find(name, query) {
+      const all = matching(name, query).sort(comparator(query.sort ?? []));
+      const skip = query.skip ?? 0;
+      const items = query.limit === undefined ? all.slice(skip) : all.slice(skip, skip + query.limit);
+      return { items, total: all.length };
+    },
+    async countBy(name, field, where) {
+      const counts: Record<string, number> = {};
+      for (const doc of matching(name, where === undefined ? {} : { where })) {
+        const key = String(doc[field] ?? null);
+        counts[key] = (counts[key] ?? 0) + 1;
+      }
+      return counts;
+    },
+    async getCheckpoint(name) {
+      return checkpoints.get(name);
+    },
+    async setCheckpoint(name, position) {
+      checkpoints.set(name, position);
+    },
+    async ensureIndexes() {
+      // A scan over an in-memory map needs no index.
+    },
+    async reset(names, checkpointName) {
+      for (const name of names) collections.delete(name);
+      checkpoints.delete(checkpointName);
+    },
+    async close() {
+      collections.clear();
+    },
+  };
+}
+
+const matches = (value: unknown, wanted: Scalar | readonly Scalar[]): boolean => {
+  const actual = value === undefined ? null : value;
+  return Array.isArray(wanted) ? wanted.includes(actual as Scalar) : actual === wanted;
+};
+
+/** Orders null / absent before any value, like MongoDB does in ascending order. */
+const compareValues = (a: unknown, b: unknown): number => {
+  if (a === b) return 0;
+  if (a === undefined || a === null) return -1;
+  if (b === undefined || b === null) return 1;
+  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  return String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0;
+};
+
+const comparator =
+  (sort: readonly SortKey[]) =>
+  (a: Doc, b: Doc): number => {
+    for (const { field, direction } of sort) {
+      const order = compareValues(a[field], b[field]);
+      if (order !== 0) return direction === 'asc' ? order : -order;
+    }
+    return compareValues(a.id, b.id);
+  };

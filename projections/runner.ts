@@ -1,0 +1,151 @@
+import { isLeft } from 'fp-ts/lib/Either.js';
+import { PathReporter } from 'io-ts/lib/PathReporter.js';
+import { CorruptEventError } from '../commands/handleCommand';
+import type { EventStore, RecordedEvent, Subscription } from '../commands/eventStore';
+import { AnyEvent, isKnownEventType } from '../domain/events';
+import type { ProjectedEvent, Projection } from './projection';
+import type { ReadStore, WriteOp } from './readStore';
+
+export interface ProjectionRunnerDeps {
+  readonly store: EventStore;
+  readonly readStore: ReadStore;
+  readonly projections: readonly Projection[];
+  /** Name of the checkpoint this runner keeps in the read store. */
+  readonly checkpointName?: string;
+  readonly onError?: (error: unknown) => void;
+}
+
+export interface ProjectionRunner {
+  /** Resolves once the read models reflect every event up to `position`. */
+  waitFor(position: bigint, timeoutMs?: number): Promise<void>;
+  /** True once the runner processed everything that was in the log when it started. */
+  caughtUp(): boolean;
+  /** Last position applied, or undefined before the first event. */
+  position(): bigint | undefined;
+  /** Drops the read models and replays the whole log from position 0. */
+  rebuild(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export class ProjectionTimeoutError extends Error {
+  constructor(position: bigint) {
+    super(`Read models did not reach position ${position} in time`);
+    this.name = 'ProjectionTimeoutError';
+  }
+}
+
+/** Decodes what was read back; foreign events (not ours) are skipped, ours must decode. */
+export function toProjected(event: RecordedEvent): ProjectedEvent | undefined {
+  if (!isKnownEventType(event.type)) return undefined;
+  const decoded = AnyEvent.decode({ type: event.type, data: event.data });
+  if (isLeft(decoded)) throw new CorruptEventError(event, PathReporter.report(decoded));
+  return { ...decoded.right, position: event.position, metadata: event.metadata, streamId: event.streamId };
+}
+
+export function projectBatch(projections: readonly Projection[], batch: readonly RecordedEvent[]): WriteOp[] {
+  const ops: WriteOp[] = [];
+  for (const recorded of batch) {
+    const event = toProjected(recorded);
+    if (event === undefined) continue;
+    for (const projection of projections) ops.push(...projection.project(event));
+  }
+  return ops;
+}
+
+/**
+ * Keeps the read models up to date: subscribes from the stored checkpoint, applies each batch,
+ * then stores the checkpoint. A crash between the two replays the batch, which the position
+ * guards of the read store turn into no-ops.
+ */
+export async function startProjectionRunner(deps: ProjectionRunnerDeps): Promise<ProjectionRunner> {
+  const checkpointName = deps.checkpointName ?? 'projections';
+  const collections = deps.projections.flatMap((p) => Object.keys(p.collections));
+  const ensureIndexes = async (): Promise<void> => {
+    for (const projection of deps.projections) {
+      for (const [collection, fields] of Object.entries(projection.collections)) {
+        await deps.readStore.ensureIndexes(collection, fields);
+      }
+    }
+  };
+  await ensureIndexes();
+
+  let applied = await deps.readStore.getCheckpoint(checkpointName);
+  let headAtStart = await deps.store.headPosition();
+  const waiters = new Set<{ position: bigint; resolve: () => void }>();
+
+  const notify = (): void => {
+    for (const waiter of waiters) {
+      if (applied !== undefined && applied >= waiter.position) {
+        waiters.delete(waiter);
+        waiter.resolve();
+      }
+    }
+  };
+
+  const handle = async (batch: readonly RecordedEvent[]): Promise<void> => {
+    const last = batch[batch.length - 1];
+    if (last === undefined) return;
+    await deps.readStore.apply(projectBatch(deps.projections, batch));
+    await deps.readStore.setCheckpoint(checkpointName, last.position);
+    applied = last.position;
+    notify();
+  };
+
+  // A failure (read store down, a corrupt event) is reported and retried from the last
+  // checkpoint with a growing pause, so the read models heal by themselves once it is fixed.
+  let stopped = false;
+  let failures = 0;
+  let retryTimer: NodeJS.Timeout | undefined;
+  const subscribe = (): Subscription => {
+    const current = deps.store.subscribeToAll(applied === undefined ? 'start' : { after: applied }, async (batch) => {
+      await handle(batch);
+      failures = 0;
+    });
+    current.done.catch((error: unknown) => {
+      deps.onError?.(error);
+      if (stopped || current !== subscription) return;
+      failures++;
+      retryTimer = setTimeout(() => {
+        if (!stopped && current === subscription) subscription = subscribe();
+      }, Math.min(30_000, 250 * 2 ** Math.min(failures, 7)));
+    });
+    return current;
+  };
+  let subscription = subscribe();
+
+  return {
+    waitFor(position, timeoutMs = 10_000) {
+      if (applied !== undefined && applied >= position) return Promise.resolve();
+      return new Promise((resolve, reject) => {
+        const waiter = {
+          position,
+          resolve: () => {
+            clearTimeout(timer);
+            resolve();
+          },
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(waiter);
+          reject(new ProjectionTimeoutError(position));
+        }, timeoutMs);
+        waiters.add(waiter);
+      });
+    },
+    caughtUp: () => headAtStart === undefined || (applied !== undefined && applied >= headAtStart),
+    position: () => applied,
+    async rebuild() {
+      clearTimeout(retryTimer);
+      await subscription.stop();
+      await deps.readStore.reset(collections, checkpointName);
+      await ensureIndexes();
+      applied = undefined;
+      headAtStart = await deps.store.headPosition();
+      subscription = subscribe();
+    },
+    async stop() {
+      stopped = true;
+      clearTimeout(retryTimer);
+      await subscription.stop();
+    },
+  };
+}

@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# Apache Kafka (KRaft, single combined broker+controller) on 127.0.0.1 for tests,
+# from Maven Central jars. PLAINTEXT and SASL_PLAINTEXT (PLAIN, SCRAM-SHA-256/512).
+# Usage: kafka.sh start|stop|url|sasl-url
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+service_init kafka
+
+VERSION="${POPSINK_KAFKA_VERSION:-4.3.1}"
+PORT="${POPSINK_KAFKA_PORT:-19092}"
+SASL_PORT="${POPSINK_KAFKA_SASL_PORT:-19093}"
+CONTROLLER_PORT="${POPSINK_KAFKA_CONTROLLER_PORT:-19094}"
+SASL_USER=popsink SASL_PASSWORD=popsink-secret
+CLUSTER_ID=Wt817MDhToG_xUB8QH-OSA # any fixed base64 UUID; data is recreated each start
+LIBS="$CACHE_DIR/$VERSION/libs"
+JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
+
+install() {
+  [[ -d $LIBS ]] && return 0
+  command -v mvn >/dev/null || die "mvn not found on PATH"
+  # Kafka's pom ships no logging backend: 4.x logs through log4j2, 3.x through reload4j.
+  local logging
+  case $VERSION in
+    3.*) logging='<dependency><groupId>org.slf4j</groupId><artifactId>slf4j-reload4j</artifactId><version>1.7.36</version></dependency>' ;;
+    *) logging='<dependency><groupId>org.apache.logging.log4j</groupId><artifactId>log4j-slf4j-impl</artifactId><version>2.24.3</version></dependency>
+    <dependency><groupId>org.apache.logging.log4j</groupId><artifactId>log4j-core</artifactId><version>2.24.3</version></dependency>' ;;
+  esac
+  log "downloading kafka_2.13 $VERSION jars from Maven Central"
+  mkdir -p "$CACHE_DIR/$VERSION"
+  cat >"$CACHE_DIR/$VERSION/pom.xml" <<EOF
+<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>local.popsink</groupId><artifactId>kafka-libs</artifactId><version>1</version><packaging>pom</packaging>
+  <dependencies>
+    <dependency><groupId>org.apache.kafka</groupId><artifactId>kafka_2.13</artifactId><version>$VERSION</version></dependency>
+    $logging
+  </dependencies>
+</project>
+EOF
+  rm -rf "$LIBS.tmp"
+  (cd "$CACHE_DIR/$VERSION" && mvn -B dependency:copy-dependencies -DincludeScope=runtime \
+    -DoutputDirectory="$LIBS.tmp") >"$CACHE_DIR/$VERSION/mvn.log" 2>&1 ||
+    { tail -n 40 "$CACHE_DIR/$VERSION/mvn.log" >&2; die "mvn failed, see $CACHE_DIR/$VERSION/mvn.log"; }
+  mv "$LIBS.tmp" "$LIBS" # only a complete download counts as installed
+}
+
+write_config() {
+  local jaas_plain="org.apache.kafka.common.security.plain.PlainLoginModule required username=\"$SASL_USER\" password=\"$SASL_PASSWORD\" user_$SASL_USER=\"$SASL_PASSWORD\";"
+  cat >"$RUN_DIR/server.properties" <<EOF
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@127.0.0.1:$CONTROLLER_PORT
+controller.listener.names=CONTROLLER
+listeners=PLAINTEXT://127.0.0.1:$PORT,SASL_PLAINTEXT://127.0.0.1:$SASL_PORT,CONTROLLER://127.0.0.1:$CONTROLLER_PORT
+advertised.listeners=PLAINTEXT://127.0.0.1:$PORT,SASL_PLAINTEXT://127.0.0.1:$SASL_PORT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT
+inter.broker.listener.name=PLAINTEXT
+sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512
+listener.name.sasl_plaintext.plain.sasl.jaas.config=$jaas_plain
+listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+log.dirs=$RUN_DIR/data
+num.partitions=1
+auto.create.topics.enable=true
+# Single node: every replication factor / min ISR must be 1.
+offsets.topic.replication.factor=1
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+share.coordinator.state.topic.replication.factor=1
+share.coordinator.state.topic.min.isr=1
+# Few internal partitions and no rebalance delay: first group/transaction is fast.
+offsets.topic.num.partitions=1
+transaction.state.log.num.partitions=1
+group.initial.rebalance.delay.ms=0
+EOF
+  cat >"$RUN_DIR/log4j2.properties" <<'EOF'
+appender.out.type=Console
+appender.out.name=out
+appender.out.layout.type=PatternLayout
+appender.out.layout.pattern=[%d] %p %m (%c)%n
+rootLogger.level=INFO
+rootLogger.appenderRef.out.ref=out
+EOF
+  cat >"$RUN_DIR/log4j.properties" <<'EOF'
+log4j.rootLogger=INFO, out
+log4j.appender.out=org.apache.log4j.ConsoleAppender
+log4j.appender.out.layout=org.apache.log4j.PatternLayout
+log4j.appender.out.layout.ConversionPattern=[%d] %p %m (%c)%n
+EOF
+}
+
+server_started() { grep -q 'Kafka Server started' "$LOG_FILE"; }
+
+start() {
+  if is_running "$PORT"; then echo "127.0.0.1:$PORT"; return; fi
+  stop_service
+  install
+  write_config
+  # C1-only JIT halves broker start-up on small machines (~8s -> ~4s on 2 cores) at
+  # some cost in peak throughput: set POPSINK_KAFKA_JVM_OPTS= (empty) for benchmarks.
+  local opts formatted
+  read -ra opts <<<"${POPSINK_KAFKA_JVM_OPTS--XX:TieredStopAtLevel=1}"
+  local java=("$JAVA" -Xmx512m "${opts[@]}" -cp "$LIBS/*" -Dlog4j2.configurationFile="$RUN_DIR/log4j2.properties"
+    -Dlog4j.configuration="file:$RUN_DIR/log4j.properties")
+  # Fresh log dir each start: tests expect no topics. SCRAM users can only be
+  # created through the metadata log, hence at format time. Formatting costs a
+  # JVM start, so the formatted dir is cached per config and copied.
+  formatted="$CACHE_DIR/$VERSION/formatted-$(hash_files "$RUN_DIR/server.properties")"
+  rm -rf "$RUN_DIR/data"
+  if [[ ! -d $formatted ]]; then
+    log "formatting the KRaft log dir"
+    "${java[@]}" kafka.tools.StorageTool format -t "$CLUSTER_ID" -c "$RUN_DIR/server.properties" \
+      --add-scram "SCRAM-SHA-256=[name=$SASL_USER,password=$SASL_PASSWORD]" \
+      --add-scram "SCRAM-SHA-512=[name=$SASL_USER,password=$SASL_PASSWORD]" >"$RUN_DIR/format.log" 2>&1 ||
+      { tail -n 40 "$RUN_DIR/format.log" >&2; die "kafka-storage format failed"; }
+    mv "$RUN_DIR/data" "$formatted"
+  fi
+  cp -a "$formatted" "$RUN_DIR/data"
+  log "starting Kafka $VERSION on 127.0.0.1:$PORT (SASL $SASL_PORT, controller $CONTROLLER_PORT)"
+  start_bg "${java[@]}" kafka.Kafka "$RUN_DIR/server.properties"
+  # The port is bound before the broker serves requests; the log line marks readiness.
+  wait_until 90 "Kafka to finish starting" server_started
+  wait_until 10 "port $PORT" port_open "$PORT"
+  wait_until 10 "port $SASL_PORT" port_open "$SASL_PORT"
+  echo "127.0.0.1:$PORT"
+}
+
+case "${1:-}" in
+  start) start ;;
+  stop) stop_service ;;
+  url) echo "127.0.0.1:$PORT" ;;
+  sasl-url) echo "127.0.0.1:$SASL_PORT" ;;
+  *) echo "usage: $0 start|stop|url|sasl-url" >&2; exit 2 ;;
+esac

@@ -1,0 +1,14 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sqliteEventStore } from '../../commands/eventstore/sqliteEventStore';
+import type { CommandContext, CommandDeps } from '../../commands/handleCommand';
+
+export const tempDir = (): string => mkdtempSync(join(tmpdir(), 'popsink-test-'));
+
+export function commandDeps(maxRetries = 5): CommandDeps {
+  return { store: sqliteEventStore(join(tempDir(), 'events.db')), newId: randomUUID, now: () => new Date(), maxRetries };
+}
+
+export const context = (actorId = 'actor-1'): CommandContext => ({ actorId, correlationId: randomUUID() });

@@ -1,0 +1,73 @@
+import test from 'ava';
+import { userDecider, type UserEvent } from '../../domain/user';
+import { deciderSpec } from './deciderSpec';
+
+const spec = deciderSpec(userDecider);
+const userId = 'u-1';
+const registered: UserEvent = {
+  type: 'UserRegistered',
+  data: { userId, email: 'jane@example.com', passwordHash: 'h1', isActive: true, isSuperuser: false, isVerified: false },
+};
+const register = {
+  type: 'RegisterUser',
+  userId,
+  email: '  Jane@Example.com ',
+  passwordHash: 'h1',
+  isActive: true,
+  isSuperuser: false,
+} as const;
+
+test('register: a new user is registered with a normalised email, never verified', (t) => {
+  spec.given([]).when(register).then(t, [registered]);
+});
+
+test('register: twice is refused', (t) => {
+  spec.given([registered]).when(register).thenFails(t, { kind: 'conflict', code: 'REGISTER_USER_ALREADY_EXISTS' });
+});
+
+test('register: an invalid email is refused with its location', (t) => {
+  spec.given([]).when({ ...register, email: 'not-an-email' }).thenFails(t, { kind: 'invalid', code: 'value_error.email' });
+});
+
+test('activate: an inactive user becomes active; an active one records nothing', (t) => {
+  const inactive: UserEvent = { ...registered, data: { ...registered.data, isActive: false } };
+  spec.given([inactive]).when({ type: 'ActivateUser' }).then(t, [{ type: 'UserActivated', data: { userId } }]);
+  spec.given([registered]).when({ type: 'ActivateUser' }).then(t, []);
+});
+
+test('deactivate: an active user becomes inactive', (t) => {
+  spec.given([registered]).when({ type: 'DeactivateUser' }).then(t, [{ type: 'UserDeactivated', data: { userId } }]);
+});
+
+test('change password: records the new hash', (t) => {
+  spec
+    .given([registered])
+    .when({ type: 'ChangePassword', passwordHash: 'h2' })
+    .then(t, [{ type: 'UserPasswordChanged', data: { userId, passwordHash: 'h2' } }]);
+});
+
+test('change email: records old and new; the same email records nothing', (t) => {
+  spec
+    .given([registered])
+    .when({ type: 'ChangeEmail', email: 'JOHN@example.com' })
+    .then(t, [{ type: 'UserEmailChanged', data: { userId, email: 'john@example.com', previousEmail: 'jane@example.com' } }]);
+  spec.given([registered]).when({ type: 'ChangeEmail', email: 'jane@example.com' }).then(t, []);
+});
+
+test('set active env: records the env; setting it again records nothing', (t) => {
+  const set: UserEvent = { type: 'UserActiveEnvSet', data: { userId, envId: 'e-1' } };
+  spec.given([registered]).when({ type: 'SetActiveEnv', envId: 'e-1' }).then(t, [set]);
+  spec.given([registered, set]).when({ type: 'SetActiveEnv', envId: 'e-1' }).then(t, []);
+  spec.given([registered, set]).when({ type: 'SetActiveEnv', envId: null }).then(t, [{ type: 'UserActiveEnvSet', data: { userId, envId: null } }]);
+});
+
+test('delete: a user is deleted once; afterwards it is not found', (t) => {
+  const deleted: UserEvent = { type: 'UserDeleted', data: { userId, email: 'jane@example.com' } };
+  spec.given([registered]).when({ type: 'DeleteUser' }).then(t, [deleted]);
+  spec.given([registered, deleted]).when({ type: 'DeleteUser' }).thenFails(t, { kind: 'not_found', code: 'USER_NOT_FOUND' });
+  spec.given([registered, deleted]).when({ type: 'ChangePassword', passwordHash: 'x' }).thenFails(t, { kind: 'not_found', code: 'USER_NOT_FOUND' });
+});
+
+test('an unknown user is not found', (t) => {
+  spec.given([]).when({ type: 'SetActiveEnv', envId: 'e-1' }).thenFails(t, { kind: 'not_found', code: 'USER_NOT_FOUND' });
+});
