@@ -17,13 +17,14 @@ import {
   WrongExpectedVersionError,
   excludeSystemEvents,
   jsonEvent,
-  type AllStreamResolvedEvent,
+  type AppendResult as EsdbAppendResult,
   type CurrentRevision,
   type Direction,
   type ExpectedRevision as EsdbExpectedRevision,
   type JSONType,
   type Position,
   type ReadPosition,
+  type ReadStreamOptions,
 } from '@eventstore/db-client';
 import {
   EventMetadata,
@@ -72,6 +73,7 @@ const DEFAULT_RETRY: RetryPolicy = { initialDelayMs: 100, maxDelayMs: 5_000, max
 const MAX_BATCH = 512;
 const MIN_PAGE = 32;
 const MAX_PAGE = 4_096;
+const HEAD_PAGE = 256;
 // How far back a conflicting append looks for its own events before calling it a real conflict.
 const IDEMPOTENCY_SCAN = 1_024;
 // What the server sends (Position.FromInt64(-1)) when a read result has no $all position.
@@ -162,6 +164,17 @@ function comparePositions(a: Position, b: Position): number {
 
 const atPosition = (p: bigint): Position => ({ commit: p, prepare: p });
 
+/**
+ * Reads a client read to its end before anything else happens. A read left half-consumed (an early
+ * return, or an exception in the loop body) keeps its gRPC call alive, and the client's dispose()
+ * then waits for it forever.
+ */
+async function drain<T>(read: AsyncIterable<T>): Promise<T[]> {
+  const items: T[] = [];
+  for await (const item of read) items.push(item);
+  return items;
+}
+
 /** One bounded read of $all; `client.readAll` in production, an array in the unit tests. */
 export type ReadAllPage = (from: ReadPosition, maxCount: number, direction: Direction) => AsyncIterable<EsdbResolved>;
 
@@ -178,11 +191,9 @@ export async function readAllPaged(readPage: ReadAllPage, from: StartFrom, limit
   let cursor: Position | undefined = after === undefined ? undefined : atPosition(after);
   for (;;) {
     const pageSize = Math.min(Math.max(limit - out.length + 1, MIN_PAGE), MAX_PAGE);
-    let seen = 0;
+    const page = await drain(readPage(cursor ?? START, pageSize, FORWARDS));
     let last: Position | undefined;
-    // The page is always drained: leaving a server stream half read would keep its call open.
-    for await (const resolved of readPage(cursor ?? START, pageSize, FORWARDS)) {
-      seen += 1;
+    for (const resolved of page) {
       const position = resolved.event?.position;
       if (position === undefined) continue;
       last = position;
@@ -192,7 +203,7 @@ export async function readAllPaged(readPage: ReadAllPage, from: StartFrom, limit
       if (isSystemEvent(resolved)) continue;
       out.push(toRecordedEvent(resolved));
     }
-    if (out.length >= limit || seen < pageSize || last === undefined) return out;
+    if (out.length >= limit || page.length < pageSize || last === undefined) return out;
     cursor = last;
   }
 }
@@ -201,11 +212,10 @@ export async function readAllPaged(readPage: ReadAllPage, from: StartFrom, limit
 export async function headPositionPaged(readPage: ReadAllPage): Promise<bigint | undefined> {
   let cursor: Position | undefined;
   for (;;) {
-    let seen = 0;
+    const page = await drain(readPage(cursor ?? END, HEAD_PAGE, BACKWARDS));
     let last: Position | undefined;
     let found: bigint | undefined;
-    for await (const resolved of readPage(cursor ?? END, MIN_PAGE * 8, BACKWARDS)) {
-      seen += 1;
+    for (const resolved of page) {
       const position = resolved.event?.position;
       if (position === undefined) continue;
       last = position;
@@ -214,7 +224,7 @@ export async function headPositionPaged(readPage: ReadAllPage): Promise<bigint |
       if (!isSystemEvent(resolved)) found = position.commit;
     }
     if (found !== undefined) return found;
-    if (seen < MIN_PAGE * 8 || last === undefined) return undefined;
+    if (page.length < HEAD_PAGE || last === undefined) return undefined;
     cursor = last;
   }
 }
@@ -315,6 +325,8 @@ export interface ResilientSubscriptionDeps {
   readonly retry: RetryPolicy;
   readonly maxBatch: number;
   readonly onResubscribe?: (error: unknown, attempt: number, delayMs: number) => void;
+  /** Called once the subscription is over, however it ended. */
+  readonly onEnd?: () => void;
 }
 
 /**
@@ -394,7 +406,8 @@ export function resilientSubscription(deps: ResilientSubscriptionDeps): Subscrip
     }
   };
 
-  const done = run();
+  // finally() rather than then(): `done` must stay unhandled when nobody awaits it, so a failure is not silent.
+  const done = run().finally(() => deps.onEnd?.());
   return {
     done,
     async stop() {
@@ -421,24 +434,35 @@ export function resilientSubscription(deps: ResilientSubscriptionDeps): Subscrip
  * before reporting a conflict, which covers retries carrying another expected revision.
  */
 export function esdbEventStore(connectionString: string, options: EsdbEventStoreOptions = {}): EventStore {
-  const client = EventStoreDBClient.connectionString(connectionString);
-  const retry: RetryPolicy = { ...DEFAULT_RETRY, ...options.resubscribe };
+  // KurrentDB's clients take kurrentdb:// and kdb:// as synonyms; this 6.x client knows only esdb://.
+  const url = connectionString.replace(/^(?:kurrentdb|kdb)(?=(\+discover)?:\/\/)/, 'esdb');
+  const client = EventStoreDBClient.connectionString(url);
+  const retry: RetryPolicy = {
+    initialDelayMs: options.resubscribe?.initialDelayMs ?? DEFAULT_RETRY.initialDelayMs,
+    maxDelayMs: options.resubscribe?.maxDelayMs ?? DEFAULT_RETRY.maxDelayMs,
+    maxAttempts: options.resubscribe?.maxAttempts ?? DEFAULT_RETRY.maxAttempts,
+  };
   const subscriptions = new Set<Subscription>();
 
   const readPage: ReadAllPage = (fromPosition, maxCount, direction) =>
     client.readAll({ fromPosition, maxCount, direction });
 
-  const lastEventOf = async (streamId: string): Promise<{ revision: bigint; position: bigint } | undefined> => {
+  /** The whole stream, or its last `maxCount` events newest first; undefined when it does not exist. */
+  const readRaw = async (streamId: string, backwards?: { maxCount: number }): Promise<EsdbResolved[] | undefined> => {
+    const options: ReadStreamOptions = backwards
+      ? { direction: BACKWARDS, fromRevision: END, maxCount: backwards.maxCount }
+      : {};
     try {
-      for await (const resolved of client.readStream(streamId, { direction: BACKWARDS, fromRevision: END, maxCount: 1 })) {
-        const event = toRecordedEvent(resolved);
-        return { revision: event.revision, position: event.position };
-      }
+      return await drain(client.readStream(streamId, options));
     } catch (error) {
       if (error instanceof StreamNotFoundError) return undefined;
       throw error;
     }
-    return undefined;
+  };
+
+  const lastEventOf = async (streamId: string): Promise<RecordedEvent | undefined> => {
+    const [last] = (await readRaw(streamId, { maxCount: 1 })) ?? [];
+    return last && toRecordedEvent(last);
   };
 
   /** The result an append of `events` would have had if they are all already stored in the stream. */
@@ -446,23 +470,15 @@ export function esdbEventStore(connectionString: string, options: EsdbEventStore
     // The client hands ids back in lowercase canonical form, whatever form they were sent in.
     const wanted = new Set(events.map((e) => e.id.toLowerCase()));
     const lastId = events[events.length - 1]?.id.toLowerCase();
-    let head: bigint | undefined;
-    let lastPosition: bigint | undefined;
+    const tail = await readRaw(streamId, { maxCount: IDEMPOTENCY_SCAN });
+    const head = tail?.[0]?.event?.revision;
     const found = new Set<string>();
-    try {
-      const read = client.readStream(streamId, { direction: BACKWARDS, fromRevision: END, maxCount: IDEMPOTENCY_SCAN });
-      for await (const resolved of read) {
-        const event = resolved.event;
-        if (event === undefined) continue;
-        head ??= event.revision;
-        const id = event.id.toLowerCase();
-        if (!wanted.has(id)) continue;
-        found.add(id);
-        if (id === lastId && lastPosition === undefined) lastPosition = toRecordedEvent(resolved).position;
-      }
-    } catch (error) {
-      if (error instanceof StreamNotFoundError) return undefined;
-      throw error;
+    let lastPosition: bigint | undefined;
+    for (const resolved of tail ?? []) {
+      const id = resolved.event?.id.toLowerCase();
+      if (id === undefined || !wanted.has(id)) continue;
+      found.add(id);
+      if (id === lastId && lastPosition === undefined) lastPosition = toRecordedEvent(resolved).position;
     }
     if (head === undefined || lastPosition === undefined || found.size !== wanted.size) return undefined;
     return { nextRevision: head, position: lastPosition };
@@ -480,7 +496,7 @@ export function esdbEventStore(connectionString: string, options: EsdbEventStore
   return {
     async append(streamId, events, expected) {
       if (events.length === 0) return appendNothing(streamId, expected);
-      let result;
+      let result: EsdbAppendResult;
       try {
         result = await client.appendToStream(streamId, events.map(toEventData), {
           expectedRevision: toClientExpectedRevision(expected),
@@ -507,25 +523,19 @@ export function esdbEventStore(connectionString: string, options: EsdbEventStore
     },
 
     async readStream(streamId) {
-      const events: RecordedEvent[] = [];
-      try {
-        for await (const resolved of client.readStream(streamId)) events.push(toRecordedEvent(resolved));
-      } catch (error) {
-        if (error instanceof StreamNotFoundError) return [];
-        throw error;
-      }
-      return events;
+      return ((await readRaw(streamId)) ?? []).map(toRecordedEvent);
     },
 
     readAll: (from, limit) => readAllPaged(readPage, from, limit),
 
     subscribeToAll(from, handler) {
-      const subscription = resilientSubscription({
+      const subscription: Subscription = resilientSubscription({
         from,
         handler,
         retry,
         maxBatch: MAX_BATCH,
         onResubscribe: options.onResubscribe,
+        onEnd: () => subscriptions.delete(subscription),
         open: (after) =>
           client.subscribeToAll(
             {
@@ -537,8 +547,6 @@ export function esdbEventStore(connectionString: string, options: EsdbEventStore
           ),
       });
       subscriptions.add(subscription);
-      const forget = (): void => void subscriptions.delete(subscription);
-      subscription.done.then(forget, forget);
       return subscription;
     },
 

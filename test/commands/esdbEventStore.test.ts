@@ -47,8 +47,8 @@ if (url !== undefined && url !== '') {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Everything below runs without a server: the pure parts of the adapter, and the real client
-// pointed at a port nobody listens on.
+// Everything below runs without EventStoreDB: the pure parts of the adapter, the real client
+// pointed at a port nobody listens on, and the real client against a fake gRPC server.
 
 const META = { actorId: 'actor-1', correlationId: 'corr-1', causationId: 'cause-1', time: '2024-01-01T00:00:00.000Z' };
 
@@ -769,7 +769,8 @@ test('fake server: subscriptions ask for system events to be filtered out and re
     t.is(db.subscribeRequests.length, 2);
     t.deepEqual(db.subscribeRequests[0], { from: 'start', regex: '^[^$].*' });
     t.deepEqual(db.subscribeRequests[1], { from: received[2]!.position, regex: '^[^$].*' });
-    t.is(db.liveSubscriptions(), 0, 'stop() cancelled the server call');
+    await until(() => db.liveSubscriptions() === 0, 'stop() to cancel the server call');
+    t.pass();
   } finally {
     await store.close();
     server.kill();
@@ -865,6 +866,42 @@ test('fake server: appending nothing checks the expected revision without writin
     t.deepEqual(await store.readAll('start', 10).then((events) => events.length), 1);
   } finally {
     await store.close();
+    server.kill();
+  }
+});
+
+test('fake server: an event that fails to decode fails the read, and the store still closes', async (t) => {
+  const db = fakeDatabase();
+  const server = await db.serve();
+  const store = esdbEventStore(fakeUrl(server.port));
+  try {
+    await store.append('orders-1', [newEvent(), newEvent()], 'no_stream');
+    db.storeEvent('orders-1', randomUUID(), 'Happened', Buffer.from('{}'), Buffer.from('{"not":"ours"}'));
+    await store.append('orders-1', [newEvent()], 'any');
+    await t.throwsAsync(store.readStream('orders-1'), { message: /corrupt metadata/ });
+    await t.throwsAsync(store.readAll('start', 10), { message: /corrupt metadata/ });
+    // A read abandoned half-way would make the client's dispose() wait forever.
+    const closed = await Promise.race([
+      store.close().then(() => true),
+      new Promise<false>((resolve) => setTimeout(() => resolve(false), 5_000)),
+    ]);
+    t.true(closed, 'close() returned');
+  } finally {
+    server.kill();
+  }
+});
+
+test('fake server: kurrentdb:// and kdb:// connection strings are accepted as esdb://', async (t) => {
+  const db = fakeDatabase();
+  const server = await db.serve();
+  try {
+    for (const scheme of ['kurrentdb', 'kdb', 'esdb']) {
+      const store = esdbEventStore(`${scheme}://127.0.0.1:${server.port}?tls=false`);
+      await store.append(`${scheme}-1`, [newEvent()], 'no_stream');
+      t.is((await store.readStream(`${scheme}-1`)).length, 1);
+      await store.close();
+    }
+  } finally {
     server.kill();
   }
 });

@@ -1,0 +1,875 @@
+/**
+ * Benchmark of the embedded event store (SQLite) and of projection rebuilds.
+ *
+ *   npm run bench:eventstore -- [--events N] [--skip-mongo] [--mongo-events N] [--mongo-budget S]
+ *   POPSINK_MONGO_URL=$(bash scripts/services/ferretdb.sh start) npx tsx bench/eventstore.ts
+ *
+ * Every figure is one measured run of a fixed size in a fresh temp directory (removed at the
+ * end). Each section also measures a bare baseline in the same process (the raw better-sqlite3
+ * statements, or `projectBatch` without a store) so the adapter's own cost shows as a ratio.
+ * See bench/README.md for what each line means.
+ */
+import Database from 'better-sqlite3';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isLeft, type Either } from 'fp-ts/lib/Either.js';
+import { MongoClient } from 'mongodb';
+import type { EventMetadata, EventStore, NewEvent, StartFrom } from '../commands/eventStore';
+import { sqliteEventStore } from '../commands/eventstore/sqliteEventStore';
+import { teams } from '../commands/aggregates';
+import { handleCommand, type CommandContext, type CommandDeps } from '../commands/handleCommand';
+import { handleKeyedCommand } from '../commands/keyedCommand';
+import { envStream, teamStream, userStream } from '../commands/streams';
+import type { EnvEvent } from '../domain/env';
+import type { DomainError } from '../domain/errors';
+import { teamDecider, type TeamEvent, type TeamRole } from '../domain/team';
+import type { UserEvent } from '../domain/user';
+import { ENVS } from '../projections/envsView';
+import { allProjections } from '../projections/identityProjections';
+import type { ReadStore } from '../projections/readStore';
+import { memoryReadStore } from '../projections/readstore/memoryReadStore';
+import { mongoReadStore } from '../projections/readstore/mongoReadStore';
+import { ProjectionTimeoutError, projectBatch, startProjectionRunner } from '../projections/runner';
+import { TEAM_MEMBERS, TEAMS } from '../projections/teamsView';
+import { USERS } from '../projections/usersView';
+
+// ---------------------------------------------------------------------------------------------
+// Sizes. Fixed so that runs compare; each section takes seconds on 2 cores, the log of section
+// 5 is the only one that scales (--events).
+
+const ONE_EVENT_APPENDS = 5_000;
+const EXACT_STREAMS = 10;
+const BATCH_SIZE = 100;
+const BATCH_APPENDS = 2_000;
+const BATCH_STREAMS = 200;
+const BIG_BATCH_SIZE = 1_000;
+const BIG_BATCH_APPENDS = 100;
+const ADD_MEMBER_TEAMS = 50;
+const ADD_MEMBER_COMMANDS = 2_000;
+const KEYED_CREATES = 1_000;
+const KEYED_RENAMES = 1_000;
+/** Page size of the readAll scan; the same as the polling subscription's. */
+const PAGE = 1_000;
+const MONGO_PROBE_EVENTS = 10_000;
+
+const AIM_BATCH_APPEND = 50_000;
+const AIM_REBUILD_EMBEDDED = 100_000;
+
+// ---------------------------------------------------------------------------------------------
+// Options
+
+interface Options {
+  readonly events: number;
+  readonly skipMongo: boolean;
+  readonly mongoUrl: string | undefined;
+  /** Forces the Mongo rebuild size; otherwise chosen from a probe so it fits the budget. */
+  readonly mongoEvents: number | undefined;
+  readonly mongoBudgetSeconds: number;
+}
+
+/** Accepts 1000000, 1_000_000, 1e6, 100k, 1m. */
+function parseCount(what: string, raw: string): number {
+  const match = /^([\d_.e+]+)([km]?)$/i.exec(raw.trim());
+  const base = match?.[1] === undefined ? Number.NaN : Number(match[1].replaceAll('_', ''));
+  const unit = match?.[2]?.toLowerCase();
+  const n = Math.round(base * (unit === 'k' ? 1e3 : unit === 'm' ? 1e6 : 1));
+  if (!Number.isSafeInteger(n) || n <= 0) throw new Error(`${what}: expected a positive count, got "${raw}"`);
+  return n;
+}
+
+function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): Options {
+  const flags = new Map<string, string | true>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? '';
+    if (!arg.startsWith('--')) throw new Error(`unexpected argument "${arg}"`);
+    const [name = '', inline] = arg.slice(2).split('=', 2);
+    if (name === 'skip-mongo' || name === 'help') flags.set(name, true);
+    else {
+      const value = inline ?? argv[++i];
+      if (value === undefined) throw new Error(`--${name} needs a value`);
+      flags.set(name, value);
+    }
+  }
+  if (flags.has('help')) {
+    process.stdout.write(
+      'usage: tsx bench/eventstore.ts [--events N] [--skip-mongo] [--mongo-events N] [--mongo-budget SECONDS]\n' +
+        'env: BENCH_EVENTS, BENCH_SKIP_MONGO=1, BENCH_MONGO_EVENTS, POPSINK_MONGO_URL\n',
+    );
+    process.exit(0);
+  }
+  for (const name of flags.keys()) {
+    if (!['events', 'skip-mongo', 'mongo-events', 'mongo-budget'].includes(name)) throw new Error(`unknown option --${name}`);
+  }
+  const value = (flag: string, envName: string): string | undefined => {
+    const v = flags.get(flag);
+    return typeof v === 'string' ? v : env[envName] === '' ? undefined : env[envName];
+  };
+  const events = value('events', 'BENCH_EVENTS');
+  const mongoEvents = value('mongo-events', 'BENCH_MONGO_EVENTS');
+  const budget = value('mongo-budget', 'BENCH_MONGO_BUDGET');
+  const url = env.POPSINK_MONGO_URL;
+  return {
+    events: events === undefined ? 1_000_000 : parseCount('--events', events),
+    skipMongo: flags.has('skip-mongo') || env.BENCH_SKIP_MONGO === '1',
+    mongoUrl: url === undefined || url.trim() === '' ? undefined : url.trim(),
+    mongoEvents: mongoEvents === undefined ? undefined : parseCount('--mongo-events', mongoEvents),
+    mongoBudgetSeconds: budget === undefined ? 240 : parseCount('--mongo-budget', budget),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Measuring and reporting
+
+const fmt = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+const int = (n: number | bigint): string => fmt.format(n);
+const seconds = (s: number): string => `${s.toFixed(2)} s`;
+const ratio = (x: number): string => `${x.toFixed(2)}x`;
+
+async function timed<T>(fn: () => Promise<T>): Promise<{ readonly value: T; readonly seconds: number }> {
+  const start = process.hrtime.bigint();
+  const value = await fn();
+  return { value, seconds: Number(process.hrtime.bigint() - start) / 1e9 };
+}
+
+interface Row {
+  readonly id: string;
+  readonly what: string;
+  readonly size: string;
+  readonly seconds: number;
+  readonly throughput: string;
+}
+
+const rows: Row[] = [];
+const comparisons: string[] = [];
+const aims: string[] = [];
+const notes: string[] = [];
+
+const progress = (line: string): void => {
+  process.stderr.write(`[bench] ${line}\n`);
+};
+
+function record(id: string, what: string, count: number, unit: string, secs: number, extra?: string): number {
+  const rate = count / secs;
+  const row = { id, what, size: `${int(count)} ${unit}`, seconds: secs, throughput: `${int(rate)} ${unit}/s${extra === undefined ? '' : `  ${extra}`}` };
+  rows.push(row);
+  progress(`${id} ${what}: ${row.size} in ${seconds(secs)} = ${row.throughput}`);
+  return rate;
+}
+
+function compare(id: string, what: string, value: number, base: number, label = 'adapter / bare'): void {
+  comparisons.push(`${id.padEnd(4)} ${what.padEnd(62)} ${label} = ${ratio(value / base)}  (${int(value)} vs ${int(base)} /s)`);
+}
+
+function aim(what: string, rate: number, target: number): void {
+  aims.push(`${what.padEnd(48)} ${int(rate).padStart(10)} /s  aim ≥ ${int(target)} /s  ${rate >= target ? 'MET' : 'NOT MET'}`);
+}
+
+function printReport(header: readonly string[]): void {
+  const w = {
+    id: Math.max(...rows.map((r) => r.id.length)),
+    what: Math.max(...rows.map((r) => r.what.length)),
+    size: Math.max(...rows.map((r) => r.size.length)),
+  };
+  const line = '-'.repeat(w.id + w.what + w.size + 40);
+  const out: string[] = ['', ...header, line];
+  out.push(`${'#'.padEnd(w.id)}  ${'measurement'.padEnd(w.what)}  ${'size'.padStart(w.size)}  ${'time'.padStart(9)}  throughput`);
+  out.push(line);
+  for (const r of rows) {
+    out.push(`${r.id.padEnd(w.id)}  ${r.what.padEnd(w.what)}  ${r.size.padStart(w.size)}  ${seconds(r.seconds).padStart(9)}  ${r.throughput}`);
+  }
+  out.push(line, 'Baselines (same process, same data):', ...comparisons.map((c) => `  ${c}`));
+  out.push(line, 'Aims:', ...aims.map((a) => `  ${a}`));
+  if (notes.length > 0) out.push(line, 'Notes:', ...notes.map((n) => `  - ${n}`));
+  out.push(line, '');
+  process.stdout.write(out.join('\n'));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Event data. Shapes are typed with the domain's event types, so they match the io-ts codecs the
+// projections and deciders decode with (a mismatch would fail type-checking, then decoding).
+
+type IdentityEvent = UserEvent | EnvEvent | TeamEvent;
+
+const ACTOR = randomUUID();
+const metadataNow = (): EventMetadata => {
+  const correlationId = randomUUID();
+  return { actorId: ACTOR, correlationId, causationId: correlationId, time: new Date().toISOString() };
+};
+const toNew = (event: IdentityEvent, metadata: EventMetadata): NewEvent => ({ id: randomUUID(), type: event.type, data: event.data, metadata });
+
+/** The row shape of sections 1 and 2: a member joining a team, as handleCommand would append it. */
+const memberAdded = (teamId: string, envId: string): NewEvent =>
+  toNew({ type: 'TeamMemberAdded', data: { teamId, envId, userId: randomUUID(), role: 'member' } }, metadataNow());
+
+/** Deterministic PRNG (mulberry32), so every run writes the same mix of events. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+interface LogBatch {
+  readonly streamId: string;
+  readonly events: readonly NewEvent[];
+}
+
+/**
+ * A realistic identity log of exactly `total` events, each batch one append to a fresh stream:
+ * first 100 users and 10 envs, then teams and more users mixed so that any prefix looks like the
+ * whole. A user stream is one append of 10 events (registered, then active env set, password
+ * changed, (de)activated, email changed); a team stream is one append of 100 events (created,
+ * then ~60% members added, ~15% removed, ~10% role changes, the rest renames; 2% end deleted).
+ * About 20% of the events are user events.
+ */
+function* identityLog(total: number, seed = 42): Generator<LogBatch> {
+  const random = prng(seed);
+  const pick = <T>(list: readonly T[]): T => {
+    const item = list[Math.floor(random() * list.length)];
+    if (item === undefined) throw new Error('pick from an empty list');
+    return item;
+  };
+  const hash = (): string => `$argon2id$v=19$m=65536,t=3,p=4$${Math.floor(random() * 2 ** 52).toString(36).padEnd(22, 'x')}$${'h'.repeat(43)}`;
+  const users: string[] = [];
+  const envs: string[] = [];
+  let written = 0;
+  let userEvents = 0;
+  let teamCount = 0;
+  let clock = Date.parse('2024-01-01T00:00:00Z');
+
+  const batch = (streamId: string, events: readonly IdentityEvent[]): LogBatch => {
+    const correlationId = randomUUID();
+    clock += 1_000;
+    const metadata: EventMetadata = { actorId: users[0] ?? ACTOR, correlationId, causationId: correlationId, time: new Date(clock).toISOString() };
+    written += events.length;
+    return { streamId, events: events.map((e) => toNew(e, metadata)) };
+  };
+
+  const userBatch = (size: number): LogBatch => {
+    const userId = randomUUID();
+    const n = users.length;
+    let email = `user${n}@example.com`;
+    let active = true;
+    const events: UserEvent[] = [
+      { type: 'UserRegistered', data: { userId, email, passwordHash: hash(), isActive: true, isSuperuser: n === 0, isVerified: false } },
+    ];
+    while (events.length < size) {
+      const r = random();
+      if (r < 0.3) events.push({ type: 'UserActiveEnvSet', data: { userId, envId: envs.length > 0 && r < 0.25 ? pick(envs) : null } });
+      else if (r < 0.55) events.push({ type: 'UserPasswordChanged', data: { userId, passwordHash: hash() } });
+      else if (r < 0.8) {
+        events.push(active ? { type: 'UserDeactivated', data: { userId } } : { type: 'UserActivated', data: { userId } });
+        active = !active;
+      } else {
+        const previousEmail = email;
+        email = `user${n}.${events.length}@example.com`;
+        events.push({ type: 'UserEmailChanged', data: { userId, email, previousEmail } });
+      }
+    }
+    users.push(userId);
+    userEvents += events.length;
+    return batch(userStream(userId), events);
+  };
+
+  const envBatch = (): LogBatch => {
+    const envId = randomUUID();
+    const useRetention = envs.length % 2 === 0;
+    envs.push(envId);
+    const event: EnvEvent = {
+      type: 'EnvCreated',
+      data: {
+        envId,
+        ownerId: pick(users),
+        name: `env-${envs.length}`,
+        description: useRetention ? 'Environment with retention' : null,
+        useRetention,
+        retentionConfiguration: useRetention ? { retention_ms: 604_800_000, retention_bytes: null } : null,
+      },
+    };
+    return batch(envStream(envId), [event]);
+  };
+
+  const teamBatch = (size: number): LogBatch => {
+    const teamId = randomUUID();
+    const envId = pick(envs);
+    const ownerId = pick(users);
+    const number = teamCount++;
+    let name = `Team ${number}`;
+    const roles = new Map<string, TeamRole>([[ownerId, 'owner']]);
+    const memberIds = [ownerId];
+    const events: TeamEvent[] = [
+      { type: 'TeamCreated', data: { teamId, envId, ownerId, name, description: random() < 0.5 ? 'A team of the benchmark' : null } },
+    ];
+    const deleted = size === BATCH_SIZE && random() < 0.02;
+    while (events.length < (deleted ? size - 1 : size)) {
+      const r = random();
+      if (r < 0.6) {
+        const userId = pick(users);
+        if (!roles.has(userId)) {
+          const role: TeamRole = random() < 0.1 ? 'owner' : 'member';
+          roles.set(userId, role);
+          memberIds.push(userId);
+          events.push({ type: 'TeamMemberAdded', data: { teamId, envId, userId, role } });
+          continue;
+        }
+      } else if (r < 0.75) {
+        const userId = pick(memberIds);
+        // Only plain members leave, so the creator always remains as an owner.
+        if (roles.get(userId) === 'member') {
+          roles.delete(userId);
+          memberIds.splice(memberIds.indexOf(userId), 1);
+          events.push({ type: 'TeamMemberRemoved', data: { teamId, envId, userId } });
+          continue;
+        }
+      } else if (r < 0.85) {
+        const userId = pick(memberIds);
+        if (userId !== ownerId) {
+          const role: TeamRole = roles.get(userId) === 'owner' ? 'member' : 'owner';
+          roles.set(userId, role);
+          events.push({ type: 'TeamMemberRoleChanged', data: { teamId, envId, userId, role } });
+          continue;
+        }
+      }
+      // A rename; also when the membership change drawn above did not apply.
+      const previousName = name;
+      name = `Team ${number} v${events.length}`;
+      events.push({ type: 'TeamUpdated', data: { teamId, envId, previousName, name } });
+    }
+    if (deleted) events.push({ type: 'TeamDeleted', data: { teamId, envId, name, memberIds: [...roles.keys()] } });
+    return batch(teamStream(teamId), events);
+  };
+
+  while (written < total) {
+    const left = total - written;
+    if (users.length < 100 || userEvents < 0.2 * written) yield userBatch(Math.min(10, left));
+    else if (envs.length < 10) yield envBatch();
+    else yield teamBatch(Math.min(BATCH_SIZE, left));
+  }
+}
+
+interface LogWritten {
+  readonly events: number;
+  readonly appends: number;
+  readonly appendSeconds: number;
+  readonly wallSeconds: number;
+  readonly types: ReadonlyMap<string, number>;
+}
+
+async function writeIdentityLog(store: EventStore, total: number): Promise<LogWritten> {
+  let events = 0;
+  let appends = 0;
+  let appendNs = 0n;
+  const types = new Map<string, number>();
+  const { seconds: wallSeconds } = await timed(async () => {
+    for (const { streamId, events: batch } of identityLog(total)) {
+      const start = process.hrtime.bigint();
+      await store.append(streamId, batch, 'no_stream');
+      appendNs += process.hrtime.bigint() - start;
+      appends++;
+      events += batch.length;
+      for (const e of batch) types.set(e.type, (types.get(e.type) ?? 0) + 1);
+      if (appends % 5_000 === 0) progress(`  log: ${int(events)} / ${int(total)} events`);
+    }
+  });
+  return { events, appends, appendSeconds: Number(appendNs) / 1e9, wallSeconds, types };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bare better-sqlite3: the adapter's schema, pragmas and statements without the adapter.
+
+/** Same table as commands/eventstore/sqliteEventStore.ts (not exported there). */
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS events (
+  position  INTEGER PRIMARY KEY AUTOINCREMENT,
+  id        TEXT    NOT NULL UNIQUE,
+  stream_id TEXT    NOT NULL,
+  revision  INTEGER NOT NULL,
+  type      TEXT    NOT NULL,
+  data      TEXT    NOT NULL,
+  metadata  TEXT    NOT NULL,
+  UNIQUE (stream_id, revision)
+);`;
+
+function bareDatabase(file: string): Database.Database {
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma('busy_timeout = 10000');
+  db.exec(SCHEMA);
+  db.defaultSafeIntegers(true);
+  return db;
+}
+
+interface Append {
+  readonly streamId: string;
+  /** Revision of the first event of the batch. */
+  readonly first: bigint;
+  readonly events: readonly NewEvent[];
+}
+
+/** Plain INSERTs, one transaction per append, nothing read: the floor of what an append can cost. */
+function bareAppends(file: string, appends: readonly Append[]): number {
+  const db = bareDatabase(file);
+  const insert = db.prepare('INSERT INTO events (id, stream_id, revision, type, data, metadata) VALUES (?, ?, ?, ?, ?, ?)');
+  const tx = db.transaction((a: Append) => {
+    let revision = a.first;
+    for (const e of a.events) insert.run(e.id, a.streamId, revision++, e.type, JSON.stringify(e.data), JSON.stringify(e.metadata));
+  });
+  const start = process.hrtime.bigint();
+  for (const a of appends) tx.immediate(a);
+  const secs = Number(process.hrtime.bigint() - start) / 1e9;
+  db.close();
+  return secs;
+}
+
+interface BareRow {
+  position: bigint;
+  id: string;
+  stream_id: string;
+  revision: bigint;
+  type: string;
+  data: string;
+  metadata: string;
+}
+
+/** The readAll query with JSON.parse of data and metadata, without the adapter's io-ts checks. */
+function bareScan(file: string): { events: number; seconds: number } {
+  const db = bareDatabase(file);
+  const page = db.prepare<[bigint, number], BareRow>('SELECT * FROM events WHERE position > ? ORDER BY position LIMIT ?');
+  let after = 0n;
+  let events = 0;
+  const start = process.hrtime.bigint();
+  for (;;) {
+    const recorded = page.all(after, PAGE).map((r) => ({
+      id: r.id,
+      type: r.type,
+      // Parsed into unknown on purpose: the point is to cost the parse, not to use the values.
+      data: JSON.parse(r.data) as unknown,
+      metadata: JSON.parse(r.metadata) as unknown,
+      streamId: r.stream_id,
+      revision: r.revision,
+      position: r.position,
+    }));
+    const last = recorded[recorded.length - 1];
+    if (last === undefined) break;
+    events += recorded.length;
+    after = last.position;
+  }
+  const secs = Number(process.hrtime.bigint() - start) / 1e9;
+  db.close();
+  return { events, seconds: secs };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sections
+
+async function appendSections(dir: string): Promise<void> {
+  progress('1. single-event appends');
+  const envId = randomUUID();
+
+  // 1a: each append creates its stream.
+  const fresh: Append[] = Array.from({ length: ONE_EVENT_APPENDS }, () => {
+    const teamId = randomUUID();
+    return { streamId: teamStream(teamId), first: 0n, events: [memberAdded(teamId, envId)] };
+  });
+  const store = sqliteEventStore(join(dir, 'appends.db'));
+  try {
+    const a = await timed(async () => {
+      for (const { streamId, events } of fresh) await store.append(streamId, events, 'no_stream');
+    });
+    const rate1a = record('1a', 'append 1 event, each to a new stream (no_stream)', ONE_EVENT_APPENDS, 'appends', a.seconds, '(= events/s)');
+    const bare1 = bareAppends(join(dir, 'bare-1.db'), fresh);
+    compare('1a', '1-event append vs INSERT 1 row per transaction', rate1a, ONE_EVENT_APPENDS / bare1);
+
+    // 1b: a few streams, each append with the exact expected revision (as handleCommand does).
+    const teamIds = Array.from({ length: EXACT_STREAMS }, () => randomUUID());
+    for (const teamId of teamIds) await store.append(teamStream(teamId), [memberAdded(teamId, envId)], 'no_stream');
+    const exact = Array.from({ length: ONE_EVENT_APPENDS }, (_, i) => {
+      const teamId = teamIds[i % EXACT_STREAMS] ?? '';
+      return { streamId: teamStream(teamId), expected: BigInt(Math.floor(i / EXACT_STREAMS)), events: [memberAdded(teamId, envId)] };
+    });
+    const b = await timed(async () => {
+      for (const { streamId, events, expected } of exact) await store.append(streamId, events, expected);
+    });
+    record('1b', `append 1 event to ${EXACT_STREAMS} streams, exact expected revision`, ONE_EVENT_APPENDS, 'appends', b.seconds, '(= events/s)');
+
+    // 2a: 100-event batches, streams growing by 10 appends each.
+    progress('2. batch appends');
+    const streams = Array.from({ length: BATCH_STREAMS }, () => randomUUID());
+    const batches: Append[] = Array.from({ length: BATCH_APPENDS }, (_, i) => {
+      const teamId = streams[i % BATCH_STREAMS] ?? '';
+      const first = BigInt(Math.floor(i / BATCH_STREAMS) * BATCH_SIZE);
+      return { streamId: teamStream(teamId), first, events: Array.from({ length: BATCH_SIZE }, () => memberAdded(teamId, envId)) };
+    });
+    const c = await timed(async () => {
+      for (const { streamId, events, first } of batches) await store.append(streamId, events, first === 0n ? 'no_stream' : first - 1n);
+    });
+    const events2 = BATCH_APPENDS * BATCH_SIZE;
+    const rate2a = record('2a', `append ${BATCH_SIZE}-event batches, ${BATCH_STREAMS} streams, exact revision`, events2, 'events', c.seconds, `(${int(BATCH_APPENDS / c.seconds)} appends/s)`);
+    const bare2 = bareAppends(join(dir, 'bare-100.db'), batches);
+    compare('2a', `${BATCH_SIZE}-event append vs INSERT ${BATCH_SIZE} rows per transaction`, rate2a, events2 / bare2);
+    aim(`append, ${BATCH_SIZE}-event batches (2a)`, rate2a, AIM_BATCH_APPEND);
+
+    // 2b: 1000-event batches, each to a new stream.
+    const big: Append[] = Array.from({ length: BIG_BATCH_APPENDS }, () => {
+      const teamId = randomUUID();
+      return { streamId: teamStream(teamId), first: 0n, events: Array.from({ length: BIG_BATCH_SIZE }, () => memberAdded(teamId, envId)) };
+    });
+    const d = await timed(async () => {
+      for (const { streamId, events } of big) await store.append(streamId, events, 'no_stream');
+    });
+    const events2b = BIG_BATCH_APPENDS * BIG_BATCH_SIZE;
+    const rate2b = record('2b', `append ${BIG_BATCH_SIZE}-event batches, each to a new stream`, events2b, 'events', d.seconds, `(${int(BIG_BATCH_APPENDS / d.seconds)} appends/s)`);
+    const bare2b = bareAppends(join(dir, 'bare-1000.db'), big);
+    compare('2b', `${BIG_BATCH_SIZE}-event append vs INSERT ${BIG_BATCH_SIZE} rows per transaction`, rate2b, events2b / bare2b);
+  } finally {
+    await store.close();
+  }
+}
+
+function expectRight<T>(what: string, outcome: Either<DomainError, T>): T {
+  if (isLeft(outcome)) throw new Error(`${what} refused: ${JSON.stringify(outcome.left)}`);
+  return outcome.right;
+}
+
+async function commandSections(dir: string): Promise<void> {
+  progress('3. command round trips');
+  const store = sqliteEventStore(join(dir, 'commands.db'));
+  const deps: CommandDeps = { store, newId: randomUUID, now: () => new Date() };
+  const context: CommandContext = { actorId: ACTOR, correlationId: randomUUID() };
+  const envId = randomUUID();
+  try {
+    // 3a: AddMembers (one new member each) round-robin over a set of teams: every stream grows
+    // from 1 to 1 + ADD_MEMBER_COMMANDS / ADD_MEMBER_TEAMS events, so later commands fold more.
+    const teamIds = Array.from({ length: ADD_MEMBER_TEAMS }, () => randomUUID());
+    for (const [i, teamId] of teamIds.entries()) {
+      const command = { type: 'CreateTeam', teamId, envId, ownerId: ACTOR, name: `Plain ${i}`, description: null } as const;
+      expectRight('CreateTeam', await handleCommand(deps, teamDecider, teamStream(teamId), command, context));
+    }
+    const a = await timed(async () => {
+      for (let i = 0; i < ADD_MEMBER_COMMANDS; i++) {
+        const teamId = teamIds[i % ADD_MEMBER_TEAMS] ?? '';
+        const command = { type: 'AddMembers', members: [{ userId: randomUUID(), role: 'member' }] } as const;
+        expectRight('AddMembers', await handleCommand(deps, teamDecider, teamStream(teamId), command, context));
+      }
+    });
+    const finalLength = 1 + ADD_MEMBER_COMMANDS / ADD_MEMBER_TEAMS;
+    const rate3a = record(
+      '3a',
+      `handleCommand AddMembers, ${ADD_MEMBER_TEAMS} teams growing 1→${finalLength} events`,
+      ADD_MEMBER_COMMANDS,
+      'commands',
+      a.seconds,
+      '(1 read + 1 append each)',
+    );
+
+    // 3b: CreateTeam through the keyed path: read the team, claim the name (read + append a
+    // reservation stream), then read + append the team.
+    const keyed = Array.from({ length: KEYED_CREATES }, () => randomUUID());
+    const b = await timed(async () => {
+      for (const [i, teamId] of keyed.entries()) {
+        const command = { type: 'CreateTeam', teamId, envId, ownerId: ACTOR, name: `Keyed ${i}`, description: null } as const;
+        expectRight('keyed CreateTeam', await handleKeyedCommand(deps, context, teams, teamId, command));
+      }
+    });
+    const rate3b = record('3b', 'handleKeyedCommand CreateTeam (name reservation)', KEYED_CREATES, 'commands', b.seconds, `(${int((2 * KEYED_CREATES) / b.seconds)} appends/s, 3 reads + 2 appends each)`);
+
+    // 3c: UpdateTeam renames through the keyed path: claim the new name, update, release the old.
+    const c = await timed(async () => {
+      for (let i = 0; i < KEYED_RENAMES; i++) {
+        const teamId = keyed[i % KEYED_CREATES] ?? '';
+        const command = { type: 'UpdateTeam', name: `Renamed ${i}` } as const;
+        expectRight('keyed UpdateTeam', await handleKeyedCommand(deps, context, teams, teamId, command));
+      }
+    });
+    record('3c', 'handleKeyedCommand UpdateTeam rename (claim + release)', KEYED_RENAMES, 'commands', c.seconds, `(${int((3 * KEYED_RENAMES) / c.seconds)} appends/s, 4 reads + 3 appends each)`);
+
+    const single = ONE_EVENT_APPENDS / (rows.find((r) => r.id === '1b')?.seconds ?? Number.NaN);
+    compare('3a', 'AddMembers round trip vs 1-event exact-revision append (1b)', rate3a, single, 'command / append');
+    compare('3b', 'keyed CreateTeam vs 1-event exact-revision append (1b)', rate3b, single, 'command / append');
+  } finally {
+    await store.close();
+  }
+}
+
+async function catchUpSections(store: EventStore, file: string, total: number): Promise<void> {
+  progress('4. catch-up reads');
+  const head = await store.headPosition();
+  if (head === undefined) throw new Error('empty log');
+
+  const scan = await timed(async () => {
+    let from: StartFrom = 'start';
+    let events = 0;
+    for (;;) {
+      const page = await store.readAll(from, PAGE);
+      const last = page[page.length - 1];
+      if (last === undefined) return events;
+      events += page.length;
+      from = { after: last.position };
+    }
+  });
+  if (scan.value !== total) throw new Error(`readAll returned ${scan.value} events, the log has ${total}`);
+  const rate4a = record('4a', `readAll, pages of ${PAGE}, whole log`, scan.value, 'events', scan.seconds);
+  const bare = bareScan(file);
+  compare('4a', `readAll vs SELECT page + JSON.parse (no io-ts checks)`, rate4a, bare.events / bare.seconds);
+
+  const sub = await timed(async () => {
+    let events = 0;
+    const reached = deferred();
+    const subscription = store.subscribeToAll('start', async (batch) => {
+      events += batch.length;
+      const last = batch[batch.length - 1];
+      if (last !== undefined && last.position >= head) reached.resolve();
+    });
+    try {
+      await Promise.race([reached.promise, subscription.done.then(() => Promise.reject(new Error('subscription ended before the head')))]);
+    } finally {
+      await subscription.stop();
+    }
+    return events;
+  });
+  record('4b', 'subscribeToAll from start until the head', sub.value, 'events', sub.seconds);
+}
+
+interface Deferred {
+  readonly promise: Promise<void>;
+  readonly resolve: () => void;
+}
+
+function deferred(): Deferred {
+  let resolve: () => void = () => undefined;
+  const promise = new Promise<void>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve: () => resolve() };
+}
+
+/** Document counts of the read models, to check a rebuild and show its size. */
+async function docCounts(readStore: ReadStore): Promise<string> {
+  const count = async (collection: string, field: string): Promise<number> =>
+    Object.values(await readStore.countBy(collection, field)).reduce((sum, n) => sum + n, 0);
+  const counts = [
+    `users ${int(await count(USERS, 'is_active'))}`,
+    `envs ${int(await count(ENVS, 'owner_id'))}`,
+    `teams ${int(await count(TEAMS, 'env_id'))}`,
+    `team_members ${int(await count(TEAM_MEMBERS, 'role'))}`,
+  ];
+  return counts.join(', ');
+}
+
+interface Rebuilt {
+  /** Events applied when the measurement ended (all of them unless it timed out). */
+  readonly events: number;
+  readonly seconds: number;
+  readonly complete: boolean;
+}
+
+/** startProjectionRunner on a fresh read store, then waitFor(head): wall time of the whole rebuild. */
+async function rebuild(store: EventStore, readStore: ReadStore, timeoutMs: number): Promise<Rebuilt> {
+  const head = await store.headPosition();
+  if (head === undefined) throw new Error('empty log');
+  const failed = deferred();
+  let failure: unknown;
+  const start = process.hrtime.bigint();
+  const elapsed = (): number => Number(process.hrtime.bigint() - start) / 1e9;
+  const runner = await startProjectionRunner({
+    store,
+    readStore,
+    projections: allProjections,
+    checkpointName: 'bench',
+    // The runner would retry forever with back-off; a benchmark must fail instead.
+    onError: (error) => {
+      failure ??= error;
+      failed.resolve();
+    },
+  });
+  try {
+    await Promise.race([runner.waitFor(head, timeoutMs), failed.promise]);
+    if (failure !== undefined) throw failure;
+    return { events: Number(head), seconds: elapsed(), complete: true };
+  } catch (error) {
+    if (!(error instanceof ProjectionTimeoutError)) throw error;
+    return { events: Number(runner.position() ?? 0n), seconds: elapsed(), complete: false };
+  } finally {
+    await runner.stop();
+  }
+}
+
+async function embeddedRebuildSections(store: EventStore, total: number): Promise<void> {
+  progress('5. projection rebuild, embedded read store');
+  const readStore = memoryReadStore();
+  const rebuilt = await rebuild(store, readStore, 30 * 60_000);
+  if (!rebuilt.complete) throw new Error('embedded rebuild timed out');
+  const rate5a = record('5a', 'rebuild: startProjectionRunner + waitFor(head), memory read store', rebuilt.events, 'events', rebuilt.seconds);
+  notes.push(`5a read models after the rebuild: ${await docCounts(readStore)}`);
+  await readStore.close();
+
+  // The runner's work taken apart, page by page: read, decode + project (bare projectBatch), apply.
+  const parts = memoryReadStore();
+  let readNs = 0n;
+  let projectNs = 0n;
+  let applyNs = 0n;
+  let events = 0;
+  let ops = 0;
+  let from: StartFrom = 'start';
+  for (;;) {
+    const t0 = process.hrtime.bigint();
+    const page = await store.readAll(from, PAGE);
+    const t1 = process.hrtime.bigint();
+    const last = page[page.length - 1];
+    if (last === undefined) break;
+    const writes = projectBatch(allProjections, page);
+    const t2 = process.hrtime.bigint();
+    await parts.apply(writes);
+    const t3 = process.hrtime.bigint();
+    readNs += t1 - t0;
+    projectNs += t2 - t1;
+    applyNs += t3 - t2;
+    events += page.length;
+    ops += writes.length;
+    from = { after: last.position };
+  }
+  await parts.close();
+  if (events !== total) throw new Error(`projection parts saw ${events} events, the log has ${total}`);
+  const s = (ns: bigint): number => Number(ns) / 1e9;
+  const rateProject = record('5b', 'bare projectBatch (decode + project, no store)', events, 'events', s(projectNs), `(${int(ops)} write ops)`);
+  record('5c', '  of which memory read store apply alone', events, 'events', s(applyNs));
+  record('5d', '  of which readAll alone', events, 'events', s(readNs));
+  const rateSum = record('5e', '  read + project + apply, sequential, no runner', events, 'events', s(readNs + projectNs + applyNs));
+  compare('5a', 'runner rebuild (memory) vs bare projectBatch', rate5a, rateProject, 'rebuild / bare');
+  compare('5a', 'runner rebuild (memory) vs read+project+apply without runner', rate5a, rateSum, 'runner / parts');
+  aim('projection rebuild, embedded read store (5a)', rate5a, AIM_REBUILD_EMBEDDED);
+}
+
+const NICE_COUNTS = [1_000_000, 500_000, 200_000, 100_000, 50_000, 20_000, 10_000];
+
+async function mongoSections(dir: string, options: Options, mainLog: EventStore, mainEvents: number): Promise<void> {
+  const url = options.mongoUrl;
+  if (options.skipMongo || url === undefined) {
+    notes.push(`MongoDB rebuild skipped (${options.skipMongo ? '--skip-mongo' : 'POPSINK_MONGO_URL not set'})`);
+    return;
+  }
+  progress(`5f. projection rebuild into MongoDB at ${url}`);
+  const budget = options.mongoBudgetSeconds;
+  const logs: EventStore[] = [];
+  const logOf = async (events: number): Promise<EventStore> => {
+    if (events === mainEvents) return mainLog;
+    const store = sqliteEventStore(join(dir, `mongo-log-${events}.db`));
+    logs.push(store);
+    await writeIdentityLog(store, events);
+    return store;
+  };
+  // Each rebuild gets its own database, dropped afterwards.
+  const mongoRebuild = async (log: EventStore, timeoutMs: number): Promise<Rebuilt & { counts: string }> => {
+    const database = `popsink_bench_${process.pid}_${Date.now()}`;
+    const readStore = await mongoReadStore(url, { database });
+    try {
+      const result = await rebuild(log, readStore, timeoutMs);
+      return { ...result, counts: result.complete ? await docCounts(readStore) : 'incomplete' };
+    } finally {
+      await readStore.close();
+      const client = new MongoClient(url);
+      try {
+        await client.connect();
+        await client.db(database).dropDatabase();
+      } finally {
+        await client.close();
+      }
+    }
+  };
+
+  try {
+    let count = Math.min(options.mongoEvents ?? mainEvents, mainEvents);
+    if (options.mongoEvents === undefined && mainEvents > MONGO_PROBE_EVENTS) {
+      const probe = await mongoRebuild(await logOf(MONGO_PROBE_EVENTS), budget * 1_000);
+      const rate = record('5f', `  probe: rebuild into MongoDB (${int(MONGO_PROBE_EVENTS)}-event log)`, probe.events, 'events', probe.seconds);
+      const fits = NICE_COUNTS.find((n) => n <= mainEvents && n / rate <= budget) ?? MONGO_PROBE_EVENTS;
+      count = Math.min(mainEvents, fits);
+      if (count < mainEvents) {
+        notes.push(
+          `MongoDB rebuild measured on ${int(count)} events, not ${int(mainEvents)}: at the probe's ${int(rate)} events/s ` +
+            `the full log would take ~${(mainEvents / rate / 60).toFixed(1)} min (budget ${budget} s, --mongo-budget / --mongo-events change it)`,
+        );
+      }
+    }
+    const log = await logOf(count);
+    progress(`  MongoDB rebuild over ${int(count)} events`);
+    const result = await mongoRebuild(log, Math.max(budget * 2.5, 120) * 1_000);
+    const rateMongo = record(
+      '5g',
+      `rebuild into MongoDB (mongoReadStore)${result.complete ? '' : ' TIMED OUT, partial'}`,
+      result.events,
+      'events',
+      result.seconds,
+      `(log of ${int(count)} events)`,
+    );
+    // Same log into the memory store: a like-for-like ratio and a check that both agree.
+    const memory = memoryReadStore();
+    const embedded = await rebuild(log, memory, 30 * 60_000);
+    const memoryCounts = await docCounts(memory);
+    await memory.close();
+    compare('5g', `MongoDB rebuild vs memory rebuild of the same ${int(count)}-event log`, rateMongo, embedded.events / embedded.seconds, 'mongo / memory');
+    notes.push(`5g read models in MongoDB: ${result.counts}; memory on the same log: ${memoryCounts}${result.counts === memoryCounts ? ' (match)' : ' (MISMATCH)'}`);
+  } finally {
+    for (const store of logs) await store.close();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2), process.env);
+  const dir = mkdtempSync(join(tmpdir(), 'popsink-bench-'));
+  const cleanup = (): void => rmSync(dir, { recursive: true, force: true });
+  process.once('SIGINT', () => {
+    cleanup();
+    process.exit(130);
+  });
+  const started = process.hrtime.bigint();
+  try {
+    await appendSections(dir);
+    await commandSections(dir);
+
+    progress(`writing the ${int(options.events)}-event identity log`);
+    const logFile = join(dir, 'log.db');
+    const log = sqliteEventStore(logFile);
+    try {
+      const written = await writeIdentityLog(log, options.events);
+      record(
+        'L',
+        'identity log for 4/5: 10-event user + 100-event team appends',
+        written.events,
+        'events',
+        written.appendSeconds,
+        `(${int(written.appends / written.appendSeconds)} appends/s; ${seconds(written.wallSeconds)} with generation)`,
+      );
+      const mix = [...written.types.entries()].sort((a, b) => b[1] - a[1]).map(([type, n]) => `${type} ${((100 * n) / written.events).toFixed(1)}%`);
+      notes.push(`log mix (${int(written.appends)} streams): ${mix.join(', ')}`);
+
+      await catchUpSections(log, logFile, written.events);
+      await embeddedRebuildSections(log, written.events);
+      await mongoSections(dir, options, log, written.events);
+    } finally {
+      await log.close();
+    }
+
+    const total = Number(process.hrtime.bigint() - started) / 1e9;
+    printReport([
+      `Popsink event store benchmark — embedded SQLite (WAL, synchronous=FULL) in ${tmpdir()}`,
+      `node ${process.version}, ${process.platform}/${process.arch}, log of ${int(options.events)} events, whole run ${total.toFixed(0)} s`,
+    ]);
+  } finally {
+    cleanup();
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});
