@@ -42,10 +42,14 @@ import { USERS } from '../projections/usersView';
 const ONE_EVENT_APPENDS = 5_000;
 const EXACT_STREAMS = 10;
 const BATCH_SIZE = 100;
-const BATCH_APPENDS = 2_000;
-const BATCH_STREAMS = 200;
+const BATCH_APPENDS = 1_000;
+const BATCH_STREAMS = 100;
 const BIG_BATCH_SIZE = 1_000;
-const BIG_BATCH_APPENDS = 100;
+const BIG_BATCH_APPENDS = 50;
+/** Adapter and bare baseline alternate in this many chunks, so a shared disk's ups and downs hit both alike. */
+const ROUNDS = 5;
+/** Events per user stream in the identity log (registered, then a lifetime of changes). */
+const USER_HISTORY = 20;
 const ADD_MEMBER_TEAMS = 50;
 const ADD_MEMBER_COMMANDS = 2_000;
 const KEYED_CREATES = 1_000;
@@ -127,10 +131,28 @@ const int = (n: number | bigint): string => fmt.format(n);
 const seconds = (s: number): string => `${s.toFixed(2)} s`;
 const ratio = (x: number): string => `${x.toFixed(2)}x`;
 
-async function timed<T>(fn: () => Promise<T>): Promise<{ readonly value: T; readonly seconds: number }> {
-  const start = process.hrtime.bigint();
+/** Wall time, and CPU time of this process (all its threads): the gap is time spent waiting (fsync, network, other processes). */
+interface Measured {
+  readonly seconds: number;
+  readonly cpu: number;
+}
+
+function startClock(): () => Measured {
+  const wall = process.hrtime.bigint();
+  const cpu = process.cpuUsage();
+  return () => {
+    const used = process.cpuUsage(cpu);
+    return { seconds: Number(process.hrtime.bigint() - wall) / 1e9, cpu: (used.user + used.system) / 1e6 };
+  };
+}
+
+const plus = (a: Measured, b: Measured): Measured => ({ seconds: a.seconds + b.seconds, cpu: a.cpu + b.cpu });
+const ZERO: Measured = { seconds: 0, cpu: 0 };
+
+async function timed<T>(fn: () => Promise<T>): Promise<Measured & { readonly value: T }> {
+  const stop = startClock();
   const value = await fn();
-  return { value, seconds: Number(process.hrtime.bigint() - start) / 1e9 };
+  return { value, ...stop() };
 }
 
 interface Row {
@@ -138,6 +160,7 @@ interface Row {
   readonly what: string;
   readonly size: string;
   readonly seconds: number;
+  readonly cpu: number | undefined;
   readonly throughput: string;
 }
 
@@ -150,16 +173,20 @@ const progress = (line: string): void => {
   process.stderr.write(`[bench] ${line}\n`);
 };
 
-function record(id: string, what: string, count: number, unit: string, secs: number, extra?: string): number {
-  const rate = count / secs;
-  const row = { id, what, size: `${int(count)} ${unit}`, seconds: secs, throughput: `${int(rate)} ${unit}/s${extra === undefined ? '' : `  ${extra}`}` };
+/** One line of the table; `time` is a wall time in seconds, or wall and CPU time. Returns the rate. */
+function record(id: string, what: string, count: number, unit: string, time: number | Measured, extra?: string): number {
+  const m = typeof time === 'number' ? { seconds: time, cpu: undefined } : time;
+  const rate = count / m.seconds;
+  const row: Row = { id, what, size: `${int(count)} ${unit}`, ...m, throughput: `${int(rate)} ${unit}/s${extra === undefined ? '' : `  ${extra}`}` };
   rows.push(row);
-  progress(`${id} ${what}: ${row.size} in ${seconds(secs)} = ${row.throughput}`);
+  progress(`${id} ${what}: ${row.size} in ${seconds(m.seconds)} = ${row.throughput}`);
   return rate;
 }
 
-function compare(id: string, what: string, value: number, base: number, label = 'adapter / bare'): void {
-  comparisons.push(`${id.padEnd(4)} ${what.padEnd(62)} ${label} = ${ratio(value / base)}  (${int(value)} vs ${int(base)} /s)`);
+/** A ratio of two rates; with `cpu`, also the CPU time per unit of both sides (insensitive to waits). */
+function compare(id: string, what: string, value: number, base: number, label = 'adapter / bare', cpu?: { unit: string; value: number; base: number }): void {
+  const perUnit = cpu === undefined ? '' : `; CPU ${(cpu.value * 1e6).toFixed(1)} vs ${(cpu.base * 1e6).toFixed(1)} µs/${cpu.unit}`;
+  comparisons.push(`${id.padEnd(4)} ${what.padEnd(60)} ${label} = ${ratio(value / base)}  (${int(value)} vs ${int(base)} /s${perUnit})`);
 }
 
 function aim(what: string, rate: number, target: number): void {
@@ -172,12 +199,13 @@ function printReport(header: readonly string[]): void {
     what: Math.max(...rows.map((r) => r.what.length)),
     size: Math.max(...rows.map((r) => r.size.length)),
   };
-  const line = '-'.repeat(w.id + w.what + w.size + 40);
+  const line = '-'.repeat(w.id + w.what + w.size + 51);
   const out: string[] = ['', ...header, line];
-  out.push(`${'#'.padEnd(w.id)}  ${'measurement'.padEnd(w.what)}  ${'size'.padStart(w.size)}  ${'time'.padStart(9)}  throughput`);
+  out.push(`${'#'.padEnd(w.id)}  ${'measurement'.padEnd(w.what)}  ${'size'.padStart(w.size)}  ${'wall'.padStart(9)}  ${'cpu'.padStart(9)}  throughput`);
   out.push(line);
   for (const r of rows) {
-    out.push(`${r.id.padEnd(w.id)}  ${r.what.padEnd(w.what)}  ${r.size.padStart(w.size)}  ${seconds(r.seconds).padStart(9)}  ${r.throughput}`);
+    const cpu = r.cpu === undefined ? '-' : seconds(r.cpu);
+    out.push(`${r.id.padEnd(w.id)}  ${r.what.padEnd(w.what)}  ${r.size.padStart(w.size)}  ${seconds(r.seconds).padStart(9)}  ${cpu.padStart(9)}  ${r.throughput}`);
   }
   out.push(line, 'Baselines (same process, same data):', ...comparisons.map((c) => `  ${c}`));
   out.push(line, 'Aims:', ...aims.map((a) => `  ${a}`));

@@ -22,6 +22,17 @@ export const UserEvent = t.union([
   eventOf('UserEmailChanged', t.type({ userId: t.string, email: t.string, previousEmail: t.string })),
   eventOf('UserActiveEnvSet', t.type({ userId: t.string, envId: t.union([t.string, t.null]) })),
   eventOf('UserDeleted', t.type({ userId: t.string, email: t.string })),
+  eventOf('UserSuperuserSet', t.type({ userId: t.string, isSuperuser: t.boolean })),
+  eventOf('UserVerified', t.type({ userId: t.string })),
+  /** A token (a logout, or a service-account token withdrawn) is refused from now on. */
+  eventOf('UserTokenRevoked', t.type({ userId: t.string, tokenId: t.string, expiresAt: t.union([t.string, t.null]) })),
+  eventOf(
+    'UserServiceTokenIssued',
+    t.type({ userId: t.string, tokenId: t.string, name: t.string, expiresAt: t.union([t.string, t.null]) }),
+  ),
+  /** Only a hash of the reset token is kept: the log never holds a usable token. */
+  eventOf('UserPasswordResetRequested', t.type({ userId: t.string, tokenHash: t.string, expiresAt: t.string })),
+  eventOf('UserPasswordReset', t.type({ userId: t.string, tokenHash: t.string, passwordHash: t.string })),
 ]);
 export type UserEvent = t.TypeOf<typeof UserEvent>;
 
@@ -40,7 +51,15 @@ export type UserCommand =
   | { readonly type: 'ChangePassword'; readonly passwordHash: string }
   | { readonly type: 'ChangeEmail'; readonly email: string }
   | { readonly type: 'SetActiveEnv'; readonly envId: string | null }
-  | { readonly type: 'DeleteUser' };
+  | { readonly type: 'DeleteUser' }
+  | { readonly type: 'SetSuperuser'; readonly isSuperuser: boolean }
+  | { readonly type: 'VerifyUser' }
+  | { readonly type: 'RevokeToken'; readonly tokenId: string; readonly expiresAt: string | null }
+  | { readonly type: 'IssueServiceToken'; readonly tokenId: string; readonly name: string; readonly expiresAt: string | null }
+  | { readonly type: 'RevokeServiceToken'; readonly tokenId: string }
+  | { readonly type: 'RequestPasswordReset'; readonly tokenHash: string; readonly expiresAt: string }
+  /** `now` is passed in: the domain has no clock. */
+  | { readonly type: 'ResetPassword'; readonly tokenHash: string; readonly passwordHash: string; readonly now: string };
 
 export type UserState =
   | { readonly status: 'absent' }
@@ -50,6 +69,11 @@ export type UserState =
       readonly userId: string;
       readonly email: string;
       readonly activeEnvId: string | null;
+      readonly isSuperuser: boolean;
+      readonly isVerified: boolean;
+      readonly serviceTokens: Readonly<Record<string, string | null>>;
+      readonly revokedTokens: readonly string[];
+      readonly pendingReset: { readonly tokenHash: string; readonly expiresAt: string } | null;
     };
 
 const evolve = (state: UserState, event: UserEvent): UserState => {
@@ -60,6 +84,11 @@ const evolve = (state: UserState, event: UserEvent): UserState => {
         userId: event.data.userId,
         email: event.data.email,
         activeEnvId: null,
+        isSuperuser: event.data.isSuperuser,
+        isVerified: event.data.isVerified,
+        serviceTokens: {},
+        revokedTokens: [],
+        pendingReset: null,
       };
     case 'UserDeleted':
       return { status: 'deleted' };
@@ -76,6 +105,20 @@ const evolve = (state: UserState, event: UserEvent): UserState => {
       return { ...state, email: event.data.email };
     case 'UserActiveEnvSet':
       return { ...state, activeEnvId: event.data.envId };
+    case 'UserSuperuserSet':
+      return { ...state, isSuperuser: event.data.isSuperuser };
+    case 'UserVerified':
+      return { ...state, isVerified: true };
+    case 'UserTokenRevoked': {
+      const { [event.data.tokenId]: _revoked, ...serviceTokens } = state.serviceTokens;
+      return { ...state, serviceTokens, revokedTokens: [...state.revokedTokens, event.data.tokenId] };
+    }
+    case 'UserServiceTokenIssued':
+      return { ...state, serviceTokens: { ...state.serviceTokens, [event.data.tokenId]: event.data.expiresAt } };
+    case 'UserPasswordResetRequested':
+      return { ...state, pendingReset: { tokenHash: event.data.tokenHash, expiresAt: event.data.expiresAt } };
+    case 'UserPasswordReset':
+      return { ...state, pendingReset: null };
   }
 };
 
@@ -109,6 +152,34 @@ const decide = (command: UserCommand, state: UserState): Either<DomainError, rea
       return right([{ type: 'UserActiveEnvSet', data: { userId, envId: command.envId } }]);
     case 'DeleteUser':
       return right([{ type: 'UserDeleted', data: { userId, email: state.email } }]);
+    case 'SetSuperuser':
+      if (command.isSuperuser === state.isSuperuser) return right([]);
+      return right([{ type: 'UserSuperuserSet', data: { userId, isSuperuser: command.isSuperuser } }]);
+    case 'VerifyUser':
+      return right(state.isVerified ? [] : [{ type: 'UserVerified', data: { userId } }]);
+    case 'RevokeToken':
+      if (state.revokedTokens.includes(command.tokenId)) return right([]);
+      return right([{ type: 'UserTokenRevoked', data: { userId, tokenId: command.tokenId, expiresAt: command.expiresAt } }]);
+    case 'IssueServiceToken': {
+      const { tokenId, name, expiresAt } = command;
+      return right([{ type: 'UserServiceTokenIssued', data: { userId, tokenId, name, expiresAt } }]);
+    }
+    case 'RevokeServiceToken': {
+      const expiresAt = state.serviceTokens[command.tokenId];
+      if (expiresAt === undefined) return left(notFound('SERVICE_TOKEN_NOT_FOUND'));
+      return right([{ type: 'UserTokenRevoked', data: { userId, tokenId: command.tokenId, expiresAt } }]);
+    }
+    case 'RequestPasswordReset':
+      return right([
+        { type: 'UserPasswordResetRequested', data: { userId, tokenHash: command.tokenHash, expiresAt: command.expiresAt } },
+      ]);
+    case 'ResetPassword': {
+      const pending = state.pendingReset;
+      if (pending === null || pending.tokenHash !== command.tokenHash || pending.expiresAt <= command.now) {
+        return left(invalid('RESET_PASSWORD_BAD_TOKEN'));
+      }
+      return right([{ type: 'UserPasswordReset', data: { userId, tokenHash: command.tokenHash, passwordHash: command.passwordHash } }]);
+    }
   }
 };
 

@@ -235,7 +235,15 @@ const TRANSIENT_GRPC_CODES = new Set([
   10, // ABORTED: the server timed the operation out
   14, // UNAVAILABLE
 ]);
-const TRANSIENT_SOCKET_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
+const TRANSIENT_SOCKET_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+]);
 
 /** Whether resubscribing may help: the connection went away, as opposed to the server refusing us. */
 export function isTransient(error: unknown): boolean {

@@ -71,3 +71,32 @@ test('delete: a user is deleted once; afterwards it is not found', (t) => {
 test('an unknown user is not found', (t) => {
   spec.given([]).when({ type: 'SetActiveEnv', envId: 'e-1' }).thenFails(t, { kind: 'not_found', code: 'USER_NOT_FOUND' });
 });
+
+test('superuser flag and verification record only changes', (t) => {
+  spec.given([registered]).when({ type: 'SetSuperuser', isSuperuser: true }).then(t, [{ type: 'UserSuperuserSet', data: { userId, isSuperuser: true } }]);
+  spec.given([registered]).when({ type: 'SetSuperuser', isSuperuser: false }).then(t, []);
+  spec.given([registered]).when({ type: 'VerifyUser' }).then(t, [{ type: 'UserVerified', data: { userId } }]);
+});
+
+test('a revoked token is revoked once', (t) => {
+  const revoked: UserEvent = { type: 'UserTokenRevoked', data: { userId, tokenId: 'jti-1', expiresAt: '2030-01-01T00:00:00Z' } };
+  spec.given([registered]).when({ type: 'RevokeToken', tokenId: 'jti-1', expiresAt: '2030-01-01T00:00:00Z' }).then(t, [revoked]);
+  spec.given([registered, revoked]).when({ type: 'RevokeToken', tokenId: 'jti-1', expiresAt: '2030-01-01T00:00:00Z' }).then(t, []);
+});
+
+test('service tokens are issued and revoked; an unknown one is not found', (t) => {
+  const issued: UserEvent = { type: 'UserServiceTokenIssued', data: { userId, tokenId: 'sa-1', name: 'ci', expiresAt: null } };
+  spec.given([registered]).when({ type: 'IssueServiceToken', tokenId: 'sa-1', name: 'ci', expiresAt: null }).then(t, [issued]);
+  spec.given([registered, issued]).when({ type: 'RevokeServiceToken', tokenId: 'sa-1' }).then(t, [{ type: 'UserTokenRevoked', data: { userId, tokenId: 'sa-1', expiresAt: null } }]);
+  spec.given([registered]).when({ type: 'RevokeServiceToken', tokenId: 'sa-1' }).thenFails(t, { kind: 'not_found', code: 'SERVICE_TOKEN_NOT_FOUND' });
+});
+
+test('a reset token works once, before it expires, and only the latest one', (t) => {
+  const requested: UserEvent = { type: 'UserPasswordResetRequested', data: { userId, tokenHash: 'th-1', expiresAt: '2025-01-01T01:00:00Z' } };
+  const reset = { type: 'ResetPassword', tokenHash: 'th-1', passwordHash: 'h2', now: '2025-01-01T00:30:00Z' } as const;
+  const done: UserEvent = { type: 'UserPasswordReset', data: { userId, tokenHash: 'th-1', passwordHash: 'h2' } };
+  spec.given([registered, requested]).when(reset).then(t, [done]);
+  spec.given([registered, requested, done]).when(reset).thenFails(t, { kind: 'invalid', code: 'RESET_PASSWORD_BAD_TOKEN' });
+  spec.given([registered, requested]).when({ ...reset, now: '2025-01-01T01:00:01Z' }).thenFails(t, { kind: 'invalid', code: 'RESET_PASSWORD_BAD_TOKEN' });
+  spec.given([registered, requested]).when({ ...reset, tokenHash: 'other' }).thenFails(t, { kind: 'invalid', code: 'RESET_PASSWORD_BAD_TOKEN' });
+});
