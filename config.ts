@@ -12,6 +12,15 @@ export interface Config {
   readonly mongoDatabase: string;
   readonly logLevel: LogLevel;
   readonly bodyLimit: string;
+  /** HS256 signing secret; undefined = generated once into the data dir (mode 0600). */
+  readonly jwtSecret: string | undefined;
+  readonly jwtLifetimeSeconds: number;
+  readonly resetTokenLifetimeSeconds: number;
+  /** First superuser, created (or promoted) at start-up when both are set. */
+  readonly adminEmail: string | undefined;
+  readonly adminPassword: string | undefined;
+  readonly loginMaxFailures: number;
+  readonly loginLockSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -22,6 +31,14 @@ export class ConfigError extends Error {
 }
 
 const levels: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
+
+const positiveInt = (env: Readonly<Record<string, string | undefined>>, name: string, fallback: number): number => {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0) throw new ConfigError(`${name} must be a positive integer, got ${raw}`);
+  return value;
+};
 
 /** Parses the environment variables the platform understands (README's configuration table). */
 export function readConfig(env: Readonly<Record<string, string | undefined>>): Config {
@@ -46,5 +63,18 @@ export function readConfig(env: Readonly<Record<string, string | undefined>>): C
     mongoDatabase: env['POPSINK_MONGO_DATABASE'] ?? 'popsink',
     logLevel,
     bodyLimit: env['POPSINK_BODY_LIMIT'] ?? '1mb',
+    jwtSecret: jwtSecret(env['POPSINK_JWT_SECRET']),
+    jwtLifetimeSeconds: positiveInt(env, 'POPSINK_JWT_LIFETIME_SECONDS', 86_400),
+    resetTokenLifetimeSeconds: positiveInt(env, 'POPSINK_RESET_TOKEN_LIFETIME_SECONDS', 3_600),
+    adminEmail: env['POPSINK_ADMIN_EMAIL'] || undefined,
+    adminPassword: env['POPSINK_ADMIN_PASSWORD'] || undefined,
+    loginMaxFailures: positiveInt(env, 'POPSINK_LOGIN_MAX_FAILURES', 5),
+    loginLockSeconds: positiveInt(env, 'POPSINK_LOGIN_LOCK_SECONDS', 900),
   };
+}
+
+function jwtSecret(raw: string | undefined): string | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  if (raw.length < 32) throw new ConfigError('POPSINK_JWT_SECRET must be at least 32 characters');
+  return raw;
 }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { isLeft, type Either } from 'fp-ts/lib/Either.js';
 import type { DomainError } from '../domain/errors';
 import { reservationDecider } from '../domain/reservation';
-import { handleCommand, type CommandContext, type CommandDeps } from './handleCommand';
+import { handleCommand, loadState, type CommandContext, type CommandDeps } from './handleCommand';
 
 /** A unique value within a scope, e.g. `{scope: 'email', value: 'jane@example.com'}`. */
 export interface ReservationKey {
@@ -15,6 +15,11 @@ export interface ReservationKey {
 // Hashed so that any user-supplied value makes a valid, bounded stream name.
 const streamOf = (key: Pick<ReservationKey, 'scope' | 'value'>): string =>
   `reservation-${key.scope}-${createHash('sha256').update(key.value).digest('hex').slice(0, 40)}`;
+
+/** Who holds a unique value now, read from its reservation stream (not from a read model). */
+export async function holderOf(deps: CommandDeps, key: Omit<ReservationKey, 'takenCode'>): Promise<string | null> {
+  return (await loadState(deps.store, reservationDecider, streamOf(key))).state.ownerId;
+}
 
 export function claim(deps: CommandDeps, key: ReservationKey, ownerId: string, context: CommandContext) {
   return handleCommand(deps, reservationDecider, streamOf(key), { type: 'Claim', ...key, ownerId }, context);

@@ -1,10 +1,12 @@
-import Koa from 'koa';
+import Koa, { type Middleware } from 'koa';
 import bodyParser from 'koa-bodyparser';
 import Router from '@koa/router';
 import { errorMapper, MalformedBody, RequestTooLarge, type ErrorLogger } from './errors';
 
 export interface AppDeps {
   readonly routers: readonly Router[];
+  /** Run before any router, after body parsing (request ids, authentication). */
+  readonly middleware?: readonly Middleware[];
   readonly logger: ErrorLogger;
   /** Largest JSON / form body accepted; larger ones are answered 413. */
   readonly bodyLimit?: string;
@@ -42,6 +44,7 @@ export function createApp(deps: AppDeps): Koa {
     }
     if (parsed) await next();
   });
+  for (const middleware of deps.middleware ?? []) app.use(middleware);
   const api = new Router({ prefix: '/api' });
   for (const router of deps.routers) api.use(router.routes(), router.allowedMethods());
   app.use(api.routes());

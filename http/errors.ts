@@ -16,6 +16,26 @@ export function unwrap<T>(outcome: { _tag: 'Left'; left: DomainError } | { _tag:
   return outcome.right;
 }
 
+/** An answer the contract fixes outside the domain's codes (e.g. 429, or 400 with an object detail). */
+export class HttpFailure extends Error {
+  constructor(
+    readonly status: number,
+    readonly detail: unknown,
+    readonly headers: Readonly<Record<string, string>> = {},
+  ) {
+    super(`HTTP ${status}`);
+    this.name = 'HttpFailure';
+  }
+}
+
+/** No valid token: answered 401 whatever the reason, so a token's state is not revealed. */
+export class Unauthorized extends Error {
+  constructor() {
+    super('Unauthorized');
+    this.name = 'Unauthorized';
+  }
+}
+
 /** A body that is not valid JSON (or form data) for its content type. */
 export class MalformedBody extends Error {
   constructor() {
@@ -32,6 +52,12 @@ export class RequestTooLarge extends Error {
 }
 
 const statusOf: Record<DomainErrorKind, number> = { invalid: 400, not_found: 404, forbidden: 403, conflict: 409 };
+
+/** fastapi-users answers these conflicts with 400; existing clients rely on it. */
+const contractStatus: Readonly<Record<string, number>> = {
+  REGISTER_USER_ALREADY_EXISTS: 400,
+  UPDATE_USER_EMAIL_ALREADY_EXISTS: 400,
+};
 
 export interface ErrorLogger {
   error(message: string, fields?: Record<string, unknown>): void;
@@ -59,8 +85,20 @@ export function errorMapper(logger: ErrorLogger): Middleware {
           ctx.body = { detail: [{ loc, msg: message ?? code, type: code }] };
           return;
         }
-        ctx.status = statusOf[kind];
+        ctx.status = contractStatus[code] ?? statusOf[kind];
         ctx.body = { detail: code };
+        return;
+      }
+      if (error instanceof HttpFailure) {
+        ctx.status = error.status;
+        ctx.set(error.headers);
+        ctx.body = { detail: error.detail };
+        return;
+      }
+      if (error instanceof Unauthorized) {
+        ctx.status = 401;
+        ctx.set('WWW-Authenticate', 'Bearer');
+        ctx.body = { detail: 'Unauthorized' };
         return;
       }
       if (error instanceof MalformedBody) {

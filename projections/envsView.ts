@@ -1,6 +1,6 @@
+import { ENVS } from './collections';
 import type { Projection } from './projection';
 
-export const ENVS = 'envs';
 
 export const envsView: Projection = {
   name: 'envs',

@@ -1,7 +1,10 @@
+import { auditView } from './auditView';
+import { credentialsView } from './credentialsView';
 import { envsView } from './envsView';
 import type { Projection } from './projection';
 import { teamsView } from './teamsView';
+import { tokensView } from './tokensView';
 import { usersView } from './usersView';
 
 /** Every read model the API serves, in one list for the runner and for rebuilds. */
-export const allProjections: readonly Projection[] = [usersView, envsView, teamsView];
+export const allProjections: readonly Projection[] = [usersView, credentialsView, tokensView, envsView, teamsView, auditView];

@@ -3,7 +3,12 @@ import type { AnyEvent } from '../domain/events';
 import type { WriteOp } from './readStore';
 
 /** A decoded event with where it sits in the log and who caused it. */
-export type ProjectedEvent = AnyEvent & { readonly position: bigint; readonly metadata: EventMetadata; readonly streamId: string };
+export type ProjectedEvent = AnyEvent & {
+  readonly eventId: string;
+  readonly position: bigint;
+  readonly metadata: EventMetadata;
+  readonly streamId: string;
+};
 
 /**
  * One read model: pure `event → writes`. A projection must emit at most one write per document

@@ -28,9 +28,15 @@ export interface SortKey {
   readonly direction: 'asc' | 'desc';
 }
 
+/** Equality on each field; an array value means "one of". */
+export type Where = Readonly<Record<string, Scalar | readonly Scalar[]>>;
+
 export interface FindQuery {
-  /** Equality on each field; an array value means "one of". */
-  readonly where?: Readonly<Record<string, Scalar | readonly Scalar[]>>;
+  readonly where?: Where;
+  /** At least one of these must also match (e.g. "mine, or in one of my teams"). */
+  readonly anyOf?: readonly Where[];
+  /** Bounds on one field, inclusive (e.g. a time range over ISO strings). */
+  readonly range?: { readonly field: string; readonly gte?: Scalar; readonly lte?: Scalar };
   /** Case-insensitive substring match of `text` in `field`. */
   readonly search?: { readonly field: string; readonly text: string };
   /** Ties are always broken by id, so paging is stable. */
@@ -54,7 +60,7 @@ export interface ReadStore {
   countBy(
     collection: string,
     field: string,
-    where?: FindQuery['where'],
+    where?: Where,
   ): Promise<Record<string, number>>;
   getCheckpoint(name: string): Promise<bigint | undefined>;
   setCheckpoint(name: string, position: bigint): Promise<void>;

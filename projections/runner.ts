@@ -39,7 +39,7 @@ export function toProjected(event: RecordedEvent): ProjectedEvent | undefined {
   if (!isKnownEventType(event.type)) return undefined;
   const decoded = AnyEvent.decode({ type: event.type, data: event.data });
   if (isLeft(decoded)) throw new CorruptEventError(event, PathReporter.report(decoded));
-  return { ...decoded.right, position: event.position, metadata: event.metadata, streamId: event.streamId };
+  return { ...decoded.right, eventId: event.id, position: event.position, metadata: event.metadata, streamId: event.streamId };
 }
 
 export function projectBatch(projections: readonly Projection[], batch: readonly RecordedEvent[]): WriteOp[] {

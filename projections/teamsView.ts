@@ -1,8 +1,7 @@
+import { TEAMS, TEAM_MEMBERS } from './collections';
 import type { WriteOp } from './readStore';
 import type { Projection } from './projection';
 
-export const TEAMS = 'teams';
-export const TEAM_MEMBERS = 'team_members';
 
 const memberId = (teamId: string, userId: string): string => `${teamId}:${userId}`;
 

@@ -1,6 +1,6 @@
+import { USERS } from './collections';
 import type { Projection } from './projection';
 
-export const USERS = 'users';
 
 /** Users as the API shows them (UserRead), never with a password hash. */
 export const usersView: Projection = {
@@ -30,6 +30,10 @@ export const usersView: Projection = {
         return upsert(event.data.userId, { email: event.data.email });
       case 'UserActiveEnvSet':
         return upsert(event.data.userId, { active_env_id: event.data.envId });
+      case 'UserSuperuserSet':
+        return upsert(event.data.userId, { is_superuser: event.data.isSuperuser });
+      case 'UserVerified':
+        return upsert(event.data.userId, { is_verified: true });
       case 'UserDeleted':
         return [{ kind: 'remove', collection: USERS, id: event.data.userId, position }];
       default:

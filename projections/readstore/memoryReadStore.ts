@@ -1,4 +1,4 @@
-import type { Doc, FindQuery, ReadStore, Scalar, SortKey, WriteOp } from '../readStore';
+import type { Doc, FindQuery, ReadStore, Scalar, SortKey, Where, WriteOp } from '../readStore';
 
 interface Stored {
   readonly doc: Doc;
@@ -35,12 +35,18 @@ export function memoryReadStore(): ReadStore {
   };
 
   const matching = (name: string, query: FindQuery): Doc[] => {
-    const where = Object.entries(query.where ?? {});
     const needle = query.search?.text.toLowerCase();
+    const { range } = query;
     const result: Doc[] = [];
     for (const { doc, deleted } of collection(name).values()) {
       if (deleted) continue;
-      if (!where.every(([field, wanted]) => matches(doc[field], wanted))) continue;
+      if (!matchesWhere(doc, query.where ?? {})) continue;
+      if (query.anyOf !== undefined && !query.anyOf.some((where) => matchesWhere(doc, where))) continue;
+      if (range !== undefined) {
+        const value = doc[range.field];
+        if (range.gte !== undefined && compareValues(value, range.gte) < 0) continue;
+        if (range.lte !== undefined && compareValues(value, range.lte) > 0) continue;
+      }
       if (query.search !== undefined && needle !== undefined) {
         const value = doc[query.search.field];
         if (typeof value !== 'string' || !value.toLowerCase().includes(needle)) continue;
@@ -95,6 +101,9 @@ const matches = (value: unknown, wanted: Scalar | readonly Scalar[]): boolean =>
   const actual = value === undefined ? null : value;
   return Array.isArray(wanted) ? wanted.includes(actual as Scalar) : actual === wanted;
 };
+
+const matchesWhere = (doc: Doc, where: Where): boolean =>
+  Object.entries(where).every(([field, wanted]) => matches(doc[field], wanted));
 
 /** Orders null / absent before any value, like MongoDB does in ascending order. */
 const compareValues = (a: unknown, b: unknown): number => {

@@ -1,0 +1,22 @@
+import type { CommandDeps } from '../commands/handleCommand';
+import type { PasswordHasher } from '../commands/passwords';
+import type { ReadStore } from '../projections/readStore';
+import type { Logger } from '../runtime/logger';
+import type { LoginThrottle } from './loginThrottle';
+import type { Notifier } from './notifier';
+import type { TokenIssuer } from './tokens';
+
+/** Everything the routers use, built once by the composition root. */
+export interface ApiDeps {
+  readonly commands: CommandDeps;
+  readonly readStore: ReadStore;
+  /** Resolves once the read models reflect the log up to `position` (read-your-writes). */
+  readonly waitFor: (position: bigint) => Promise<void>;
+  readonly passwords: PasswordHasher;
+  readonly tokens: TokenIssuer;
+  readonly jwtSecret: string;
+  readonly notifier: Notifier;
+  readonly loginThrottle: LoginThrottle;
+  readonly logger: Logger;
+  readonly resetTokenLifetimeSeconds: number;
+}

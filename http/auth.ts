@@ -1,0 +1,61 @@
+import type { Context, Middleware } from 'koa';
+import koaJwt from 'koa-jwt';
+import type { ReadStore } from '../projections/readStore';
+import { REVOKED_TOKENS, USERS } from '../projections/collections';
+import { AUDIENCE, claimsOf } from './tokens';
+import { Unauthorized } from './errors';
+
+/** The authenticated user making the request, as the read models know them. */
+export interface Caller {
+  readonly id: string;
+  readonly email: string;
+  readonly isSuperuser: boolean;
+  readonly activeEnvId: string | null;
+  /** The token's id, so logout can revoke exactly this token. */
+  readonly tokenId: string;
+  readonly tokenExpiresAt: string | null;
+}
+
+/**
+ * Verifies a bearer token when there is one (HS256, audience, expiry, not revoked) and
+ * resolves its user; routes that need a caller ask `callerOf`. A token of a deleted or
+ * deactivated user is as good as none.
+ */
+export function authenticate(secret: string, readStore: ReadStore): Middleware[] {
+  const verify = koaJwt({
+    secret,
+    audience: AUDIENCE,
+    algorithms: ['HS256'],
+    passthrough: true,
+    key: 'token',
+    isRevoked: async (_ctx, decoded) => {
+      const claims = claimsOf(decoded);
+      return claims === undefined || (await readStore.get(REVOKED_TOKENS, claims.jti)) !== undefined;
+    },
+  });
+  const resolve: Middleware = async (ctx, next) => {
+    const claims = claimsOf(ctx.state['token']);
+    if (claims !== undefined) {
+      const user = await readStore.get(USERS, claims.sub);
+      if (user !== undefined && user['is_active'] === true) {
+        const caller: Caller = {
+          id: user.id,
+          email: String(user['email']),
+          isSuperuser: user['is_superuser'] === true,
+          activeEnvId: typeof user['active_env_id'] === 'string' ? user['active_env_id'] : null,
+          tokenId: claims.jti,
+          tokenExpiresAt: claims.exp === undefined ? null : new Date(claims.exp * 1000).toISOString(),
+        };
+        ctx.state['caller'] = caller;
+      }
+    }
+    await next();
+  };
+  return [verify, resolve];
+}
+
+export function callerOf(ctx: Context): Caller {
+  const caller = ctx.state['caller'] as Caller | undefined;
+  if (caller === undefined) throw new Unauthorized();
+  return caller;
+}

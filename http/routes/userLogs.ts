@@ -1,0 +1,64 @@
+import Router from '@koa/router';
+import * as t from 'io-ts';
+import { USER_LOGS } from '../../projections/collections';
+import type { Doc, FindQuery } from '../../projections/readStore';
+import type { ApiDeps } from '../apiDeps';
+import { callerOf } from '../auth';
+import { decode } from '../decode';
+import type { Guard } from '../guard';
+import { pagedBody, pagingOf } from '../paging';
+
+const IsoTime = new t.Type<string, string, unknown>(
+  'datetime',
+  (u): u is string => typeof u === 'string',
+  (u, c) => (typeof u === 'string' && !Number.isNaN(Date.parse(u)) ? t.success(new Date(u).toISOString()) : t.failure(u, c)),
+  String,
+);
+const LogsQuery = t.partial({ user_id: t.string, resource_id: t.string, event_type: t.string, since: IsoTime, until: IsoTime });
+
+const logEntry = (doc: Doc) => ({
+  id: doc.id,
+  user_id: doc['user_id'],
+  event_type: doc['event_type'],
+  resource_type: doc['resource_type'],
+  resource_id: doc['resource_id'],
+  env_id: doc['env_id'],
+  team_id: doc['team_id'],
+  time: doc['time'],
+  correlation_id: doc['correlation_id'],
+  details: doc['details'],
+});
+
+/** Who did what, when: superusers see everything, others their own actions and those in their envs and teams. */
+export function userLogsRouter(deps: ApiDeps, guard: Guard): Router {
+  const router = new Router({ prefix: '/user-logs' });
+  router.get('/', async (ctx) => {
+    const caller = callerOf(ctx);
+    const paging = pagingOf(ctx.query);
+    const q = decode(LogsQuery, ctx.query, 'query');
+    const where = {
+      ...(q.user_id !== undefined ? { user_id: q.user_id } : {}),
+      ...(q.resource_id !== undefined ? { resource_id: q.resource_id } : {}),
+      ...(q.event_type !== undefined ? { event_type: q.event_type } : {}),
+    };
+    const anyOf: FindQuery['anyOf'] = caller.isSuperuser
+      ? undefined
+      : [
+          { user_id: caller.id },
+          { resource_id: caller.id },
+          { env_id: await guard.envIdsOf(caller) },
+          { team_id: (await guard.membershipsOf(caller)).map((m) => String(m['team_id'])) },
+        ];
+    const page = await deps.readStore.find(USER_LOGS, {
+      where,
+      ...(anyOf !== undefined ? { anyOf } : {}),
+      ...(q.since !== undefined || q.until !== undefined
+        ? { range: { field: 'time', ...(q.since !== undefined ? { gte: q.since } : {}), ...(q.until !== undefined ? { lte: q.until } : {}) } }
+        : {}),
+      sort: [{ field: 'position', direction: 'desc' }],
+      ...paging,
+    });
+    ctx.body = pagedBody(page, paging, logEntry);
+  });
+  return router;
+}

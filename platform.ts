@@ -1,0 +1,124 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { join } from 'node:path';
+import { isLeft } from 'fp-ts/lib/Either.js';
+import type { Config } from './config';
+import type { EventStore } from './commands/eventStore';
+import { esdbEventStore } from './commands/eventstore/esdbEventStore';
+import { sqliteEventStore } from './commands/eventstore/sqliteEventStore';
+import { ensureSuperuser } from './commands/ensureSuperuser';
+import type { CommandDeps } from './commands/handleCommand';
+import { scryptHasher } from './commands/passwords';
+import { createApp } from './http/app';
+import { authenticate } from './http/auth';
+import { requestId } from './http/execute';
+import type { ApiDeps } from './http/apiDeps';
+import { guard } from './http/guard';
+import { loginThrottle } from './http/loginThrottle';
+import { logNotifier } from './http/notifier';
+import { apiRouters } from './http/routes';
+import { healthRouter } from './http/routes/health';
+import { tokenIssuer } from './http/tokens';
+import { allProjections } from './projections/identityProjections';
+import type { ReadStore } from './projections/readStore';
+import { memoryReadStore } from './projections/readstore/memoryReadStore';
+import { mongoReadStore } from './projections/readstore/mongoReadStore';
+import { startProjectionRunner } from './projections/runner';
+import type { Logger } from './runtime/logger';
+
+/**
+ * Wires the adapters the configuration asks for. `main.ts` (the server) and `cli.ts` build on it;
+ * neither this nor anything below reads the environment.
+ */
+export async function openEventStore(config: Config): Promise<EventStore> {
+  if (config.eventStoreUrl !== undefined) return esdbEventStore(config.eventStoreUrl);
+  mkdirSync(config.dataDir, { recursive: true });
+  return sqliteEventStore(join(config.dataDir, 'events.db'));
+}
+
+async function openReadStore(config: Config): Promise<ReadStore> {
+  if (config.mongoUrl !== undefined) return mongoReadStore(config.mongoUrl, { database: config.mongoDatabase });
+  return memoryReadStore();
+}
+
+/** The configured secret, else one generated on first start and kept private in the data dir. */
+function jwtSecretOf(config: Config): string {
+  if (config.jwtSecret !== undefined) return config.jwtSecret;
+  const file = join(config.dataDir, 'jwt-secret');
+  if (!existsSync(file)) {
+    mkdirSync(config.dataDir, { recursive: true });
+    writeFileSync(file, randomBytes(48).toString('base64url'), { mode: 0o600, flag: 'wx' });
+  }
+  chmodSync(file, 0o600);
+  return readFileSync(file, 'utf8').trim();
+}
+
+export const commandDepsOf = (store: EventStore): CommandDeps => ({ store, newId: randomUUID, now: () => new Date() });
+
+export interface RunningPlatform {
+  readonly port: number;
+  stop(): Promise<void>;
+}
+
+export async function startPlatform(config: Config, logger: Logger): Promise<RunningPlatform> {
+  const store = await openEventStore(config);
+  const readStore = await openReadStore(config);
+  const projections = await startProjectionRunner({
+    store,
+    readStore,
+    projections: allProjections,
+    onError: (error) => logger.error('projection failed; retrying', { error: String(error) }),
+  });
+  const commands = commandDepsOf(store);
+  const passwords = scryptHasher();
+
+  if (config.adminEmail !== undefined && config.adminPassword !== undefined) {
+    const outcome = await ensureSuperuser(commands, passwords, config.adminEmail, config.adminPassword);
+    if (isLeft(outcome)) throw new Error(`POPSINK_ADMIN_EMAIL / POPSINK_ADMIN_PASSWORD refused: ${outcome.left.code}`);
+    logger.info(outcome.right.created ? 'superuser created' : 'superuser ensured', { email: config.adminEmail });
+  }
+
+  const jwtSecret = jwtSecretOf(config);
+  const deps: ApiDeps = {
+    commands,
+    readStore,
+    waitFor: (position) => projections.waitFor(position),
+    passwords,
+    tokens: tokenIssuer(jwtSecret, config.jwtLifetimeSeconds, commands.now),
+    jwtSecret,
+    notifier: logNotifier(logger),
+    loginThrottle: loginThrottle(config.loginMaxFailures, config.loginLockSeconds, commands.now),
+    logger,
+    resetTokenLifetimeSeconds: config.resetTokenLifetimeSeconds,
+  };
+  const app = createApp({
+    routers: [healthRouter({ ready: () => projections.caughtUp() }), ...apiRouters(deps, guard(readStore))],
+    middleware: [requestId, ...authenticate(deps.jwtSecret, readStore)],
+    logger,
+    bodyLimit: config.bodyLimit,
+  });
+  const server: Server = await new Promise((resolve) => {
+    const listening = app.listen(config.port, config.host, () => resolve(listening));
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : config.port;
+  logger.info('popsink listening', {
+    port,
+    eventStore: config.eventStoreUrl === undefined ? 'embedded' : 'eventstoredb',
+    readStore: config.mongoUrl === undefined ? 'embedded' : 'mongodb',
+    dataDir: config.dataDir,
+  });
+
+  return {
+    port,
+    async stop() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      await closed;
+      await projections.stop();
+      await readStore.close();
+      await store.close();
+    },
+  };
+}

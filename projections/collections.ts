@@ -1,0 +1,9 @@
+/** Names of the read-model collections, shared by the projections that write them and the queries that read them. */
+export const USERS = 'users';
+export const CREDENTIALS = 'credentials';
+export const REVOKED_TOKENS = 'revoked_tokens';
+export const SERVICE_TOKENS = 'service_tokens';
+export const ENVS = 'envs';
+export const TEAMS = 'teams';
+export const TEAM_MEMBERS = 'team_members';
+export const USER_LOGS = 'user_logs';
