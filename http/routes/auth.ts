@@ -94,8 +94,9 @@ export function authRouter(deps: ApiDeps): Router {
       await execute(deps, ctx, user.id, users, user.id, { type: 'RequestPasswordReset', tokenHash: hashResetToken(token), expiresAt });
       await deps.notifier.sendPasswordReset(String(user['email']), token);
     }
-    ctx.status = 202;
+    // Koa reads a null body as "no content"; the status is set after it on purpose.
     ctx.body = null;
+    ctx.status = 202;
   });
 
   router.post('/reset-password', async (ctx) => {
@@ -112,8 +113,8 @@ export function authRouter(deps: ApiDeps): Router {
       // An unknown user is a bad token too: the answer must not tell which part was wrong.
       throw error instanceof DomainFailure ? new HttpFailure(400, 'RESET_PASSWORD_BAD_TOKEN') : error;
     });
-    ctx.status = 200;
     ctx.body = null;
+    ctx.status = 200;
   });
 
   return router;

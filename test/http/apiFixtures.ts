@@ -1,0 +1,73 @@
+import { randomUUID } from 'node:crypto';
+import { readConfig } from '../../config';
+import { startPlatform } from '../../platform';
+import { jsonLogger } from '../../runtime/logger';
+import { tempDir } from '../commands/commandFixtures';
+
+export const ADMIN = { email: 'admin@example.com', password: 'admin-password-1' };
+export const JWT_SECRET = 'test-secret-of-at-least-thirty-two-characters';
+
+export interface Api {
+  readonly url: string;
+  /** Every log line the platform wrote, parsed. */
+  readonly logs: Record<string, unknown>[];
+  request(method: string, path: string, options?: { token?: string | undefined; json?: unknown; form?: Record<string, string>; raw?: string }): Promise<{ status: number; body: unknown }>;
+  register(email: string, password?: string): Promise<{ id: string; email: string }>;
+  login(email: string, password?: string): Promise<string>;
+  stop(): Promise<void>;
+}
+
+/** The whole platform in this process on an ephemeral port; MongoDB read models when `mongoUrl` is given. */
+export async function startApi(options: { mongoUrl?: string | undefined; env?: Record<string, string> } = {}): Promise<Api> {
+  const logs: Record<string, unknown>[] = [];
+  const config = readConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    POPSINK_DATA_DIR: tempDir(),
+    POPSINK_ADMIN_EMAIL: ADMIN.email,
+    POPSINK_ADMIN_PASSWORD: ADMIN.password,
+    POPSINK_JWT_SECRET: JWT_SECRET,
+    ...(options.mongoUrl !== undefined
+      ? { POPSINK_MONGO_URL: options.mongoUrl, POPSINK_MONGO_DATABASE: `api_${randomUUID().replaceAll('-', '')}` }
+      : {}),
+    ...options.env,
+  });
+  const platform = await startPlatform(config, jsonLogger((line) => logs.push(JSON.parse(line) as Record<string, unknown>)));
+  const url = `http://127.0.0.1:${platform.port}/api`;
+
+  const request: Api['request'] = async (method, path, { token, json, form, raw } = {}) => {
+    const headers: Record<string, string> = {};
+    if (token !== undefined) headers['authorization'] = `Bearer ${token}`;
+    let body: string | undefined;
+    if (json !== undefined || raw !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = raw ?? JSON.stringify(json);
+    } else if (form !== undefined) {
+      headers['content-type'] = 'application/x-www-form-urlencoded';
+      body = new URLSearchParams(form).toString();
+    }
+    const response = await fetch(`${url}${path}`, { method, headers, ...(body !== undefined ? { body } : {}) });
+    const text = await response.text();
+    return { status: response.status, body: text === '' ? undefined : (JSON.parse(text) as unknown) };
+  };
+
+  return {
+    url,
+    logs,
+    request,
+    async register(email, password = 'password-123') {
+      const res = await request('POST', '/auth/register', { json: { email, password, is_active: true } });
+      if (res.status !== 201) throw new Error(`register ${email}: ${res.status} ${JSON.stringify(res.body)}`);
+      return res.body as { id: string; email: string };
+    },
+    async login(email, password = 'password-123') {
+      const res = await request('POST', '/auth/jwt/login', { form: { username: email, password } });
+      if (res.status !== 200) throw new Error(`login ${email}: ${res.status} ${JSON.stringify(res.body)}`);
+      return (res.body as { access_token: string }).access_token;
+    },
+    stop: () => platform.stop(),
+  };
+}
+
+/** Narrows an API answer for field access in assertions. */
+export const asRecord = (body: unknown): Record<string, unknown> => body as Record<string, unknown>;
