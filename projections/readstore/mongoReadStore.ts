@@ -1,27 +1,35 @@
 /**
  * Read store on the MongoDB wire protocol. Targets FerretDB 1.24 (SQLite) and MongoDB 6+
- * with the same code, so it only uses what both implement: plain CRUD, `bulkWrite`,
- * `$setOnInsert`, `$match` + `$group`/`$sum`, single-field indexes. No transactions.
+ * with the same code, so it only uses what both implement: point reads, `insertMany`,
+ * `bulkWrite` of updates, `$match` + `$group`/`$sum`, single-field indexes. No transactions.
  *
  * Stored shape: `{ _id: id, _pos: Long, _deleted: boolean, ...fields }`.
  *
  * Positions are stored as BSON int64 (Long) whatever their size: exact for every signed
  * 64-bit value (a double would merge positions above 2^53), compared numerically by both
- * servers, and one type for all documents so no cross-type comparison is involved. Values
- * outside int64 are rejected rather than silently rounded.
+ * servers, and one type for all documents. Values outside int64 are rejected rather than
+ * rounded.
  *
- * Writes never rely on a failing upsert. A guarded upsert (`{_id, _pos: {$lt}}` + upsert)
- * signals "document is newer" with E11000, but FerretDB 1.24 ignores `ordered`, aborts the
- * whole `update` command at the first error, drops the partial result and reports every
- * write error at index 0 (FerretDB issue 2612), so the op after the failure cannot be found
- * again. Instead each batch, per collection, is one ordered bulk of:
- *   1. `updateOne({_id}, {$setOnInsert: {_pos: MIN, _deleted: true}}, upsert)` once per id:
- *      creates an invisible placeholder when the document is missing, a no-op otherwise;
- *   2. the ops themselves, without upsert, filtered on `_pos < position`: an older or equal
- *      op matches nothing, which is not an error.
- * Hence no write error is expected in normal operation, on either server, and a batch costs
- * one round trip per collection. Deletes replace the document by a bare tombstone, so a later
- * upsert starts from an empty document instead of resurrecting the deleted fields.
+ * How the position guard runs, and why not as a guarded upsert
+ * (`updateOne({_id, _pos: {$lt: p}}, ..., {upsert: true})`, E11000 meaning "already newer"):
+ *  - FerretDB 1.24 pushes a filter down to SQL only when it is exactly `{_id: <string>}`;
+ *    any other key, `_pos` included, makes every update scan the whole table.
+ *  - Its `update` command ignores `ordered`, stops at the first error, drops the partial
+ *    result and reports the error at index 0, so the ops after a skipped one are lost.
+ *  - Each matched update keeps its SQLite cursor open until the command ends, and the pool
+ *    has 100 connections: an `update` command with ~100 matched statements deadlocks.
+ * So `apply`, per collection: reads the current `_pos`/`_deleted` of every id in the batch by
+ * `{_id}` point reads, runs the guard and folds each document's ops into one final write on
+ * this side, then inserts the documents that did not exist (`insertMany`, batched in
+ * transactions by both servers) and updates or replaces the others by `{_id}` alone, in small
+ * `bulkWrite` chunks. One write per touched document, skipped ops cost nothing, and no write
+ * error is expected. The price: the guard is read-then-write, so it assumes one writer per
+ * collection at a time, which a checkpointed projection is anyway. A duplicate key from a
+ * concurrent insert makes the whole collection batch start again from the reads (it is
+ * idempotent); other errors propagate, leaving a partial batch that a replay completes.
+ *
+ * Deletes replace the document by a bare tombstone, so a later upsert starts from an empty
+ * document instead of resurrecting the deleted fields.
  */
 import {
   Long,

@@ -1,0 +1,196 @@
+import type { TestFn } from 'ava';
+import { randomUUID } from 'node:crypto';
+import { ADMIN, asRecord, startApi, type Api } from './apiFixtures';
+
+/**
+ * Every route of the API × every role, with the status each must get. The world:
+ * - superuser: the configured admin; owns env E1 and team T0 in it;
+ * - teamOwner: owns team T1 in E1 (and is a member of T0, which made E1 visible to them);
+ * - teamMember: a member of T1;
+ * - envMember: a member of T0 only, so E1's member but not T1's;
+ * - outsider: owns an env of their own, E2, and nothing in E1;
+ * - anonymous: no token.
+ * Routes that destroy something get a fresh target per call.
+ */
+export const ROLES = ['superuser', 'teamOwner', 'teamMember', 'envMember', 'outsider', 'anonymous'] as const;
+export type Role = (typeof ROLES)[number];
+
+interface World {
+  readonly api: Api;
+  readonly tokens: Record<Exclude<Role, 'anonymous'>, string>;
+  readonly ids: Record<Exclude<Role, 'anonymous'>, string>;
+  readonly e1: string;
+  readonly e1Name: string;
+  readonly t1: string;
+}
+
+interface Row {
+  readonly route: string;
+  /** Builds the request for one role; may create fresh resources first. */
+  readonly call: (world: World, role: Role) => Promise<{ path: string; json?: unknown; form?: Record<string, string>; token?: string }>;
+  readonly expect: Readonly<Record<Role, number>>;
+}
+
+const all = (status: number, anonymous = 401): Record<Role, number> => ({
+  superuser: status,
+  teamOwner: status,
+  teamMember: status,
+  envMember: status,
+  outsider: status,
+  anonymous,
+});
+const superuserOnly = (status: number): Record<Role, number> => ({ ...all(403), superuser: status });
+const e1Readers = (status: number, outsider = 403): Record<Role, number> => ({ ...all(status), outsider });
+const t1Managers = (status: number): Record<Role, number> => ({ ...all(403), superuser: status, teamOwner: status });
+
+const tokenOf = (world: World, role: Role): string | undefined => (role === 'anonymous' ? undefined : world.tokens[role]);
+const fresh = (prefix: string): string => `${prefix}-${randomUUID().slice(0, 8)}`;
+
+async function freshTeam(world: World): Promise<string> {
+  const team = await world.api.request('POST', '/teams/', { token: world.tokens.teamOwner, json: { name: fresh('t'), env_id: world.e1 } });
+  const id = String(asRecord(team.body)['id']);
+  await world.api.request('POST', `/teams/${id}/members/bulk`, { token: world.tokens.teamOwner, json: { members: [world.ids.teamMember] } });
+  return id;
+}
+
+export const ROUTES: readonly Row[] = [
+  { route: 'GET /livez', call: async () => ({ path: '/livez' }), expect: all(200, 200) },
+  { route: 'GET /readyz', call: async () => ({ path: '/readyz' }), expect: all(200, 200) },
+  {
+    route: 'POST /auth/register',
+    call: async () => ({ path: '/auth/register', json: { email: `${fresh('r')}@example.com`, password: 'password-123' } }),
+    expect: all(201, 201),
+  },
+  {
+    route: 'POST /auth/jwt/login',
+    call: async (_world, role) => ({
+      path: '/auth/jwt/login',
+      form: role === 'superuser' ? { username: ADMIN.email, password: ADMIN.password } : { username: `${role === 'anonymous' ? 'teamMember' : role}@table.example.com`, password: 'password-123' },
+    }),
+    expect: all(200, 200),
+  },
+  {
+    route: 'POST /auth/jwt/logout',
+    call: async (world, role) => ({
+      path: '/auth/jwt/logout',
+      ...(role === 'anonymous' ? {} : { token: await world.api.login(role === 'superuser' ? ADMIN.email : `${role}@table.example.com`, role === 'superuser' ? ADMIN.password : 'password-123') }),
+    }),
+    expect: all(204),
+  },
+  { route: 'POST /auth/forgot-password', call: async () => ({ path: '/auth/forgot-password', json: { email: 'nobody@example.com' } }), expect: all(202, 202) },
+  {
+    route: 'POST /auth/reset-password',
+    call: async () => ({ path: '/auth/reset-password', json: { token: `${randomUUID()}.nope`, password: 'password-123' } }),
+    expect: all(400, 400),
+  },
+  { route: 'GET /users/me', call: async () => ({ path: '/users/me' }), expect: all(200) },
+  { route: 'PATCH /users/me', call: async () => ({ path: '/users/me', json: {} }), expect: all(200) },
+  {
+    route: 'POST /users/me/change-password',
+    call: async () => ({ path: '/users/me/change-password', json: { current_password: 'wrong-one', new_password: 'password-456' } }),
+    expect: all(400),
+  },
+  { route: 'POST /users/me/service-account-token', call: async () => ({ path: '/users/me/service-account-token', json: { name: 'x' } }), expect: all(201) },
+  { route: 'GET /users/me/service-account-tokens', call: async () => ({ path: '/users/me/service-account-tokens' }), expect: all(200) },
+  {
+    route: 'DELETE /users/me/service-account-tokens/{id}',
+    call: async () => ({ path: `/users/me/service-account-tokens/${randomUUID()}` }),
+    expect: all(404),
+  },
+  { route: 'GET /users', call: async () => ({ path: '/users' }), expect: superuserOnly(200) },
+  { route: 'GET /users/{id}', call: async (world) => ({ path: `/users/${world.ids.teamMember}` }), expect: superuserOnly(200) },
+  {
+    route: 'PATCH /users/{id}',
+    call: async (world) => ({ path: `/users/${(await world.api.register(`${fresh('p')}@example.com`)).id}`, json: { is_verified: true } }),
+    expect: superuserOnly(200),
+  },
+  {
+    route: 'DELETE /users/{id}',
+    call: async (world) => ({ path: `/users/${(await world.api.register(`${fresh('d')}@example.com`)).id}` }),
+    expect: superuserOnly(204),
+  },
+  { route: 'POST /envs/', call: async () => ({ path: '/envs/', json: { name: fresh('env') } }), expect: all(201) },
+  { route: 'GET /envs/', call: async () => ({ path: '/envs/' }), expect: all(200) },
+  { route: 'GET /envs/filter-one', call: async (world) => ({ path: `/envs/filter-one?name=${world.e1Name}` }), expect: e1Readers(200, 404) },
+  { route: 'POST /envs/check-byok-credentials', call: async () => ({ path: '/envs/check-byok-credentials', json: {} }), expect: all(501) },
+  { route: 'GET /envs/{id}', call: async (world) => ({ path: `/envs/${world.e1}` }), expect: e1Readers(200) },
+  { route: 'PATCH /envs/{id}', call: async (world) => ({ path: `/envs/${world.e1}`, json: { description: fresh('d') } }), expect: superuserOnly(200) },
+  {
+    route: 'DELETE /envs/{id}',
+    call: async (world) => {
+      const env = await world.api.request('POST', '/envs/', { token: world.tokens.superuser, json: { name: fresh('doomed') } });
+      return { path: `/envs/${asRecord(env.body)['id']}` };
+    },
+    expect: superuserOnly(204),
+  },
+  { route: 'POST /teams/', call: async (world) => ({ path: '/teams/', json: { name: fresh('team'), env_id: world.e1 } }), expect: e1Readers(201) },
+  { route: 'GET /teams/', call: async () => ({ path: '/teams/' }), expect: all(200) },
+  { route: 'GET /teams/filter-one', call: async (world) => ({ path: `/teams/filter-one?name=T1&env_id=${world.e1}` }), expect: e1Readers(200, 404) },
+  { route: 'GET /teams/{id}', call: async (world) => ({ path: `/teams/${world.t1}` }), expect: e1Readers(200) },
+  { route: 'PATCH /teams/{id}', call: async (world) => ({ path: `/teams/${world.t1}`, json: { description: fresh('d') } }), expect: t1Managers(200) },
+  { route: 'DELETE /teams/{id}', call: async (world) => ({ path: `/teams/${await freshTeam(world)}` }), expect: t1Managers(204) },
+  { route: 'GET /teams/{id}/members', call: async (world) => ({ path: `/teams/${world.t1}/members` }), expect: e1Readers(200) },
+  {
+    route: 'POST /teams/{id}/members/bulk',
+    call: async (world) => ({ path: `/teams/${world.t1}/members/bulk`, json: { members: [world.ids.teamMember] } }),
+    expect: t1Managers(204),
+  },
+  {
+    route: 'DELETE /teams/{id}/members/{user_id}',
+    call: async (world) => ({ path: `/teams/${await freshTeam(world)}/members/${world.ids.teamMember}` }),
+    // The member may leave the team; removing someone else needs ownership.
+    expect: { ...t1Managers(204), teamMember: 204 },
+  },
+  { route: 'GET /user-logs', call: async () => ({ path: '/user-logs' }), expect: all(200) },
+];
+
+async function buildWorld(api: Api): Promise<World> {
+  const superuser = await api.login(ADMIN.email, ADMIN.password);
+  const users = {
+    teamOwner: await api.register('teamOwner@table.example.com'),
+    teamMember: await api.register('teamMember@table.example.com'),
+    envMember: await api.register('envMember@table.example.com'),
+    outsider: await api.register('outsider@table.example.com'),
+  };
+  const tokens = {
+    superuser,
+    teamOwner: await api.login('teamOwner@table.example.com'),
+    teamMember: await api.login('teamMember@table.example.com'),
+    envMember: await api.login('envMember@table.example.com'),
+    outsider: await api.login('outsider@table.example.com'),
+  };
+  const me = asRecord((await api.request('GET', '/users/me', { token: superuser })).body);
+  const e1Name = fresh('E1');
+  const e1 = String(asRecord((await api.request('POST', '/envs/', { token: superuser, json: { name: e1Name } })).body)['id']);
+  const t0 = String(asRecord((await api.request('POST', '/teams/', { token: superuser, json: { name: 'T0', env_id: e1 } })).body)['id']);
+  await api.request('POST', `/teams/${t0}/members/bulk`, { token: superuser, json: { members: [users.teamOwner.id, users.envMember.id] } });
+  const t1 = String(asRecord((await api.request('POST', '/teams/', { token: tokens.teamOwner, json: { name: 'T1', env_id: e1 } })).body)['id']);
+  await api.request('POST', `/teams/${t1}/members/bulk`, { token: tokens.teamOwner, json: { members: [users.teamMember.id] } });
+  await api.request('POST', '/envs/', { token: tokens.outsider, json: { name: fresh('E2') } });
+  const ids = { superuser: String(me['id']), ...Object.fromEntries(Object.entries(users).map(([role, user]) => [role, user.id])) } as World['ids'];
+  return { api, tokens, ids, e1, e1Name, t1 };
+}
+
+/** Registers one test per route; each calls the route as every role over real HTTP. */
+export function authorizationTable(test: TestFn, name: string, mongoUrl: () => string | undefined): void {
+  let world: World | undefined;
+  test.before(async () => {
+    world = await buildWorld(await startApi({ mongoUrl: mongoUrl() }));
+  });
+  test.after.always(async () => {
+    await world?.api.stop();
+  });
+  for (const row of ROUTES) {
+    test(`${name}: ${row.route}`, async (t) => {
+      if (world === undefined) return t.fail('the world was not built');
+      const [method = 'GET'] = row.route.split(' ');
+      const got: Partial<Record<Role, number>> = {};
+      for (const role of ROLES) {
+        const request = await row.call(world, role);
+        const token = 'token' in request ? request.token : tokenOf(world, role);
+        got[role] = (await world.api.request(method, request.path, { token, ...(request.json !== undefined ? { json: request.json } : {}), ...(request.form ? { form: request.form } : {}) })).status;
+      }
+      t.deepEqual(got, row.expect);
+    });
+  }
+}
