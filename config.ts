@@ -5,6 +5,8 @@ export interface Config {
   readonly port: number;
   readonly host: string;
   readonly dataDir: string;
+  /** Durability of the embedded event store: `full` survives power loss, `normal` a process kill. */
+  readonly sqliteSynchronous: 'full' | 'normal';
   /** esdb://... for EventStoreDB; undefined for the embedded SQLite store in the data dir. */
   readonly eventStoreUrl: string | undefined;
   /** mongodb://... for MongoDB; undefined for the embedded in-memory read store. */
@@ -58,6 +60,7 @@ export function readConfig(env: Readonly<Record<string, string | undefined>>): C
     port,
     host: env['HOST'] ?? '0.0.0.0',
     dataDir: resolve(env['POPSINK_DATA_DIR'] ?? './data'),
+    sqliteSynchronous: sqliteSynchronous(env['POPSINK_SQLITE_SYNCHRONOUS']),
     eventStoreUrl,
     mongoUrl,
     mongoDatabase: env['POPSINK_MONGO_DATABASE'] ?? 'popsink',
@@ -77,4 +80,10 @@ function jwtSecret(raw: string | undefined): string | undefined {
   if (raw === undefined || raw === '') return undefined;
   if (raw.length < 32) throw new ConfigError('POPSINK_JWT_SECRET must be at least 32 characters');
   return raw;
+}
+
+function sqliteSynchronous(raw: string | undefined): 'full' | 'normal' {
+  if (raw === undefined || raw === '' || raw === 'full') return 'full';
+  if (raw === 'normal') return 'normal';
+  throw new ConfigError('POPSINK_SQLITE_SYNCHRONOUS must be full or normal');
 }

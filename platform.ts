@@ -19,7 +19,7 @@ import { loginThrottle } from './http/loginThrottle';
 import { logNotifier } from './http/notifier';
 import { apiRouters } from './http/routes';
 import { healthRouter } from './http/routes/health';
-import { tokenIssuer } from './http/tokens';
+import { signingKey, tokenIssuer } from './http/tokens';
 import { allProjections } from './projections/identityProjections';
 import type { ReadStore } from './projections/readStore';
 import { memoryReadStore } from './projections/readstore/memoryReadStore';
@@ -34,7 +34,7 @@ import type { Logger } from './runtime/logger';
 export async function openEventStore(config: Config): Promise<EventStore> {
   if (config.eventStoreUrl !== undefined) return esdbEventStore(config.eventStoreUrl);
   mkdirSync(config.dataDir, { recursive: true });
-  return sqliteEventStore(join(config.dataDir, 'events.db'));
+  return sqliteEventStore(join(config.dataDir, 'events.db'), { synchronous: config.sqliteSynchronous });
 }
 
 async function openReadStore(config: Config): Promise<ReadStore> {
@@ -79,14 +79,14 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Run
     logger.info(outcome.right.created ? 'superuser created' : 'superuser ensured', { email: config.adminEmail });
   }
 
-  const jwtSecret = jwtSecretOf(config);
+  const jwtKey = signingKey(jwtSecretOf(config));
   const deps: ApiDeps = {
     commands,
     readStore,
     waitFor: (position) => projections.waitFor(position),
     passwords,
-    tokens: tokenIssuer(jwtSecret, config.jwtLifetimeSeconds, commands.now),
-    jwtSecret,
+    tokens: tokenIssuer(jwtKey, config.jwtLifetimeSeconds, commands.now),
+    jwtKey,
     notifier: logNotifier(logger),
     loginThrottle: loginThrottle(config.loginMaxFailures, config.loginLockSeconds, commands.now),
     logger,
@@ -94,7 +94,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Run
   };
   const app = createApp({
     routers: [healthRouter({ ready: () => projections.caughtUp() }), ...apiRouters(deps, guard(readStore))],
-    middleware: [requestId, ...authenticate(deps.jwtSecret, readStore)],
+    middleware: [requestId, ...authenticate(deps.jwtKey, readStore)],
     logger,
     bodyLimit: config.bodyLimit,
   });

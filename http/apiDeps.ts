@@ -1,3 +1,4 @@
+import type { KeyObject } from 'node:crypto';
 import type { CommandDeps } from '../commands/handleCommand';
 import type { PasswordHasher } from '../commands/passwords';
 import type { ReadStore } from '../projections/readStore';
@@ -14,7 +15,7 @@ export interface ApiDeps {
   readonly waitFor: (position: bigint) => Promise<void>;
   readonly passwords: PasswordHasher;
   readonly tokens: TokenIssuer;
-  readonly jwtSecret: string;
+  readonly jwtKey: KeyObject;
   readonly notifier: Notifier;
   readonly loginThrottle: LoginThrottle;
   readonly logger: Logger;

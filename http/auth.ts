@@ -1,5 +1,6 @@
 import type { Context, Middleware } from 'koa';
 import koaJwt from 'koa-jwt';
+import type { KeyObject } from 'node:crypto';
 import type { ReadStore } from '../projections/readStore';
 import { REVOKED_TOKENS, USERS } from '../projections/collections';
 import { AUDIENCE, claimsOf } from './tokens';
@@ -21,9 +22,10 @@ export interface Caller {
  * resolves its user; routes that need a caller ask `callerOf`. A token of a deleted or
  * deactivated user is as good as none.
  */
-export function authenticate(secret: string, readStore: ReadStore): Middleware[] {
+export function authenticate(key: KeyObject, readStore: ReadStore): Middleware[] {
   const verify = koaJwt({
-    secret,
+    // koa-jwt hands the secret to jsonwebtoken, which takes a KeyObject; its typings predate that.
+    secret: key as unknown as koaJwt.Secret,
     audience: AUDIENCE,
     algorithms: ['HS256'],
     passthrough: true,

@@ -41,7 +41,7 @@ import {
   type Document,
   type Filter,
 } from 'mongodb';
-import type { Doc, FindQuery, Page, ReadStore, Scalar, WriteOp } from '../readStore';
+import type { Doc, FindQuery, Page, ReadStore, Scalar, Where, WriteOp } from '../readStore';
 
 interface Stored extends Document {
   _id: string;
@@ -52,16 +52,45 @@ interface CheckpointDoc {
   position: Long;
 }
 
+/** What a document holds before the batch, as far as the guard is concerned. */
+interface Current {
+  readonly position: bigint | undefined;
+  readonly deleted: boolean;
+}
+
+/** A document's state after folding the batch's ops that passed the guard. */
+interface Pending {
+  readonly id: string;
+  /** The document exists in the database (possibly as a tombstone). */
+  readonly exists: boolean;
+  position: bigint | undefined;
+  deleted: boolean;
+  /** Fields stored before the batch must go: a remove ran, or the stored document is a tombstone. */
+  fresh: boolean;
+  touched: boolean;
+  /** Fields set by the batch, in order; UNSET marks a field set to undefined. */
+  readonly fields: Map<string, unknown>;
+}
+
+const UNSET = Symbol('unset');
 const CHECKPOINTS = '_checkpoints';
-const HIDDEN = ['_id', '_pos', '_deleted'] as const;
+const HIDDEN = new Set(['_id', '_pos', '_deleted']);
 const VISIBLE: Filter<Stored> = { _deleted: false };
-/** Placeholder position: below every accepted position, so the first real op always wins. */
-const FLOOR = Long.MIN_VALUE;
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 const DUPLICATE_KEY = 11000;
-/** Concurrent writers can both try to insert the same placeholder; the batch is idempotent, so rerun it. */
-const DUPLICATE_RETRIES = 3;
+/** A concurrent insert of the same id is the only expected conflict; the batch is idempotent. */
+const ATTEMPTS = 3;
+/** Point reads in flight per batch: enough to hide latency, few enough to leave the server's pool to others. */
+const READ_CONCURRENCY = 16;
+/**
+ * Statements per `update` command. FerretDB 1.24 holds a SQLite connection per matched statement
+ * until the command ends (pool of 100, shared by every client of the database); its cost is
+ * one SQLite transaction per statement anyway, so small chunks lose nothing.
+ */
+const UPDATE_CHUNK = 20;
+/** Documents per `insert` command; both servers batch them into few transactions. */
+const INSERT_CHUNK = 1000;
 
 export interface MongoReadStoreOptions {
   /** Database to use; defaults to the one in the URL, else "popsink". */
@@ -77,21 +106,21 @@ export async function mongoReadStore(url: string, options: MongoReadStoreOptions
 
   return {
     async apply(ops) {
+      for (const op of ops) validate(op);
       for (const [collection, group] of byCollection(ops)) {
-        await writeGroup(db.collection<Stored>(collection), group);
+        await applyToCollection(db.collection<Stored>(collection), group);
       }
     },
 
     async get(collection, id) {
-      const doc = await db
-        .collection<Stored>(collection)
-        .findOne({ _id: id, ...VISIBLE }, { projection: { _pos: 0, _deleted: 0 } });
-      return doc === null ? undefined : toDoc(doc);
+      // `{_id}` alone: the only filter FerretDB answers without a table scan.
+      const doc = await db.collection<Stored>(collection).findOne({ _id: id }, { projection: { _pos: 0 } });
+      return doc === null || doc._deleted === true ? undefined : toDoc(doc);
     },
 
     async find(collection, query) {
       const coll = db.collection<Stored>(collection);
-      const filter = toFilter(query.where, query.search);
+      const filter = toFilter(query);
       const skip = nonNegative('skip', query.skip ?? 0);
       const limit = query.limit === undefined ? undefined : nonNegative('limit', query.limit);
       const total = coll.countDocuments(filter);
@@ -108,14 +137,14 @@ export async function mongoReadStore(url: string, options: MongoReadStoreOptions
       const groups = await db
         .collection<Stored>(collection)
         .aggregate<{ _id: unknown; n: number }>([
-          { $match: toFilter(where, undefined) },
+          { $match: toFilter({ where }) },
           { $group: { _id: `$${storedField(field)}`, n: { $sum: 1 } } },
         ])
         .toArray();
       const counts: Record<string, number> = {};
       for (const { _id, n } of groups) {
         const key = groupKey(_id);
-        // Distinct BSON values can print alike (e.g. null and a missing field).
+        // Distinct BSON values can print alike (e.g. 1 as int32 and as int64).
         counts[key] = (counts[key] ?? 0) + n;
       }
       return counts;
@@ -154,46 +183,123 @@ export async function mongoReadStore(url: string, options: MongoReadStoreOptions
   };
 }
 
-async function writeGroup(coll: Collection<Stored>, ops: readonly WriteOp[]): Promise<void> {
-  const placeholders: AnyBulkWriteOperation<Stored>[] = [...new Set(ops.map((op) => op.id))].map((id) => ({
-    updateOne: { filter: { _id: id }, update: { $setOnInsert: { _pos: FLOOR, _deleted: true } }, upsert: true },
-  }));
-  const bulk = [...placeholders, ...ops.map(toGuardedWrite)];
+async function applyToCollection(coll: Collection<Stored>, ops: readonly WriteOp[]): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
-      await coll.bulkWrite(bulk, { ordered: true });
+      const current = await readPositions(coll, [...new Set(ops.map((op) => op.id))]);
+      await write(coll, fold(ops, current));
       return;
     } catch (error) {
-      if (attempt >= DUPLICATE_RETRIES || !onlyDuplicateKeys(error)) throw error;
+      if (attempt >= ATTEMPTS || !isDuplicateKey(error)) throw error;
     }
   }
 }
 
-function toGuardedWrite(op: WriteOp): AnyBulkWriteOperation<Stored> {
-  const filter: Filter<Stored> = { _id: op.id, _pos: { $lt: toLong(op.position) } };
-  if (op.kind === 'remove') {
-    return { replaceOne: { filter, replacement: { _pos: toLong(op.position), _deleted: true } } };
-  }
-  const $set: Document = {};
-  const $unset: Document = {};
-  for (const [field, value] of Object.entries(op.set)) {
-    if ((HIDDEN as readonly string[]).includes(field)) {
-      throw new Error(`upsert ${op.collection}/${op.id}: field "${field}" is reserved by the read store`);
+async function readPositions(coll: Collection<Stored>, ids: readonly string[]): Promise<Map<string, Current>> {
+  const current = new Map<string, Current>();
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    for (let i = next++; i < ids.length; i = next++) {
+      const id = ids[i] as string;
+      const doc = await coll.findOne({ _id: id }, { projection: { _pos: 1, _deleted: 1 }, useBigInt64: true });
+      if (doc === null) continue;
+      const position: unknown = doc._pos;
+      current.set(id, {
+        // A document without a (readable) position was not written by this store: any op is newer.
+        position: typeof position === 'bigint' ? position : typeof position === 'number' ? BigInt(position) : undefined,
+        deleted: doc._deleted === true,
+      });
     }
-    // The document's id is its key; a copy in the body would only drift from it.
-    if (field === 'id') continue;
-    // Setting a field to undefined removes it, as it would read back from a plain object.
-    if (value === undefined) $unset[field] = '';
-    else $set[field] = value;
-  }
-  $set._pos = toLong(op.position);
-  $set._deleted = false;
-  // Both servers reject an empty operator document.
-  const update = Object.keys($unset).length > 0 ? { $set, $unset } : { $set };
-  return { updateOne: { filter, update } };
+  };
+  await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, ids.length) }, worker));
+  return current;
 }
 
-function onlyDuplicateKeys(error: unknown): boolean {
+/** Runs the position guard over the batch in order and keeps one resulting state per document. */
+function fold(ops: readonly WriteOp[], current: ReadonlyMap<string, Current>): Pending[] {
+  const pending = new Map<string, Pending>();
+  for (const op of ops) {
+    let doc = pending.get(op.id);
+    if (doc === undefined) {
+      const stored = current.get(op.id);
+      doc = {
+        id: op.id,
+        exists: stored !== undefined,
+        position: stored?.position,
+        deleted: stored?.deleted ?? false,
+        fresh: false,
+        touched: false,
+        fields: new Map(),
+      };
+      pending.set(op.id, doc);
+    }
+    if (doc.position !== undefined && op.position <= doc.position) continue;
+    doc.position = op.position;
+    doc.touched = true;
+    if (op.kind === 'remove') {
+      doc.deleted = true;
+      doc.fresh = true;
+      doc.fields.clear();
+      continue;
+    }
+    if (doc.deleted) {
+      doc.deleted = false;
+      doc.fresh = true;
+    }
+    for (const [field, value] of Object.entries(op.set)) {
+      // The document's id is its key; a copy in the body would only drift from it.
+      if (field === 'id') continue;
+      // Re-inserting moves the field to the end, so a later UNSET/set pair keeps its order.
+      doc.fields.delete(field);
+      doc.fields.set(field, value === undefined ? UNSET : value);
+    }
+  }
+  return [...pending.values()].filter((doc) => doc.touched);
+}
+
+async function write(coll: Collection<Stored>, docs: readonly Pending[]): Promise<void> {
+  const inserts: Stored[] = [];
+  const updates: AnyBulkWriteOperation<Stored>[] = [];
+  for (const doc of docs) {
+    const body = wholeDocument(doc);
+    if (!doc.exists) inserts.push({ _id: doc.id, ...body });
+    else if (doc.fresh) updates.push({ replaceOne: { filter: { _id: doc.id }, replacement: body, upsert: true } });
+    else {
+      const $unset: Document = {};
+      for (const [field, value] of doc.fields) if (value === UNSET) $unset[field] = '';
+      // Both servers reject an empty operator document.
+      const update = Object.keys($unset).length > 0 ? { $set: body, $unset } : { $set: body };
+      updates.push({ updateOne: { filter: { _id: doc.id }, update, upsert: true } });
+    }
+  }
+  for (let i = 0; i < inserts.length; i += INSERT_CHUNK) {
+    await coll.insertMany(inserts.slice(i, i + INSERT_CHUNK), { ordered: true });
+  }
+  for (let i = 0; i < updates.length; i += UPDATE_CHUNK) {
+    await coll.bulkWrite(updates.slice(i, i + UPDATE_CHUNK), { ordered: true });
+  }
+}
+
+/** The fields the batch leaves set, plus the hidden ones; a tombstone keeps no fields. */
+function wholeDocument(doc: Pending): Document {
+  const body: Document = {};
+  if (!doc.deleted) for (const [field, value] of doc.fields) if (value !== UNSET) body[field] = value;
+  // `touched` guarantees a position.
+  body._pos = toLong(doc.position ?? 0n);
+  body._deleted = doc.deleted;
+  return body;
+}
+
+function validate(op: WriteOp): void {
+  toLong(op.position);
+  if (op.kind === 'upsert') {
+    for (const field of Object.keys(op.set)) {
+      if (HIDDEN.has(field)) throw new Error(`upsert ${op.collection}/${op.id}: field "${field}" is reserved by the read store`);
+    }
+  }
+}
+
+function isDuplicateKey(error: unknown): boolean {
   if (error instanceof MongoBulkWriteError) {
     const errors = error.writeErrors;
     const list = Array.isArray(errors) ? errors : [errors];
@@ -214,8 +320,7 @@ function byCollection(ops: readonly WriteOp[]): Map<string, WriteOp[]> {
 }
 
 function toLong(position: bigint): Long {
-  // FLOOR itself is excluded so that the placeholder stays strictly older than any op.
-  if (position <= INT64_MIN || position > INT64_MAX) {
+  if (position < INT64_MIN || position > INT64_MAX) {
     throw new RangeError(`position ${position} is outside the signed 64-bit range the read store keeps`);
   }
   return Long.fromBigInt(position);
@@ -225,17 +330,32 @@ function storedField(field: string): string {
   return field === 'id' ? '_id' : field;
 }
 
-function toFilter(where: FindQuery['where'], search: FindQuery['search']): Filter<Stored> {
-  const filter: Document = { ...VISIBLE };
-  for (const [field, value] of Object.entries(where ?? {})) {
-    filter[storedField(field)] = isList(value) ? { $in: [...value] } : value;
+function toFilter(query: Pick<FindQuery, 'where' | 'anyOf' | 'range' | 'search'>): Filter<Stored> {
+  const filter: Document = { ...VISIBLE, ...whereFilter(query.where ?? {}) };
+  // Conditions beyond `where` go under $and, so two conditions on one field never overwrite each other.
+  const and: Document[] = [];
+  if (query.anyOf !== undefined) {
+    // "At least one of none" matches nothing, and both servers reject an empty $or.
+    and.push(query.anyOf.length === 0 ? { _id: { $in: [] } } : { $or: query.anyOf.map(whereFilter) });
   }
-  if (search) {
-    const condition = { $regex: escapeRegex(search.text), $options: 'i' };
-    const key = storedField(search.field);
-    // A where clause on the same field must still hold.
-    if (key in filter) filter.$and = [{ [key]: condition }];
-    else filter[key] = condition;
+  if (query.range !== undefined) {
+    const { field, gte, lte } = query.range;
+    const bounds: Document = {};
+    if (gte !== undefined) bounds.$gte = gte;
+    if (lte !== undefined) bounds.$lte = lte;
+    if (Object.keys(bounds).length > 0) and.push({ [storedField(field)]: bounds });
+  }
+  if (query.search !== undefined) {
+    and.push({ [storedField(query.search.field)]: { $regex: escapeRegex(query.search.text), $options: 'i' } });
+  }
+  if (and.length > 0) filter.$and = and;
+  return filter;
+}
+
+function whereFilter(where: Where): Document {
+  const filter: Document = {};
+  for (const [field, value] of Object.entries(where)) {
+    filter[storedField(field)] = isList(value) ? { $in: [...value] } : value;
   }
   return filter;
 }
@@ -244,7 +364,7 @@ function isList(value: Scalar | readonly Scalar[]): value is readonly Scalar[] {
   return Array.isArray(value);
 }
 
-/** Backslash before every punctuation character is literal in both PCRE (MongoDB) and RE2 (FerretDB). */
+/** Backslash before punctuation is literal in both PCRE (MongoDB) and RE2 (FerretDB). */
 function escapeRegex(text: string): string {
   return text.replace(/[\\^$.*+?()[\]{}|\-]/g, '\\$&');
 }

@@ -238,6 +238,68 @@ export function readStoreConformance(test: TestFn, name: string, open: () => Pro
     });
   });
 
+  test(`${name}: anyOf requires at least one of its where clauses, on top of where`, async (t) => {
+    await withStore(async (store) => {
+      const c = unique('anyof');
+      await store.apply([
+        up(c, 'a', 1n, { owner: 'u1', team: 't1', kind: 'x' }),
+        up(c, 'b', 2n, { owner: 'u2', team: 't1', kind: 'y' }),
+        up(c, 'c', 3n, { owner: 'u2', team: 't2', kind: 'x' }),
+        up(c, 'd', 4n, { owner: 'u3', kind: 'x' }),
+        up(c, 'e', 5n, { owner: 'u1', team: 't2', kind: 'x' }),
+        rm(c, 'e', 6n),
+      ]);
+      await expectFind(t, store, c, { anyOf: [{ owner: 'u1' }, { team: ['t2'] }] }, ['a', 'c']);
+      await expectFind(t, store, c, { where: { kind: 'x' }, anyOf: [{ owner: 'u2' }, { team: 't1' }] }, ['a', 'c']);
+      await expectFind(t, store, c, { anyOf: [{ owner: 'u3', team: null }, { owner: 'u3', team: 't1' }] }, ['d']);
+      await expectFind(t, store, c, { anyOf: [{ owner: 'u2', team: 't1' }] }, ['b']);
+      await expectFind(t, store, c, { anyOf: [{ owner: 'nobody' }] }, [], 0);
+      await expectFind(t, store, c, { anyOf: [] }, [], 0);
+      await expectFind(
+        t,
+        store,
+        c,
+        { anyOf: [{ kind: 'x' }, { owner: 'u2' }], sort: [{ field: 'owner', direction: 'desc' }], skip: 1, limit: 2 },
+        ['b', 'c'],
+        4,
+      );
+    });
+  });
+
+  test(`${name}: range bounds one field inclusively, strings and numbers in their own order`, async (t) => {
+    await withStore(async (store) => {
+      const c = unique('range');
+      await store.apply([
+        up(c, 'r1', 1n, { time: '2026-01-01T00:00:00.000Z', n: 1, kind: 'a' }),
+        up(c, 'r2', 2n, { time: '2026-01-02T00:00:00.000Z', n: 2, kind: 'b' }),
+        up(c, 'r3', 3n, { time: '2026-01-03T00:00:00.000Z', n: 10, kind: 'a' }),
+        up(c, 'r4', 4n, { n: 3, kind: 'a' }),
+        up(c, 'r5', 5n, { time: '2026-01-02T12:00:00.000Z', n: 2, kind: 'a' }),
+        rm(c, 'r5', 6n),
+      ]);
+      const range = (gte?: string | number, lte?: string | number, field = 'time'): FindQuery => ({
+        range: { field, ...(gte !== undefined ? { gte } : {}), ...(lte !== undefined ? { lte } : {}) },
+      });
+      await expectFind(t, store, c, range('2026-01-02T00:00:00.000Z'), ['r2', 'r3']);
+      await expectFind(t, store, c, range('2026-01-01T00:00:00.000Z', '2026-01-02T00:00:00.000Z'), ['r1', 'r2']);
+      await expectFind(t, store, c, range('2026-01-01T12:00:00.000Z', '2026-01-02T23:59:59.999Z'), ['r2']);
+      await expectFind(t, store, c, range('2027'), [], 0);
+      // A document without the field is outside any range, also one with only an upper bound.
+      await expectFind(t, store, c, range(undefined, '2026-01-02T00:00:00.000Z'), ['r1', 'r2']);
+      // Numbers compare as numbers (10 is not between "2" and "3" as text would have it).
+      await expectFind(t, store, c, range(2, 10, 'n'), ['r2', 'r3', 'r4']);
+      await expectFind(t, store, c, range(3, undefined, 'n'), ['r3', 'r4']);
+      await expectFind(
+        t,
+        store,
+        c,
+        { ...range('2026-01-01T00:00:00.000Z'), where: { kind: 'a' }, sort: [{ field: 'time', direction: 'desc' }] },
+        ['r3', 'r1'],
+      );
+      t.deepEqual(await store.find(c, range()), await store.find(c, {}), 'no bound, no constraint');
+    });
+  });
+
   test(`${name}: search is a case-insensitive substring match that takes the text literally`, async (t) => {
     await withStore(async (store) => {
       const c = unique('search');
@@ -416,6 +478,26 @@ export function readStoreConformance(test: TestFn, name: string, open: () => Pro
       await expectFind(t, store, c, { where: { status: 'on' }, sort: [{ field: 'n', direction: 'asc' }] }, ['c', 'a']);
       t.deepEqual(await store.countBy(c, 'status'), { on: 2, off: 1 });
       t.deepEqual(await store.get(c, 'b'), { id: 'b', status: 'off', n: 1 });
+    });
+  });
+
+  test(`${name}: one batch can update and remove hundreds of existing documents`, async (t) => {
+    await withStore(async (store) => {
+      const c = unique('many');
+      const id = (i: number): string => `doc${String(i).padStart(3, '0')}`;
+      const count = 300;
+      await store.apply(Array.from({ length: count }, (_, i) => up(c, id(i), 1n, { v: 0, keep: true })));
+      await store.apply(
+        Array.from({ length: count }, (_, i) => (i % 5 === 0 ? rm(c, id(i), 2n) : up(c, id(i), 2n, { v: i }))),
+      );
+      const page = await store.find(c, { where: { keep: true } });
+      t.is(page.total, count - count / 5);
+      t.deepEqual(
+        page.items,
+        Array.from({ length: count }, (_, i) => i)
+          .filter((i) => i % 5 !== 0)
+          .map((i) => ({ id: id(i), v: i, keep: true })),
+      );
     });
   });
 
