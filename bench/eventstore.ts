@@ -11,12 +11,12 @@
  */
 import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isLeft, type Either } from 'fp-ts/lib/Either.js';
 import { MongoClient } from 'mongodb';
-import { EventEmitter } from 'node:events';
 import type { EventMetadata, EventStore, NewEvent, RecordedEvent, StartFrom } from '../commands/eventStore';
 import { pollingSubscription } from '../commands/eventstore/pollingSubscription';
 import { sqliteEventStore } from '../commands/eventstore/sqliteEventStore';
@@ -28,14 +28,12 @@ import type { EnvEvent } from '../domain/env';
 import type { DomainError } from '../domain/errors';
 import { teamDecider, type TeamEvent, type TeamRole } from '../domain/team';
 import type { UserEvent } from '../domain/user';
-import { ENVS } from '../projections/envsView';
+import { CREDENTIALS, ENVS, REVOKED_TOKENS, SERVICE_TOKENS, TEAM_MEMBERS, TEAMS, USER_LOGS, USERS } from '../projections/collections';
 import { allProjections } from '../projections/identityProjections';
 import type { ReadStore } from '../projections/readStore';
 import { memoryReadStore } from '../projections/readstore/memoryReadStore';
 import { mongoReadStore } from '../projections/readstore/mongoReadStore';
 import { ProjectionTimeoutError, projectBatch, startProjectionRunner } from '../projections/runner';
-import { TEAM_MEMBERS, TEAMS } from '../projections/teamsView';
-import { USERS } from '../projections/usersView';
 
 // ---------------------------------------------------------------------------------------------
 // Sizes. Fixed so that runs compare; each section takes seconds on 2 cores, the log of section
@@ -254,7 +252,8 @@ interface LogBatch {
  * A realistic identity log of exactly `total` events, each batch one append to a fresh stream:
  * first 100 users and 10 envs, then teams and more users mixed so that any prefix looks like the
  * whole. A user stream is one append of USER_HISTORY events (registered, then a lifetime of
- * active env set, password changed, (de)activated, email changed); a team stream is one append
+ * logouts, env switches, password changes and resets, service tokens, (de)activations, email
+ * changes, see userBatch); a team stream is one append
  * of 100 events (created, then ~60% members added, ~15% removed, ~10% role changes, the rest
  * renames; 2% end deleted). About 20% of the events are user events. Whole histories in one
  * append keep the write fast; readers and projections see the same events either way.
@@ -267,6 +266,7 @@ function* identityLog(total: number, seed = 42): Generator<LogBatch> {
     return item;
   };
   const hash = (): string => `$argon2id$v=19$m=65536,t=3,p=4$${Math.floor(random() * 2 ** 52).toString(36).padEnd(22, 'x')}$${'h'.repeat(43)}`;
+  const secret = (): string => Math.floor(random() * 2 ** 52).toString(16).padStart(64, '0');
   const users: string[] = [];
   const envs: string[] = [];
   let written = 0;
@@ -287,20 +287,44 @@ function* identityLog(total: number, seed = 42): Generator<LogBatch> {
     const n = users.length;
     let email = `user${n}@example.com`;
     let active = true;
+    let verified = false;
+    let superuser = n === 0;
+    const serviceTokens: { tokenId: string; expiresAt: string | null }[] = [];
+    const later = (hours: number): string => new Date(clock + hours * 3_600_000).toISOString();
     const events: UserEvent[] = [
-      { type: 'UserRegistered', data: { userId, email, passwordHash: hash(), isActive: true, isSuperuser: n === 0, isVerified: false } },
+      { type: 'UserRegistered', data: { userId, email, passwordHash: hash(), isActive: true, isSuperuser: superuser, isVerified: false } },
     ];
+    // A lifetime: verified early, many logouts (revoked session tokens), env switches, some
+    // password changes and resets, service tokens issued and withdrawn, the odd email change.
     while (events.length < size) {
       const r = random();
-      if (r < 0.3) events.push({ type: 'UserActiveEnvSet', data: { userId, envId: envs.length > 0 && r < 0.25 ? pick(envs) : null } });
-      else if (r < 0.55) events.push({ type: 'UserPasswordChanged', data: { userId, passwordHash: hash() } });
-      else if (r < 0.8) {
+      if (!verified && (events.length === 1 ? r < 0.9 : r < 0.05)) {
+        verified = true;
+        events.push({ type: 'UserVerified', data: { userId } });
+      } else if (r < 0.35) events.push({ type: 'UserTokenRevoked', data: { userId, tokenId: randomUUID(), expiresAt: later(1) } });
+      else if (r < 0.5) events.push({ type: 'UserActiveEnvSet', data: { userId, envId: envs.length > 0 && r < 0.48 ? pick(envs) : null } });
+      else if (r < 0.58) events.push({ type: 'UserPasswordChanged', data: { userId, passwordHash: hash() } });
+      else if (r < 0.66 && events.length + 2 <= size) {
+        const tokenHash = secret();
+        events.push({ type: 'UserPasswordResetRequested', data: { userId, tokenHash, expiresAt: later(1) } });
+        events.push({ type: 'UserPasswordReset', data: { userId, tokenHash, passwordHash: hash() } });
+      } else if (r < 0.72) {
+        const token = { tokenId: randomUUID(), expiresAt: r < 0.7 ? later(24 * 90) : null };
+        serviceTokens.push(token);
+        events.push({ type: 'UserServiceTokenIssued', data: { userId, ...token, name: `token ${serviceTokens.length}` } });
+      } else if (r < 0.76 && serviceTokens.length > 0) {
+        const token = serviceTokens.shift();
+        if (token !== undefined) events.push({ type: 'UserTokenRevoked', data: { userId, ...token } });
+      } else if (r < 0.86) {
         events.push(active ? { type: 'UserDeactivated', data: { userId } } : { type: 'UserActivated', data: { userId } });
         active = !active;
-      } else {
+      } else if (r < 0.97) {
         const previousEmail = email;
         email = `user${n}.${events.length}@example.com`;
         events.push({ type: 'UserEmailChanged', data: { userId, email, previousEmail } });
+      } else {
+        superuser = !superuser;
+        events.push({ type: 'UserSuperuserSet', data: { userId, isSuperuser: superuser } });
       }
     }
     users.push(userId);
@@ -428,10 +452,12 @@ CREATE TABLE IF NOT EXISTS events (
   UNIQUE (stream_id, revision)
 );`;
 
-function bareDatabase(file: string): Database.Database {
+type Synchronous = 'full' | 'normal';
+
+function bareDatabase(file: string, synchronous: Synchronous = 'full'): Database.Database {
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = FULL');
+  db.pragma(`synchronous = ${synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
   db.pragma('busy_timeout = 10000');
   db.exec(SCHEMA);
   db.defaultSafeIntegers(true);
@@ -446,8 +472,8 @@ interface Append {
 }
 
 /** Plain INSERTs, one transaction per append, nothing read: the floor of what an append can cost. */
-function bareAppender(file: string): { readonly append: (a: Append) => void; readonly close: () => void } {
-  const db = bareDatabase(file);
+function bareAppender(file: string, synchronous: Synchronous): { readonly append: (a: Append) => void; readonly close: () => void } {
+  const db = bareDatabase(file, synchronous);
   const insert = db.prepare('INSERT INTO events (id, stream_id, revision, type, data, metadata) VALUES (?, ?, ?, ?, ?, ?)');
   const tx = db.transaction((a: Append) => {
     let revision = a.first;
@@ -464,8 +490,9 @@ async function appendBoth(
   store: EventStore,
   bareFile: string,
   appends: readonly Append[],
+  synchronous: Synchronous = 'full',
 ): Promise<{ readonly adapter: Measured; readonly bare: Measured }> {
-  const bare = bareAppender(bareFile);
+  const bare = bareAppender(bareFile, synchronous);
   let adapter = ZERO;
   let baseline = ZERO;
   try {
@@ -596,6 +623,25 @@ async function appendSections(dir: string): Promise<void> {
   } finally {
     await store.close();
   }
+
+  // 2c: as 2a with the adapter's `synchronous: 'normal'` option (POPSINK_SQLITE_SYNCHRONOUS):
+  // one fsync per WAL checkpoint instead of one per append.
+  const normal = sqliteEventStore(join(dir, 'appends-normal.db'), { synchronous: 'normal' });
+  try {
+    const streams = Array.from({ length: BATCH_STREAMS }, () => randomUUID());
+    const batches: Append[] = Array.from({ length: BATCH_APPENDS }, (_, i) => {
+      const teamId = streams[i % BATCH_STREAMS] ?? '';
+      const first = BigInt(Math.floor(i / BATCH_STREAMS) * BATCH_SIZE);
+      return { streamId: teamStream(teamId), first, events: Array.from({ length: BATCH_SIZE }, () => memberAdded(teamId, envId)) };
+    });
+    const m = await appendBoth(normal, join(dir, 'bare-100-normal.db'), batches, 'normal');
+    const events = BATCH_APPENDS * BATCH_SIZE;
+    record('2c', `as 2a, synchronous: 'normal' (durable on kill, not on power loss)`, events, 'events', m.adapter, `(${int(BATCH_APPENDS / m.adapter.seconds)} appends/s)`);
+    const rate = compareAppends('2c', `${BATCH_SIZE}-event append vs INSERT ${BATCH_SIZE} rows per tx, both NORMAL`, events, m);
+    aim(`append, ${BATCH_SIZE}-event batches, synchronous normal (2c)`, rate, AIM_BATCH_APPEND);
+  } finally {
+    await normal.close();
+  }
 }
 
 function expectRight<T>(what: string, outcome: Either<DomainError, T>): T {
@@ -717,15 +763,21 @@ function deferred(): Deferred {
 
 /** Document counts of the read models, to check a rebuild and show its size. */
 async function docCounts(readStore: ReadStore): Promise<string> {
-  const count = async (collection: string, field: string): Promise<number> =>
+  // countBy over a low-cardinality field: the memory store's find() would sort a whole collection to count it.
+  const grouped = async (collection: string, field: string): Promise<number> =>
     Object.values(await readStore.countBy(collection, field)).reduce((sum, n) => sum + n, 0);
-  const counts = [
-    `users ${int(await count(USERS, 'is_active'))}`,
-    `envs ${int(await count(ENVS, 'owner_id'))}`,
-    `teams ${int(await count(TEAMS, 'env_id'))}`,
-    `team_members ${int(await count(TEAM_MEMBERS, 'role'))}`,
+  const found = async (collection: string): Promise<number> => (await readStore.find(collection, { limit: 0 })).total;
+  const counts: [string, number][] = [
+    [USERS, await grouped(USERS, 'is_active')],
+    [CREDENTIALS, await found(CREDENTIALS)],
+    [SERVICE_TOKENS, await found(SERVICE_TOKENS)],
+    [REVOKED_TOKENS, await found(REVOKED_TOKENS)],
+    [ENVS, await grouped(ENVS, 'owner_id')],
+    [TEAMS, await grouped(TEAMS, 'env_id')],
+    [TEAM_MEMBERS, await grouped(TEAM_MEMBERS, 'role')],
+    [USER_LOGS, await grouped(USER_LOGS, 'event_type')],
   ];
-  return counts.join(', ');
+  return counts.map(([name, n]) => `${name} ${int(n)}`).join(', ');
 }
 
 interface Rebuilt extends Measured {
@@ -901,10 +953,12 @@ async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2), process.env);
   const dir = mkdtempSync(join(tmpdir(), 'popsink-bench-'));
   const cleanup = (): void => rmSync(dir, { recursive: true, force: true });
-  process.once('SIGINT', () => {
-    cleanup();
-    process.exit(130);
-  });
+  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+    process.once(signal, () => {
+      cleanup();
+      process.exit(code);
+    });
+  }
   const started = process.hrtime.bigint();
   try {
     await appendSections(dir);
