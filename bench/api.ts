@@ -1,6 +1,6 @@
 // API throughput: an authenticated GET /api/teams/{id} and POST /api/teams/ on the embedded
 // platform, beside a bare Koa JSON route measured in the same run, and the ratio between them.
-// Usage: npm run bench:api [-- --seconds 10 --connections 10]
+// Usage: npm run bench:api [-- --seconds 10 --connections 10 --sync full|normal]
 import autocannon from 'autocannon';
 import Koa from 'koa';
 import type { AddressInfo } from 'node:net';
@@ -8,11 +8,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { readConfig } from '../config';
 import { startPlatform } from '../platform';
 import { jsonLogger } from '../runtime/logger';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, connections: { type: 'string', default: '10' } } });
+const { values } = parseArgs({
+  options: { seconds: { type: 'string', default: '10' }, connections: { type: 'string', default: '10' }, load: { type: 'string' }, sync: { type: 'string', default: 'full' } },
+});
 const duration = Number(values.seconds);
 const connections = Number(values.connections);
 
@@ -24,10 +28,43 @@ interface Figures {
   readonly errors: number;
 }
 
-async function measure(name: string, options: autocannon.Options): Promise<Figures> {
-  const result = await autocannon({ connections, duration, ...options });
+/**
+ * The load generator runs in a child process (this same file, in `--load` mode), so that it
+ * does not share the server's event loop; on 2 cores each gets one.
+ */
+async function measure(name: string, target: LoadTarget): Promise<Figures> {
+  const child = fork(fileURLToPath(import.meta.url), ['--load', JSON.stringify({ ...target, duration, connections })], {
+    execArgv: ['--import', 'tsx'],
+  });
+  const figures = await new Promise<Omit<Figures, 'name'>>((resolve, reject) => {
+    child.once('message', (message) => resolve(message as Omit<Figures, 'name'>));
+    child.once('exit', (code) => reject(new Error(`load generator exited with ${code}`)));
+  });
+  return { name, ...figures };
+}
+
+interface LoadTarget {
+  readonly url: string;
+  readonly method?: 'GET' | 'POST';
+  readonly headers?: Record<string, string>;
+  /** POST bodies get a unique `name` per request. */
+  readonly uniqueNames?: boolean;
+}
+
+async function generateLoad(spec: LoadTarget & { duration: number; connections: number }): Promise<void> {
+  let n = 0;
+  const result = await autocannon({
+    url: spec.url,
+    duration: spec.duration,
+    connections: spec.connections,
+    ...(spec.method ? { method: spec.method } : {}),
+    ...(spec.headers ? { headers: spec.headers } : {}),
+    ...(spec.uniqueNames
+      ? { requests: [{ setupRequest: (request) => ({ ...request, body: JSON.stringify({ name: `team-${process.pid}-${n++}` }) }) }] }
+      : {}),
+  });
   const errors = result.errors + result.timeouts + result.non2xx;
-  return { name, rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors };
+  process.send?.({ rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors });
 }
 
 async function bareKoa(): Promise<{ url: string; close: () => void }> {
@@ -46,9 +83,14 @@ async function json(url: string, init: RequestInit): Promise<Record<string, unkn
   return (await response.json()) as Record<string, unknown>;
 }
 
+if (values.load !== undefined) {
+  await generateLoad(JSON.parse(values.load) as LoadTarget & { duration: number; connections: number });
+  process.exit(0);
+}
+
 const dataDir = mkdtempSync(join(tmpdir(), 'popsink-bench-api-'));
 const platform = await startPlatform(
-  readConfig({ PORT: '0', HOST: '127.0.0.1', POPSINK_DATA_DIR: dataDir, POPSINK_LOG_LEVEL: 'error' }),
+  readConfig({ PORT: '0', HOST: '127.0.0.1', POPSINK_DATA_DIR: dataDir, POPSINK_LOG_LEVEL: 'error', POPSINK_SQLITE_SYNCHRONOUS: values.sync }),
   jsonLogger(() => undefined),
 );
 const api = `http://127.0.0.1:${platform.port}/api`;
@@ -66,15 +108,9 @@ try {
 
   const baseline = await measure('bare Koa JSON route', { url: bare.url });
   const get = await measure('GET /api/teams/{id}', { url: `${api}/teams/${String(team['id'])}`, headers });
-  let n = 0;
-  const post = await measure('POST /api/teams/', {
-    url: `${api}/teams/`,
-    method: 'POST',
-    headers,
-    requests: [{ setupRequest: (request) => ({ ...request, body: JSON.stringify({ name: `team-${process.pid}-${n++}` }) }) }],
-  });
+  const post = await measure('POST /api/teams/', { url: `${api}/teams/`, method: 'POST', headers, uniqueNames: true });
 
-  console.log(`${duration}s per run, ${connections} connections, load generator in the same process (2 cores shared)\n`);
+  console.log(`${duration}s per run, ${connections} connections, load generator in a child process, embedded store synchronous=${values.sync}\n`);
   console.log('route                      req/s     p50 ms   p99 ms   errors   ratio to bare');
   for (const f of [baseline, get, post]) {
     const ratio = (f.rps / baseline.rps).toFixed(3);

@@ -124,16 +124,51 @@ export function sqliteEventStore(file: string, options: SqliteEventStoreOptions 
     },
   );
 
+  // Group commit: every append queued during one turn of the event loop is written in one
+  // transaction, so concurrent requests share one fsync. Each append runs in its own savepoint
+  // (a nested better-sqlite3 transaction), so a conflict refuses that append alone.
+  type Outcome = { readonly ok: AppendResult } | { readonly error: unknown };
+  interface Queued {
+    readonly streamId: string;
+    readonly events: readonly NewEvent[];
+    readonly expected: ExpectedRevision;
+    readonly settle: (outcome: Outcome) => void;
+  }
+  const queue: Queued[] = [];
+  const commitQueued = db.transaction((batch: readonly Queued[]): Outcome[] =>
+    batch.map((q) => {
+      try {
+        return { ok: appendTx(q.streamId, q.events, q.expected) };
+      } catch (error) {
+        return { error };
+      }
+    }),
+  );
+  const flush = (): void => {
+    const batch = queue.splice(0);
+    if (batch.length === 0) return;
+    let outcomes: Outcome[];
+    try {
+      outcomes = commitQueued.immediate(batch);
+    } catch (error) {
+      for (const q of batch) q.settle({ error });
+      return;
+    }
+    appended.emit('append');
+    batch.forEach((q, i) => q.settle(outcomes[i] ?? { error: new Error('append lost its outcome') }));
+  };
+
   const afterOf = (from: StartFrom): bigint => (from === 'start' ? 0n : from.after);
 
   const readAll = async (from: StartFrom, limit: number): Promise<RecordedEvent[]> =>
     selectAll.all(afterOf(from), limit).map(toRecorded);
 
   return {
-    async append(streamId, events, expected) {
-      const result = appendTx.immediate(streamId, events, expected);
-      appended.emit('append');
-      return result;
+    append(streamId, events, expected) {
+      return new Promise<AppendResult>((resolve, reject) => {
+        queue.push({ streamId, events, expected, settle: (o) => ('ok' in o ? resolve(o.ok) : reject(o.error)) });
+        if (queue.length === 1) setImmediate(flush);
+      });
     },
 
     async readStream(streamId) {
@@ -151,6 +186,7 @@ export function sqliteEventStore(file: string, options: SqliteEventStoreOptions 
     },
 
     async close() {
+      flush();
       appended.emit('close');
       db.close();
     },
