@@ -28,7 +28,8 @@ export function memoryReadStore(): ReadStore {
     const current = docs.get(op.id);
     if (current !== undefined && current.position >= op.position) return;
     if (op.kind === 'remove') {
-      docs.set(op.id, { doc: current?.doc ?? { id: op.id }, position: op.position, deleted: true });
+      // A tombstone keeps only the id, so a later upsert starts from an empty document.
+      docs.set(op.id, { doc: { id: op.id }, position: op.position, deleted: true });
       return;
     }
     docs.set(op.id, { doc: { ...current?.doc, ...op.set, id: op.id }, position: op.position, deleted: false });
@@ -42,11 +43,7 @@ export function memoryReadStore(): ReadStore {
       if (deleted) continue;
       if (!matchesWhere(doc, query.where ?? {})) continue;
       if (query.anyOf !== undefined && !query.anyOf.some((where) => matchesWhere(doc, where))) continue;
-      if (range !== undefined) {
-        const value = doc[range.field];
-        if (range.gte !== undefined && compareValues(value, range.gte) < 0) continue;
-        if (range.lte !== undefined && compareValues(value, range.lte) > 0) continue;
-      }
+      if (range !== undefined && !withinRange(doc[range.field], range)) continue;
       if (query.search !== undefined && needle !== undefined) {
         const value = doc[query.search.field];
         if (typeof value !== 'string' || !value.toLowerCase().includes(needle)) continue;
@@ -101,6 +98,11 @@ const matches = (value: unknown, wanted: Scalar | readonly Scalar[]): boolean =>
   const actual = value === undefined ? null : value;
   return Array.isArray(wanted) ? wanted.includes(actual as Scalar) : actual === wanted;
 };
+
+/** Like MongoDB's type bracketing: a bound only admits values of its own type, never an absent field. */
+const withinRange = (value: unknown, range: NonNullable<FindQuery['range']>): boolean =>
+  (range.gte === undefined || (typeof value === typeof range.gte && compareValues(value, range.gte) >= 0)) &&
+  (range.lte === undefined || (typeof value === typeof range.lte && compareValues(value, range.lte) <= 0));
 
 const matchesWhere = (doc: Doc, where: Where): boolean =>
   Object.entries(where).every(([field, wanted]) => matches(doc[field], wanted));
