@@ -12,11 +12,20 @@ cleanup() {
 }
 trap cleanup EXIT
 
-if [[ -z "${POPSINK_MONGO_URL:-}" ]]; then
-  POPSINK_MONGO_URL=$(bash scripts/services/ferretdb.sh start)
-  export POPSINK_MONGO_URL
-  started+=(ferretdb)
-fi
+# use_service VAR SERVICE [URL-COMMAND]: VAR keeps its value when given, else SERVICE is started here.
+use_service() {
+  local var=$1 service=$2 command=${3:-start}
+  [[ -n "${!var:-}" ]] && return
+  [[ " ${started[*]} " == *" $service "* ]] || started+=("$service")
+  bash "scripts/services/$service.sh" start >/dev/null
+  printf -v "$var" '%s' "$(bash "scripts/services/$service.sh" "$command")"
+  export "${var?}"
+}
+
+use_service POPSINK_MONGO_URL ferretdb
+use_service TEST_KAFKA_BROKERS kafka
+use_service TEST_KAFKA_SASL_BROKERS kafka sasl-url
+use_service TEST_PG_URL postgres
 
 npx tsc --noEmit
 npx ava "$@"
