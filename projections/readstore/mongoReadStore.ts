@@ -12,21 +12,26 @@
  *
  * How the position guard runs, and why not as a guarded upsert
  * (`updateOne({_id, _pos: {$lt: p}}, ..., {upsert: true})`, E11000 meaning "already newer"):
- *  - FerretDB 1.24 pushes a filter down to SQL only when it is exactly `{_id: <string>}`;
- *    any other key, `_pos` included, makes every update scan the whole table.
+ *  - FerretDB 1.24 pushes a filter down to SQL only when it is exactly `{_id: <string>}`, and
+ *    even then its SQLite handler misses its own `_id` index (the index is on
+ *    `_ferretdb_sjson->"_id"`, lookups use `->'$._id'`), so every lookup, update or delete of
+ *    one document scans the table. Inserts do use the index for the duplicate check.
  *  - Its `update` command ignores `ordered`, stops at the first error, drops the partial
  *    result and reports the error at index 0, so the ops after a skipped one are lost.
  *  - Each matched update keeps its SQLite cursor open until the command ends, and the pool
  *    has 100 connections: an `update` command with ~100 matched statements deadlocks.
- * So `apply`, per collection: reads the current `_pos`/`_deleted` of every id in the batch by
- * `{_id}` point reads, runs the guard and folds each document's ops into one final write on
- * this side, then inserts the documents that did not exist (`insertMany`, batched in
- * transactions by both servers) and updates or replaces the others by `{_id}` alone, in small
- * `bulkWrite` chunks. One write per touched document, skipped ops cost nothing, and no write
- * error is expected. The price: the guard is read-then-write, so it assumes one writer per
- * collection at a time, which a checkpointed projection is anyway. A duplicate key from a
- * concurrent insert makes the whole collection batch start again from the reads (it is
- * idempotent); other errors propagate, leaving a partial batch that a replay completes.
+ * So `apply` runs the guard on this side, per collection:
+ *  1. folds the batch as if no document existed yet (then every op passes the guard) and
+ *     inserts the results unordered: new documents, the bulk of a projection's writes and
+ *     all of a rebuild's, cost one batched insert and no lookup;
+ *  2. for the ids whose insert hit a duplicate key, reads `_pos`/`_deleted` (point reads for a
+ *     few ids, else one `$in` query: one scan on FerretDB), folds their ops again through
+ *     the guard, and updates or replaces each touched document by `{_id}` alone, in small
+ *     `bulkWrite` chunks. One write per touched document; skipped ops cost nothing.
+ * The price: the guard is read-then-write, so it assumes one writer per collection at a
+ * time, which a checkpointed projection is anyway. A duplicate key left over (a concurrent
+ * insert) makes the collection's batch start again (it is idempotent); other errors
+ * propagate, leaving a partial batch that a replay completes.
  *
  * Deletes replace the document by a bare tombstone, so a later upsert starts from an empty
  * document instead of resurrecting the deleted fields.
@@ -81,8 +86,15 @@ const INT64_MAX = 2n ** 63n - 1n;
 const DUPLICATE_KEY = 11000;
 /** A concurrent insert of the same id is the only expected conflict; the batch is idempotent. */
 const ATTEMPTS = 3;
-/** Point reads in flight per batch: enough to hide latency, few enough to leave the server's pool to others. */
-const READ_CONCURRENCY = 16;
+/** Ids per `$in` read of current positions. */
+const READ_CHUNK = 1000;
+/**
+ * Up to this many ids, current positions are read one `{_id}` at a time instead. On FerretDB
+ * a point read scans in SQL up to its row, while `$in` decodes every row of the table (some
+ * 20x slower per row); on MongoDB both are index lookups.
+ */
+const POINT_READS_UP_TO = 32;
+const POINT_READ_CONCURRENCY = 8;
 /**
  * Statements per `update` command. FerretDB 1.24 holds a SQLite connection per matched statement
  * until the command ends (pool of 100, shared by every client of the database); its cost is
@@ -91,6 +103,7 @@ const READ_CONCURRENCY = 16;
 const UPDATE_CHUNK = 20;
 /** Documents per `insert` command; both servers batch them into few transactions. */
 const INSERT_CHUNK = 1000;
+const NOTHING_STORED: ReadonlyMap<string, Current> = new Map();
 
 export interface MongoReadStoreOptions {
   /** Database to use; defaults to the one in the URL, else "popsink". */
@@ -113,7 +126,8 @@ export async function mongoReadStore(url: string, options: MongoReadStoreOptions
     },
 
     async get(collection, id) {
-      // `{_id}` alone: the only filter FerretDB answers without a table scan.
+      // `{_id}` alone: the only filter FerretDB hands to SQL, which stops at the row; any other
+      // key makes it decode the whole table.
       const doc = await db.collection<Stored>(collection).findOne({ _id: id }, { projection: { _pos: 0 } });
       return doc === null || doc._deleted === true ? undefined : toDoc(doc);
     },
@@ -186,8 +200,11 @@ export async function mongoReadStore(url: string, options: MongoReadStoreOptions
 async function applyToCollection(coll: Collection<Stored>, ops: readonly WriteOp[]): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
-      const current = await readPositions(coll, [...new Set(ops.map((op) => op.id))]);
-      await write(coll, fold(ops, current));
+      const existing = await insertAbsent(coll, fold(ops, NOTHING_STORED));
+      if (existing.size > 0) {
+        const current = await readCurrent(coll, [...existing]);
+        await write(coll, fold(ops.filter((op) => existing.has(op.id)), current));
+      }
       return;
     } catch (error) {
       if (attempt >= ATTEMPTS || !isDuplicateKey(error)) throw error;
@@ -195,23 +212,52 @@ async function applyToCollection(coll: Collection<Stored>, ops: readonly WriteOp
   }
 }
 
-async function readPositions(coll: Collection<Stored>, ids: readonly string[]): Promise<Map<string, Current>> {
-  const current = new Map<string, Current>();
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    for (let i = next++; i < ids.length; i = next++) {
-      const id = ids[i] as string;
-      const doc = await coll.findOne({ _id: id }, { projection: { _pos: 1, _deleted: 1 }, useBigInt64: true });
-      if (doc === null) continue;
-      const position: unknown = doc._pos;
-      current.set(id, {
-        // A document without a (readable) position was not written by this store: any op is newer.
-        position: typeof position === 'bigint' ? position : typeof position === 'number' ? BigInt(position) : undefined,
-        deleted: doc._deleted === true,
-      });
+/** Inserts the documents that do not exist yet; answers the ids that already did. */
+async function insertAbsent(coll: Collection<Stored>, docs: readonly Pending[]): Promise<Set<string>> {
+  const existing = new Set<string>();
+  for (let i = 0; i < docs.length; i += INSERT_CHUNK) {
+    const chunk = docs.slice(i, i + INSERT_CHUNK).map((doc): Stored => ({ _id: doc.id, ...wholeDocument(doc) }));
+    try {
+      // Unordered: the documents are distinct, and one that exists must not stop the others.
+      await coll.insertMany(chunk, { ordered: false });
+    } catch (error) {
+      if (!(error instanceof MongoBulkWriteError) || !isDuplicateKey(error)) throw error;
+      for (const failure of list(error.writeErrors)) {
+        const doc = chunk[failure.index];
+        if (doc === undefined) throw error;
+        existing.add(doc._id);
+      }
     }
+  }
+  return existing;
+}
+
+async function readCurrent(coll: Collection<Stored>, ids: readonly string[]): Promise<Map<string, Current>> {
+  const current = new Map<string, Current>();
+  const keep = (doc: Stored): void => {
+    const position: unknown = doc._pos;
+    current.set(doc._id, {
+      // A document without a (readable) position was not written by this store: any op is newer.
+      position: typeof position === 'bigint' ? position : typeof position === 'number' ? BigInt(position) : undefined,
+      deleted: doc._deleted === true,
+    });
   };
-  await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, ids.length) }, worker));
+  const options = { projection: { _pos: 1, _deleted: 1 }, useBigInt64: true };
+  if (ids.length <= POINT_READS_UP_TO) {
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      for (let i = next++; i < ids.length; i = next++) {
+        const doc = await coll.findOne({ _id: ids[i] as string }, options);
+        if (doc !== null) keep(doc);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(POINT_READ_CONCURRENCY, ids.length) }, worker));
+    return current;
+  }
+  for (let i = 0; i < ids.length; i += READ_CHUNK) {
+    const docs = await coll.find({ _id: { $in: ids.slice(i, i + READ_CHUNK) } }, options).toArray();
+    for (const doc of docs) keep(doc);
+  }
   return current;
 }
 
@@ -301,11 +347,15 @@ function validate(op: WriteOp): void {
 
 function isDuplicateKey(error: unknown): boolean {
   if (error instanceof MongoBulkWriteError) {
-    const errors = error.writeErrors;
-    const list = Array.isArray(errors) ? errors : [errors];
-    return list.length > 0 && list.every((e) => e.code === DUPLICATE_KEY);
+    const errors = list(error.writeErrors);
+    return errors.length > 0 && errors.every((e) => e.code === DUPLICATE_KEY);
   }
   return error instanceof MongoServerError && error.code === DUPLICATE_KEY;
+}
+
+/** The driver reports a single write error as itself rather than as a list of one. */
+function list<T>(oneOrMore: T | readonly T[]): readonly T[] {
+  return Array.isArray(oneOrMore) ? oneOrMore : [oneOrMore as T];
 }
 
 /** Splits ops per collection, keeping their relative order (documents never span collections). */
