@@ -80,6 +80,10 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Run
   }
 
   const jwtKey = signingKey(jwtSecretOf(config));
+  const checkStores = async (): Promise<void> => {
+    await store.headPosition();
+    await readStore.getCheckpoint('projections');
+  };
   const deps: ApiDeps = {
     commands,
     readStore,
@@ -93,7 +97,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Run
     resetTokenLifetimeSeconds: config.resetTokenLifetimeSeconds,
   };
   const app = createApp({
-    routers: [healthRouter({ ready: () => projections.caughtUp() }), ...apiRouters(deps, guard(readStore))],
+    routers: [healthRouter({ ready: () => projections.caughtUp(), checkStores }), ...apiRouters(deps, guard(readStore))],
     middleware: [requestId, ...authenticate(deps.jwtKey, readStore)],
     logger,
     bodyLimit: config.bodyLimit,

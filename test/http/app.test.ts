@@ -33,7 +33,7 @@ function testApp(ready = true) {
     throw new Error('secret internal detail');
   });
   const app = createApp({
-    routers: [healthRouter({ ready: () => ready }), router],
+    routers: [healthRouter({ ready: () => ready, checkStores: async () => undefined }), router],
     logger: { error: (message, fields) => logged.push(`${message} ${JSON.stringify(fields)}`) },
     bodyLimit: '1kb',
   });

@@ -56,6 +56,8 @@ async function freshTeam(world: World): Promise<string> {
 export const ROUTES: readonly Row[] = [
   { route: 'GET /livez', call: async () => ({ path: '/livez' }), expect: all(200, 200) },
   { route: 'GET /readyz', call: async () => ({ path: '/readyz' }), expect: all(200, 200) },
+  { route: 'GET /healthchecks', call: async () => ({ path: '/healthchecks' }), expect: all(200, 200) },
+  { route: 'GET /healthchecks/db', call: async () => ({ path: '/healthchecks/db' }), expect: all(200, 200) },
   {
     route: 'POST /auth/register',
     call: async () => ({ path: '/auth/register', json: { email: `${fresh('r')}@example.com`, password: 'password-123' } }),
