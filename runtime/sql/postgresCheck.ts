@@ -1,0 +1,151 @@
+import pg from 'pg';
+import type { ConnectionOptions } from 'node:tls';
+import { CHECK_TIMEOUT_MS, ConnectorCheckError, redact, type PostgresTargetConfig } from '../../domain/connectorConfig';
+
+/**
+ * `check-credentials` for a POSTGRES_TARGET: connect, `SELECT 1`, then check that the target
+ * schema exists and that the user may use it. Answers within CHECK_TIMEOUT_MS whatever the
+ * server does, and fails with a ConnectorCheckError in plain words, never with the password.
+ */
+
+export interface PostgresCheckOptions {
+  /** Whole-call budget, cleanup included. */
+  readonly timeoutMs?: number;
+}
+
+/** Kept back from the budget to close the connection. */
+const CLEANUP_MS = 1000;
+
+/**
+ * libpq's sslmode in node-postgres terms: `require` encrypts without verifying (as libpq does),
+ * `verify-ca` checks the chain against the system's CAs but not the host name, `verify-full`
+ * checks both.
+ */
+export function sslOptions(mode: PostgresTargetConfig['sslmode']): boolean | ConnectionOptions {
+  switch (mode) {
+    case 'disable':
+      return false;
+    case 'require':
+      return { rejectUnauthorized: false };
+    case 'verify-ca':
+      return { rejectUnauthorized: true, checkServerIdentity: () => undefined };
+    case 'verify-full':
+      return { rejectUnauthorized: true };
+  }
+}
+
+export async function checkPostgresCredentials(config: PostgresTargetConfig, options: PostgresCheckOptions = {}): Promise<{ status: 'ok' }> {
+  // node-postgres reads a host starting with '/' as a Unix socket directory of this server.
+  if (config.host.startsWith('/')) throw new ConnectorCheckError('unknown_host', 'host must be a host name or an IP address');
+  const budget = options.timeoutMs ?? CHECK_TIMEOUT_MS;
+  const workMs = Math.max(100, budget - CLEANUP_MS);
+  const stageMs = Math.round(workMs - Math.min(1000, workMs / 5));
+  const client = new pg.Client({
+    host: config.host,
+    port: Number(config.port),
+    database: config.database,
+    user: config.user,
+    password: config.password,
+    ssl: sslOptions(config.sslmode),
+    application_name: 'popsink-check',
+    // Each stage fails with its own reason before the overall deadline does.
+    connectionTimeoutMillis: stageMs,
+    query_timeout: stageMs,
+    statement_timeout: stageMs,
+  });
+  // A socket error after the failure was reported must not become an uncaught 'error' event.
+  client.on('error', () => undefined);
+
+  let timer: NodeJS.Timeout | undefined;
+  let expired = false;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      expired = true;
+      reject(new ConnectorCheckError('timeout', `No answer from ${config.host}:${config.port} within ${budget / 1000} s`));
+    }, workMs);
+  });
+  const work = (async () => {
+    await client.connect();
+    await client.query('SELECT 1');
+    const schema = await client.query<{ usable: boolean }>(
+      'SELECT has_schema_privilege(oid, $2) AS usable FROM pg_catalog.pg_namespace WHERE nspname = $1',
+      [config.schema, 'USAGE'],
+    );
+    const row = schema.rows[0];
+    if (row === undefined) {
+      throw new ConnectorCheckError('unknown_schema', `Schema "${config.schema}" does not exist in database "${config.database}"`);
+    }
+    if (!row.usable) throw new ConnectorCheckError('not_authorized', `User "${config.user}" has no USAGE privilege on schema "${config.schema}"`);
+    return { status: 'ok' as const };
+  })();
+  work.catch(() => undefined); // its late failure after a timeout has no one left to hear it
+  try {
+    return await Promise.race([work, timedOut]);
+  } catch (error: unknown) {
+    throw postgresCheckError(error, config);
+  } finally {
+    clearTimeout(timer);
+    // A timed-out call answers now; the connection closes in the background (bounded).
+    const closing = close(client);
+    if (!expired) await closing;
+  }
+}
+
+/** Ends the session, or drops the socket when the server does not answer the goodbye in time. */
+async function close(client: pg.Client): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const ended = client.end().catch(() => undefined);
+  const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), CLEANUP_MS - 200)));
+  if ((await Promise.race([ended, late])) === 'late') {
+    // `connection` is a documented field of pg.Client; destroying its socket frees the call.
+    client.connection.stream.destroy();
+  }
+  clearTimeout(timer);
+}
+
+/** The fields of node-postgres's errors: a server error has a SQLSTATE `code`, a socket one an errno code. */
+interface PgErrorShape {
+  readonly code?: unknown;
+  readonly message?: unknown;
+}
+
+const tlsProblem = /^(ERR_SSL_|ERR_TLS_|CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_|HOSTNAME_MISMATCH)/;
+
+export function postgresCheckError(error: unknown, config: PostgresTargetConfig): ConnectorCheckError {
+  // Only what the server or driver said is redacted: our own words quote no secret, and
+  // redacting them would mask e.g. a database that happens to share the password's text.
+  const say = (reason: ConnectorCheckError['reason'], message: string) => new ConnectorCheckError(reason, message);
+  if (error instanceof ConnectorCheckError) return error;
+  const shape: PgErrorShape = typeof error === 'object' && error !== null ? error : {};
+  const code = typeof shape.code === 'string' ? shape.code : '';
+  const said = redact(typeof shape.message === 'string' ? shape.message : String(error), [config.password]);
+  const where = `${config.host}:${config.port}`;
+  switch (code) {
+    case '28P01': // invalid_password
+      return say('auth_failed', `Authentication failed: ${said}`);
+    case '28000': // invalid_authorization_specification: pg_hba.conf refuses, or role missing
+      return say('auth_failed', `Connection refused by the server's access rules: ${said}`);
+    case '3D000': // invalid_catalog_name
+      return say('unknown_database', `Database "${config.database}" does not exist`);
+    case '42501': // insufficient_privilege (e.g. no CONNECT on the database)
+      return say('not_authorized', `Not authorized: ${said}`);
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return say('unknown_host', `Unknown host: '${config.host}' could not be resolved`);
+    case 'ECONNREFUSED':
+      return say('connection_refused', `Connection refused by ${where}: no PostgreSQL server listens there`);
+    case 'ETIMEDOUT':
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+      return say('timeout', `Cannot reach ${where}: ${said}`);
+    case 'ECONNRESET':
+    case 'EPIPE':
+      return say('connection_closed', `${where} closed the connection: check the port and sslmode`);
+  }
+  if (tlsProblem.test(code) || /does not support SSL|SSL|TLS|certificate/i.test(said)) {
+    return say('tls_failed', `TLS failed with ${where}: ${said} (sslmode ${config.sslmode})`);
+  }
+  if (/timeout|timed out/i.test(said)) return say('timeout', `No answer from ${where} in time: ${said}`);
+  if (/Connection terminated/i.test(said)) return say('connection_closed', `${where} closed the connection: ${said}`);
+  return say('server_error', `PostgreSQL error${code === '' ? '' : ` ${code}`}: ${said}`);
+}
