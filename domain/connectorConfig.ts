@@ -1,4 +1,5 @@
 import * as t from 'io-ts';
+import { issuesOf } from './validationIssue';
 import { isLeft, left, right, type Either } from 'fp-ts/lib/Either.js';
 import { invalid, type DomainError } from './errors';
 
@@ -325,27 +326,10 @@ export const connectorSecretFields: { readonly [K in ConnectorType]: readonly (k
 
 // ---------------------------------------------------------------------------------------------
 
-const typeNames: Record<string, string> = { string: 'str', boolean: 'bool', UnknownArray: 'list' };
-
-/** The first problem of a failed decode as a DomainError, FastAPI style (as http/decode does). */
+/** The first problem of a failed decode as a DomainError, located FastAPI style. */
 function firstProblem(errors: t.Errors, loc: readonly (string | number)[]): DomainError {
-  const error = errors[0];
-  if (error === undefined) return invalid('value_error', loc, 'invalid value');
-  const where: (string | number)[] = [...loc];
-  error.context.forEach((entry, i) => {
-    if (i === 0 || entry.key === '') return;
-    // Positions inside unions and intersections are not fields; only object keys are kept.
-    const parent = error.context[i - 1]?.type;
-    if (parent instanceof t.UnionType || parent instanceof t.IntersectionType) return;
-    where.push(entry.key);
-  });
-  if (error.value === undefined) return invalid('value_error.missing', where, error.message ?? 'field required');
-  if (error.message !== undefined) return invalid('value_error', where, error.message);
-  const expected = error.context[error.context.length - 1]?.type;
-  if (expected instanceof t.KeyofType) return invalid('type_error.enum', where, `unexpected value; permitted: ${expected.name}`);
-  if (where.length === loc.length) return invalid('type_error.dict', where, 'value is not a valid dict');
-  const name = expected === undefined ? 'value' : (typeNames[expected.name] ?? expected.name);
-  return invalid(`type_error.${name}`, where, `value is not a valid ${name}`);
+  const [issue] = issuesOf(errors, loc);
+  return issue === undefined ? invalid('value_error', loc, 'invalid value') : invalid(issue.type, issue.loc, issue.msg);
 }
 
 /**

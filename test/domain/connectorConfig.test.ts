@@ -196,7 +196,7 @@ test('embedded in a request codec, http/decode reports the same locs', (t) => {
     { loc: ['body', 'source_config', 'bootstrap_servers'], msg: 'field required', type: 'value_error.missing' },
   ]);
   t.deepEqual(issues({ source_type: 'KAFKA_SOURCE', source_config: { ...kafkaSource, sasl_username: undefined } }), [
-    { loc: ['body', 'source_config', 'sasl_username'], msg: 'field required', type: 'value_error.missing' },
+    { loc: ['body', 'source_config', 'sasl_username'], msg: 'field required when security_protocol is SASL_SSL', type: 'value_error.missing' },
   ]);
   t.like(issues({ source_type: 'KAFKA_SOURCE', source_config: { ...kafkaSource, security_protocol: 'TLS' } })?.[0], {
     loc: ['body', 'source_config', 'security_protocol'],
