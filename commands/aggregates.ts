@@ -1,9 +1,11 @@
 import { validateEmail } from '../domain/email';
+import { connectorDecider, type ConnectorCommand, type ConnectorEvent, type ConnectorState } from '../domain/connector';
+import { pipelineDecider, type PipelineCommand, type PipelineEvent, type PipelineState } from '../domain/pipeline';
 import { envDecider, type EnvCommand, type EnvEvent, type EnvState } from '../domain/env';
 import { teamDecider, type TeamCommand, type TeamEvent, type TeamState } from '../domain/team';
 import { userDecider, type UserCommand, type UserEvent, type UserState } from '../domain/user';
 import type { KeyedAggregate } from './keyedCommand';
-import { envStream, teamStream, userStream } from './streams';
+import { connectorStream, envStream, pipelineStream, teamStream, userStream } from './streams';
 
 // An invalid value reserves its raw form; the decider then refuses the command and the claim is given back.
 const emailValue = (email: string): string => validateEmail(email) ?? email;
@@ -41,5 +43,31 @@ export const teams: KeyedAggregate<TeamCommand, TeamEvent, TeamState> = {
     const envId = command.type === 'CreateTeam' ? command.envId : state.status === 'exists' ? state.envId : undefined;
     if (envId === undefined || (command.type !== 'CreateTeam' && command.type !== 'UpdateTeam') || command.name === undefined) return undefined;
     return { scope: teamScope(envId), value: nameValue(command.name), takenCode: 'TEAM_NAME_ALREADY_EXISTS' };
+  },
+};
+
+// Connector and pipeline names are unique within their team.
+const teamScoped = (kind: string, teamId: string): string => `${kind}-name-${teamId}`;
+
+export const connectors: KeyedAggregate<ConnectorCommand, ConnectorEvent, ConnectorState> = {
+  decider: connectorDecider,
+  stream: connectorStream,
+  heldKey: (state) => (state.status === 'exists' ? { scope: teamScoped('connector', state.teamId), value: state.name } : undefined),
+  wantedKey: (command, state) => {
+    const teamId = command.type === 'CreateConnector' ? command.teamId : state.status === 'exists' ? state.teamId : undefined;
+    if (teamId === undefined || command.type === 'DeleteConnector' || command.name === undefined) return undefined;
+    return { scope: teamScoped('connector', teamId), value: nameValue(command.name), takenCode: 'CONNECTOR_NAME_ALREADY_EXISTS' };
+  },
+};
+
+export const pipelines: KeyedAggregate<PipelineCommand, PipelineEvent, PipelineState> = {
+  decider: pipelineDecider,
+  stream: pipelineStream,
+  heldKey: (state) => (state.status === 'exists' ? { scope: teamScoped('pipeline', state.teamId), value: state.name } : undefined),
+  wantedKey: (command, state) => {
+    const teamId = command.type === 'CreatePipeline' ? command.teamId : state.status === 'exists' ? state.teamId : undefined;
+    const name = command.type === 'CreatePipeline' || command.type === 'UpdatePipeline' ? command.name : undefined;
+    if (teamId === undefined || name === undefined) return undefined;
+    return { scope: teamScoped('pipeline', teamId), value: name, takenCode: 'PIPELINE_NAME_ALREADY_EXISTS' };
   },
 };

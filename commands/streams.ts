@@ -2,3 +2,5 @@
 export const userStream = (userId: string): string => `user-${userId}`;
 export const envStream = (envId: string): string => `env-${envId}`;
 export const teamStream = (teamId: string): string => `team-${teamId}`;
+export const connectorStream = (connectorId: string): string => `connector-${connectorId}`;
+export const pipelineStream = (pipelineId: string): string => `pipeline-${pipelineId}`;

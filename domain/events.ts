@@ -1,15 +1,17 @@
 import * as t from 'io-ts';
+import { ConnectorEvent } from './connector';
 import { EnvEvent } from './env';
+import { PipelineEvent } from './pipeline';
 import { ReservationEvent } from './reservation';
 import { TeamEvent } from './team';
 import { UserEvent } from './user';
 
 /** Every event the log may hold, decoded by projections, audit and export from what is read back. */
-export const AnyEvent = t.union([UserEvent, EnvEvent, TeamEvent, ReservationEvent]);
+export const AnyEvent = t.union([UserEvent, EnvEvent, TeamEvent, ConnectorEvent, PipelineEvent, ReservationEvent]);
 export type AnyEvent = t.TypeOf<typeof AnyEvent>;
 
 const knownTypes = new Set<string>(
-  [UserEvent, EnvEvent, TeamEvent, ReservationEvent].flatMap((union) => union.types.map((codec) => codec.props.type.value)),
+  [UserEvent, EnvEvent, TeamEvent, ConnectorEvent, PipelineEvent, ReservationEvent].flatMap((union) => union.types.map((codec) => codec.props.type.value)),
 );
 
 /** True when `type` is one of ours, so an event that fails to decode is corrupt, not merely foreign. */

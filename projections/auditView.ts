@@ -5,7 +5,7 @@ import type { ProjectedEvent, Projection } from './projection';
 const SECRET_FIELDS = new Set(['passwordHash', 'tokenHash']);
 
 interface Resource {
-  readonly type: 'user' | 'env' | 'team';
+  readonly type: 'user' | 'env' | 'team' | 'connector' | 'pipeline';
   readonly id: string;
   readonly envId: string | null;
   readonly teamId: string | null;
@@ -14,6 +14,8 @@ interface Resource {
 const resourceOf = (event: ProjectedEvent): Resource | undefined => {
   const data: Record<string, unknown> = event.data;
   const str = (key: string): string | null => (typeof data[key] === 'string' ? (data[key] as string) : null);
+  if (event.type.startsWith('Pipeline')) return { type: 'pipeline', id: str('pipelineId') ?? '', envId: null, teamId: str('teamId') };
+  if (event.type.startsWith('Connector')) return { type: 'connector', id: str('connectorId') ?? '', envId: null, teamId: str('teamId') };
   if (event.type.startsWith('Team')) return { type: 'team', id: str('teamId') ?? '', envId: str('envId'), teamId: str('teamId') };
   if (event.type.startsWith('Env')) return { type: 'env', id: str('envId') ?? '', envId: str('envId'), teamId: null };
   if (event.type.startsWith('User')) return { type: 'user', id: str('userId') ?? '', envId: null, teamId: null };

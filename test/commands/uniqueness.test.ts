@@ -1,6 +1,6 @@
 import test from 'ava';
 import { isLeft, isRight } from 'fp-ts/lib/Either.js';
-import { envs, teams, users } from '../../commands/aggregates';
+import { connectors, envs, pipelines, teams, users } from '../../commands/aggregates';
 import { handleKeyedCommand } from '../../commands/keyedCommand';
 import { commandDeps, context } from './commandFixtures';
 
@@ -72,4 +72,22 @@ test('a refused create gives its name back', async (t) => {
   const again = await handleKeyedCommand(deps, context(), teams, 't-1', team('t-1', 'e-1', 'Other'));
   t.true(isLeft(again) && again.left.code === 'TEAM_ALREADY_EXISTS');
   t.true(isRight(await handleKeyedCommand(deps, context(), teams, 't-2', team('t-2', 'e-1', 'Other'))));
+});
+
+test('connector and pipeline names are unique within a team', async (t) => {
+  const deps = commandDeps();
+  const connector = (connectorId: string, teamId: string) =>
+    ({ type: 'CreateConnector', connectorId, teamId, connectorType: 'KAFKA_SOURCE', name: 'src', config: {} }) as const;
+  t.true(isRight(await handleKeyedCommand(deps, context(), connectors, 'c-1', connector('c-1', 't-1'))));
+  const dupConnector = await handleKeyedCommand(deps, context(), connectors, 'c-2', connector('c-2', 't-1'));
+  t.true(isLeft(dupConnector) && dupConnector.left.code === 'CONNECTOR_NAME_ALREADY_EXISTS');
+  t.true(isRight(await handleKeyedCommand(deps, context(), connectors, 'c-3', connector('c-3', 't-2'))));
+
+  const settings = { sourceConnectorId: 'c-1', targetConnectorId: 'c-3', subscription: {}, datamodel: {} };
+  const pipeline = (pipelineId: string, name: string) => ({ type: 'CreatePipeline', pipelineId, teamId: 't-1', name, settings }) as const;
+  t.true(isRight(await handleKeyedCommand(deps, context(), pipelines, 'p-1', pipeline('p-1', 'orders'))));
+  const dupPipeline = await handleKeyedCommand(deps, context(), pipelines, 'p-2', pipeline('p-2', 'orders'));
+  t.true(isLeft(dupPipeline) && dupPipeline.left.code === 'PIPELINE_NAME_ALREADY_EXISTS');
+  t.true(isRight(await handleKeyedCommand(deps, context(), pipelines, 'p-1', { type: 'UpdatePipeline', name: 'orders-v2' })));
+  t.true(isRight(await handleKeyedCommand(deps, context(), pipelines, 'p-2', pipeline('p-2', 'orders'))));
 });
