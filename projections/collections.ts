@@ -7,3 +7,5 @@ export const ENVS = 'envs';
 export const TEAMS = 'teams';
 export const TEAM_MEMBERS = 'team_members';
 export const USER_LOGS = 'user_logs';
+export const CONNECTORS = 'connectors';
+export const PIPELINES = 'pipelines';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { sqliteEventStore } from '../../commands/eventstore/sqliteEventStore';
 import { userStream } from '../../commands/streams';
-import { allProjections } from '../../projections/identityProjections';
+import { allProjections } from '../../projections/allProjections';
 import { startProjectionRunner } from '../../projections/runner';
 import { mongoReadStore } from '../../projections/readstore/mongoReadStore';
 import { tempDir } from './commandFixtures';

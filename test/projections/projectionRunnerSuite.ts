@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { envs, teams, users } from '../../commands/aggregates';
 import { handleKeyedCommand } from '../../commands/keyedCommand';
 import type { CommandDeps } from '../../commands/handleCommand';
-import { allProjections } from '../../projections/identityProjections';
+import { allProjections } from '../../projections/allProjections';
 import { projectBatch, startProjectionRunner } from '../../projections/runner';
 import type { ReadStore } from '../../projections/readStore';
 import { commandDeps, context } from '../commands/commandFixtures';

@@ -1,4 +1,6 @@
 import { auditView } from './auditView';
+import { connectorsView } from './connectorsView';
+import { pipelinesView } from './pipelinesView';
 import { credentialsView } from './credentialsView';
 import { envsView } from './envsView';
 import type { Projection } from './projection';
@@ -7,4 +9,13 @@ import { tokensView } from './tokensView';
 import { usersView } from './usersView';
 
 /** Every read model the API serves, in one list for the runner and for rebuilds. */
-export const allProjections: readonly Projection[] = [usersView, credentialsView, tokensView, envsView, teamsView, auditView];
+export const allProjections: readonly Projection[] = [
+  usersView,
+  credentialsView,
+  tokensView,
+  envsView,
+  teamsView,
+  connectorsView,
+  pipelinesView,
+  auditView,
+];
