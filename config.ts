@@ -17,6 +17,8 @@ export interface Config {
   /** HS256 signing secret; undefined = generated once into the data dir (mode 0600). */
   readonly jwtSecret: string | undefined;
   readonly jwtLifetimeSeconds: number;
+  /** AES-256-GCM key for connector secrets (32 bytes, base64 or hex); undefined = generated once into the data dir. */
+  readonly secretKey: string | undefined;
   readonly resetTokenLifetimeSeconds: number;
   /** First superuser, created (or promoted) at start-up when both are set. */
   readonly adminEmail: string | undefined;
@@ -68,6 +70,7 @@ export function readConfig(env: Readonly<Record<string, string | undefined>>): C
     bodyLimit: env['POPSINK_BODY_LIMIT'] ?? '1mb',
     jwtSecret: jwtSecret(env['POPSINK_JWT_SECRET']),
     jwtLifetimeSeconds: positiveInt(env, 'POPSINK_JWT_LIFETIME_SECONDS', 86_400),
+    secretKey: env['POPSINK_SECRET_KEY'] || undefined,
     resetTokenLifetimeSeconds: positiveInt(env, 'POPSINK_RESET_TOKEN_LIFETIME_SECONDS', 3_600),
     adminEmail: env['POPSINK_ADMIN_EMAIL'] || undefined,
     adminPassword: env['POPSINK_ADMIN_PASSWORD'] || undefined,

@@ -10,6 +10,7 @@ import { sqliteEventStore } from './commands/eventstore/sqliteEventStore';
 import { ensureSuperuser } from './commands/ensureSuperuser';
 import type { CommandDeps } from './commands/handleCommand';
 import { scryptHasher } from './commands/passwords';
+import { parseSecretKey, secretBox, type SecretBox } from './commands/secretBox';
 import { createApp } from './http/app';
 import { authenticate } from './http/auth';
 import { requestId } from './http/execute';
@@ -20,7 +21,7 @@ import { logNotifier } from './http/notifier';
 import { apiRouters } from './http/routes';
 import { healthRouter } from './http/routes/health';
 import { signingKey, tokenIssuer } from './http/tokens';
-import { allProjections } from './projections/identityProjections';
+import { allProjections } from './projections/allProjections';
 import type { ReadStore } from './projections/readStore';
 import { memoryReadStore } from './projections/readstore/memoryReadStore';
 import { mongoReadStore } from './projections/readstore/mongoReadStore';
@@ -42,16 +43,22 @@ async function openReadStore(config: Config): Promise<ReadStore> {
   return memoryReadStore();
 }
 
-/** The configured secret, else one generated on first start and kept private in the data dir. */
-function jwtSecretOf(config: Config): string {
-  if (config.jwtSecret !== undefined) return config.jwtSecret;
-  const file = join(config.dataDir, 'jwt-secret');
-  if (!existsSync(file)) {
+/** A secret kept private in the data dir (mode 0600), generated on first start. */
+function persistentSecret(config: Config, file: string): string {
+  const path = join(config.dataDir, file);
+  if (!existsSync(path)) {
     mkdirSync(config.dataDir, { recursive: true });
-    writeFileSync(file, randomBytes(48).toString('base64url'), { mode: 0o600, flag: 'wx' });
+    writeFileSync(path, randomBytes(32).toString('base64'), { mode: 0o600, flag: 'wx' });
   }
-  chmodSync(file, 0o600);
-  return readFileSync(file, 'utf8').trim();
+  chmodSync(path, 0o600);
+  return readFileSync(path, 'utf8').trim();
+}
+
+function secretBoxOf(config: Config): SecretBox {
+  const raw = config.secretKey ?? persistentSecret(config, 'secret-key');
+  const key = parseSecretKey(raw);
+  if (key === undefined) throw new Error('POPSINK_SECRET_KEY must be 32 bytes, base64 or hex');
+  return secretBox(key);
 }
 
 export const commandDepsOf = (store: EventStore): CommandDeps => ({ store, newId: randomUUID, now: () => new Date() });
@@ -79,7 +86,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Run
     logger.info(outcome.right.created ? 'superuser created' : 'superuser ensured', { email: config.adminEmail });
   }
 
-  const jwtKey = signingKey(jwtSecretOf(config));
+  const jwtKey = signingKey(config.jwtSecret ?? persistentSecret(config, 'jwt-secret'));
   const checkStores = async (): Promise<void> => {
     await store.headPosition();
     await readStore.getCheckpoint('projections');
@@ -91,6 +98,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Run
     passwords,
     tokens: tokenIssuer(jwtKey, config.jwtLifetimeSeconds, commands.now),
     jwtKey,
+    secrets: secretBoxOf(config),
     notifier: logNotifier(logger),
     loginThrottle: loginThrottle(config.loginMaxFailures, config.loginLockSeconds, commands.now),
     logger,

@@ -1,6 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import type { CommandDeps } from '../commands/handleCommand';
 import type { PasswordHasher } from '../commands/passwords';
+import type { SecretBox } from '../commands/secretBox';
 import type { ReadStore } from '../projections/readStore';
 import type { Logger } from '../runtime/logger';
 import type { LoginThrottle } from './loginThrottle';
@@ -16,6 +17,8 @@ export interface ApiDeps {
   readonly passwords: PasswordHasher;
   readonly tokens: TokenIssuer;
   readonly jwtKey: KeyObject;
+  /** Seals connector secrets before they enter an event; opened only for workers and checks. */
+  readonly secrets: SecretBox;
   readonly notifier: Notifier;
   readonly loginThrottle: LoginThrottle;
   readonly logger: Logger;

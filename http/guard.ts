@@ -5,14 +5,15 @@ import type { Caller } from './auth';
 import { DomainFailure } from './errors';
 
 /**
- * What a caller may do with a resource: `read` it, or `manage` it (change, delete, add members).
+ * What a caller may do with a resource: `read` it, `operate` it (a team's pipelines and
+ * connectors: its members), or `manage` it (change, delete, add members).
  * Derived from the read models:
  * - superuser: manage everything;
  * - env: its owner manages it; members of any of its teams read it;
- * - team: its owners and the env's owner manage it; its members and the env's members read it.
+ * - team: its owners and the env's owner manage it; its members operate it; the env's members read it.
  * Anyone else is an outsider: 403 on a resource that exists, 404 on one that does not.
  */
-export type Need = 'read' | 'manage';
+export type Need = 'read' | 'operate' | 'manage';
 
 const refuse = (): never => {
   throw new DomainFailure(forbidden('Unauthorized.'));
@@ -57,7 +58,8 @@ export function guard(readStore: ReadStore): Guard {
       if (membership?.['role'] === 'owner') return team;
       const env = await readStore.get(ENVS, String(team['env_id']));
       if (env !== undefined && env['owner_id'] === caller.id) return team;
-      if (need === 'read' && (membership !== undefined || (env !== undefined && (await isEnvMember(caller, env))))) return team;
+      if (need !== 'manage' && membership !== undefined) return team;
+      if (need === 'read' && env !== undefined && (await isEnvMember(caller, env))) return team;
       return refuse();
     },
 

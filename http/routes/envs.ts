@@ -9,12 +9,13 @@ import type { FindQuery } from '../../projections/readStore';
 import type { ApiDeps } from '../apiDeps';
 import { callerOf } from '../auth';
 import { decode } from '../decode';
-import { DomainFailure, HttpFailure } from '../errors';
+import { DomainFailure } from '../errors';
 import { execute } from '../execute';
 import type { Guard } from '../guard';
 import { pagedBody, pagingOf } from '../paging';
 import { NonEmptyQuery } from '../queryCodecs';
 import { envRead } from '../views';
+import { checkByokCredentials } from './connectorTypes';
 
 const Nullable = <C extends t.Mixed>(codec: C) => t.union([codec, t.null]);
 const EnvCreate = t.intersection([
@@ -74,9 +75,10 @@ export function envsRouter(deps: ApiDeps, guard: Guard): Router {
     ctx.body = envRead(env);
   });
 
-  router.post('/check-byok-credentials', (ctx) => {
+  // Body and answers: see checkByokCredentials (a Kafka cluster connection → 200 {"status": "ok"}, 400 with the reason).
+  router.post('/check-byok-credentials', async (ctx) => {
     callerOf(ctx);
-    throw new HttpFailure(501, 'BYOK_CHECK_NOT_AVAILABLE_YET');
+    ctx.body = await checkByokCredentials(ctx.request.body);
   });
 
   router.get('/:id', async (ctx) => {

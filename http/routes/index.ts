@@ -2,7 +2,10 @@ import type Router from '@koa/router';
 import type { ApiDeps } from '../apiDeps';
 import type { Guard } from '../guard';
 import { authRouter } from './auth';
+import { connectorTypesRouter } from './connectorTypes';
 import { envsRouter } from './envs';
+import { pipelinesRouter } from './pipelines';
+import { smtRouter } from './smt';
 import { teamsRouter } from './teams';
 import { userLogsRouter } from './userLogs';
 import { usersRouter } from './users';
@@ -13,5 +16,8 @@ export const apiRouters = (deps: ApiDeps, guard: Guard): Router[] => [
   usersRouter(deps, guard),
   envsRouter(deps, guard),
   teamsRouter(deps, guard),
+  pipelinesRouter(deps, guard),
   userLogsRouter(deps, guard),
+  smtRouter(),
+  connectorTypesRouter(),
 ];

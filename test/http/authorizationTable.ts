@@ -43,6 +43,15 @@ const superuserOnly = (status: number): Record<Role, number> => ({ ...all(403), 
 const e1Readers = (status: number, outsider = 403): Record<Role, number> => ({ ...all(status), outsider });
 const t1Managers = (status: number): Record<Role, number> => ({ ...all(403), superuser: status, teamOwner: status });
 
+/** The test Kafka broker (`npm test` starts it); unset, the rows that need it fail saying so. */
+const testKafkaBrokers = (): string => {
+  const brokers = process.env['TEST_KAFKA_BROKERS'];
+  if (brokers === undefined || brokers === '') {
+    throw new Error('TEST_KAFKA_BROKERS is not set. Run `npm test` (it starts Kafka), or: export TEST_KAFKA_BROKERS=$(bash scripts/services/kafka.sh start)');
+  }
+  return brokers;
+};
+
 const tokenOf = (world: World, role: Role): string | undefined => (role === 'anonymous' ? undefined : world.tokens[role]);
 const fresh = (prefix: string): string => `${prefix}-${randomUUID().slice(0, 8)}`;
 
@@ -114,7 +123,8 @@ export const ROUTES: readonly Row[] = [
   { route: 'POST /envs/', call: async () => ({ path: '/envs/', json: { name: fresh('env') } }), expect: all(201) },
   { route: 'GET /envs/', call: async () => ({ path: '/envs/' }), expect: all(200) },
   { route: 'GET /envs/filter-one', call: async (world) => ({ path: `/envs/filter-one?name=${world.e1Name}` }), expect: e1Readers(200, 404) },
-  { route: 'POST /envs/check-byok-credentials', call: async () => ({ path: '/envs/check-byok-credentials', json: {} }), expect: all(501) },
+  // A reachable cluster (the test broker) for every caller; anonymous is 401 before any check.
+  { route: 'POST /envs/check-byok-credentials', call: async () => ({ path: '/envs/check-byok-credentials', json: { bootstrap_servers: testKafkaBrokers() } }), expect: all(200) },
   { route: 'GET /envs/{id}', call: async (world) => ({ path: `/envs/${world.e1}` }), expect: e1Readers(200) },
   { route: 'PATCH /envs/{id}', call: async (world) => ({ path: `/envs/${world.e1}`, json: { description: fresh('d') } }), expect: superuserOnly(200) },
   {
@@ -144,6 +154,38 @@ export const ROUTES: readonly Row[] = [
     expect: { ...t1Managers(204), teamMember: 204 },
   },
   { route: 'GET /user-logs', call: async () => ({ path: '/user-logs' }), expect: all(200) },
+  // Not resource-scoped: every authenticated caller gets the same answer; anonymous 401 before the body is read.
+  {
+    route: 'POST /smt/process_mapper',
+    call: async () => ({ path: '/smt/process_mapper', json: { config: [{ key: 'a', path: '$.a', cast: 'int' }], message: { a: '1' } } }),
+    expect: all(200),
+  },
+  {
+    route: 'POST /connector-types/kafka-source/check-credentials',
+    call: async () => ({ path: '/connector-types/kafka-source/check-credentials', json: { bootstrap_servers: testKafkaBrokers(), topic: 'test-topic', security_protocol: 'PLAINTEXT' } }),
+    expect: all(200),
+  },
+  {
+    route: 'POST /connector-types/kafka-source/list-topics',
+    call: async () => ({ path: '/connector-types/kafka-source/list-topics', json: { bootstrap_servers: testKafkaBrokers() } }),
+    expect: all(200),
+  },
+  {
+    route: 'POST /connector-types/kafka-source/fetch-messages',
+    // No topic: a 422, the same for every caller, without touching a broker.
+    call: async () => ({ path: '/connector-types/kafka-source/fetch-messages', json: { bootstrap_servers: 'kafka:9092', limit: 5 } }),
+    expect: all(422),
+  },
+  {
+    route: 'POST /connector-types/oracle-target/check-credentials',
+    call: async () => ({ path: '/connector-types/oracle-target/check-credentials', json: { host: 'oracle.company.com', port: '1521' } }),
+    expect: all(422),
+  },
+  {
+    route: 'POST /connector-types/postgres-target/check-credentials',
+    call: async () => ({ path: '/connector-types/postgres-target/check-credentials', json: { host: 'db.company.com', port: 'not-a-port' } }),
+    expect: all(422),
+  },
 ];
 
 async function buildWorld(api: Api): Promise<World> {

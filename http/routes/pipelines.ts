@@ -1,0 +1,256 @@
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import { randomUUID } from 'node:crypto';
+import * as t from 'io-ts';
+import { isLeft } from 'fp-ts/lib/Either.js';
+import { pipelines } from '../../commands/aggregates';
+import { notFound } from '../../domain/errors';
+import { validateMapperConfig } from '../../domain/mapperSpec';
+import { PipelineStateName, type PipelineSettings } from '../../domain/pipeline';
+import { CONNECTORS, PIPELINES, TEAMS } from '../../projections/collections';
+import type { Doc, FindQuery } from '../../projections/readStore';
+import type { ApiDeps } from '../apiDeps';
+import { callerOf, type Caller } from '../auth';
+import { maskedConfig, resolveConnector, type Side } from '../connectorInput';
+import { decode, validationFailureOf } from '../decode';
+import { DomainFailure } from '../errors';
+import { execute } from '../execute';
+import type { Guard } from '../guard';
+import { pagedBody, pagingOf } from '../paging';
+import { NonEmptyQuery } from '../queryCodecs';
+
+const Nullable = <C extends t.Mixed>(codec: C) => t.union([codec, t.null]);
+
+/** The flattened V2 fields of the contract, all optional (create adds name and team_id). */
+const FlatFields = t.partial({
+  existing_source_id: Nullable(t.string),
+  source_name: Nullable(t.string),
+  source_type: Nullable(t.string),
+  source_config: Nullable(t.UnknownRecord),
+  existing_target_id: Nullable(t.string),
+  target_name: Nullable(t.string),
+  target_type: Nullable(t.string),
+  target_config: Nullable(t.UnknownRecord),
+  datamodel_source_topic: Nullable(t.string),
+  datamodel_target_topic: Nullable(t.string),
+  datamodel_error_table_enabled: Nullable(t.boolean),
+  datamodel_error_table_name: Nullable(t.string),
+  datamodel_error_table_target_id: Nullable(t.string),
+  subscription_target_table_name: Nullable(t.string),
+  subscription_backfill: Nullable(t.boolean),
+  subscription_mapper_config: Nullable(t.UnknownArray),
+  subscription_consumer_id: Nullable(t.string),
+  subscription_error_table_enabled: Nullable(t.boolean),
+  subscription_error_table_name: Nullable(t.string),
+  subscription_error_table_target_id: Nullable(t.string),
+});
+type FlatFields = t.TypeOf<typeof FlatFields>;
+const PipelineCreate = t.intersection([t.type({ name: t.string, team_id: t.string }), FlatFields]);
+const PipelinePatch = t.intersection([t.partial({ name: t.string }), FlatFields]);
+const ListQuery = t.partial({ state: t.string, team_id: t.string, search: t.string });
+const FilterOneQuery = t.intersection([t.type({ name: NonEmptyQuery }), t.partial({ team_id: t.string })]);
+
+const SUBSCRIPTION_FIELDS = ['target_table_name', 'backfill', 'mapper_config', 'consumer_id', 'error_table_enabled', 'error_table_name', 'error_table_target_id'] as const;
+const DATAMODEL_FIELDS = ['source_topic', 'target_topic', 'error_table_enabled', 'error_table_name', 'error_table_target_id'] as const;
+
+/** `{subscription_x: v}` fields of a body → `{x: v}`, starting from what is stored. */
+const section = (body: FlatFields, prefix: string, fields: readonly string[], stored: Record<string, unknown>): Record<string, unknown> => {
+  const result: Record<string, unknown> = { ...stored };
+  for (const field of fields) {
+    const value = (body as Record<string, unknown>)[`${prefix}${field}`];
+    if (value !== undefined) result[field] = value;
+  }
+  return result;
+};
+
+const flatten = (prefix: string, values: unknown, fields: readonly string[]): Record<string, unknown> =>
+  Object.fromEntries(fields.map((field) => [`${prefix}${field}`, (values as Record<string, unknown> | undefined)?.[field] ?? null]));
+
+export function pipelinesRouter(deps: ApiDeps, guard: Guard): Router {
+  const router = new Router({ prefix: '/pipelines' });
+
+  /** The contract's read shape: every flattened field, connectors resolved, secrets masked. */
+  const pipelineRead = async (doc: Doc) => {
+    const [team, source, target] = await Promise.all([
+      deps.readStore.get(TEAMS, String(doc['team_id'])),
+      deps.readStore.get(CONNECTORS, String(doc['source_connector_id'])),
+      deps.readStore.get(CONNECTORS, String(doc['target_connector_id'])),
+    ]);
+    const side = (name: Side, connector: Doc | undefined, owned: unknown) => ({
+      [`existing_${name}_id`]: owned === true ? null : (connector?.id ?? null),
+      [`${name}_name`]: connector?.['name'] ?? null,
+      [`${name}_type`]: connector?.['connector_type'] ?? null,
+      [`${name}_config`]: connector === undefined ? null : maskedConfig(connector),
+    });
+    return {
+      id: doc.id,
+      name: doc['name'],
+      state: doc['state'],
+      version: doc['version'],
+      error_reason: doc['error_reason'] ?? null,
+      team_id: doc['team_id'],
+      team_name: team?.['name'] ?? null,
+      ...side('source', source, doc['owns_source']),
+      ...side('target', target, doc['owns_target']),
+      ...flatten('datamodel_', doc['datamodel'], DATAMODEL_FIELDS),
+      ...flatten('subscription_', doc['subscription'], SUBSCRIPTION_FIELDS),
+      created_at: doc['created_at'],
+      updated_at: doc['updated_at'],
+    };
+  };
+
+  const load = async (caller: Caller, id: string, need: 'read' | 'operate'): Promise<Doc> => {
+    const doc = await deps.readStore.get(PIPELINES, id);
+    if (doc === undefined) throw new DomainFailure(notFound('PIPELINE_NOT_FOUND'));
+    await guard.team(caller, String(doc['team_id']), need);
+    return doc;
+  };
+
+  /** Teams whose pipelines the caller sees: every team for a superuser, else those of the caller's envs. */
+  const visibleTeams = async (caller: Caller, teamId: string | undefined): Promise<FindQuery['where']> => {
+    if (caller.isSuperuser) return teamId === undefined ? {} : { team_id: teamId };
+    const envIds = await guard.envIdsOf(caller);
+    const teams = await deps.readStore.find(TEAMS, { where: { env_id: envIds }, limit: 10_000 });
+    const ids = teams.items.map((team) => team.id);
+    return { team_id: teamId === undefined ? ids : ids.filter((id) => id === teamId) };
+  };
+
+  /** Builds the settings a body asks for, on top of what is stored (nothing, for a create). */
+  const settingsFrom = async (ctx: Context, caller: Caller, teamId: string, body: FlatFields, stored?: PipelineSettings): Promise<PipelineSettings> => {
+    const sides = await Promise.all(
+      (['source', 'target'] as const).map(async (name) => {
+        const flat = body as Record<string, unknown>;
+        const touched = [`existing_${name}_id`, `${name}_name`, `${name}_type`, `${name}_config`].some((field) => flat[field] !== undefined);
+        if (stored !== undefined && !touched) {
+          return name === 'source' ? { connectorId: stored.sourceConnectorId, created: stored.ownsSource } : { connectorId: stored.targetConnectorId, created: stored.ownsTarget };
+        }
+        return resolveConnector(deps, ctx, caller, teamId, name, {
+          existingId: flat[`existing_${name}_id`] as string | null | undefined,
+          name: flat[`${name}_name`] as string | null | undefined,
+          type: flat[`${name}_type`] as string | null | undefined,
+          config: flat[`${name}_config`],
+        });
+      }),
+    );
+    const subscription = section(body, 'subscription_', SUBSCRIPTION_FIELDS, stored?.subscription ?? { backfill: false, mapper_config: [] });
+    if (body.subscription_mapper_config != null) {
+      const mapper = validateMapperConfig(body.subscription_mapper_config, ['body', 'subscription_mapper_config']);
+      if (isLeft(mapper)) throw validationFailureOf(mapper.left);
+      subscription['mapper_config'] = mapper.right;
+    }
+    const [source, target] = sides as [{ connectorId: string; created: boolean }, { connectorId: string; created: boolean }];
+    return {
+      sourceConnectorId: source.connectorId,
+      targetConnectorId: target.connectorId,
+      ownsSource: source.created,
+      ownsTarget: target.created,
+      subscription,
+      datamodel: section(body, 'datamodel_', DATAMODEL_FIELDS, stored?.datamodel ?? {}),
+    };
+  };
+
+  router.post('/', async (ctx) => {
+    const caller = callerOf(ctx);
+    const body = decode(PipelineCreate, ctx.request.body, 'body');
+    await guard.team(caller, body.team_id, 'operate');
+    const pipelineId = randomUUID();
+    const settings = await settingsFrom(ctx, caller, body.team_id, body);
+    if (settings.subscription['consumer_id'] == null) settings.subscription['consumer_id'] = `popsink-${pipelineId}`;
+    await execute(deps, ctx, caller.id, pipelines, pipelineId, { type: 'CreatePipeline', pipelineId, teamId: body.team_id, name: body.name, settings });
+    ctx.status = 201;
+    ctx.body = await pipelineRead(await load(caller, pipelineId, 'read'));
+  });
+
+  router.get('/', async (ctx) => {
+    const caller = callerOf(ctx);
+    const paging = pagingOf(ctx.query);
+    const query = decode(ListQuery, ctx.query, 'query');
+    const where = { ...(await visibleTeams(caller, query.team_id)), ...(query.state ? { state: query.state.toLowerCase() } : {}) };
+    const page = await deps.readStore.find(PIPELINES, {
+      where,
+      ...(query.search ? { search: { field: 'name', text: query.search } } : {}),
+      sort: [{ field: 'created_at', direction: 'desc' }],
+      ...paging,
+    });
+    ctx.body = { items: await Promise.all(page.items.map(pipelineRead)), total: page.total, skip: paging.skip, limit: paging.limit };
+  });
+
+  router.get('/count-status', async (ctx) => {
+    const caller = callerOf(ctx);
+    const query = decode(t.partial({ team_id: t.string }), ctx.query, 'query');
+    const counts = await deps.readStore.countBy(PIPELINES, 'state', await visibleTeams(caller, query.team_id));
+    const states = Object.keys(PipelineStateName.keys);
+    const body: Record<string, number> = { all: states.reduce((sum, state) => sum + (counts[state] ?? 0), 0) };
+    for (const state of states) body[state] = counts[state] ?? 0;
+    ctx.body = body;
+  });
+
+  router.get('/filter-one', async (ctx) => {
+    const caller = callerOf(ctx);
+    const query = decode(FilterOneQuery, ctx.query, 'query');
+    const where = { ...(await visibleTeams(caller, query.team_id)), name: query.name };
+    const doc = (await deps.readStore.find(PIPELINES, { where, limit: 1 })).items[0];
+    if (doc === undefined) throw new DomainFailure(notFound('PIPELINE_NOT_FOUND'));
+    ctx.body = await pipelineRead(doc);
+  });
+
+  router.get('/status/all-non-draft', async (ctx) => {
+    const caller = callerOf(ctx);
+    const paging = pagingOf(ctx.query);
+    const states = Object.keys(PipelineStateName.keys).filter((state) => state !== 'draft');
+    const page = await deps.readStore.find(PIPELINES, {
+      where: { ...(await visibleTeams(caller, undefined)), state: states },
+      sort: [{ field: 'updated_at', direction: 'desc' }],
+      ...paging,
+    });
+    ctx.body = pagedBody(page, paging, (doc) => ({ id: doc.id, name: doc['name'], state: doc['state'], team_id: doc['team_id'], updated_at: doc['updated_at'] }));
+  });
+
+  router.get('/:id', async (ctx) => {
+    ctx.body = await pipelineRead(await load(callerOf(ctx), ctx.params['id'] ?? '', 'read'));
+  });
+
+  router.get('/:id/status', async (ctx) => {
+    const doc = await load(callerOf(ctx), ctx.params['id'] ?? '', 'read');
+    ctx.body = { id: doc.id, state: doc['state'], error_reason: doc['error_reason'] ?? null };
+  });
+
+  router.patch('/:id', async (ctx) => {
+    const caller = callerOf(ctx);
+    const doc = await load(caller, ctx.params['id'] ?? '', 'operate');
+    const body = decode(PipelinePatch, ctx.request.body, 'body');
+    const teamId = String(doc['team_id']);
+    const stored: PipelineSettings = {
+      sourceConnectorId: String(doc['source_connector_id']),
+      targetConnectorId: String(doc['target_connector_id']),
+      ownsSource: doc['owns_source'] === true,
+      ownsTarget: doc['owns_target'] === true,
+      subscription: (doc['subscription'] ?? {}) as Record<string, unknown>,
+      datamodel: (doc['datamodel'] ?? {}) as Record<string, unknown>,
+    };
+    const settings = await settingsFrom(ctx, caller, teamId, body, stored);
+    await execute(deps, ctx, caller.id, pipelines, doc.id, { type: 'UpdatePipeline', ...(body.name !== undefined ? { name: body.name } : {}), settings });
+    ctx.body = await pipelineRead(await load(caller, doc.id, 'read'));
+  });
+
+  router.delete('/:id', async (ctx) => {
+    const caller = callerOf(ctx);
+    const doc = await load(caller, ctx.params['id'] ?? '', 'operate');
+    await execute(deps, ctx, caller.id, pipelines, doc.id, { type: 'DeletePipeline' });
+    ctx.status = 204;
+  });
+
+  // Start and pause answer the state as an uppercase string, as the contract shows.
+  const control = (command: 'StartPipeline' | 'PausePipeline') => async (ctx: Context) => {
+    const caller = callerOf(ctx);
+    const doc = await load(caller, ctx.params['id'] ?? '', 'operate');
+    const state = await execute(deps, ctx, caller.id, pipelines, doc.id, { type: command });
+    ctx.status = 202;
+    ctx.body = JSON.stringify(state.status === 'exists' ? state.state.toUpperCase() : 'DELETED');
+    ctx.type = 'application/json';
+  };
+  router.post('/:id/start', control('StartPipeline'));
+  router.post('/:id/pause', control('PausePipeline'));
+
+  return router;
+}

@@ -1,0 +1,156 @@
+import test from 'ava';
+import { randomUUID } from 'node:crypto';
+import { asRecord, startApi, type Api } from './apiFixtures';
+
+let api: Api;
+let token: string;
+let teamId: string;
+let outsiderToken: string;
+
+test.before(async () => {
+  api = await startApi();
+  const mail = `pipelines-${randomUUID().slice(0, 8)}@example.com`;
+  await api.register(mail);
+  token = await api.login(mail);
+  await api.request('POST', '/envs/', { token, json: { name: `env-${randomUUID()}` } });
+  teamId = String(asRecord((await api.request('POST', '/teams/', { token, json: { name: 'Data Engineering Team' } })).body)['id']);
+  const outsider = `outsider-${randomUUID().slice(0, 8)}@example.com`;
+  await api.register(outsider);
+  outsiderToken = await api.login(outsider);
+});
+test.after.always(async () => {
+  await api?.stop();
+});
+
+const sourceConfig = {
+  topic: 'user-events',
+  bootstrap_servers: 'kafka.company.com:9092',
+  consumer_group_id: 'pipeline-consumer',
+  sasl_username: 'kafka_user',
+  sasl_password: 'kafka_pass',
+  sasl_mechanism: 'PLAIN',
+  security_protocol: 'SASL_SSL',
+};
+const targetConfig = { host: 'oracle.company.com', port: '1521', database: 'ORCL', server_name: 'XE', server_id: 'oraclesrv01', user: 'etl_user', password: 'etl_pass' };
+const mapper = [
+  { key: 'user_id', path: '$.user_id', cast: 'string', primary_key: true, nullable: false },
+  { key: 'event_type', path: '$.event_type', cast: 'string', primary_key: false, nullable: false },
+];
+
+const optionA = (name: string) => ({
+  name,
+  team_id: teamId,
+  source_name: `kafka-events-source-${name}`,
+  source_type: 'KAFKA_SOURCE',
+  source_config: sourceConfig,
+  target_name: `oracle-warehouse-${name}`,
+  target_type: 'ORACLE_TARGET',
+  target_config: targetConfig,
+  subscription_target_table_name: 'events',
+  subscription_backfill: false,
+  subscription_mapper_config: mapper,
+});
+
+test('Option A: new connectors; the answer is the flattened pipeline with secrets masked', async (t) => {
+  const res = await api.request('POST', '/pipelines/', { token, json: optionA('kafka-to-oracle-pipeline') });
+  t.is(res.status, 201);
+  const pipeline = asRecord(res.body);
+  t.like(pipeline, {
+    name: 'kafka-to-oracle-pipeline',
+    state: 'draft',
+    version: 1,
+    team_id: teamId,
+    team_name: 'Data Engineering Team',
+    existing_source_id: null,
+    source_type: 'KAFKA_SOURCE',
+    existing_target_id: null,
+    target_type: 'ORACLE_TARGET',
+    subscription_target_table_name: 'events',
+    subscription_backfill: false,
+  });
+  t.is(asRecord(pipeline['source_config'])['sasl_password'], '********');
+  t.is(asRecord(pipeline['target_config'])['password'], '********');
+  t.false(JSON.stringify(pipeline).includes('kafka_pass'));
+  t.false(JSON.stringify((await api.request('GET', '/user-logs?limit=100', { token })).body).includes('kafka_pass'), 'the audit trail holds no secret');
+  t.true(typeof pipeline['created_at'] === 'string');
+});
+
+test('Option B: existing connectors, and both at once is refused', async (t) => {
+  const first = asRecord((await api.request('POST', '/pipelines/', { token, json: optionA('first') })).body);
+  const sourceId = String(asRecord((await api.request('GET', `/pipelines/${first['id']}`, { token })).body)['id']);
+  t.truthy(sourceId);
+  const created = await api.request('POST', '/pipelines/', { token, json: optionA('for-reuse') });
+  const connectorsOf = asRecord(created.body);
+  const reuse = await api.request('POST', '/pipelines/', {
+    token,
+    json: { name: 'reuse-connectors-pipeline', team_id: teamId, existing_source_id: await connectorIdOf(String(connectorsOf['id']), 'source'), existing_target_id: await connectorIdOf(String(connectorsOf['id']), 'target'), subscription_target_table_name: 'events_copy', subscription_backfill: true },
+  });
+  t.is(reuse.status, 201);
+  t.like(asRecord(reuse.body), { existing_source_id: await connectorIdOf(String(connectorsOf['id']), 'source'), subscription_backfill: true, source_type: 'KAFKA_SOURCE' });
+
+  const both = await api.request('POST', '/pipelines/', { token, json: { ...optionA('both'), existing_source_id: randomUUID() } });
+  t.is(both.status, 422);
+  t.deepEqual((asRecord(both.body)['detail'] as { loc: unknown }[])[0]?.loc, ['body', 'existing_source_id']);
+});
+
+/** The connector id of one side, read back through a pipeline created with existing ids. */
+async function connectorIdOf(pipelineId: string, side: 'source' | 'target'): Promise<string> {
+  const logs = asRecord((await api.request('GET', `/user-logs?event_type=ConnectorCreated&limit=100`, { token })).body)['items'] as { resource_id: string; details: { name: string } }[];
+  const pipeline = asRecord((await api.request('GET', `/pipelines/${pipelineId}`, { token })).body);
+  const name = pipeline[`${side}_name`];
+  return logs.find((entry) => entry.details.name === name)?.resource_id ?? '';
+}
+
+test('validation: name rule, connector config fields and mapper entries answer 422 with loc', async (t) => {
+  const badName = await api.request('POST', '/pipelines/', { token, json: optionA('pipeline name') });
+  t.is(badName.status, 422);
+  t.deepEqual((asRecord(badName.body)['detail'] as { loc: unknown }[])[0]?.loc, ['body', 'name']);
+  const missing = await api.request('POST', '/pipelines/', { token, json: { ...optionA('no-brokers'), source_config: { topic: 't' } } });
+  t.deepEqual((asRecord(missing.body)['detail'] as { loc: unknown }[])[0]?.loc, ['body', 'source_config', 'bootstrap_servers']);
+  const badMapper = await api.request('POST', '/pipelines/', { token, json: { ...optionA('bad-mapper'), subscription_mapper_config: [{ key: 'x', path: '$.x', static: 'y' }] } });
+  t.is(badMapper.status, 422);
+  t.deepEqual((asRecord(badMapper.body)['detail'] as { loc: unknown[] }[])[0]?.loc.slice(0, 3), ['body', 'subscription_mapper_config', 0]);
+  const duplicate = await api.request('POST', '/pipelines/', { token, json: optionA('kafka-to-oracle-pipeline') });
+  t.is(duplicate.status, 409);
+});
+
+test('lifecycle: start 202 "BUILDING" (idempotent), pause 202 "PAUSED", a draft cannot be paused, counts follow', async (t) => {
+  const id = String(asRecord((await api.request('POST', '/pipelines/', { token, json: optionA('lifecycle') })).body)['id']);
+  const draftPause = await api.request('POST', `/pipelines/${id}/pause`, { token });
+  t.is(draftPause.status, 409);
+  t.deepEqual(await api.request('POST', `/pipelines/${id}/start`, { token }), { status: 202, body: 'BUILDING' });
+  t.deepEqual(await api.request('POST', `/pipelines/${id}/start`, { token }), { status: 202, body: 'BUILDING' });
+  t.deepEqual((await api.request('GET', `/pipelines/${id}/status`, { token })).body, { id, state: 'building', error_reason: null });
+  const counts = asRecord((await api.request('GET', `/pipelines/count-status?team_id=${teamId}`, { token })).body);
+  t.true(Number(counts['building']) >= 1);
+  t.is(counts['all'], ['draft', 'building', 'live', 'paused', 'error'].reduce((sum, state) => sum + Number(counts[state]), 0));
+  const building = asRecord((await api.request('GET', '/pipelines/?state=BUILDING', { token })).body);
+  t.true((building['items'] as { id: string }[]).some((p) => p.id === id));
+  const nonDraft = asRecord((await api.request('GET', '/pipelines/status/all-non-draft', { token })).body);
+  t.true((nonDraft['items'] as { id: string }[]).some((p) => p.id === id));
+  t.deepEqual(await api.request('POST', `/pipelines/${id}/pause`, { token }), { status: 202, body: 'PAUSED' });
+  t.deepEqual(await api.request('POST', `/pipelines/${id}/pause`, { token }), { status: 202, body: 'PAUSED' });
+});
+
+test('PATCH: renaming keeps the version, a config change bumps it; a masked secret sent back is kept', async (t) => {
+  const created = asRecord((await api.request('POST', '/pipelines/', { token, json: optionA('patched') })).body);
+  const renamed = asRecord((await api.request('PATCH', `/pipelines/${created['id']}`, { token, json: { name: 'updated-pipeline-name' } })).body);
+  t.like(renamed, { name: 'updated-pipeline-name', version: 1 });
+  const reconfigured = asRecord(
+    (await api.request('PATCH', `/pipelines/${created['id']}`, { token, json: { subscription_target_table_name: 'new_table', subscription_backfill: true } })).body,
+  );
+  t.like(reconfigured, { version: 2, subscription_target_table_name: 'new_table', subscription_backfill: true });
+  const filtered = await api.request('GET', '/pipelines/filter-one?name=updated-pipeline-name', { token });
+  t.is(asRecord(filtered.body)['id'], created['id']);
+});
+
+test('outsiders get 403; unknown ids 404; delete answers 204', async (t) => {
+  const id = String(asRecord((await api.request('POST', '/pipelines/', { token, json: optionA('guarded') })).body)['id']);
+  t.is((await api.request('GET', `/pipelines/${id}`, { token: outsiderToken })).status, 403);
+  t.is((await api.request('POST', `/pipelines/${id}/start`, { token: outsiderToken })).status, 403);
+  t.is((await api.request('POST', '/pipelines/', { token: outsiderToken, json: optionA('intruder') })).status, 403);
+  t.is(asRecord((await api.request('GET', '/pipelines/', { token: outsiderToken })).body)['total'], 0);
+  t.is((await api.request('GET', `/pipelines/${randomUUID()}`, { token })).status, 404);
+  t.is((await api.request('DELETE', `/pipelines/${id}`, { token })).status, 204);
+  t.is((await api.request('GET', `/pipelines/${id}`, { token })).status, 404);
+});
