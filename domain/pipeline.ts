@@ -14,6 +14,9 @@ export type PipelineStateName = t.TypeOf<typeof PipelineStateName>;
 export const PipelineSettings = t.type({
   sourceConnectorId: t.string,
   targetConnectorId: t.string,
+  /** Whether the connector was created with the pipeline (the contract then shows no existing_*_id). */
+  ownsSource: t.boolean,
+  ownsTarget: t.boolean,
   subscription: t.UnknownRecord,
   datamodel: t.UnknownRecord,
 });

@@ -1,6 +1,16 @@
 import { PIPELINES } from './collections';
 import type { Projection } from './projection';
 import type { WriteOp } from './readStore';
+import type { PipelineSettings } from '../domain/pipeline';
+
+const settingsFields = (settings: PipelineSettings) => ({
+  source_connector_id: settings.sourceConnectorId,
+  target_connector_id: settings.targetConnectorId,
+  owns_source: settings.ownsSource,
+  owns_target: settings.ownsTarget,
+  subscription: settings.subscription,
+  datamodel: settings.datamodel,
+});
 
 /** Pipelines for the list / filter / search / count-status endpoints and the flattened read shape. */
 export const pipelinesView: Projection = {
@@ -20,10 +30,7 @@ export const pipelinesView: Projection = {
           state: 'draft',
           version: 1,
           error_reason: null,
-          source_connector_id: settings.sourceConnectorId,
-          target_connector_id: settings.targetConnectorId,
-          subscription: settings.subscription,
-          datamodel: settings.datamodel,
+          ...settingsFields(settings),
           created_at: metadata.time,
         });
       }
@@ -31,13 +38,7 @@ export const pipelinesView: Projection = {
         return upsert(event.data.pipelineId, { name: event.data.name });
       case 'PipelineReconfigured': {
         const { pipelineId, version, settings } = event.data;
-        return upsert(pipelineId, {
-          version,
-          source_connector_id: settings.sourceConnectorId,
-          target_connector_id: settings.targetConnectorId,
-          subscription: settings.subscription,
-          datamodel: settings.datamodel,
-        });
+        return upsert(pipelineId, { version, ...settingsFields(settings) });
       }
       case 'PipelineStarted':
         return upsert(event.data.pipelineId, { state: 'building', error_reason: null });

@@ -5,7 +5,7 @@ import { deciderSpec } from './deciderSpec';
 const spec = deciderSpec(pipelineDecider);
 const pipelineId = 'p-1';
 const teamId = 't-1';
-const settings = { sourceConnectorId: 'c-src', targetConnectorId: 'c-dst', subscription: { target_table_name: 'events' }, datamodel: {} };
+const settings = { sourceConnectorId: 'c-src', targetConnectorId: 'c-dst', ownsSource: true, ownsTarget: true, subscription: { target_table_name: 'events' }, datamodel: {} };
 const created: PipelineEvent = { type: 'PipelineCreated', data: { pipelineId, teamId, name: 'kafka-to-oracle-pipeline', settings } };
 const started: PipelineEvent = { type: 'PipelineStarted', data: { pipelineId, version: 1 } };
 const live: PipelineEvent = { type: 'PipelineWentLive', data: { pipelineId, version: 1 } };
