@@ -22,6 +22,7 @@ interface World {
   readonly e1: string;
   readonly e1Name: string;
   readonly t1: string;
+  readonly p1: string;
 }
 
 interface Row {
@@ -42,6 +43,7 @@ const all = (status: number, anonymous = 401): Record<Role, number> => ({
 const superuserOnly = (status: number): Record<Role, number> => ({ ...all(403), superuser: status });
 const e1Readers = (status: number, outsider = 403): Record<Role, number> => ({ ...all(status), outsider });
 const t1Managers = (status: number): Record<Role, number> => ({ ...all(403), superuser: status, teamOwner: status });
+const t1Operators = (status: number): Record<Role, number> => ({ ...t1Managers(status), teamMember: status });
 
 /** The test Kafka broker (`npm test` starts it); unset, the rows that need it fail saying so. */
 const testKafkaBrokers = (): string => {
@@ -54,6 +56,24 @@ const testKafkaBrokers = (): string => {
 
 const tokenOf = (world: World, role: Role): string | undefined => (role === 'anonymous' ? undefined : world.tokens[role]);
 const fresh = (prefix: string): string => `${prefix}-${randomUUID().slice(0, 8)}`;
+
+const pipelineBody = (world: World, name = fresh('p')) => ({
+  name,
+  team_id: world.t1,
+  source_name: `${name}-src`,
+  source_type: 'KAFKA_SOURCE',
+  source_config: { topic: 'events', bootstrap_servers: '127.0.0.1:9' },
+  target_name: `${name}-dst`,
+  target_type: 'KAFKA_TARGET',
+  target_config: { bootstrap_server: '127.0.0.1:9' },
+});
+
+async function freshPipeline(world: World, started = false): Promise<string> {
+  const created = await world.api.request('POST', '/pipelines/', { token: world.tokens.teamOwner, json: pipelineBody(world) });
+  const id = String(asRecord(created.body)['id']);
+  if (started) await world.api.request('POST', `/pipelines/${id}/start`, { token: world.tokens.teamOwner });
+  return id;
+}
 
 async function freshTeam(world: World): Promise<string> {
   const team = await world.api.request('POST', '/teams/', { token: world.tokens.teamOwner, json: { name: fresh('t'), env_id: world.e1 } });
@@ -154,6 +174,17 @@ export const ROUTES: readonly Row[] = [
     expect: { ...t1Managers(204), teamMember: 204 },
   },
   { route: 'GET /user-logs', call: async () => ({ path: '/user-logs' }), expect: all(200) },
+  { route: 'POST /pipelines/', call: async (world) => ({ path: '/pipelines/', json: pipelineBody(world) }), expect: t1Operators(201) },
+  { route: 'GET /pipelines/', call: async () => ({ path: '/pipelines/' }), expect: all(200) },
+  { route: 'GET /pipelines/count-status', call: async () => ({ path: '/pipelines/count-status' }), expect: all(200) },
+  { route: 'GET /pipelines/filter-one', call: async () => ({ path: '/pipelines/filter-one?name=P1' }), expect: e1Readers(200, 404) },
+  { route: 'GET /pipelines/status/all-non-draft', call: async () => ({ path: '/pipelines/status/all-non-draft' }), expect: all(200) },
+  { route: 'GET /pipelines/{id}', call: async (world) => ({ path: `/pipelines/${world.p1}` }), expect: e1Readers(200) },
+  { route: 'GET /pipelines/{id}/status', call: async (world) => ({ path: `/pipelines/${world.p1}/status` }), expect: e1Readers(200) },
+  { route: 'PATCH /pipelines/{id}', call: async (world) => ({ path: `/pipelines/${world.p1}`, json: { subscription_backfill: true } }), expect: t1Operators(200) },
+  { route: 'DELETE /pipelines/{id}', call: async (world) => ({ path: `/pipelines/${await freshPipeline(world)}` }), expect: t1Operators(204) },
+  { route: 'POST /pipelines/{id}/start', call: async (world) => ({ path: `/pipelines/${await freshPipeline(world)}/start` }), expect: t1Operators(202) },
+  { route: 'POST /pipelines/{id}/pause', call: async (world) => ({ path: `/pipelines/${await freshPipeline(world, true)}/pause` }), expect: t1Operators(202) },
   // Not resource-scoped: every authenticated caller gets the same answer; anonymous 401 before the body is read.
   {
     route: 'POST /smt/process_mapper',
@@ -211,8 +242,10 @@ async function buildWorld(api: Api): Promise<World> {
   const t1 = String(asRecord((await api.request('POST', '/teams/', { token: tokens.teamOwner, json: { name: 'T1', env_id: e1 } })).body)['id']);
   await api.request('POST', `/teams/${t1}/members/bulk`, { token: tokens.teamOwner, json: { members: [users.teamMember.id] } });
   await api.request('POST', '/envs/', { token: tokens.outsider, json: { name: fresh('E2') } });
+  const partial = { api, tokens, e1, e1Name, t1 } as const;
   const ids = { superuser: String(me['id']), ...Object.fromEntries(Object.entries(users).map(([role, user]) => [role, user.id])) } as World['ids'];
-  return { api, tokens, ids, e1, e1Name, t1 };
+  const p1 = asRecord((await api.request('POST', '/pipelines/', { token: tokens.teamOwner, json: pipelineBody({ ...partial, ids, p1: '' }, 'P1') })).body)['id'];
+  return { ...partial, ids, p1: String(p1) };
 }
 
 /** Registers one test per route; each calls the route as every role over real HTTP. */
