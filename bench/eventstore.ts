@@ -10,11 +10,12 @@
  * See bench/README.md for what each line means.
  */
 import Database from 'better-sqlite3';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { isLeft, type Either } from 'fp-ts/lib/Either.js';
 import { MongoClient } from 'mongodb';
 import type { EventMetadata, EventStore, NewEvent, RecordedEvent, StartFrom } from '../commands/eventStore';
@@ -29,7 +30,7 @@ import type { DomainError } from '../domain/errors';
 import { teamDecider, type TeamEvent, type TeamRole } from '../domain/team';
 import type { UserEvent } from '../domain/user';
 import { CREDENTIALS, ENVS, REVOKED_TOKENS, SERVICE_TOKENS, TEAM_MEMBERS, TEAMS, USER_LOGS, USERS } from '../projections/collections';
-import { allProjections } from '../projections/identityProjections';
+import { allProjections } from '../projections/allProjections';
 import type { ReadStore } from '../projections/readStore';
 import { memoryReadStore } from '../projections/readstore/memoryReadStore';
 import { mongoReadStore } from '../projections/readstore/mongoReadStore';
@@ -56,7 +57,6 @@ const KEYED_CREATES = 1_000;
 const KEYED_RENAMES = 1_000;
 /** Page size of the readAll scan; the same as the polling subscription's. */
 const PAGE = 1_000;
-const MONGO_PROBE_EVENTS = 10_000;
 
 const AIM_BATCH_APPEND = 50_000;
 const AIM_REBUILD_EMBEDDED = 100_000;
@@ -68,7 +68,7 @@ interface Options {
   readonly events: number;
   readonly skipMongo: boolean;
   readonly mongoUrl: string | undefined;
-  /** Forces the Mongo rebuild size; otherwise chosen from a probe so it fits the budget. */
+  /** Forces one Mongo rebuild of this size; otherwise sizes step up while the budget lasts. */
   readonly mongoEvents: number | undefined;
   readonly mongoBudgetSeconds: number;
 }
@@ -131,23 +131,45 @@ const int = (n: number | bigint): string => fmt.format(n);
 const seconds = (s: number): string => `${s.toFixed(2)} s`;
 const ratio = (x: number): string => `${x.toFixed(2)}x`;
 
-/** Wall time, and CPU time of this process (all its threads): the gap is time spent waiting (fsync, network, other processes). */
+/**
+ * Wall time, and CPU time of this process (all its threads): the gap is time spent waiting
+ * (fsync, network, other processes). `windows` are the performance.now() spans measured, to
+ * add up the garbage collections that started within them once V8 has reported them.
+ */
 interface Measured {
   readonly seconds: number;
   readonly cpu: number;
+  readonly windows: readonly (readonly [number, number])[];
 }
 
 function startClock(): () => Measured {
   const wall = process.hrtime.bigint();
+  const from = performance.now();
   const cpu = process.cpuUsage();
   return () => {
     const used = process.cpuUsage(cpu);
-    return { seconds: Number(process.hrtime.bigint() - wall) / 1e9, cpu: (used.user + used.system) / 1e6 };
+    return { seconds: Number(process.hrtime.bigint() - wall) / 1e9, cpu: (used.user + used.system) / 1e6, windows: [[from, performance.now()]] };
   };
 }
 
-const plus = (a: Measured, b: Measured): Measured => ({ seconds: a.seconds + b.seconds, cpu: a.cpu + b.cpu });
-const ZERO: Measured = { seconds: 0, cpu: 0 };
+const plus = (a: Measured, b: Measured): Measured => ({ seconds: a.seconds + b.seconds, cpu: a.cpu + b.cpu, windows: [...a.windows, ...b.windows] });
+const ZERO: Measured = { seconds: 0, cpu: 0, windows: [] };
+
+// GC pauses as V8 reports them: asynchronously, after the collection, so they are summed per
+// row only when the report is printed.
+const gcPauses: { readonly start: number; readonly duration: number }[] = [];
+const gcObserver = new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) gcPauses.push({ start: entry.startTime, duration: entry.duration });
+});
+gcObserver.observe({ entryTypes: ['gc'] });
+
+function gcSeconds(windows: Measured['windows']): number {
+  let ms = 0;
+  for (const { start, duration } of gcPauses) {
+    if (windows.some(([from, to]) => start >= from && start < to)) ms += duration;
+  }
+  return ms / 1000;
+}
 
 async function timed<T>(fn: () => Promise<T>): Promise<Measured & { readonly value: T }> {
   const stop = startClock();
@@ -161,6 +183,7 @@ interface Row {
   readonly size: string;
   readonly seconds: number;
   readonly cpu: number | undefined;
+  readonly windows: Measured['windows'];
   readonly throughput: string;
 }
 
@@ -175,7 +198,7 @@ const progress = (line: string): void => {
 
 /** One line of the table; `time` is a wall time in seconds, or wall and CPU time. Returns the rate. */
 function record(id: string, what: string, count: number, unit: string, time: number | Measured, extra?: string): number {
-  const m = typeof time === 'number' ? { seconds: time, cpu: undefined } : time;
+  const m = typeof time === 'number' ? { seconds: time, cpu: undefined, windows: [] } : time;
   const rate = count / m.seconds;
   const row: Row = { id, what, size: `${int(count)} ${unit}`, ...m, throughput: `${int(rate)} ${unit}/s${extra === undefined ? '' : `  ${extra}`}` };
   rows.push(row);
@@ -199,13 +222,14 @@ function printReport(header: readonly string[]): void {
     what: Math.max(...rows.map((r) => r.what.length)),
     size: Math.max(...rows.map((r) => r.size.length)),
   };
-  const line = '-'.repeat(w.id + w.what + w.size + 51);
+  const line = '-'.repeat(w.id + w.what + w.size + 62);
   const out: string[] = ['', ...header, line];
-  out.push(`${'#'.padEnd(w.id)}  ${'measurement'.padEnd(w.what)}  ${'size'.padStart(w.size)}  ${'wall'.padStart(9)}  ${'cpu'.padStart(9)}  throughput`);
+  out.push(`${'#'.padEnd(w.id)}  ${'measurement'.padEnd(w.what)}  ${'size'.padStart(w.size)}  ${'wall'.padStart(9)}  ${'cpu'.padStart(9)}  ${'gc'.padStart(9)}  throughput`);
   out.push(line);
   for (const r of rows) {
     const cpu = r.cpu === undefined ? '-' : seconds(r.cpu);
-    out.push(`${r.id.padEnd(w.id)}  ${r.what.padEnd(w.what)}  ${r.size.padStart(w.size)}  ${seconds(r.seconds).padStart(9)}  ${cpu.padStart(9)}  ${r.throughput}`);
+    const gc = r.windows.length === 0 ? '-' : seconds(gcSeconds(r.windows));
+    out.push(`${r.id.padEnd(w.id)}  ${r.what.padEnd(w.what)}  ${r.size.padStart(w.size)}  ${seconds(r.seconds).padStart(9)}  ${cpu.padStart(9)}  ${gc.padStart(9)}  ${r.throughput}`);
   }
   out.push(line, 'Baselines (same process, same data):', ...comparisons.map((c) => `  ${c}`));
   out.push(line, 'Aims:', ...aims.map((a) => `  ${a}`));
@@ -225,11 +249,33 @@ const metadataNow = (): EventMetadata => {
   const correlationId = randomUUID();
   return { actorId: ACTOR, correlationId, causationId: correlationId, time: new Date().toISOString() };
 };
-const toNew = (event: IdentityEvent, metadata: EventMetadata): NewEvent => ({ id: randomUUID(), type: event.type, data: event.data, metadata });
+const toNew = (event: IdentityEvent, metadata: EventMetadata, newId: () => string = randomUUID): NewEvent => ({
+  id: newId(),
+  type: event.type,
+  data: event.data,
+  metadata,
+});
+
+let v7Time = 0;
+let v7Sequence = 0;
+/**
+ * A UUIDv7 (RFC 9562): 48-bit millisecond time, then a 12-bit sequence within the millisecond,
+ * then random bits. Ids made one after another sort in that order, unlike random v4 ids.
+ */
+function uuidV7(): string {
+  const now = Date.now();
+  v7Sequence = now === v7Time ? (v7Sequence + 1) & 0xfff : 0;
+  v7Time = now;
+  const time = now.toString(16).padStart(12, '0');
+  const random = randomBytes(8);
+  random[0] = ((random[0] ?? 0) & 0x3f) | 0x80;
+  const tail = random.toString('hex');
+  return `${time.slice(0, 8)}-${time.slice(8, 12)}-7${v7Sequence.toString(16).padStart(3, '0')}-${tail.slice(0, 4)}-${tail.slice(4, 16)}`;
+}
 
 /** The row shape of sections 1 and 2: a member joining a team, as handleCommand would append it. */
-const memberAdded = (teamId: string, envId: string): NewEvent =>
-  toNew({ type: 'TeamMemberAdded', data: { teamId, envId, userId: randomUUID(), role: 'member' } }, metadataNow());
+const memberAdded = (teamId: string, envId: string, newId: () => string = randomUUID): NewEvent =>
+  toNew({ type: 'TeamMemberAdded', data: { teamId, envId, userId: randomUUID(), role: 'member' } }, metadataNow(), newId);
 
 /** Deterministic PRNG (mulberry32), so every run writes the same mix of events. */
 function prng(seed: number): () => number {
@@ -571,77 +617,75 @@ function bareScan(file: string): Measured & { readonly events: number } {
 // ---------------------------------------------------------------------------------------------
 // Sections
 
-async function appendSections(dir: string): Promise<void> {
-  progress('1. single-event appends');
+/** `appends` batches of `size` events over `streams` streams, each stream growing by one batch per round. */
+function growingStreams(appends: number, size: number, streams: number, newId: () => string = randomUUID): Append[] {
   const envId = randomUUID();
-  const store = sqliteEventStore(join(dir, 'appends.db'));
-  try {
-    // 1a: each append creates its stream.
-    const fresh: Append[] = Array.from({ length: ONE_EVENT_APPENDS }, () => {
-      const teamId = randomUUID();
-      return { streamId: teamStream(teamId), first: 0n, events: [memberAdded(teamId, envId)] };
-    });
-    const a = await appendBoth(store, join(dir, 'bare-1.db'), fresh);
-    record('1a', 'append 1 event, each to a new stream (no_stream)', ONE_EVENT_APPENDS, 'appends', a.adapter, '(= events/s)');
-    compareAppends('1a', '1-event append vs INSERT 1 row per transaction', ONE_EVENT_APPENDS, a);
+  const teamIds = Array.from({ length: streams }, () => randomUUID());
+  return Array.from({ length: appends }, (_, i) => {
+    const teamId = teamIds[i % streams] ?? '';
+    const first = BigInt(Math.floor(i / streams) * size);
+    return { streamId: teamStream(teamId), first, events: Array.from({ length: size }, () => memberAdded(teamId, envId, newId)) };
+  });
+}
 
-    // 1b: a few streams, each append with the exact expected revision (as handleCommand does).
-    const teamIds = Array.from({ length: EXACT_STREAMS }, () => randomUUID());
-    for (const teamId of teamIds) await store.append(teamStream(teamId), [memberAdded(teamId, envId)], 'no_stream');
-    const exact = Array.from({ length: ONE_EVENT_APPENDS }, (_, i) => {
-      const teamId = teamIds[i % EXACT_STREAMS] ?? '';
-      return { streamId: teamStream(teamId), expected: BigInt(Math.floor(i / EXACT_STREAMS)), events: [memberAdded(teamId, envId)] };
-    });
-    const b = await timed(async () => {
-      for (const { streamId, events, expected } of exact) await store.append(streamId, events, expected);
-    });
-    record('1b', `append 1 event to ${EXACT_STREAMS} streams, exact expected revision`, ONE_EVENT_APPENDS, 'appends', b, '(= events/s)');
+/**
+ * Each comparison starts from two empty files (the adapter's and the bare one): the cost of an
+ * insert grows with the size of the table's indexes, so both sides must hold the same rows.
+ */
+async function appendSections(dir: string): Promise<void> {
+  let files = 0;
+  const compareOn = async (appends: readonly Append[], synchronous: Synchronous = 'full') => {
+    const n = files++;
+    const store = sqliteEventStore(join(dir, `appends-${n}.db`), { synchronous });
+    try {
+      return await appendBoth(store, join(dir, `bare-${n}.db`), appends, synchronous);
+    } finally {
+      await store.close();
+    }
+  };
 
-    // 2a: 100-event batches, each stream growing by BATCH_APPENDS / BATCH_STREAMS appends.
-    progress('2. batch appends');
-    const streams = Array.from({ length: BATCH_STREAMS }, () => randomUUID());
-    const batches: Append[] = Array.from({ length: BATCH_APPENDS }, (_, i) => {
-      const teamId = streams[i % BATCH_STREAMS] ?? '';
-      const first = BigInt(Math.floor(i / BATCH_STREAMS) * BATCH_SIZE);
-      return { streamId: teamStream(teamId), first, events: Array.from({ length: BATCH_SIZE }, () => memberAdded(teamId, envId)) };
-    });
-    const c = await appendBoth(store, join(dir, 'bare-100.db'), batches);
-    const events2a = BATCH_APPENDS * BATCH_SIZE;
-    record('2a', `append ${BATCH_SIZE}-event batches, ${BATCH_STREAMS} streams, exact revision`, events2a, 'events', c.adapter, `(${int(BATCH_APPENDS / c.adapter.seconds)} appends/s)`);
-    const rate2a = compareAppends('2a', `${BATCH_SIZE}-event append vs INSERT ${BATCH_SIZE} rows per transaction`, events2a, c);
-    aim(`append, ${BATCH_SIZE}-event batches (2a)`, rate2a, AIM_BATCH_APPEND);
+  progress('1. single-event appends');
+  // 1a: each append creates its stream.
+  const a = await compareOn(growingStreams(ONE_EVENT_APPENDS, 1, ONE_EVENT_APPENDS));
+  record('1a', 'append 1 event, each to a new stream (no_stream)', ONE_EVENT_APPENDS, 'appends', a.adapter, '(= events/s)');
+  compareAppends('1a', '1-event append vs INSERT 1 row per transaction', ONE_EVENT_APPENDS, a);
 
-    // 2b: 1000-event batches, each to a new stream.
-    const big: Append[] = Array.from({ length: BIG_BATCH_APPENDS }, () => {
-      const teamId = randomUUID();
-      return { streamId: teamStream(teamId), first: 0n, events: Array.from({ length: BIG_BATCH_SIZE }, () => memberAdded(teamId, envId)) };
-    });
-    const d = await appendBoth(store, join(dir, 'bare-1000.db'), big);
-    const events2b = BIG_BATCH_APPENDS * BIG_BATCH_SIZE;
-    record('2b', `append ${BIG_BATCH_SIZE}-event batches, each to a new stream`, events2b, 'events', d.adapter, `(${int(BIG_BATCH_APPENDS / d.adapter.seconds)} appends/s)`);
-    compareAppends('2b', `${BIG_BATCH_SIZE}-event append vs INSERT ${BIG_BATCH_SIZE} rows per transaction`, events2b, d);
-  } finally {
-    await store.close();
-  }
+  // 1b: a few streams, each append with the exact expected revision (as handleCommand does).
+  const b = await compareOn(growingStreams(ONE_EVENT_APPENDS, 1, EXACT_STREAMS));
+  record('1b', `append 1 event to ${EXACT_STREAMS} streams, exact expected revision`, ONE_EVENT_APPENDS, 'appends', b.adapter, '(= events/s)');
+  compareAppends('1b', '1-event append, exact revision, vs INSERT 1 row per transaction', ONE_EVENT_APPENDS, b);
+
+  progress('2. batch appends');
+  const events2 = BATCH_APPENDS * BATCH_SIZE;
+  const batchLine = (id: string, what: string, m: { adapter: Measured }, appends: number): void => {
+    record(id, what, appends * (events2 / BATCH_APPENDS), 'events', m.adapter, `(${int(appends / m.adapter.seconds)} appends/s)`);
+  };
+  // 2a: 100-event batches, each stream growing by BATCH_APPENDS / BATCH_STREAMS appends.
+  const c = await compareOn(growingStreams(BATCH_APPENDS, BATCH_SIZE, BATCH_STREAMS));
+  batchLine('2a', `append ${BATCH_SIZE}-event batches, ${BATCH_STREAMS} streams, exact revision`, c, BATCH_APPENDS);
+  const rate2a = compareAppends('2a', `${BATCH_SIZE}-event append vs INSERT ${BATCH_SIZE} rows per transaction`, events2, c);
+  aim(`append, ${BATCH_SIZE}-event batches (2a)`, rate2a, AIM_BATCH_APPEND);
+
+  // 2b: 1000-event batches, each to a new stream.
+  const d = await compareOn(growingStreams(BIG_BATCH_APPENDS, BIG_BATCH_SIZE, BIG_BATCH_APPENDS));
+  const events2b = BIG_BATCH_APPENDS * BIG_BATCH_SIZE;
+  record('2b', `append ${BIG_BATCH_SIZE}-event batches, each to a new stream`, events2b, 'events', d.adapter, `(${int(BIG_BATCH_APPENDS / d.adapter.seconds)} appends/s)`);
+  compareAppends('2b', `${BIG_BATCH_SIZE}-event append vs INSERT ${BIG_BATCH_SIZE} rows per transaction`, events2b, d);
 
   // 2c: as 2a with the adapter's `synchronous: 'normal'` option (POPSINK_SQLITE_SYNCHRONOUS):
   // one fsync per WAL checkpoint instead of one per append.
-  const normal = sqliteEventStore(join(dir, 'appends-normal.db'), { synchronous: 'normal' });
-  try {
-    const streams = Array.from({ length: BATCH_STREAMS }, () => randomUUID());
-    const batches: Append[] = Array.from({ length: BATCH_APPENDS }, (_, i) => {
-      const teamId = streams[i % BATCH_STREAMS] ?? '';
-      const first = BigInt(Math.floor(i / BATCH_STREAMS) * BATCH_SIZE);
-      return { streamId: teamStream(teamId), first, events: Array.from({ length: BATCH_SIZE }, () => memberAdded(teamId, envId)) };
-    });
-    const m = await appendBoth(normal, join(dir, 'bare-100-normal.db'), batches, 'normal');
-    const events = BATCH_APPENDS * BATCH_SIZE;
-    record('2c', `as 2a, synchronous: 'normal' (durable on kill, not on power loss)`, events, 'events', m.adapter, `(${int(BATCH_APPENDS / m.adapter.seconds)} appends/s)`);
-    const rate = compareAppends('2c', `${BATCH_SIZE}-event append vs INSERT ${BATCH_SIZE} rows per tx, both NORMAL`, events, m);
-    aim(`append, ${BATCH_SIZE}-event batches, synchronous normal (2c)`, rate, AIM_BATCH_APPEND);
-  } finally {
-    await normal.close();
-  }
+  const e = await compareOn(growingStreams(BATCH_APPENDS, BATCH_SIZE, BATCH_STREAMS), 'normal');
+  batchLine('2c', `as 2a, synchronous: 'normal' (durable on kill, not on power loss)`, e, BATCH_APPENDS);
+  const rate2c = compareAppends('2c', `${BATCH_SIZE}-event append vs INSERT ${BATCH_SIZE} rows per tx, both NORMAL`, events2, e);
+  aim(`append, ${BATCH_SIZE}-event batches, synchronous normal (2c)`, rate2c, AIM_BATCH_APPEND);
+
+  // 2d: as 2a with time-ordered event ids. The UNIQUE index on random v4 ids takes each new
+  // id to a random leaf page, so an append dirties about one index page per event once the
+  // index outgrows the cache; UUIDv7 ids all land on the index's last page.
+  const f = await compareOn(growingStreams(BATCH_APPENDS, BATCH_SIZE, BATCH_STREAMS, uuidV7));
+  batchLine('2d', 'as 2a, event ids UUIDv7 (time-ordered) instead of v4', f, BATCH_APPENDS);
+  const rate2d = compareAppends('2d', `${BATCH_SIZE}-event append vs INSERT ${BATCH_SIZE} rows per tx, both v7 ids`, events2, f);
+  compare('2d', 'UUIDv7 ids vs random v4 ids, adapter, 100-event batches (2a)', rate2d, rate2a, 'v7 / v4');
 }
 
 function expectRight<T>(what: string, outcome: Either<DomainError, T>): T {
@@ -819,7 +863,19 @@ async function rebuild(store: EventStore, readStore: ReadStore, timeoutMs: numbe
 async function embeddedRebuildSections(store: EventStore, total: number): Promise<void> {
   progress('5. projection rebuild, embedded read store');
   const readStore = memoryReadStore();
+  // The longest time the event loop went without running a timer: I/O (an HTTP server in the
+  // same process) waits as long. A ticker, since a loop blocked all along reports no delay sample.
+  let lastTick = performance.now();
+  let stall = 0;
+  const ticker = setInterval(() => {
+    const now = performance.now();
+    stall = Math.max(stall, now - lastTick);
+    lastTick = now;
+  }, 10);
   const rebuilt = await rebuild(store, readStore, 30 * 60_000);
+  clearInterval(ticker);
+  stall = Math.max(stall, performance.now() - lastTick);
+  notes.push(`5a longest event-loop stall during the rebuild: ${seconds(stall / 1000)} of ${seconds(rebuilt.seconds)} (timers and I/O of this process wait that long)`);
   if (!rebuilt.complete) throw new Error('embedded rebuild timed out');
   const rate5a = record('5a', 'rebuild: startProjectionRunner + waitFor(head), memory read store', rebuilt.events, 'events', rebuilt);
   notes.push(`5a read models after the rebuild: ${await docCounts(readStore)}`);
@@ -827,42 +883,41 @@ async function embeddedRebuildSections(store: EventStore, total: number): Promis
 
   // The runner's work taken apart, page by page: read, decode + project (bare projectBatch), apply.
   const parts = memoryReadStore();
-  let readNs = 0n;
-  let projectNs = 0n;
-  let applyNs = 0n;
+  let read = ZERO;
+  let project = ZERO;
+  let apply = ZERO;
   let events = 0;
   let ops = 0;
   let from: StartFrom = 'start';
   for (;;) {
-    const t0 = process.hrtime.bigint();
+    let stop = startClock();
     const page = await store.readAll(from, PAGE);
-    const t1 = process.hrtime.bigint();
+    read = plus(read, stop());
     const last = page[page.length - 1];
     if (last === undefined) break;
+    stop = startClock();
     const writes = projectBatch(allProjections, page);
-    const t2 = process.hrtime.bigint();
+    project = plus(project, stop());
+    stop = startClock();
     await parts.apply(writes);
-    const t3 = process.hrtime.bigint();
-    readNs += t1 - t0;
-    projectNs += t2 - t1;
-    applyNs += t3 - t2;
+    apply = plus(apply, stop());
     events += page.length;
     ops += writes.length;
     from = { after: last.position };
   }
   await parts.close();
   if (events !== total) throw new Error(`projection parts saw ${events} events, the log has ${total}`);
-  const s = (ns: bigint): number => Number(ns) / 1e9;
-  const rateProject = record('5b', 'bare projectBatch (decode + project, no store)', events, 'events', s(projectNs), `(${int(ops)} write ops)`);
-  record('5c', '  of which memory read store apply alone', events, 'events', s(applyNs));
-  record('5d', '  of which readAll alone', events, 'events', s(readNs));
-  const rateSum = record('5e', '  read + project + apply, sequential, no runner', events, 'events', s(readNs + projectNs + applyNs));
+  const rateProject = record('5b', 'bare projectBatch (decode + project, no store)', events, 'events', project, `(${int(ops)} write ops)`);
+  record('5c', '  of which memory read store apply alone', events, 'events', apply);
+  record('5d', '  of which readAll alone', events, 'events', read);
+  const rateSum = record('5e', '  read + project + apply, sequential, no runner', events, 'events', plus(plus(read, project), apply));
   compare('5a', 'runner rebuild (memory) vs bare projectBatch', rate5a, rateProject, 'rebuild / bare');
   compare('5a', 'runner rebuild (memory) vs read+project+apply without runner', rate5a, rateSum, 'runner / parts');
   aim('projection rebuild, embedded read store (5a)', rate5a, AIM_REBUILD_EMBEDDED);
 }
 
-const NICE_COUNTS = [1_000_000, 500_000, 200_000, 100_000, 50_000, 20_000, 10_000];
+/** Sizes the MongoDB rebuild steps through, smallest first, while the time budget lasts. */
+const MONGO_STEPS = [2_000, 5_000, 10_000, 20_000, 50_000, 100_000, 200_000, 500_000, 1_000_000];
 
 /**
  * The first `limit` events of a log, as a read-only log of its own, so a smaller rebuild needs no
@@ -916,35 +971,53 @@ async function mongoSections(options: Options, log: EventStore, logEvents: numbe
     }
   };
 
-  let count = Math.min(options.mongoEvents ?? logEvents, logEvents);
-  if (options.mongoEvents === undefined && logEvents > MONGO_PROBE_EVENTS) {
-    const probe = await mongoRebuild(MONGO_PROBE_EVENTS, budget * 1_000);
-    const rate = record('5f', `  probe: rebuild into MongoDB, first ${int(MONGO_PROBE_EVENTS)} events`, probe.events, 'events', probe);
-    count = NICE_COUNTS.find((n) => n <= logEvents && n / rate <= budget) ?? MONGO_PROBE_EVENTS;
-    if (count < logEvents) {
-      notes.push(
-        `MongoDB rebuild (5g) measured on the first ${int(count)} events of the log, not all ${int(logEvents)}: at the probe's ` +
-          `${int(rate)} events/s the whole log would take ~${(logEvents / rate / 60).toFixed(1)} min (budget ${budget} s; ` +
-          '--mongo-events N or --mongo-budget SECONDS change it)',
-      );
+  // Rebuilds of growing prefixes, each into a fresh database, while the next one is predicted to
+  // fit in what is left of the budget. The prediction extrapolates the last two runs (a rate that
+  // falls with size, i.e. a cost growing faster than linearly, is extrapolated as such).
+  const steps = options.mongoEvents !== undefined ? [Math.min(options.mongoEvents, logEvents)] : [...MONGO_STEPS.filter((n) => n < logEvents), logEvents];
+  const done: { events: number; seconds: number }[] = [];
+  let spent = 0;
+  let last: (Rebuilt & { counts: string }) | undefined;
+  for (const size of steps) {
+    const previous = done[done.length - 1];
+    const before = done[done.length - 2];
+    if (previous !== undefined && options.mongoEvents === undefined) {
+      const exponent =
+        before === undefined ? 1 : Math.max(1, Math.log(previous.seconds / before.seconds) / Math.log(previous.events / before.events));
+      const predicted = previous.seconds * (size / previous.events) ** exponent;
+      if (spent + predicted > budget) {
+        notes.push(
+          `MongoDB rebuild stopped at ${int(previous.events)} of ${int(logEvents)} events: the next size (${int(size)}) was predicted to take ` +
+            `~${int(predicted)} s (cost ∝ events^${exponent.toFixed(2)} from the last runs; the whole log ~${int(previous.seconds * (logEvents / previous.events) ** exponent)} s), ` +
+            `over the ${budget} s budget (--mongo-budget SECONDS / --mongo-events N change it)`,
+        );
+        break;
+      }
     }
+    progress(`  MongoDB rebuild over the first ${int(size)} events`);
+    const result = await mongoRebuild(size, Math.max(budget - spent, 60) * 1_000);
+    spent += result.seconds;
+    record(
+      '5f',
+      `rebuild into MongoDB (mongoReadStore), first ${int(size)} events${result.complete ? '' : ': TIMED OUT, partial'}`,
+      result.events,
+      'events',
+      result,
+    );
+    if (!result.complete) break;
+    done.push({ events: size, seconds: result.seconds });
+    last = result;
   }
-  progress(`  MongoDB rebuild over ${int(count)} events`);
-  const result = await mongoRebuild(count, Math.max(budget * 2.5, 120) * 1_000);
-  const rateMongo = record(
-    '5g',
-    `rebuild into MongoDB (mongoReadStore), first ${int(count)} events${result.complete ? '' : ': TIMED OUT, partial'}`,
-    result.events,
-    'events',
-    result,
-  );
+  if (last === undefined) return;
+  const count = last.events;
+  const rateMongo = count / last.seconds;
   // The same prefix into the memory store: a like-for-like ratio, and a check that both agree.
   const memory = memoryReadStore();
   const embedded = await rebuild(prefixOf(log, BigInt(count)), memory, 30 * 60_000);
   const memoryCounts = await docCounts(memory);
   await memory.close();
-  compare('5g', `MongoDB vs memory rebuild of the same ${int(count)} events`, rateMongo, embedded.events / embedded.seconds, 'mongo / memory');
-  notes.push(`5g read models in MongoDB: ${result.counts}; memory store on the same events: ${memoryCounts}${result.counts === memoryCounts ? ' (match)' : ' (MISMATCH)'}`);
+  compare('5f', `MongoDB vs memory rebuild of the same first ${int(count)} events`, rateMongo, embedded.events / embedded.seconds, 'mongo / memory');
+  notes.push(`read models in MongoDB after ${int(count)} events: ${last.counts}; memory store on the same events: ${memoryCounts}${last.counts === memoryCounts ? ' (match)' : ' (MISMATCH)'}`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -960,6 +1033,7 @@ async function main(): Promise<void> {
     });
   }
   const started = process.hrtime.bigint();
+  const loadAtStart = loadavg()[0] ?? 0;
   try {
     await appendSections(dir);
     await commandSections(dir);
@@ -988,9 +1062,14 @@ async function main(): Promise<void> {
     }
 
     const total = Number(process.hrtime.bigint() - started) / 1e9;
+    // Lets V8 deliver the last GC reports before they are summed.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    gcObserver.disconnect();
     printReport([
       `Popsink event store benchmark — embedded SQLite (WAL, synchronous=FULL) in ${tmpdir()}`,
-      `node ${process.version}, ${process.platform}/${process.arch}, log of ${int(options.events)} events, whole run ${total.toFixed(0)} s`,
+      `node ${process.version}, ${process.platform}/${process.arch}, ${cpus().length} CPUs, log of ${int(options.events)} events, whole run ${total.toFixed(0)} s`,
+      // Other processes on the machine skew every figure; the load average says how much there was.
+      `load average (1 min) at start ${loadAtStart.toFixed(2)}, at end ${(loadavg()[0] ?? 0).toFixed(2)}; wall ≫ cpu on a line = waiting (fsync, server, other processes)`,
     ]);
   } finally {
     cleanup();
