@@ -2,7 +2,7 @@ import type { Context } from 'koa';
 import { randomUUID } from 'node:crypto';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { connectors } from '../commands/aggregates';
-import type { SecretBox } from '../commands/secretBox';
+import { isSealed, type SecretBox } from '../commands/secretBox';
 import { connectorRole, connectorSecretFields, ConnectorType, validateConnectorConfig } from '../domain/connectorConfig';
 import { forbidden, notFound } from '../domain/errors';
 import { maskSecrets } from '../domain/secrets';
@@ -28,11 +28,11 @@ const refuse = (loc: (string | number)[], msg: string, type: string): never => {
   throw new ValidationFailure([{ loc, msg, type }]);
 };
 
-/** Seals every secret field that holds a value, so the event never carries it in clear. */
+/** Seals every secret field that holds a clear value, so the event never carries it in clear. */
 export function sealSecrets(type: ConnectorType, config: Readonly<Record<string, unknown>>, secrets: SecretBox): Record<string, unknown> {
   const fields: readonly string[] = connectorSecretFields[type];
   return Object.fromEntries(
-    Object.entries(config).map(([key, value]) => [key, fields.includes(key) && typeof value === 'string' && value !== '' ? secrets.seal(value) : value]),
+    Object.entries(config).map(([key, value]) => [key, fields.includes(key) && typeof value === 'string' && value !== '' && !isSealed(value) ? secrets.seal(value) : value]),
   );
 }
 

@@ -2,6 +2,7 @@ import type Router from '@koa/router';
 import type { ApiDeps } from '../apiDeps';
 import type { Guard } from '../guard';
 import { authRouter } from './auth';
+import { connectorsRouter } from './connectors';
 import { connectorTypesRouter } from './connectorTypes';
 import { envsRouter } from './envs';
 import { pipelinesRouter } from './pipelines';
@@ -17,6 +18,7 @@ export const apiRouters = (deps: ApiDeps, guard: Guard): Router[] => [
   envsRouter(deps, guard),
   teamsRouter(deps, guard),
   pipelinesRouter(deps, guard),
+  connectorsRouter(deps, guard),
   userLogsRouter(deps, guard),
   smtRouter(),
   connectorTypesRouter(),

@@ -23,6 +23,9 @@ interface World {
   readonly e1Name: string;
   readonly t1: string;
   readonly p1: string;
+  /** P1's connectors. */
+  readonly c1Source: string;
+  readonly c1Target: string;
 }
 
 interface Row {
@@ -73,6 +76,11 @@ async function freshPipeline(world: World, started = false): Promise<string> {
   const id = String(asRecord(created.body)['id']);
   if (started) await world.api.request('POST', `/pipelines/${id}/start`, { token: world.tokens.teamOwner });
   return id;
+}
+
+async function freshConnector(world: World): Promise<string> {
+  const body = { name: fresh('c'), team_id: world.t1, connector_type: 'KAFKA_TARGET', config: { bootstrap_server: '127.0.0.1:9' } };
+  return String(asRecord((await world.api.request('POST', '/connectors/', { token: world.tokens.teamOwner, json: body })).body)['id']);
 }
 
 async function freshTeam(world: World): Promise<string> {
@@ -174,6 +182,21 @@ export const ROUTES: readonly Row[] = [
     expect: { ...t1Managers(204), teamMember: 204 },
   },
   { route: 'GET /user-logs', call: async () => ({ path: '/user-logs' }), expect: all(200) },
+  { route: 'GET /connectors/source-config', call: async () => ({ path: '/connectors/source-config' }), expect: all(200) },
+  { route: 'GET /connectors/target-config', call: async () => ({ path: '/connectors/target-config' }), expect: all(200) },
+  { route: 'GET /connectors/filter-one', call: async () => ({ path: '/connectors/filter-one?name=P1-src' }), expect: e1Readers(200, 404) },
+  {
+    route: 'POST /connectors/',
+    call: async (world) => ({ path: '/connectors/', json: { name: fresh('c'), team_id: world.t1, connector_type: 'KAFKA_TARGET', config: { bootstrap_server: '127.0.0.1:9' } } }),
+    expect: t1Operators(201),
+  },
+  { route: 'GET /connectors/{id}', call: async (world) => ({ path: `/connectors/${world.c1Source}` }), expect: e1Readers(200) },
+  { route: 'PATCH /connectors/{id}', call: async (world) => ({ path: `/connectors/${world.c1Target}`, json: { name: fresh('renamed') } }), expect: t1Operators(200) },
+  { route: 'DELETE /connectors/{id}', call: async (world) => ({ path: `/connectors/${await freshConnector(world)}` }), expect: t1Operators(204) },
+  { route: 'GET /connectors/{id}/source-worker-config', call: async (world) => ({ path: `/connectors/${world.c1Source}/source-worker-config` }), expect: e1Readers(200) },
+  { route: 'GET /connectors/{id}/target-worker-config', call: async (world) => ({ path: `/connectors/${world.c1Target}/target-worker-config` }), expect: e1Readers(200) },
+  { route: 'POST /connectors/{id}/start', call: async (world) => ({ path: `/connectors/${world.c1Source}/start` }), expect: t1Operators(202) },
+  { route: 'POST /connectors/{id}/stop', call: async (world) => ({ path: `/connectors/${world.c1Source}/stop` }), expect: t1Operators(202) },
   { route: 'POST /pipelines/', call: async (world) => ({ path: '/pipelines/', json: pipelineBody(world) }), expect: t1Operators(201) },
   { route: 'GET /pipelines/', call: async () => ({ path: '/pipelines/' }), expect: all(200) },
   { route: 'GET /pipelines/count-status', call: async () => ({ path: '/pipelines/count-status' }), expect: all(200) },
@@ -244,8 +267,10 @@ async function buildWorld(api: Api): Promise<World> {
   await api.request('POST', '/envs/', { token: tokens.outsider, json: { name: fresh('E2') } });
   const partial = { api, tokens, e1, e1Name, t1 } as const;
   const ids = { superuser: String(me['id']), ...Object.fromEntries(Object.entries(users).map(([role, user]) => [role, user.id])) } as World['ids'];
-  const p1 = asRecord((await api.request('POST', '/pipelines/', { token: tokens.teamOwner, json: pipelineBody({ ...partial, ids, p1: '' }, 'P1') })).body)['id'];
-  return { ...partial, ids, p1: String(p1) };
+  const p1 = asRecord((await api.request('POST', '/pipelines/', { token: tokens.teamOwner, json: pipelineBody({ ...partial, ids, p1: '', c1Source: '', c1Target: '' }, 'P1') })).body)['id'];
+  const connectorNamed = async (name: string) =>
+    String(asRecord((await api.request('GET', `/connectors/filter-one?name=${name}&team_id=${t1}`, { token: tokens.teamOwner })).body)['id']);
+  return { ...partial, ids, p1: String(p1), c1Source: await connectorNamed('P1-src'), c1Target: await connectorNamed('P1-dst') };
 }
 
 /** Registers one test per route; each calls the route as every role over real HTTP. */
