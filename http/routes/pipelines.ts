@@ -215,6 +215,30 @@ export function pipelinesRouter(deps: ApiDeps, guard: Guard): Router {
     ctx.body = { id: doc.id, state: doc['state'], error_reason: doc['error_reason'] ?? null };
   });
 
+  router.get('/:id/worker-config', async (ctx) => {
+    const doc = await load(callerOf(ctx), ctx.params['id'] ?? '', 'read');
+    const [source, target] = await Promise.all([
+      deps.readStore.get(CONNECTORS, String(doc['source_connector_id'])),
+      deps.readStore.get(CONNECTORS, String(doc['target_connector_id'])),
+    ]);
+    const subscription = (doc['subscription'] ?? {}) as Record<string, unknown>;
+    const sourceConfig = source === undefined ? {} : maskedConfig(source);
+    const connector = (c: Doc | undefined) => (c === undefined ? null : { id: c.id, type: c['connector_type'], config: maskedConfig(c) });
+    // What a worker of this version runs with; the consumer group is the subscription's own, so
+    // two pipelines reading one topic never share offsets.
+    ctx.body = {
+      pipeline_id: doc.id,
+      version: doc['version'],
+      source: connector(source),
+      target: connector(target),
+      consumer_group: subscription['consumer_id'] ?? sourceConfig['consumer_group_id'] ?? null,
+      source_topic: (doc['datamodel'] as Record<string, unknown> | undefined)?.['source_topic'] ?? sourceConfig['topic'] ?? null,
+      target_table: subscription['target_table_name'] ?? null,
+      backfill: subscription['backfill'] ?? false,
+      mapper: subscription['mapper_config'] ?? [],
+    };
+  });
+
   router.patch('/:id', async (ctx) => {
     const caller = callerOf(ctx);
     const doc = await load(caller, ctx.params['id'] ?? '', 'operate');

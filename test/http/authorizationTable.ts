@@ -203,6 +203,7 @@ export const ROUTES: readonly Row[] = [
   { route: 'GET /pipelines/filter-one', call: async () => ({ path: '/pipelines/filter-one?name=P1' }), expect: e1Readers(200, 404) },
   { route: 'GET /pipelines/status/all-non-draft', call: async () => ({ path: '/pipelines/status/all-non-draft' }), expect: all(200) },
   { route: 'GET /pipelines/{id}', call: async (world) => ({ path: `/pipelines/${world.p1}` }), expect: e1Readers(200) },
+  { route: 'GET /pipelines/{id}/worker-config', call: async (world) => ({ path: `/pipelines/${world.p1}/worker-config` }), expect: e1Readers(200) },
   { route: 'GET /pipelines/{id}/status', call: async (world) => ({ path: `/pipelines/${world.p1}/status` }), expect: e1Readers(200) },
   { route: 'PATCH /pipelines/{id}', call: async (world) => ({ path: `/pipelines/${world.p1}`, json: { subscription_backfill: true } }), expect: t1Operators(200) },
   { route: 'DELETE /pipelines/{id}', call: async (world) => ({ path: `/pipelines/${await freshPipeline(world)}` }), expect: t1Operators(204) },

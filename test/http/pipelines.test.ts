@@ -73,6 +73,11 @@ test('Option A: new connectors; the answer is the flattened pipeline with secret
   t.false(JSON.stringify(pipeline).includes('kafka_pass'));
   t.false(JSON.stringify((await api.request('GET', '/user-logs?limit=100', { token })).body).includes('kafka_pass'), 'the audit trail holds no secret');
   t.true(typeof pipeline['created_at'] === 'string');
+
+  const worker = asRecord((await api.request('GET', `/pipelines/${pipeline['id']}/worker-config`, { token })).body);
+  t.like(worker, { pipeline_id: pipeline['id'], version: 1, consumer_group: `popsink-${pipeline['id']}`, source_topic: 'user-events', target_table: 'events', backfill: false });
+  t.is(asRecord(asRecord(worker['source'])['config'])['sasl_password'], '********');
+  t.deepEqual((worker['mapper'] as { key: string }[]).map((m) => m.key), ['user_id', 'event_type']);
 });
 
 test('Option B: existing connectors, and both at once is refused', async (t) => {
