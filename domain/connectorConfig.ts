@@ -1,5 +1,6 @@
 import * as t from 'io-ts';
 import { issuesOf } from './validationIssue';
+import { validateMapperConfig } from './mapperSpec';
 import { isLeft, left, right, type Either } from 'fp-ts/lib/Either.js';
 import { invalid, type DomainError } from './errors';
 
@@ -344,7 +345,15 @@ export function validateConnectorConfig<K extends ConnectorType>(
 ): Either<DomainError, ConnectorConfigs[K]> {
   const codec: t.Type<ConnectorConfigs[K], ConnectorConfigs[K], unknown> = connectorConfigCodecs[type];
   const result = codec.decode(config);
-  return isLeft(result) ? left(firstProblem(result.left, loc)) : right(result.right);
+  if (isLeft(result)) return left(firstProblem(result.left, loc));
+  // A JOB_SMT holds mapper entries: the mapper's own rules check them, at their own loc.
+  if (type === 'JOB_SMT') {
+    const smt = result.right as JobSmtConfig;
+    const entries = validateMapperConfig(smt.smt_config, [...loc, 'smt_config']);
+    if (isLeft(entries)) return left(entries.left[0] ?? invalid('value_error', [...loc, 'smt_config'], 'invalid mapper'));
+    return right({ smt_config: entries.right } as ConnectorConfigs[K]);
+  }
+  return right(result.right);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -172,10 +172,8 @@ test('POSTGRES_TARGET: schema defaults to public, sslmode to disable; sslmode is
   t.like(refusal('POSTGRES_TARGET', { ...postgresTarget, password: undefined }), { code: 'value_error.missing', loc: [...loc, 'password'] });
 });
 
-test('JOB_SMT: smt_config is a list, its entries left to the mapper codec', (t) => {
-  t.deepEqual(ok(validateConnectorConfig('JOB_SMT', { smt_config: [{ key: 'id', path: '$.id' }, 'anything'] }, loc)), {
-    smt_config: [{ key: 'id', path: '$.id' }, 'anything'],
-  });
+test('JOB_SMT: smt_config is a list of mapper entries', (t) => {
+  t.like(refusal('JOB_SMT', { smt_config: [{ key: 'id', path: '$.id' }, 'anything'] }), { code: 'type_error.dict', loc: [...loc, 'smt_config', 1] });
   t.like(refusal('JOB_SMT', { smt_config: {} }), { code: 'type_error.list', loc: [...loc, 'smt_config'] });
   t.like(refusal('JOB_SMT', {}), { code: 'value_error.missing', loc: [...loc, 'smt_config'] });
 });
@@ -218,4 +216,11 @@ test('secret fields per type: passwords; ca_cert is public', (t) => {
 
 test('redact masks every occurrence of each secret', (t) => {
   t.is(redact('user x password hunter2 (hunter2)', ['hunter2', undefined, '']), 'user x password ******** (********)');
+});
+
+test('a JOB_SMT config holds mapper entries checked by the mapper rules', (t) => {
+  const ok = validateConnectorConfig('JOB_SMT', { smt_config: [{ key: 'id', path: '$.id', cast: 'int' }] }, ['body', 'config']);
+  t.true(ok._tag === 'Right');
+  const bad = validateConnectorConfig('JOB_SMT', { smt_config: [{ key: 'id', path: '$.id', static: 'x' }] }, ['body', 'config']);
+  t.true(bad._tag === 'Left' && JSON.stringify(bad.left.loc?.slice(0, 4)) === JSON.stringify(['body', 'config', 'smt_config', 0]));
 });
