@@ -12,7 +12,7 @@ import type { Doc, FindQuery } from '../../projections/readStore';
 import type { ApiDeps } from '../apiDeps';
 import { callerOf, type Caller } from '../auth';
 import { maskedConfig, resolveConnector, type Side } from '../connectorInput';
-import { decode, validationFailureOf } from '../decode';
+import { decode, ValidationFailure, validationFailureOf } from '../decode';
 import { DomainFailure } from '../errors';
 import { execute } from '../execute';
 import type { Guard } from '../guard';
@@ -47,6 +47,16 @@ const FlatFields = t.partial({
 type FlatFields = t.TypeOf<typeof FlatFields>;
 const PipelineCreate = t.intersection([t.type({ name: t.string, team_id: t.string }), FlatFields]);
 const PipelinePatch = t.intersection([t.partial({ name: t.string }), FlatFields]);
+/** The portable configuration: connectors named by name (not id), secrets masked. */
+const CONFIGURATION_FORMAT = 'popsink.pipeline.v1';
+const PortableConnector = t.type({ name: t.string, type: t.string });
+const Configuration = t.type({
+  format: t.literal(CONFIGURATION_FORMAT),
+  source: PortableConnector,
+  target: PortableConnector,
+  subscription: t.UnknownRecord,
+  datamodel: t.UnknownRecord,
+});
 const ListQuery = t.partial({ state: t.string, team_id: t.string, search: t.string });
 const FilterOneQuery = t.intersection([t.type({ name: NonEmptyQuery }), t.partial({ team_id: t.string })]);
 
@@ -237,6 +247,43 @@ export function pipelinesRouter(deps: ApiDeps, guard: Guard): Router {
       backfill: subscription['backfill'] ?? false,
       mapper: subscription['mapper_config'] ?? [],
     };
+  });
+
+  router.get('/:id/configuration', async (ctx) => {
+    const doc = await load(callerOf(ctx), ctx.params['id'] ?? '', 'read');
+    const [source, target] = await Promise.all([
+      deps.readStore.get(CONNECTORS, String(doc['source_connector_id'])),
+      deps.readStore.get(CONNECTORS, String(doc['target_connector_id'])),
+    ]);
+    const portable = (c: Doc | undefined) => ({ name: c?.['name'] ?? null, type: c?.['connector_type'] ?? null, config: c === undefined ? null : maskedConfig(c) });
+    ctx.body = { format: CONFIGURATION_FORMAT, name: doc['name'], source: portable(source), target: portable(target), subscription: doc['subscription'] ?? {}, datamodel: doc['datamodel'] ?? {} };
+  });
+
+  // Imports a portable configuration into this pipeline: its connectors are found by name in the
+  // pipeline's team (they carry the secrets, which a configuration never does).
+  router.post('/:id/configuration', async (ctx) => {
+    const caller = callerOf(ctx);
+    const doc = await load(caller, ctx.params['id'] ?? '', 'operate');
+    const configuration = decode(Configuration, ctx.request.body, 'body');
+    const teamId = String(doc['team_id']);
+    const byName = async (side: Side): Promise<string> => {
+      const wanted = configuration[side];
+      const found = (await deps.readStore.find(CONNECTORS, { where: { team_id: teamId, name: wanted.name, connector_type: wanted.type }, limit: 1 })).items[0];
+      if (found === undefined) throw new ValidationFailure([{ loc: ['body', side, 'name'], msg: `no ${wanted.type} connector named ${wanted.name} in this team`, type: 'value_error.connector_not_found' }]);
+      return found.id;
+    };
+    const mapper = validateMapperConfig(configuration.subscription['mapper_config'] ?? [], ['body', 'subscription', 'mapper_config']);
+    if (isLeft(mapper)) throw validationFailureOf(mapper.left);
+    const settings: PipelineSettings = {
+      sourceConnectorId: await byName('source'),
+      targetConnectorId: await byName('target'),
+      ownsSource: false,
+      ownsTarget: false,
+      subscription: { ...configuration.subscription, mapper_config: mapper.right, consumer_id: (doc['subscription'] as Record<string, unknown> | undefined)?.['consumer_id'] ?? `popsink-${doc.id}` },
+      datamodel: configuration.datamodel,
+    };
+    await execute(deps, ctx, caller.id, pipelines, doc.id, { type: 'UpdatePipeline', settings });
+    ctx.body = await pipelineRead(await load(caller, doc.id, 'read'));
   });
 
   router.patch('/:id', async (ctx) => {

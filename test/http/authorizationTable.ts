@@ -204,6 +204,16 @@ export const ROUTES: readonly Row[] = [
   { route: 'GET /pipelines/status/all-non-draft', call: async () => ({ path: '/pipelines/status/all-non-draft' }), expect: all(200) },
   { route: 'GET /pipelines/{id}', call: async (world) => ({ path: `/pipelines/${world.p1}` }), expect: e1Readers(200) },
   { route: 'GET /pipelines/{id}/worker-config', call: async (world) => ({ path: `/pipelines/${world.p1}/worker-config` }), expect: e1Readers(200) },
+  { route: 'GET /pipelines/{id}/configuration', call: async (world) => ({ path: `/pipelines/${world.p1}/configuration` }), expect: e1Readers(200) },
+  {
+    route: 'POST /pipelines/{id}/configuration',
+    call: async (world) => {
+      const id = await freshPipeline(world);
+      const exported = await world.api.request('GET', `/pipelines/${id}/configuration`, { token: world.tokens.teamOwner });
+      return { path: `/pipelines/${id}/configuration`, json: exported.body };
+    },
+    expect: t1Operators(200),
+  },
   { route: 'GET /pipelines/{id}/status', call: async (world) => ({ path: `/pipelines/${world.p1}/status` }), expect: e1Readers(200) },
   { route: 'PATCH /pipelines/{id}', call: async (world) => ({ path: `/pipelines/${world.p1}`, json: { subscription_backfill: true } }), expect: t1Operators(200) },
   { route: 'DELETE /pipelines/{id}', call: async (world) => ({ path: `/pipelines/${await freshPipeline(world)}` }), expect: t1Operators(204) },

@@ -159,3 +159,19 @@ test('outsiders get 403; unknown ids 404; delete answers 204', async (t) => {
   t.is((await api.request('DELETE', `/pipelines/${id}`, { token })).status, 204);
   t.is((await api.request('GET', `/pipelines/${id}`, { token })).status, 404);
 });
+
+test('configuration export names connectors, holds no secret, and imports into another pipeline', async (t) => {
+  const origin = asRecord((await api.request('POST', '/pipelines/', { token, json: optionA('exported') })).body);
+  const exported = asRecord((await api.request('GET', `/pipelines/${origin['id']}/configuration`, { token })).body);
+  t.like(exported, { format: 'popsink.pipeline.v1', name: 'exported', source: { name: 'kafka-events-source-exported', type: 'KAFKA_SOURCE' } });
+  t.false(JSON.stringify(exported).includes('kafka_pass'));
+  t.false(JSON.stringify(exported).includes('sealed:'));
+
+  const other = asRecord((await api.request('POST', '/pipelines/', { token, json: optionA('importer') })).body);
+  const imported = await api.request('POST', `/pipelines/${other['id']}/configuration`, { token, json: exported });
+  t.is(imported.status, 200);
+  t.like(asRecord(imported.body), { version: 2, source_name: 'kafka-events-source-exported', subscription_target_table_name: 'events' });
+  const unknown = await api.request('POST', `/pipelines/${other['id']}/configuration`, { token, json: { ...exported, source: { name: 'nope', type: 'KAFKA_SOURCE' } } });
+  t.is(unknown.status, 422);
+  t.deepEqual((asRecord(unknown.body)['detail'] as { loc: unknown }[])[0]?.loc, ['body', 'source', 'name']);
+});
