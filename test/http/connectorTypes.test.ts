@@ -1,8 +1,8 @@
 import test from 'ava';
 import { randomUUID } from 'node:crypto';
-import net from 'node:net';
 import { Kafka, logLevel } from 'kafkajs';
 import { asRecord, startApi, type Api } from './apiFixtures';
+import { closedPort, withSilentListener } from '../fixtures/tcpPeers';
 
 /**
  * `/connector-types/...` and `/envs/check-byok-credentials` over real HTTP, against the real
@@ -469,29 +469,3 @@ test('every route needs an authenticated caller: 401 without a token or with a b
   }
 });
 
-// --- helpers --------------------------------------------------------------------------------
-
-/** A port that was free a moment ago: bound, then released. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-/** A TCP listener that accepts connections and never says a word. */
-async function withSilentListener(run: (port: number) => Promise<void>): Promise<void> {
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((socket) => {
-    sockets.add(socket);
-    socket.on('error', () => undefined);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  try {
-    await run((server.address() as net.AddressInfo).port);
-  } finally {
-    for (const socket of sockets) socket.destroy();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  }
-}

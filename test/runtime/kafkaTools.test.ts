@@ -1,10 +1,10 @@
 import test from 'ava';
 import { randomUUID } from 'node:crypto';
-import net from 'node:net';
 import { Kafka, logLevel } from 'kafkajs';
 import { ConnectorCheckError, type KafkaSourceConfig, type KafkaTargetConfig } from '../../domain/connectorConfig';
 import { kafkaClientConfig } from '../../runtime/kafka/kafkaClientConfig';
 import { checkCredentials, fetchMessages, listTopics } from '../../runtime/kafka/kafkaTools';
+import { closedPort, withSilentListener } from '../fixtures/tcpPeers';
 
 /**
  * Against a real broker (Apache Kafka 4.x, scripts/services/kafka.sh): PLAINTEXT on
@@ -299,29 +299,3 @@ test('fetch-messages: the limit is 1 to 1000', async (t) => {
   await t.throwsAsync(() => fetchMessages(plaintext(topic), 1001), { instanceOf: RangeError });
 });
 
-// --- helpers ---------------------------------------------------------------------------------
-
-/** A port that was free a moment ago: bound, then released. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-/** A TCP listener that accepts connections and never says a word (a black-holing proxy). */
-async function withSilentListener(run: (port: number) => Promise<void>): Promise<void> {
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((socket) => {
-    sockets.add(socket);
-    socket.on('error', () => undefined);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  try {
-    await run((server.address() as net.AddressInfo).port);
-  } finally {
-    for (const socket of sockets) socket.destroy();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  }
-}

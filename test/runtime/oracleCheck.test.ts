@@ -2,6 +2,7 @@ import test from 'ava';
 import net from 'node:net';
 import { ConnectorCheckError, type OracleTargetConfig } from '../../domain/connectorConfig';
 import { checkOracleCredentials, connectStringOf } from '../../runtime/sql/oracleCheck';
+import { closedPort } from '../fixtures/tcpPeers';
 
 /**
  * With ORACLE_URL (`user/password@host:port/service`) set, a real check runs against that
@@ -179,13 +180,6 @@ function tnsRefuse(err: number): Buffer {
   return packet;
 }
 
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 async function withListener(onConnection: (socket: net.Socket) => void, run: (port: number) => Promise<void>): Promise<void> {
   const sockets = new Set<net.Socket>();

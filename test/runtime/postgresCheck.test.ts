@@ -1,9 +1,9 @@
 import test from 'ava';
 import { randomUUID } from 'node:crypto';
-import net from 'node:net';
 import pg from 'pg';
 import { ConnectorCheckError, type PostgresTargetConfig } from '../../domain/connectorConfig';
 import { checkPostgresCredentials } from '../../runtime/sql/postgresCheck';
+import { closedPort, withSilentListener } from '../fixtures/tcpPeers';
 
 /**
  * Against a real PostgreSQL (scripts/services/postgres.sh) at TEST_PG_URL, which `npm test`
@@ -154,25 +154,4 @@ test('a Unix socket path is not a host', async (t) => {
   t.is(error?.reason, 'unknown_host');
 });
 
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
-async function withSilentListener(run: (port: number) => Promise<void>): Promise<void> {
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((socket) => {
-    sockets.add(socket);
-    socket.on('error', () => undefined);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  try {
-    await run((server.address() as net.AddressInfo).port);
-  } finally {
-    for (const socket of sockets) socket.destroy();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  }
-}
