@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
@@ -10,6 +10,7 @@ import { sqliteEventStore } from './commands/eventstore/sqliteEventStore';
 import { ensureSuperuser } from './commands/ensureSuperuser';
 import type { CommandDeps } from './commands/handleCommand';
 import { scryptHasher } from './commands/passwords';
+import { uuidv7 } from './commands/uuidv7';
 import { parseSecretKey, secretBox, type SecretBox } from './commands/secretBox';
 import { createApp } from './http/app';
 import { authenticate } from './http/auth';
@@ -61,7 +62,7 @@ function secretBoxOf(config: Config): SecretBox {
   return secretBox(key);
 }
 
-export const commandDepsOf = (store: EventStore): CommandDeps => ({ store, newId: randomUUID, now: () => new Date() });
+export const commandDepsOf = (store: EventStore): CommandDeps => ({ store, newId: uuidv7, now: () => new Date() });
 
 export interface RunningPlatform {
   readonly port: number;

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { isLeft, left, right, type Either } from 'fp-ts/lib/Either.js';
 import { validateEmail } from '../domain/email';
 import { invalid, type DomainError } from '../domain/errors';
@@ -30,7 +31,7 @@ export async function ensureSuperuser(
     return right({ userId: existing, created: false });
   }
   if (password.length < 8) return left(invalid('REGISTER_INVALID_PASSWORD', ['password'], 'at least 8 characters'));
-  const userId = deps.newId();
+  const userId = randomUUID();
   const outcome = await handleKeyedCommand(deps, context, users, userId, {
     type: 'RegisterUser',
     userId,

@@ -14,6 +14,7 @@ export interface CommandContext {
 
 export interface CommandDeps {
   readonly store: EventStore;
+  /** Ids of new events (time-ordered ones keep the event store's id index append-only). */
   readonly newId: () => string;
   readonly now: () => Date;
   /** Attempts after an optimistic-concurrency conflict before answering conflict. */

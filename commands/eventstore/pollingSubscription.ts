@@ -56,6 +56,9 @@ export function pollingSubscription(deps: PollingSubscriptionDeps): Subscription
         }
         await deps.handler(batch);
         from = { after: last.position };
+        // A synchronous store behind promises would otherwise run a whole catch-up in microtasks,
+        // starving timers and HTTP requests of this process until it ends.
+        await new Promise((resolve) => setImmediate(resolve));
       }
     } finally {
       deps.appended.off('append', rouse);
