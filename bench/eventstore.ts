@@ -20,7 +20,7 @@ import { isLeft, type Either } from 'fp-ts/lib/Either.js';
 import { MongoClient } from 'mongodb';
 import type { EventMetadata, EventStore, NewEvent, RecordedEvent, StartFrom } from '../commands/eventStore';
 import { pollingSubscription } from '../commands/eventstore/pollingSubscription';
-import { sqliteEventStore } from '../commands/eventstore/sqliteEventStore';
+import { EVENTS_SCHEMA, sqliteEventStore } from '../commands/eventstore/sqliteEventStore';
 import { teams } from '../commands/aggregates';
 import { handleCommand, type CommandContext, type CommandDeps } from '../commands/handleCommand';
 import { handleKeyedCommand } from '../commands/keyedCommand';
@@ -485,18 +485,6 @@ async function writeIdentityLog(store: EventStore, total: number): Promise<LogWr
 // ---------------------------------------------------------------------------------------------
 // Bare better-sqlite3: the adapter's schema, pragmas and statements without the adapter.
 
-/** Same table as commands/eventstore/sqliteEventStore.ts (not exported there). */
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS events (
-  position  INTEGER PRIMARY KEY AUTOINCREMENT,
-  id        TEXT    NOT NULL UNIQUE,
-  stream_id TEXT    NOT NULL,
-  revision  INTEGER NOT NULL,
-  type      TEXT    NOT NULL,
-  data      TEXT    NOT NULL,
-  metadata  TEXT    NOT NULL,
-  UNIQUE (stream_id, revision)
-);`;
 
 type Synchronous = 'full' | 'normal';
 
@@ -505,7 +493,7 @@ function bareDatabase(file: string, synchronous: Synchronous = 'full'): Database
   db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
   db.pragma('busy_timeout = 10000');
-  db.exec(SCHEMA);
+  db.exec(EVENTS_SCHEMA);
   db.defaultSafeIntegers(true);
   return db;
 }

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { CHECK_TIMEOUT_MS, ConnectorCheckError, redact, type OracleTargetConfig } from '../../domain/connectorConfig';
+import { withinDeadline } from '../deadline';
 
 /**
  * `/connector-types/oracle-target/check-credentials`: connect with node-oracledb in Thin mode
@@ -54,14 +55,6 @@ export async function checkOracleCredentials(config: OracleTargetConfig, options
   const connectSeconds = Math.max(1, Math.floor((workMs - 1000) / 1000));
   let connection: OracleConnection | undefined;
   let abandoned = false;
-  let timer: NodeJS.Timeout | undefined;
-  let expired = false;
-  const timedOut = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      expired = true;
-      reject(new ConnectorCheckError('timeout', `No answer from ${config.host}:${config.port} within ${budget / 1000} s`));
-    }, workMs);
-  });
   const work = (async () => {
     const opened = await oracle().getConnection({
       user: config.user,
@@ -80,17 +73,18 @@ export async function checkOracleCredentials(config: OracleTargetConfig, options
     await opened.execute('SELECT 1 FROM DUAL');
     return { status: 'ok' as const };
   })();
-  work.catch(() => undefined); // its late failure after a timeout has no one left to hear it
   try {
-    return await Promise.race([work, timedOut]);
+    return await withinDeadline(
+      workMs,
+      () => new ConnectorCheckError('timeout', `No answer from ${config.host}:${config.port} within ${budget / 1000} s`),
+      work,
+      async () => {
+        abandoned = true;
+        if (connection !== undefined) await closeWithin(connection, CLEANUP_MS - 200);
+      },
+    );
   } catch (error: unknown) {
     throw oracleCheckError(error, config);
-  } finally {
-    abandoned = true;
-    clearTimeout(timer);
-    // A timed-out call answers now; the session closes in the background (bounded).
-    const closing = connection === undefined ? Promise.resolve() : closeWithin(connection, CLEANUP_MS - 200);
-    if (!expired) await closing;
   }
 }
 

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type { ConnectionOptions } from 'node:tls';
 import { CHECK_TIMEOUT_MS, ConnectorCheckError, redact, type PostgresTargetConfig } from '../../domain/connectorConfig';
+import { withinDeadline } from '../deadline';
 
 /**
  * `check-credentials` for a POSTGRES_TARGET: connect, `SELECT 1`, then check that the target
@@ -56,14 +57,6 @@ export async function checkPostgresCredentials(config: PostgresTargetConfig, opt
   // A socket error after the failure was reported must not become an uncaught 'error' event.
   client.on('error', () => undefined);
 
-  let timer: NodeJS.Timeout | undefined;
-  let expired = false;
-  const timedOut = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      expired = true;
-      reject(new ConnectorCheckError('timeout', `No answer from ${config.host}:${config.port} within ${budget / 1000} s`));
-    }, workMs);
-  });
   const work = (async () => {
     await client.connect();
     await client.query('SELECT 1');
@@ -78,16 +71,15 @@ export async function checkPostgresCredentials(config: PostgresTargetConfig, opt
     if (!row.usable) throw new ConnectorCheckError('not_authorized', `User "${config.user}" has no USAGE privilege on schema "${config.schema}"`);
     return { status: 'ok' as const };
   })();
-  work.catch(() => undefined); // its late failure after a timeout has no one left to hear it
   try {
-    return await Promise.race([work, timedOut]);
+    return await withinDeadline(
+      workMs,
+      () => new ConnectorCheckError('timeout', `No answer from ${config.host}:${config.port} within ${budget / 1000} s`),
+      work,
+      () => close(client),
+    );
   } catch (error: unknown) {
     throw postgresCheckError(error, config);
-  } finally {
-    clearTimeout(timer);
-    // A timed-out call answers now; the connection closes in the background (bounded).
-    const closing = close(client);
-    if (!expired) await closing;
   }
 }
 
