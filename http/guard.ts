@@ -25,6 +25,8 @@ export interface Guard {
   superuser(caller: Caller): void;
   /** Ids of the envs the caller belongs to (owner or team member). */
   envIdsOf(caller: Caller): Promise<string[]>;
+  /** Ids of the teams whose resources the caller may read (those of the caller's envs); undefined = all (superuser). */
+  visibleTeamIds(caller: Caller): Promise<string[] | undefined>;
   /** Ids of the teams the caller is a member of, with roles. */
   membershipsOf(caller: Caller): Promise<Doc[]>;
 }
@@ -36,6 +38,12 @@ export function guard(readStore: ReadStore): Guard {
   const isEnvMember = async (caller: Caller, env: Doc): Promise<boolean> =>
     env['owner_id'] === caller.id ||
     (await readStore.find(TEAM_MEMBERS, { where: { user_id: caller.id, env_id: env.id }, limit: 1 })).total > 0;
+
+  const envIdsOf = async (caller: Caller): Promise<string[]> => {
+    const owned = await readStore.find(ENVS, { where: { owner_id: caller.id } });
+    const memberships = await membershipsOf(caller);
+    return [...new Set([...owned.items.map((e) => e.id), ...memberships.map((m) => String(m['env_id']))])];
+  };
 
   const load = async (collection: string, id: string, code: string): Promise<Doc> => {
     const doc = await readStore.get(collection, id);
@@ -67,10 +75,12 @@ export function guard(readStore: ReadStore): Guard {
       if (!caller.isSuperuser) refuse();
     },
 
-    async envIdsOf(caller) {
-      const owned = await readStore.find(ENVS, { where: { owner_id: caller.id } });
-      const memberships = await membershipsOf(caller);
-      return [...new Set([...owned.items.map((e) => e.id), ...memberships.map((m) => String(m['env_id']))])];
+    envIdsOf,
+
+    async visibleTeamIds(caller) {
+      if (caller.isSuperuser) return undefined;
+      const envIds = await envIdsOf(caller);
+      return (await readStore.find(TEAMS, { where: { env_id: envIds }, limit: 10_000 })).items.map((team) => team.id);
     },
 
     membershipsOf,

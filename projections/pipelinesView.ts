@@ -1,6 +1,6 @@
 import { PIPELINES } from './collections';
 import type { Projection } from './projection';
-import type { WriteOp } from './readStore';
+import type { Doc, WriteOp } from './readStore';
 import type { PipelineSettings } from '../domain/pipeline';
 
 const settingsFields = (settings: PipelineSettings) => ({
@@ -10,12 +10,23 @@ const settingsFields = (settings: PipelineSettings) => ({
   owns_target: settings.ownsTarget,
   subscription: settings.subscription,
   datamodel: settings.datamodel,
+  datamodel_id: typeof settings.datamodel['id'] === 'string' ? settings.datamodel['id'] : null,
+});
+
+/** The settings a pipeline document was projected from (the inverse of settingsFields). */
+export const settingsOfDoc = (doc: Doc): PipelineSettings => ({
+  sourceConnectorId: String(doc['source_connector_id']),
+  targetConnectorId: String(doc['target_connector_id']),
+  ownsSource: doc['owns_source'] === true,
+  ownsTarget: doc['owns_target'] === true,
+  subscription: (doc['subscription'] ?? {}) as Record<string, unknown>,
+  datamodel: (doc['datamodel'] ?? {}) as Record<string, unknown>,
 });
 
 /** Pipelines for the list / filter / search / count-status endpoints and the flattened read shape. */
 export const pipelinesView: Projection = {
   name: 'pipelines',
-  collections: { [PIPELINES]: ['team_id', 'state', 'name', 'source_connector_id', 'target_connector_id'] },
+  collections: { [PIPELINES]: ['team_id', 'state', 'name', 'source_connector_id', 'target_connector_id', 'datamodel_id'] },
   project: (event): readonly WriteOp[] => {
     const { position, metadata } = event;
     const upsert = (id: string, set: Record<string, unknown>): WriteOp[] => [

@@ -7,7 +7,7 @@ import { connectors, pipelines } from '../../commands/aggregates';
 import { connectorRole, connectorSecretFields, ConnectorType, validateConnectorConfig } from '../../domain/connectorConfig';
 import { conflict, notFound } from '../../domain/errors';
 import { keepMaskedSecrets } from '../../domain/secrets';
-import { CONNECTORS, PIPELINES, TEAMS } from '../../projections/collections';
+import { CONNECTORS, PIPELINES } from '../../projections/collections';
 import type { Doc } from '../../projections/readStore';
 import type { ApiDeps } from '../apiDeps';
 import { callerOf, type Caller } from '../auth';
@@ -45,11 +45,7 @@ export function connectorsRouter(deps: ApiDeps, guard: Guard): Router {
 
   /** Connectors of the teams the caller sees, optionally of one team. */
   const visible = async (caller: Caller, teamId: string | undefined): Promise<Doc[]> => {
-    let teamIds: string[] | undefined;
-    if (!caller.isSuperuser) {
-      const teams = await deps.readStore.find(TEAMS, { where: { env_id: await guard.envIdsOf(caller) }, limit: 10_000 });
-      teamIds = teams.items.map((team) => team.id);
-    }
+    const teamIds = await guard.visibleTeamIds(caller);
     const scope = teamId === undefined ? teamIds : (teamIds ?? [teamId]).filter((id) => id === teamId);
     const page = await deps.readStore.find(CONNECTORS, { where: scope === undefined ? {} : { team_id: scope }, sort: [{ field: 'name', direction: 'asc' }], limit: 10_000 });
     return page.items;

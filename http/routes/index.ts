@@ -4,6 +4,7 @@ import type { Guard } from '../guard';
 import { authRouter } from './auth';
 import { connectorsRouter } from './connectors';
 import { connectorTypesRouter } from './connectorTypes';
+import { datamodelsRouter } from './datamodels';
 import { envsRouter } from './envs';
 import { pipelinesRouter } from './pipelines';
 import { smtRouter } from './smt';
@@ -19,6 +20,7 @@ export const apiRouters = (deps: ApiDeps, guard: Guard): Router[] => [
   teamsRouter(deps, guard),
   pipelinesRouter(deps, guard),
   connectorsRouter(deps, guard),
+  datamodelsRouter(deps, guard),
   userLogsRouter(deps, guard),
   smtRouter(),
   connectorTypesRouter(),

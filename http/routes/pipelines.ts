@@ -8,6 +8,7 @@ import { notFound } from '../../domain/errors';
 import { validateMapperConfig } from '../../domain/mapperSpec';
 import { PipelineStateName, type PipelineSettings } from '../../domain/pipeline';
 import { CONNECTORS, PIPELINES, TEAMS } from '../../projections/collections';
+import { settingsOfDoc } from '../../projections/pipelinesView';
 import type { Doc, FindQuery } from '../../projections/readStore';
 import type { ApiDeps } from '../apiDeps';
 import { callerOf, type Caller } from '../auth';
@@ -73,6 +74,12 @@ const section = (body: FlatFields, prefix: string, fields: readonly string[], st
   return result;
 };
 
+/** A datamodel section without its id, which belongs to one pipeline and never travels. */
+const withoutId = (datamodel: unknown): Record<string, unknown> => {
+  const { id: _id, ...rest } = (datamodel ?? {}) as Record<string, unknown>;
+  return rest;
+};
+
 const flatten = (prefix: string, values: unknown, fields: readonly string[]): Record<string, unknown> =>
   Object.fromEntries(fields.map((field) => [`${prefix}${field}`, (values as Record<string, unknown> | undefined)?.[field] ?? null]));
 
@@ -102,6 +109,7 @@ export function pipelinesRouter(deps: ApiDeps, guard: Guard): Router {
       team_name: team?.['name'] ?? null,
       ...side('source', source, doc['owns_source']),
       ...side('target', target, doc['owns_target']),
+      datamodel_id: doc['datamodel_id'] ?? null,
       ...flatten('datamodel_', doc['datamodel'], DATAMODEL_FIELDS),
       ...flatten('subscription_', doc['subscription'], SUBSCRIPTION_FIELDS),
       created_at: doc['created_at'],
@@ -118,10 +126,8 @@ export function pipelinesRouter(deps: ApiDeps, guard: Guard): Router {
 
   /** Teams whose pipelines the caller sees: every team for a superuser, else those of the caller's envs. */
   const visibleTeams = async (caller: Caller, teamId: string | undefined): Promise<FindQuery['where']> => {
-    if (caller.isSuperuser) return teamId === undefined ? {} : { team_id: teamId };
-    const envIds = await guard.envIdsOf(caller);
-    const teams = await deps.readStore.find(TEAMS, { where: { env_id: envIds }, limit: 10_000 });
-    const ids = teams.items.map((team) => team.id);
+    const ids = await guard.visibleTeamIds(caller);
+    if (ids === undefined) return teamId === undefined ? {} : { team_id: teamId };
     return { team_id: teamId === undefined ? ids : ids.filter((id) => id === teamId) };
   };
 
@@ -166,6 +172,8 @@ export function pipelinesRouter(deps: ApiDeps, guard: Guard): Router {
     const pipelineId = randomUUID();
     const settings = await settingsFrom(ctx, caller, body.team_id, body);
     if (settings.subscription['consumer_id'] == null) settings.subscription['consumer_id'] = `popsink-${pipelineId}`;
+    // The pipeline's one datamodel gets an id of its own, kept across every later change.
+    settings.datamodel['id'] = randomUUID();
     await execute(deps, ctx, caller.id, pipelines, pipelineId, { type: 'CreatePipeline', pipelineId, teamId: body.team_id, name: body.name, settings });
     ctx.status = 201;
     ctx.body = await pipelineRead(await load(caller, pipelineId, 'read'));
@@ -256,7 +264,7 @@ export function pipelinesRouter(deps: ApiDeps, guard: Guard): Router {
       deps.readStore.get(CONNECTORS, String(doc['target_connector_id'])),
     ]);
     const portable = (c: Doc | undefined) => ({ name: c?.['name'] ?? null, type: c?.['connector_type'] ?? null, config: c === undefined ? null : maskedConfig(c) });
-    ctx.body = { format: CONFIGURATION_FORMAT, name: doc['name'], source: portable(source), target: portable(target), subscription: doc['subscription'] ?? {}, datamodel: doc['datamodel'] ?? {} };
+    ctx.body = { format: CONFIGURATION_FORMAT, name: doc['name'], source: portable(source), target: portable(target), subscription: doc['subscription'] ?? {}, datamodel: withoutId(doc['datamodel']) };
   });
 
   // Imports a portable configuration into this pipeline: its connectors are found by name in the
@@ -280,7 +288,7 @@ export function pipelinesRouter(deps: ApiDeps, guard: Guard): Router {
       ownsSource: false,
       ownsTarget: false,
       subscription: { ...configuration.subscription, mapper_config: mapper.right, consumer_id: (doc['subscription'] as Record<string, unknown> | undefined)?.['consumer_id'] ?? `popsink-${doc.id}` },
-      datamodel: configuration.datamodel,
+      datamodel: { ...withoutId(configuration.datamodel), id: doc['datamodel_id'] ?? randomUUID() },
     };
     await execute(deps, ctx, caller.id, pipelines, doc.id, { type: 'UpdatePipeline', settings });
     ctx.body = await pipelineRead(await load(caller, doc.id, 'read'));
@@ -291,14 +299,7 @@ export function pipelinesRouter(deps: ApiDeps, guard: Guard): Router {
     const doc = await load(caller, ctx.params['id'] ?? '', 'operate');
     const body = decode(PipelinePatch, ctx.request.body, 'body');
     const teamId = String(doc['team_id']);
-    const stored: PipelineSettings = {
-      sourceConnectorId: String(doc['source_connector_id']),
-      targetConnectorId: String(doc['target_connector_id']),
-      ownsSource: doc['owns_source'] === true,
-      ownsTarget: doc['owns_target'] === true,
-      subscription: (doc['subscription'] ?? {}) as Record<string, unknown>,
-      datamodel: (doc['datamodel'] ?? {}) as Record<string, unknown>,
-    };
+    const stored = settingsOfDoc(doc);
     const settings = await settingsFrom(ctx, caller, teamId, body, stored);
     await execute(deps, ctx, caller.id, pipelines, doc.id, { type: 'UpdatePipeline', ...(body.name !== undefined ? { name: body.name } : {}), settings });
     ctx.body = await pipelineRead(await load(caller, doc.id, 'read'));

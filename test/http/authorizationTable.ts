@@ -78,6 +78,11 @@ async function freshPipeline(world: World, started = false): Promise<string> {
   return id;
 }
 
+async function datamodelOf(world: World, pipelineId: string): Promise<string> {
+  const pipeline = await world.api.request('GET', `/pipelines/${pipelineId}`, { token: world.tokens.superuser });
+  return String(asRecord(pipeline.body)['datamodel_id']);
+}
+
 async function freshConnector(world: World): Promise<string> {
   const body = { name: fresh('c'), team_id: world.t1, connector_type: 'KAFKA_TARGET', config: { bootstrap_server: '127.0.0.1:9' } };
   return String(asRecord((await world.api.request('POST', '/connectors/', { token: world.tokens.teamOwner, json: body })).body)['id']);
@@ -197,6 +202,14 @@ export const ROUTES: readonly Row[] = [
   { route: 'GET /connectors/{id}/target-worker-config', call: async (world) => ({ path: `/connectors/${world.c1Target}/target-worker-config` }), expect: e1Readers(200) },
   { route: 'POST /connectors/{id}/start', call: async (world) => ({ path: `/connectors/${world.c1Source}/start` }), expect: t1Operators(202) },
   { route: 'POST /connectors/{id}/stop', call: async (world) => ({ path: `/connectors/${world.c1Source}/stop` }), expect: t1Operators(202) },
+  { route: 'GET /datamodels/', call: async () => ({ path: '/datamodels/' }), expect: all(200) },
+  { route: 'GET /datamodels/{id}', call: async (world) => ({ path: `/datamodels/${await datamodelOf(world, world.p1)}` }), expect: e1Readers(200) },
+  { route: 'GET /datamodels/{id}/schema', call: async (world) => ({ path: `/datamodels/${await datamodelOf(world, world.p1)}/schema` }), expect: e1Readers(200) },
+  {
+    route: 'PATCH /datamodels/{id}/error-table',
+    call: async (world) => ({ path: `/datamodels/${await datamodelOf(world, world.p1)}/error-table`, json: { error_table_enabled: false } }),
+    expect: t1Operators(200),
+  },
   { route: 'POST /pipelines/', call: async (world) => ({ path: '/pipelines/', json: pipelineBody(world) }), expect: t1Operators(201) },
   { route: 'GET /pipelines/', call: async () => ({ path: '/pipelines/' }), expect: all(200) },
   { route: 'GET /pipelines/count-status', call: async () => ({ path: '/pipelines/count-status' }), expect: all(200) },

@@ -175,3 +175,21 @@ test('configuration export names connectors, holds no secret, and imports into a
   t.is(unknown.status, 422);
   t.deepEqual((asRecord(unknown.body)['detail'] as { loc: unknown }[])[0]?.loc, ['body', 'source', 'name']);
 });
+
+test('the datamodel: its own id, the schema of the mapper, an error table change is a new version', async (t) => {
+  const pipeline = asRecord((await api.request('POST', '/pipelines/', { token, json: { ...optionA('modelled'), datamodel_source_topic: 'user-events' } })).body);
+  const datamodelId = String(pipeline['datamodel_id']);
+  t.regex(datamodelId, /^[0-9a-f-]{36}$/);
+  t.like(asRecord((await api.request('GET', `/datamodels/${datamodelId}`, { token })).body), { pipeline_id: pipeline['id'], source_topic: 'user-events', error_table_enabled: false });
+  t.deepEqual((await api.request('GET', `/datamodels/${datamodelId}/schema`, { token })).body, [
+    { name: 'user_id', type: 'string', nullable: false, primary_key: true },
+    { name: 'event_type', type: 'string', nullable: false, primary_key: false },
+  ]);
+  const patched = await api.request('PATCH', `/datamodels/${datamodelId}/error-table`, { token, json: { error_table_enabled: true, error_table_name: 'events_errors' } });
+  t.like(asRecord(patched.body), { id: datamodelId, error_table_enabled: true, error_table_name: 'events_errors' });
+  t.like(asRecord((await api.request('GET', `/pipelines/${pipeline['id']}`, { token })).body), { version: 2, datamodel_error_table_name: 'events_errors', datamodel_id: datamodelId });
+  const listed = asRecord((await api.request('GET', '/datamodels/', { token })).body);
+  t.true((listed['items'] as { id: string }[]).some((d) => d.id === datamodelId));
+  t.is((await api.request('GET', `/datamodels/${datamodelId}`, { token: outsiderToken })).status, 403);
+  t.is((await api.request('GET', `/datamodels/${randomUUID()}`, { token })).status, 404);
+});
