@@ -2,8 +2,8 @@ import Router from '@koa/router';
 import { randomUUID } from 'node:crypto';
 import * as t from 'io-ts';
 import { teams } from '../../commands/aggregates';
-import { invalid, notFound } from '../../domain/errors';
-import { TEAM_MEMBERS, TEAMS, USERS } from '../../projections/collections';
+import { conflict, invalid, notFound } from '../../domain/errors';
+import { CONNECTORS, PIPELINES, TEAM_MEMBERS, TEAMS, USERS } from '../../projections/collections';
 import type { FindQuery } from '../../projections/readStore';
 import type { ApiDeps } from '../apiDeps';
 import { callerOf, type Caller } from '../auth';
@@ -90,6 +90,13 @@ export function teamsRouter(deps: ApiDeps, guard: Guard): Router {
   router.delete('/:id', async (ctx) => {
     const caller = callerOf(ctx);
     const team = await guard.team(caller, ctx.params['id'] ?? '', 'manage');
+    const [pipelinesLeft, connectorsLeft] = await Promise.all([
+      deps.readStore.find(PIPELINES, { where: { team_id: team.id }, limit: 1 }),
+      deps.readStore.find(CONNECTORS, { where: { team_id: team.id }, limit: 1 }),
+    ]);
+    if (pipelinesLeft.total + connectorsLeft.total > 0) {
+      throw new DomainFailure(conflict('TEAM_NOT_EMPTY', 'Delete the pipelines and connectors of this team first'));
+    }
     await execute(deps, ctx, caller.id, teams, team.id, { type: 'DeleteTeam' });
     ctx.status = 204;
   });

@@ -73,6 +73,8 @@ test('a connector in use cannot be deleted; start / stop act on the pipelines th
   const pipeline = asRecord((await api.request('POST', '/pipelines/', { token, json: { name: 'uses-shared', team_id: teamId, existing_source_id: sourceId, existing_target_id: targetId } })).body);
   await api.request('POST', `/pipelines/${pipeline['id']}/start`, { token });
 
+  const teamInUse = await api.request('DELETE', `/teams/${teamId}`, { token });
+  t.deepEqual([teamInUse.status, teamInUse.body], [409, { detail: 'TEAM_NOT_EMPTY' }]);
   const inUse = await api.request('DELETE', `/connectors/${sourceId}`, { token });
   t.deepEqual([inUse.status, inUse.body], [409, { detail: 'CONNECTOR_IN_USE' }]);
   const stopped = await api.request('POST', `/connectors/${targetId}/stop`, { token });
