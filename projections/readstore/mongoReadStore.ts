@@ -129,7 +129,7 @@ export async function mongoReadStore(url: string, options: MongoReadStoreOptions
       // `{_id}` alone: the only filter FerretDB hands to SQL, which stops at the row; any other
       // key makes it decode the whole table.
       const doc = await db.collection<Stored>(collection).findOne({ _id: id }, { projection: { _pos: 0 } });
-      return doc === null || doc._deleted === true ? undefined : toDoc(doc);
+      return doc === null || doc._deleted === true ? undefined : asReaderDoc(doc);
     },
 
     async find(collection, query) {
@@ -144,7 +144,7 @@ export async function mongoReadStore(url: string, options: MongoReadStoreOptions
       if (skip > 0) cursor = cursor.skip(skip);
       if (limit !== undefined) cursor = cursor.limit(limit);
       const [docs, count] = await Promise.all([cursor.toArray(), total]);
-      return { items: docs.map(toDoc), total: count } satisfies Page;
+      return { items: docs.map(asReaderDoc), total: count } satisfies Page;
     },
 
     async countBy(collection, field, where) {
@@ -437,7 +437,7 @@ function nonNegative(what: string, n: number): number {
   return n;
 }
 
-function toDoc(stored: Stored): Doc {
+function asReaderDoc(stored: Stored): Doc {
   const { _id, _pos: _p, _deleted: _d, ...fields } = stored;
   return { ...fields, id: _id };
 }

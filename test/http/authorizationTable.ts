@@ -1,6 +1,7 @@
 import type { TestFn } from 'ava';
 import { randomUUID } from 'node:crypto';
 import { ADMIN, asRecord, startApi, type Api } from './apiFixtures';
+import { testServer } from '../fixtures/testServers';
 
 /**
  * Every route of the API × every role, with the status each must get. The world:
@@ -49,14 +50,6 @@ const t1Managers = (status: number): Record<Role, number> => ({ ...all(403), sup
 const t1Operators = (status: number): Record<Role, number> => ({ ...t1Managers(status), teamMember: status });
 
 /** The test Kafka broker (`npm test` starts it); unset, the rows that need it fail saying so. */
-const testKafkaBrokers = (): string => {
-  const brokers = process.env['TEST_KAFKA_BROKERS'];
-  if (brokers === undefined || brokers === '') {
-    throw new Error('TEST_KAFKA_BROKERS is not set. Run `npm test` (it starts Kafka), or: export TEST_KAFKA_BROKERS=$(bash scripts/services/kafka.sh start)');
-  }
-  return brokers;
-};
-
 const tokenOf = (world: World, role: Role): string | undefined => (role === 'anonymous' ? undefined : world.tokens[role]);
 const fresh = (prefix: string): string => `${prefix}-${randomUUID().slice(0, 8)}`;
 
@@ -157,7 +150,7 @@ export const ROUTES: readonly Row[] = [
   { route: 'GET /envs/', call: async () => ({ path: '/envs/' }), expect: all(200) },
   { route: 'GET /envs/filter-one', call: async (world) => ({ path: `/envs/filter-one?name=${world.e1Name}` }), expect: e1Readers(200, 404) },
   // A reachable cluster (the test broker) for every caller; anonymous is 401 before any check.
-  { route: 'POST /envs/check-byok-credentials', call: async () => ({ path: '/envs/check-byok-credentials', json: { bootstrap_servers: testKafkaBrokers() } }), expect: all(200) },
+  { route: 'POST /envs/check-byok-credentials', call: async () => ({ path: '/envs/check-byok-credentials', json: { bootstrap_servers: testServer('TEST_KAFKA_BROKERS') } }), expect: all(200) },
   { route: 'GET /envs/{id}', call: async (world) => ({ path: `/envs/${world.e1}` }), expect: e1Readers(200) },
   { route: 'PATCH /envs/{id}', call: async (world) => ({ path: `/envs/${world.e1}`, json: { description: fresh('d') } }), expect: superuserOnly(200) },
   {
@@ -240,12 +233,12 @@ export const ROUTES: readonly Row[] = [
   },
   {
     route: 'POST /connector-types/kafka-source/check-credentials',
-    call: async () => ({ path: '/connector-types/kafka-source/check-credentials', json: { bootstrap_servers: testKafkaBrokers(), topic: 'test-topic', security_protocol: 'PLAINTEXT' } }),
+    call: async () => ({ path: '/connector-types/kafka-source/check-credentials', json: { bootstrap_servers: testServer('TEST_KAFKA_BROKERS'), topic: 'test-topic', security_protocol: 'PLAINTEXT' } }),
     expect: all(200),
   },
   {
     route: 'POST /connector-types/kafka-source/list-topics',
-    call: async () => ({ path: '/connector-types/kafka-source/list-topics', json: { bootstrap_servers: testKafkaBrokers() } }),
+    call: async () => ({ path: '/connector-types/kafka-source/list-topics', json: { bootstrap_servers: testServer('TEST_KAFKA_BROKERS') } }),
     expect: all(200),
   },
   {

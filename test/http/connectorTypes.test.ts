@@ -3,6 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import { asRecord, startApi, type Api } from './apiFixtures';
 import { closedPort, withSilentListener } from '../fixtures/tcpPeers';
+import { testServer } from '../fixtures/testServers';
+import { seedTopics } from '../fixtures/kafkaTopics';
 
 /**
  * `/connector-types/...` and `/envs/check-byok-credentials` over real HTTP, against the real
@@ -10,14 +12,6 @@ import { closedPort, withSilentListener } from '../fixtures/tcpPeers';
  * PostgreSQL (TEST_PG_URL) that `npm test` starts. Unset, these tests fail: they never pass by
  * skipping. Oracle has no server here: its failure paths run always, its ok path with ORACLE_URL.
  */
-const need = (name: 'TEST_KAFKA_BROKERS' | 'TEST_KAFKA_SASL_BROKERS' | 'TEST_PG_URL'): string => {
-  const value = process.env[name];
-  if (value === undefined || value === '') {
-    const command = name === 'TEST_PG_URL' ? 'postgres.sh start' : name === 'TEST_KAFKA_SASL_BROKERS' ? 'kafka.sh sasl-url' : 'kafka.sh start';
-    throw new Error(`${name} is not set. Run \`npm test\` (it starts the servers), or: export ${name}=$(bash scripts/services/${command})`);
-  }
-  return value;
-};
 
 const SASL_USER = 'popsink';
 const SASL_PASSWORD = 'popsink-secret';
@@ -37,20 +31,7 @@ let api: Api;
 let token: string;
 
 test.before(async () => {
-  const kafka = new Kafka({ brokers: need('TEST_KAFKA_BROKERS').split(','), logLevel: logLevel.NOTHING });
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions: 2 }], waitForLeaders: true });
-  await admin.disconnect();
-  const producer = kafka.producer();
-  await producer.connect();
-  for (const message of produced) {
-    await producer.send({
-      topic,
-      messages: [{ partition: message.partition, key: message.key, value: message.value, timestamp: String(Date.parse(message.timestamp)) }],
-    });
-  }
-  await producer.disconnect();
+  await seedTopics(testServer('TEST_KAFKA_BROKERS'), [{ topic, numPartitions: 2 }], topic, produced);
 
   api = await startApi();
   const email = `checker-${randomUUID().slice(0, 8)}@example.com`;
@@ -78,9 +59,9 @@ async function timedPost(path: string, json: unknown): Promise<{ status: number;
   return { ...response, ms: Date.now() - started };
 }
 
-const plaintext = (extra: Record<string, unknown> = {}) => ({ bootstrap_servers: need('TEST_KAFKA_BROKERS'), security_protocol: 'PLAINTEXT', ...extra });
+const plaintext = (extra: Record<string, unknown> = {}) => ({ bootstrap_servers: testServer('TEST_KAFKA_BROKERS'), security_protocol: 'PLAINTEXT', ...extra });
 const sasl = (mechanism: string, password = SASL_PASSWORD, extra: Record<string, unknown> = {}) => ({
-  bootstrap_servers: need('TEST_KAFKA_SASL_BROKERS'),
+  bootstrap_servers: testServer('TEST_KAFKA_SASL_BROKERS'),
   security_protocol: 'SASL_PLAINTEXT',
   sasl_mechanism: mechanism,
   sasl_username: SASL_USER,
@@ -101,12 +82,12 @@ const BYOK_CHECK = '/envs/check-byok-credentials';
 // --- kafka-source/check-credentials ---------------------------------------------------------
 
 test('kafka check-credentials: the seed\'s Pattern 5 body (the config itself) against the real broker is 200 ok', async (t) => {
-  const res = await timedPost(KAFKA_CHECK, { bootstrap_servers: need('TEST_KAFKA_BROKERS'), topic: 'test-topic', security_protocol: 'PLAINTEXT' });
+  const res = await timedPost(KAFKA_CHECK, { bootstrap_servers: testServer('TEST_KAFKA_BROKERS'), topic: 'test-topic', security_protocol: 'PLAINTEXT' });
   t.log(`PLAINTEXT check in ${res.ms} ms`);
   t.is(res.status, 200);
   t.deepEqual(res.body, { status: 'ok' });
   // The topic is optional for a credential check, and not looked up.
-  t.deepEqual((await post(KAFKA_CHECK, { bootstrap_servers: need('TEST_KAFKA_BROKERS') })).body, { status: 'ok' });
+  t.deepEqual((await post(KAFKA_CHECK, { bootstrap_servers: testServer('TEST_KAFKA_BROKERS') })).body, { status: 'ok' });
 });
 
 for (const mechanism of ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512']) {
@@ -140,7 +121,7 @@ test('kafka check-credentials: a port nobody listens on is 400 "connection refus
   const refused = await post(KAFKA_CHECK, { bootstrap_servers: `127.0.0.1:${port}` });
   t.is(refused.status, 400);
   t.is(asRecord(refused.body)['detail'], `Connection refused by 127.0.0.1:${port}: no Kafka listener on that host and port`);
-  const wrongProtocol = await post(KAFKA_CHECK, { bootstrap_servers: need('TEST_KAFKA_SASL_BROKERS') });
+  const wrongProtocol = await post(KAFKA_CHECK, { bootstrap_servers: testServer('TEST_KAFKA_SASL_BROKERS') });
   t.is(wrongProtocol.status, 400);
   t.regex(String(asRecord(wrongProtocol.body)['detail']), /may require SASL or TLS/);
 });
@@ -308,7 +289,7 @@ test('kafka fetch-messages: the limit is an integer from 1 to 1000, else 422 at 
 // --- postgres-target/check-credentials ------------------------------------------------------
 
 const pgConfig = (overrides: Record<string, unknown> = {}) => {
-  const url = new URL(need('TEST_PG_URL'));
+  const url = new URL(testServer('TEST_PG_URL'));
   return {
     host: url.hostname,
     port: url.port || '5432',
@@ -423,13 +404,13 @@ if (oracleUrl !== undefined && oracleUrl !== '') {
 // --- envs/check-byok-credentials ------------------------------------------------------------
 
 test('byok check: a reachable Kafka cluster is 200 ok, over PLAINTEXT and SASL, with either broker field name', async (t) => {
-  const plain = await timedPost(BYOK_CHECK, { bootstrap_servers: need('TEST_KAFKA_BROKERS'), security_protocol: 'PLAINTEXT' });
+  const plain = await timedPost(BYOK_CHECK, { bootstrap_servers: testServer('TEST_KAFKA_BROKERS'), security_protocol: 'PLAINTEXT' });
   t.log(`BYOK check in ${plain.ms} ms`);
   t.deepEqual({ status: plain.status, body: plain.body }, { status: 200, body: { status: 'ok' } });
   const scram = await post(BYOK_CHECK, sasl('SCRAM-SHA-256'));
   t.deepEqual(scram, { status: 200, body: { status: 'ok' } });
   // KAFKA_TARGET's field name, with its other fields (ignored where they do not apply).
-  const target = await post(BYOK_CHECK, { bootstrap_server: need('TEST_KAFKA_BROKERS'), ca_cert: '', group_id: 'g' });
+  const target = await post(BYOK_CHECK, { bootstrap_server: testServer('TEST_KAFKA_BROKERS'), ca_cert: '', group_id: 'g' });
   t.deepEqual(target, { status: 200, body: { status: 'ok' } });
   // A whole KAFKA_SOURCE config works too (its topic is not needed).
   const source = await post(BYOK_CHECK, plaintext({ topic: 'user-events', consumer_group_id: 'c' }));

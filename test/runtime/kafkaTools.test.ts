@@ -1,30 +1,26 @@
 import test from 'ava';
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
-import { ConnectorCheckError, type KafkaSourceConfig, type KafkaTargetConfig } from '../../domain/connectorConfig';
+import { type KafkaSourceConfig, type KafkaTargetConfig } from '../../domain/connectorConfig';
 import { kafkaClientConfig } from '../../runtime/kafka/kafkaClientConfig';
 import { checkCredentials, fetchMessages, listTopics } from '../../runtime/kafka/kafkaTools';
 import { closedPort, withSilentListener } from '../fixtures/tcpPeers';
+import { timed } from '../fixtures/timedCheck';
+import { testServer } from '../fixtures/testServers';
+import { seedTopics, type SeedMessage } from '../fixtures/kafkaTopics';
 
 /**
  * Against a real broker (Apache Kafka 4.x, scripts/services/kafka.sh): PLAINTEXT on
  * TEST_KAFKA_BROKERS, SASL_PLAINTEXT (PLAIN, SCRAM-SHA-256/512) on TEST_KAFKA_SASL_BROKERS.
  * `npm test` starts it and sets both. Unset, these tests fail: they never pass by skipping.
  */
-const need = (name: string): string => {
-  const value = process.env[name];
-  if (value === undefined || value === '') {
-    throw new Error(`${name} is not set. Run \`npm test\` (it starts Kafka), or: export ${name}=$(bash scripts/services/kafka.sh ${name === 'TEST_KAFKA_SASL_BROKERS' ? 'sasl-url' : 'start'})`);
-  }
-  return value;
-};
 const SASL_USER = 'popsink';
 const SASL_PASSWORD = 'popsink-secret';
 
-const plaintext = (topic = 'unused'): KafkaSourceConfig => ({ topic, bootstrap_servers: need('TEST_KAFKA_BROKERS'), include_metadata: false });
+const plaintext = (topic = 'unused'): KafkaSourceConfig => ({ topic, bootstrap_servers: testServer('TEST_KAFKA_BROKERS'), include_metadata: false });
 const sasl = (mechanism: 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512', password = SASL_PASSWORD, topic = 'unused'): KafkaSourceConfig => ({
   topic,
-  bootstrap_servers: need('TEST_KAFKA_SASL_BROKERS'),
+  bootstrap_servers: testServer('TEST_KAFKA_SASL_BROKERS'),
   security_protocol: 'SASL_PLAINTEXT',
   sasl_mechanism: mechanism,
   sasl_username: SASL_USER,
@@ -32,47 +28,23 @@ const sasl = (mechanism: 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512', password =
   include_metadata: false,
 });
 
-/** Runs a check, answering how long it took and what it threw (the test asserts on both). */
-async function timed<T>(run: () => Promise<T>): Promise<{ ms: number; value?: T; error?: ConnectorCheckError }> {
-  const started = Date.now();
-  try {
-    const value = await run();
-    return { ms: Date.now() - started, value };
-  } catch (error: unknown) {
-    if (!(error instanceof ConnectorCheckError)) throw error;
-    return { ms: Date.now() - started, error };
-  }
-}
-
 // One topic with three partitions and 30 messages whose order is fixed by explicit timestamps:
 // messages 0..19 round-robin over the partitions, 20..29 all in partition 2, so the newest
 // messages overall are not spread evenly (a per-partition share of the limit would be wrong).
 const topic = `popsink-test-fetch-${randomUUID()}`;
 const emptyTopic = `popsink-test-empty-${randomUUID()}`;
 const base = Date.UTC(2025, 10, 19, 10, 30, 0);
-const produced = Array.from({ length: 30 }, (_, i) => ({
+const produced: SeedMessage[] = Array.from({ length: 30 }, (_, i) => ({
   partition: i < 20 ? i % 3 : 2,
   key: i === 7 ? null : `key-${i}`,
   value: i === 8 ? 'not json: café' : JSON.stringify({ i, event_type: 'click' }),
   timestamp: new Date(base + i * 1000).toISOString(),
 }));
+test.before(() =>
+  seedTopics(testServer('TEST_KAFKA_BROKERS'), [{ topic, numPartitions: 3 }, { topic: emptyTopic, numPartitions: 2 }], topic, produced),
+);
 
-test.before(async () => {
-  const kafka = new Kafka({ brokers: need('TEST_KAFKA_BROKERS').split(','), logLevel: logLevel.NOTHING });
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions: 3 }, { topic: emptyTopic, numPartitions: 2 }], waitForLeaders: true });
-  await admin.disconnect();
-  const producer = kafka.producer();
-  await producer.connect();
-  for (const message of produced) {
-    await producer.send({
-      topic,
-      messages: [{ partition: message.partition, key: message.key, value: message.value, timestamp: String(Date.parse(message.timestamp)) }],
-    });
-  }
-  await producer.disconnect();
-});
+
 
 test.after.always(async () => {
   const brokers = process.env.TEST_KAFKA_BROKERS;
@@ -164,11 +136,11 @@ test('check-credentials: a port nobody listens on is "connection refused"', asyn
 });
 
 test('check-credentials: PLAINTEXT against the SASL listener, and SASL against the PLAINTEXT one, say so', async (t) => {
-  const noSasl = await timed(() => checkCredentials({ ...plaintext(), bootstrap_servers: need('TEST_KAFKA_SASL_BROKERS') }));
+  const noSasl = await timed(() => checkCredentials({ ...plaintext(), bootstrap_servers: testServer('TEST_KAFKA_SASL_BROKERS') }));
   t.log(`PLAINTEXT on the SASL port in ${noSasl.ms} ms: ${noSasl.error?.message}`);
   t.is(noSasl.error?.reason, 'connection_closed');
   t.regex(noSasl.error?.message ?? '', /may require SASL or TLS/);
-  const unexpected = await timed(() => checkCredentials({ ...sasl('PLAIN'), bootstrap_servers: need('TEST_KAFKA_BROKERS') }));
+  const unexpected = await timed(() => checkCredentials({ ...sasl('PLAIN'), bootstrap_servers: testServer('TEST_KAFKA_BROKERS') }));
   t.log(`SASL on the PLAINTEXT port in ${unexpected.ms} ms: ${unexpected.error?.message}`);
   t.is(unexpected.error?.reason, 'connection_closed');
   t.regex(unexpected.error?.message ?? '', /does not expect SASL/);
@@ -225,7 +197,7 @@ test.serial('fetch-messages: the last 10 by default, oldest first, and no consum
     newest(10),
   );
   // The throwaway group is gone (serial test: no other preview runs meanwhile).
-  const admin = new Kafka({ brokers: [need('TEST_KAFKA_BROKERS')], logLevel: logLevel.NOTHING }).admin();
+  const admin = new Kafka({ brokers: [testServer('TEST_KAFKA_BROKERS')], logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
   const { groups } = await admin.listGroups();
   await admin.disconnect();

@@ -1,8 +1,8 @@
 import test from 'ava';
-import net from 'node:net';
-import { ConnectorCheckError, type OracleTargetConfig } from '../../domain/connectorConfig';
+import { type OracleTargetConfig } from '../../domain/connectorConfig';
 import { checkOracleCredentials, connectStringOf } from '../../runtime/sql/oracleCheck';
-import { closedPort } from '../fixtures/tcpPeers';
+import { closedPort, withListener } from '../fixtures/tcpPeers';
+import { timed } from '../fixtures/timedCheck';
 
 /**
  * With ORACLE_URL (`user/password@host:port/service`) set, a real check runs against that
@@ -40,17 +40,6 @@ const offline: OracleTargetConfig = {
   server_name: 'XE',
   server_id: 'oraclesrv01',
 };
-
-async function timed(run: () => Promise<unknown>): Promise<{ ms: number; value?: unknown; error?: ConnectorCheckError }> {
-  const started = Date.now();
-  try {
-    const value = await run();
-    return { ms: Date.now() - started, value };
-  } catch (error: unknown) {
-    if (!(error instanceof ConnectorCheckError)) throw error;
-    return { ms: Date.now() - started, error };
-  }
-}
 
 if (oracleUrl === undefined || oracleUrl === '') {
   const banner = [
@@ -178,21 +167,4 @@ function tnsRefuse(err: number): Buffer {
   packet.writeUInt16BE(data.length, 10); // refuse data length
   data.copy(packet, 12);
   return packet;
-}
-
-
-async function withListener(onConnection: (socket: net.Socket) => void, run: (port: number) => Promise<void>): Promise<void> {
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((socket) => {
-    sockets.add(socket);
-    socket.on('error', () => undefined);
-    onConnection(socket);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  try {
-    await run((server.address() as net.AddressInfo).port);
-  } finally {
-    for (const socket of sockets) socket.destroy();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  }
 }

@@ -1,20 +1,18 @@
 import test from 'ava';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { ConnectorCheckError, type PostgresTargetConfig } from '../../domain/connectorConfig';
+import { type PostgresTargetConfig } from '../../domain/connectorConfig';
 import { checkPostgresCredentials } from '../../runtime/sql/postgresCheck';
 import { closedPort, withSilentListener } from '../fixtures/tcpPeers';
+import { timed } from '../fixtures/timedCheck';
+import { testServer } from '../fixtures/testServers';
 
 /**
  * Against a real PostgreSQL (scripts/services/postgres.sh) at TEST_PG_URL, which `npm test`
  * sets. Unset, these tests fail: they never pass by skipping.
  */
 const pgUrl = (): URL => {
-  const value = process.env.TEST_PG_URL;
-  if (value === undefined || value === '') {
-    throw new Error('TEST_PG_URL is not set. Run `npm test` (it starts PostgreSQL), or: export TEST_PG_URL=$(bash scripts/services/postgres.sh start)');
-  }
-  return new URL(value);
+  return new URL(testServer('TEST_PG_URL'));
 };
 
 /** The connector config the URL describes. */
@@ -31,17 +29,6 @@ const target = (overrides: Partial<PostgresTargetConfig> = {}): PostgresTargetCo
     ...overrides,
   };
 };
-
-async function timed(run: () => Promise<unknown>): Promise<{ ms: number; value?: unknown; error?: ConnectorCheckError }> {
-  const started = Date.now();
-  try {
-    const value = await run();
-    return { ms: Date.now() - started, value };
-  } catch (error: unknown) {
-    if (!(error instanceof ConnectorCheckError)) throw error;
-    return { ms: Date.now() - started, error };
-  }
-}
 
 // A schema of the test's own, and a role that may log in but not use it.
 const suffix = randomUUID().replace(/-/g, '').slice(0, 12);
