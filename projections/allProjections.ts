@@ -1,6 +1,7 @@
 import { auditView } from './auditView';
 import { connectorsView } from './connectorsView';
 import { pipelinesView } from './pipelinesView';
+import { subscriptionsView } from './subscriptionsView';
 import { credentialsView } from './credentialsView';
 import { envsView } from './envsView';
 import type { Projection } from './projection';
@@ -17,5 +18,6 @@ export const allProjections: readonly Projection[] = [
   teamsView,
   connectorsView,
   pipelinesView,
+  subscriptionsView,
   auditView,
 ];

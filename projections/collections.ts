@@ -9,3 +9,4 @@ export const TEAM_MEMBERS = 'team_members';
 export const USER_LOGS = 'user_logs';
 export const CONNECTORS = 'connectors';
 export const PIPELINES = 'pipelines';
+export const SUBSCRIPTIONS = 'subscriptions';

@@ -1,27 +1,31 @@
 import { PIPELINES } from './collections';
 import type { Projection } from './projection';
 import type { Doc, WriteOp } from './readStore';
-import type { PipelineSettings } from '../domain/pipeline';
+import { PipelineSettings } from '../domain/pipeline';
 
 const settingsFields = (settings: PipelineSettings) => ({
   source_connector_id: settings.sourceConnectorId,
   target_connector_id: settings.targetConnectorId,
   owns_source: settings.ownsSource,
   owns_target: settings.ownsTarget,
-  subscription: settings.subscription,
+  subscriptions: settings.subscriptions,
   datamodel: settings.datamodel,
-  datamodel_id: typeof settings.datamodel['id'] === 'string' ? settings.datamodel['id'] : null,
+  datamodel_id: settings.datamodel.id,
 });
 
-/** The settings a pipeline document was projected from (the inverse of settingsFields). */
-export const settingsOfDoc = (doc: Doc): PipelineSettings => ({
-  sourceConnectorId: String(doc['source_connector_id']),
-  targetConnectorId: String(doc['target_connector_id']),
-  ownsSource: doc['owns_source'] === true,
-  ownsTarget: doc['owns_target'] === true,
-  subscription: (doc['subscription'] ?? {}) as Record<string, unknown>,
-  datamodel: (doc['datamodel'] ?? {}) as Record<string, unknown>,
-});
+/** The settings a pipeline document was projected from (the inverse of settingsFields), checked by their codec. */
+export const settingsOfDoc = (doc: Doc): PipelineSettings => {
+  const settings = {
+    sourceConnectorId: doc['source_connector_id'],
+    targetConnectorId: doc['target_connector_id'],
+    ownsSource: doc['owns_source'],
+    ownsTarget: doc['owns_target'],
+    subscriptions: doc['subscriptions'],
+    datamodel: doc['datamodel'],
+  };
+  if (!PipelineSettings.is(settings)) throw new Error(`pipeline ${doc.id}: its read model does not hold valid settings`);
+  return settings;
+};
 
 /** Pipelines for the list / filter / search / count-status endpoints and the flattened read shape. */
 export const pipelinesView: Projection = {

@@ -3,8 +3,8 @@ import type { Context } from 'koa';
 import * as t from 'io-ts';
 import { pipelines } from '../../commands/aggregates';
 import { notFound } from '../../domain/errors';
-import { MapperEntry, schemaOf } from '../../domain/mapperSpec';
-import type { PipelineSettings } from '../../domain/pipeline';
+import { schemaOf } from '../../domain/mapperSpec';
+import type { DatamodelSettings } from '../../domain/pipeline';
 import { PIPELINES } from '../../projections/collections';
 import { settingsOfDoc } from '../../projections/pipelinesView';
 import type { Doc } from '../../projections/readStore';
@@ -15,9 +15,8 @@ import { DomainFailure } from '../errors';
 import { execute } from '../execute';
 import type { Guard } from '../guard';
 import { pagedBody, pagingOf } from '../paging';
+import { datamodelFrom, ErrorTableFields } from '../pipelineSettingsInput';
 
-const Nullable = <C extends t.Mixed>(codec: C) => t.union([codec, t.null]);
-const ErrorTablePatch = t.exact(t.partial({ error_table_enabled: t.boolean, error_table_name: Nullable(t.string), error_table_target_id: Nullable(t.string) }));
 
 /**
  * A pipeline's datamodel (its source topic, target topic and error table), addressed by its own
@@ -63,21 +62,33 @@ export function datamodelsRouter(deps: ApiDeps, guard: Guard): Router {
     ctx.body = datamodelRead(await load(callerOf(ctx), ctx.params['id'] ?? '', 'read'));
   });
 
-  // The columns the pipeline's mapper produces, as a target table would hold them.
+  // The columns the pipeline's (first subscription's) mapper produces, as a target table would hold them.
   router.get('/:id/schema', async (ctx: Context) => {
     const pipeline = await load(callerOf(ctx), ctx.params['id'] ?? '', 'read');
-    const mapper = ((pipeline['subscription'] ?? {}) as Record<string, unknown>)['mapper_config'];
-    ctx.body = schemaOf(t.array(MapperEntry).is(mapper) ? mapper : []);
+    ctx.body = schemaOf(settingsOfDoc(pipeline).subscriptions[0]?.mapper_config ?? []);
   });
+
+  /** Records the pipeline's new datamodel (a new pipeline version) and answers it. */
+  const reconfigure = async (ctx: Context, caller: Caller, pipeline: Doc, datamodel: DatamodelSettings) => {
+    await execute(deps, ctx, caller.id, pipelines, pipeline.id, { type: 'ReplaceDatamodel', datamodel });
+    return datamodelRead(await load(caller, datamodel.id, 'read'));
+  };
 
   router.patch('/:id/error-table', async (ctx: Context) => {
     const caller = callerOf(ctx);
     const pipeline = await load(caller, ctx.params['id'] ?? '', 'operate');
-    const patch = decode(ErrorTablePatch, ctx.request.body, 'body');
-    const stored = settingsOfDoc(pipeline);
-    const settings: PipelineSettings = { ...stored, datamodel: { ...stored.datamodel, ...patch } };
-    await execute(deps, ctx, caller.id, pipelines, pipeline.id, { type: 'UpdatePipeline', settings });
-    ctx.body = datamodelRead(await load(caller, String(pipeline['datamodel_id']), 'read'));
+    const patch = decode(t.exact(ErrorTableFields), ctx.request.body, 'body');
+    const datamodel = await datamodelFrom(deps, String(pipeline['team_id']), patch, settingsOfDoc(pipeline).datamodel, (field) => ['body', field]);
+    ctx.body = await reconfigure(ctx, caller, pipeline, datamodel);
+  });
+
+  // A pipeline cannot lose its datamodel: deleting it resets it (source topic from the source
+  // connector, no target topic, no error table), keeping its id.
+  router.delete('/:id', async (ctx: Context) => {
+    const caller = callerOf(ctx);
+    const pipeline = await load(caller, ctx.params['id'] ?? '', 'operate');
+    await reconfigure(ctx, caller, pipeline, { id: settingsOfDoc(pipeline).datamodel.id });
+    ctx.status = 204;
   });
 
   return router;

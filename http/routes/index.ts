@@ -8,6 +8,7 @@ import { datamodelsRouter } from './datamodels';
 import { envsRouter } from './envs';
 import { pipelinesRouter } from './pipelines';
 import { smtRouter } from './smt';
+import { subscriptionsRouter } from './subscriptions';
 import { teamsRouter } from './teams';
 import { userLogsRouter } from './userLogs';
 import { usersRouter } from './users';
@@ -20,6 +21,7 @@ export const apiRouters = (deps: ApiDeps, guard: Guard): Router[] => [
   teamsRouter(deps, guard),
   pipelinesRouter(deps, guard),
   connectorsRouter(deps, guard),
+  subscriptionsRouter(deps, guard),
   datamodelsRouter(deps, guard),
   userLogsRouter(deps, guard),
   smtRouter(),

@@ -2,18 +2,17 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import { randomUUID } from 'node:crypto';
 import * as t from 'io-ts';
-import { isLeft } from 'fp-ts/lib/Either.js';
 import { pipelines } from '../../commands/aggregates';
 import { notFound } from '../../domain/errors';
-import { validateMapperConfig } from '../../domain/mapperSpec';
-import { PipelineStateName, type PipelineSettings } from '../../domain/pipeline';
+import { PipelineStateName, type PipelineSettings, type SubscriptionSettings } from '../../domain/pipeline';
 import { CONNECTORS, PIPELINES, TEAMS } from '../../projections/collections';
 import { settingsOfDoc } from '../../projections/pipelinesView';
 import type { Doc, FindQuery } from '../../projections/readStore';
 import type { ApiDeps } from '../apiDeps';
 import { callerOf, type Caller } from '../auth';
 import { maskedConfig, resolveConnector, type Side } from '../connectorInput';
-import { decode, ValidationFailure, validationFailureOf } from '../decode';
+import { decode, ValidationFailure } from '../decode';
+import { DATAMODEL_FIELDS, DatamodelFields, datamodelFrom, SUBSCRIPTION_FIELDS, SubscriptionFields, subscriptionFrom } from '../pipelineSettingsInput';
 import { DomainFailure } from '../errors';
 import { execute } from '../execute';
 import type { Guard } from '../guard';
@@ -55,30 +54,18 @@ const Configuration = t.type({
   format: t.literal(CONFIGURATION_FORMAT),
   source: PortableConnector,
   target: PortableConnector,
-  subscription: t.UnknownRecord,
-  datamodel: t.UnknownRecord,
+  subscriptions: t.array(SubscriptionFields),
+  datamodel: DatamodelFields,
 });
 const ListQuery = t.partial({ state: t.string, team_id: t.string, search: t.string });
 const FilterOneQuery = t.intersection([t.type({ name: NonEmptyQuery }), t.partial({ team_id: t.string })]);
 
-const SUBSCRIPTION_FIELDS = ['target_table_name', 'backfill', 'mapper_config', 'consumer_id', 'error_table_enabled', 'error_table_name', 'error_table_target_id'] as const;
-const DATAMODEL_FIELDS = ['source_topic', 'target_topic', 'error_table_enabled', 'error_table_name', 'error_table_target_id'] as const;
+/** The `{subscription_x: v}` fields a body gives, as `{x: v}`. */
+const unprefixed = (body: FlatFields, prefix: string, fields: readonly string[]): Record<string, unknown> =>
+  Object.fromEntries(fields.map((field) => [field, (body as Record<string, unknown>)[`${prefix}${field}`]]).filter(([, value]) => value !== undefined));
 
-/** `{subscription_x: v}` fields of a body → `{x: v}`, starting from what is stored. */
-const section = (body: FlatFields, prefix: string, fields: readonly string[], stored: Record<string, unknown>): Record<string, unknown> => {
-  const result: Record<string, unknown> = { ...stored };
-  for (const field of fields) {
-    const value = (body as Record<string, unknown>)[`${prefix}${field}`];
-    if (value !== undefined) result[field] = value;
-  }
-  return result;
-};
-
-/** A datamodel section without its id, which belongs to one pipeline and never travels. */
-const withoutId = (datamodel: unknown): Record<string, unknown> => {
-  const { id: _id, ...rest } = (datamodel ?? {}) as Record<string, unknown>;
-  return rest;
-};
+/** A subscription as a portable configuration carries it: no id, no consumer group (both belong to one pipeline). */
+const portableSubscription = ({ id: _id, consumer_id: _consumer, ...rest }: SubscriptionSettings) => rest;
 
 const flatten = (prefix: string, values: unknown, fields: readonly string[]): Record<string, unknown> =>
   Object.fromEntries(fields.map((field) => [`${prefix}${field}`, (values as Record<string, unknown> | undefined)?.[field] ?? null]));
@@ -111,7 +98,7 @@ export function pipelinesRouter(deps: ApiDeps, guard: Guard): Router {
       ...side('target', target, doc['owns_target']),
       datamodel_id: doc['datamodel_id'] ?? null,
       ...flatten('datamodel_', doc['datamodel'], DATAMODEL_FIELDS),
-      ...flatten('subscription_', doc['subscription'], SUBSCRIPTION_FIELDS),
+      ...flatten('subscription_', (doc['subscriptions'] as unknown[] | undefined)?.[0], SUBSCRIPTION_FIELDS),
       created_at: doc['created_at'],
       updated_at: doc['updated_at'],
     };
@@ -148,20 +135,16 @@ export function pipelinesRouter(deps: ApiDeps, guard: Guard): Router {
         });
       }),
     );
-    const subscription = section(body, 'subscription_', SUBSCRIPTION_FIELDS, stored?.subscription ?? { backfill: false, mapper_config: [] });
-    if (body.subscription_mapper_config != null) {
-      const mapper = validateMapperConfig(body.subscription_mapper_config, ['body', 'subscription_mapper_config']);
-      if (isLeft(mapper)) throw validationFailureOf(mapper.left);
-      subscription['mapper_config'] = mapper.right;
-    }
     const [source, target] = sides as [{ connectorId: string; created: boolean }, { connectorId: string; created: boolean }];
+    const first = await subscriptionFrom(deps, teamId, unprefixed(body, 'subscription_', SUBSCRIPTION_FIELDS), stored?.subscriptions[0], (field) => ['body', `subscription_${field}`]);
+    const datamodel = await datamodelFrom(deps, teamId, unprefixed(body, 'datamodel_', DATAMODEL_FIELDS), stored?.datamodel, (field) => ['body', `datamodel_${field}`]);
     return {
       sourceConnectorId: source.connectorId,
       targetConnectorId: target.connectorId,
       ownsSource: source.created,
       ownsTarget: target.created,
-      subscription,
-      datamodel: section(body, 'datamodel_', DATAMODEL_FIELDS, stored?.datamodel ?? {}),
+      subscriptions: [first, ...(stored?.subscriptions.slice(1) ?? [])],
+      datamodel,
     };
   };
 
@@ -171,9 +154,6 @@ export function pipelinesRouter(deps: ApiDeps, guard: Guard): Router {
     await guard.team(caller, body.team_id, 'operate');
     const pipelineId = randomUUID();
     const settings = await settingsFrom(ctx, caller, body.team_id, body);
-    if (settings.subscription['consumer_id'] == null) settings.subscription['consumer_id'] = `popsink-${pipelineId}`;
-    // The pipeline's one datamodel gets an id of its own, kept across every later change.
-    settings.datamodel['id'] = randomUUID();
     await execute(deps, ctx, caller.id, pipelines, pipelineId, { type: 'CreatePipeline', pipelineId, teamId: body.team_id, name: body.name, settings });
     ctx.status = 201;
     ctx.body = await pipelineRead(await load(caller, pipelineId, 'read'));
@@ -239,21 +219,24 @@ export function pipelinesRouter(deps: ApiDeps, guard: Guard): Router {
       deps.readStore.get(CONNECTORS, String(doc['source_connector_id'])),
       deps.readStore.get(CONNECTORS, String(doc['target_connector_id'])),
     ]);
-    const subscription = (doc['subscription'] ?? {}) as Record<string, unknown>;
+    const settings = settingsOfDoc(doc);
     const sourceConfig = source === undefined ? {} : maskedConfig(source);
     const connector = (c: Doc | undefined) => (c === undefined ? null : { id: c.id, type: c['connector_type'], config: maskedConfig(c) });
-    // What a worker of this version runs with; the consumer group is the subscription's own, so
-    // two pipelines reading one topic never share offsets.
+    // What the workers of this version run with: one per subscription, each with a consumer
+    // group of its own, so that two subscriptions reading one topic never share offsets.
     ctx.body = {
       pipeline_id: doc.id,
       version: doc['version'],
       source: connector(source),
       target: connector(target),
-      consumer_group: subscription['consumer_id'] ?? sourceConfig['consumer_group_id'] ?? null,
-      source_topic: (doc['datamodel'] as Record<string, unknown> | undefined)?.['source_topic'] ?? sourceConfig['topic'] ?? null,
-      target_table: subscription['target_table_name'] ?? null,
-      backfill: subscription['backfill'] ?? false,
-      mapper: subscription['mapper_config'] ?? [],
+      source_topic: settings.datamodel.source_topic ?? sourceConfig['topic'] ?? null,
+      subscriptions: settings.subscriptions.map((subscription) => ({
+        id: subscription.id,
+        consumer_group: subscription.consumer_id,
+        target_table: subscription.target_table_name ?? null,
+        backfill: subscription.backfill,
+        mapper: subscription.mapper_config,
+      })),
     };
   });
 
@@ -264,7 +247,15 @@ export function pipelinesRouter(deps: ApiDeps, guard: Guard): Router {
       deps.readStore.get(CONNECTORS, String(doc['target_connector_id'])),
     ]);
     const portable = (c: Doc | undefined) => ({ name: c?.['name'] ?? null, type: c?.['connector_type'] ?? null, config: c === undefined ? null : maskedConfig(c) });
-    ctx.body = { format: CONFIGURATION_FORMAT, name: doc['name'], source: portable(source), target: portable(target), subscription: doc['subscription'] ?? {}, datamodel: withoutId(doc['datamodel']) };
+    const { id: _id, ...datamodel } = settingsOfDoc(doc).datamodel;
+    ctx.body = {
+      format: CONFIGURATION_FORMAT,
+      name: doc['name'],
+      source: portable(source),
+      target: portable(target),
+      subscriptions: settingsOfDoc(doc).subscriptions.map(portableSubscription),
+      datamodel,
+    };
   });
 
   // Imports a portable configuration into this pipeline: its connectors are found by name in the
@@ -280,17 +271,25 @@ export function pipelinesRouter(deps: ApiDeps, guard: Guard): Router {
       if (found === undefined) throw new ValidationFailure([{ loc: ['body', side, 'name'], msg: `no ${wanted.type} connector named ${wanted.name} in this team`, type: 'value_error.connector_not_found' }]);
       return found.id;
     };
-    const mapper = validateMapperConfig(configuration.subscription['mapper_config'] ?? [], ['body', 'subscription', 'mapper_config']);
-    if (isLeft(mapper)) throw validationFailureOf(mapper.left);
+    if (configuration.subscriptions.length === 0) throw new ValidationFailure([{ loc: ['body', 'subscriptions'], msg: 'at least one subscription', type: 'value_error.list.min_items' }]);
+    const stored = settingsOfDoc(doc);
+    // The i-th subscription keeps the id and consumer group of this pipeline's i-th, so that an
+    // import over a running pipeline resumes from its offsets.
+    const subscriptions = [];
+    for (const [index, fields] of configuration.subscriptions.entries()) {
+      const own = stored.subscriptions[index];
+      const base = own === undefined ? undefined : { id: own.id, consumer_id: own.consumer_id, backfill: false, mapper_config: [] };
+      subscriptions.push(await subscriptionFrom(deps, teamId, fields, base, (field) => ['body', 'subscriptions', index, field]));
+    }
     const settings: PipelineSettings = {
       sourceConnectorId: await byName('source'),
       targetConnectorId: await byName('target'),
       ownsSource: false,
       ownsTarget: false,
-      subscription: { ...configuration.subscription, mapper_config: mapper.right, consumer_id: (doc['subscription'] as Record<string, unknown> | undefined)?.['consumer_id'] ?? `popsink-${doc.id}` },
-      datamodel: { ...withoutId(configuration.datamodel), id: doc['datamodel_id'] ?? randomUUID() },
+      subscriptions,
+      datamodel: await datamodelFrom(deps, teamId, configuration.datamodel, { id: stored.datamodel.id }, (field) => ['body', 'datamodel', field]),
     };
-    await execute(deps, ctx, caller.id, pipelines, doc.id, { type: 'UpdatePipeline', settings });
+    await execute(deps, ctx, caller.id, pipelines, doc.id, { type: 'UpdatePipeline', settings, basedOnVersion: Number(doc['version']) });
     ctx.body = await pipelineRead(await load(caller, doc.id, 'read'));
   });
 
@@ -301,7 +300,7 @@ export function pipelinesRouter(deps: ApiDeps, guard: Guard): Router {
     const teamId = String(doc['team_id']);
     const stored = settingsOfDoc(doc);
     const settings = await settingsFrom(ctx, caller, teamId, body, stored);
-    await execute(deps, ctx, caller.id, pipelines, doc.id, { type: 'UpdatePipeline', ...(body.name !== undefined ? { name: body.name } : {}), settings });
+    await execute(deps, ctx, caller.id, pipelines, doc.id, { type: 'UpdatePipeline', ...(body.name !== undefined ? { name: body.name } : {}), settings, basedOnVersion: Number(doc['version']) });
     ctx.body = await pipelineRead(await load(caller, doc.id, 'read'));
   });
 

@@ -244,12 +244,13 @@ interface KafkaJsErrorShape {
   readonly cause?: unknown;
   readonly originalError?: unknown;
   readonly errors?: unknown;
+  readonly retriable?: unknown;
 }
 
 const shapeOf = (value: unknown): KafkaJsErrorShape | undefined => (typeof value === 'object' && value !== null ? (value as KafkaJsErrorShape) : undefined);
 
 /** The error and what it wraps (retries exceeded → the last attempt's error → its socket error). */
-function causes(error: unknown): KafkaJsErrorShape[] {
+export function causes(error: unknown): KafkaJsErrorShape[] {
   const out: KafkaJsErrorShape[] = [];
   let current = shapeOf(error);
   while (current !== undefined && out.length < 10) {

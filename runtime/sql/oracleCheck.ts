@@ -100,12 +100,19 @@ interface OracleErrorShape {
   readonly message?: unknown;
 }
 
+/** The driver's or the server's code of an error (`NJS-503`, `ORA-00942`), '' when it has none. */
+export function oracleErrorCode(error: unknown): string {
+  const shape: OracleErrorShape = typeof error === 'object' && error !== null ? error : {};
+  if (typeof shape.code === 'string') return shape.code;
+  return /^(NJS-\d+|ORA-\d+)/.exec(typeof shape.message === 'string' ? shape.message : String(error))?.[1] ?? '';
+}
+
 export function oracleCheckError(error: unknown, config: OracleTargetConfig): ConnectorCheckError {
   if (error instanceof ConnectorCheckError) return error;
   const shape: OracleErrorShape = typeof error === 'object' && error !== null ? error : {};
   // Only what the driver or server said is redacted; our own words quote no secret.
   const said = redact(typeof shape.message === 'string' ? shape.message : String(error), [config.password]);
-  const code = typeof shape.code === 'string' ? shape.code : (/^(NJS-\d+|ORA-\d+)/.exec(said)?.[1] ?? '');
+  const code = oracleErrorCode(error);
   // The driver's first line is the reason; the next ones are diagnostics such as CONNECTION_ID.
   const firstLine = said.split('\n')[0] ?? said;
   const where = `${config.host}:${config.port}`;

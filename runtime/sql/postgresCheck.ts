@@ -35,6 +35,17 @@ export function sslOptions(mode: PostgresTargetConfig['sslmode']): boolean | Con
   }
 }
 
+/** Where and as whom node-postgres connects for a connector config (the check's and the target's). */
+export const pgConnectionOf = (config: PostgresTargetConfig, applicationName: string) => ({
+  host: config.host,
+  port: Number(config.port),
+  database: config.database,
+  user: config.user,
+  password: config.password,
+  ssl: sslOptions(config.sslmode),
+  application_name: applicationName,
+});
+
 export async function checkPostgresCredentials(config: PostgresTargetConfig, options: PostgresCheckOptions = {}): Promise<{ status: 'ok' }> {
   // node-postgres reads a host starting with '/' as a Unix socket directory of this server.
   if (config.host.startsWith('/')) throw new ConnectorCheckError('unknown_host', 'host must be a host name or an IP address');
@@ -42,13 +53,7 @@ export async function checkPostgresCredentials(config: PostgresTargetConfig, opt
   const workMs = Math.max(100, budget - CLEANUP_MS);
   const stageMs = Math.round(workMs - Math.min(1000, workMs / 5));
   const client = new pg.Client({
-    host: config.host,
-    port: Number(config.port),
-    database: config.database,
-    user: config.user,
-    password: config.password,
-    ssl: sslOptions(config.sslmode),
-    application_name: 'popsink-check',
+    ...pgConnectionOf(config, 'popsink-check'),
     // Each stage fails with its own reason before the overall deadline does.
     connectionTimeoutMillis: stageMs,
     query_timeout: stageMs,

@@ -83,7 +83,7 @@ test('connector and pipeline names are unique within a team', async (t) => {
   t.true(isLeft(dupConnector) && dupConnector.left.code === 'CONNECTOR_NAME_ALREADY_EXISTS');
   t.true(isRight(await handleKeyedCommand(deps, context(), connectors, 'c-3', connector('c-3', 't-2'))));
 
-  const settings = { sourceConnectorId: 'c-1', targetConnectorId: 'c-3', ownsSource: false, ownsTarget: false, subscription: {}, datamodel: {} };
+  const settings = { sourceConnectorId: 'c-1', targetConnectorId: 'c-3', ownsSource: false, ownsTarget: false, subscriptions: [{ id: 's-1', consumer_id: 'g-1', backfill: false, mapper_config: [] }], datamodel: { id: 'd-1' } };
   const pipeline = (pipelineId: string, name: string) => ({ type: 'CreatePipeline', pipelineId, teamId: 't-1', name, settings }) as const;
   t.true(isRight(await handleKeyedCommand(deps, context(), pipelines, 'p-1', pipeline('p-1', 'orders'))));
   const dupPipeline = await handleKeyedCommand(deps, context(), pipelines, 'p-2', pipeline('p-2', 'orders'));

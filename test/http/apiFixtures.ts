@@ -71,3 +71,23 @@ export async function startApi(options: { mongoUrl?: string | undefined; env?: R
 
 /** Narrows an API answer for field access in assertions. */
 export const asRecord = (body: unknown): Record<string, unknown> => body as Record<string, unknown>;
+
+/** A running API with a signed-up user who owns an env and a team, and an outsider to neither. */
+export interface TeamWorld {
+  readonly api: Api;
+  readonly token: string;
+  readonly teamId: string;
+  readonly outsiderToken: string;
+}
+
+export async function startTeamApi(label: string, teamName: string): Promise<TeamWorld> {
+  const api = await startApi();
+  const mail = `${label}-${randomUUID().slice(0, 8)}@example.com`;
+  await api.register(mail);
+  const token = await api.login(mail);
+  await api.request('POST', '/envs/', { token, json: { name: `env-${randomUUID()}` } });
+  const teamId = String(asRecord((await api.request('POST', '/teams/', { token, json: { name: teamName } })).body)['id']);
+  const outsider = `outsider-${randomUUID().slice(0, 8)}@example.com`;
+  await api.register(outsider);
+  return { api, token, teamId, outsiderToken: await api.login(outsider) };
+}

@@ -76,6 +76,18 @@ async function datamodelOf(world: World, pipelineId: string): Promise<string> {
   return String(asRecord(pipeline.body)['datamodel_id']);
 }
 
+async function firstSubscriptionOf(world: World, pipelineId: string): Promise<string> {
+  const listed = await world.api.request('GET', `/subscriptions/?pipeline_id=${pipelineId}`, { token: world.tokens.superuser });
+  return String((asRecord(listed.body)['items'] as { id: string }[])[0]?.id);
+}
+
+/** A second subscription of a fresh pipeline, to be deleted. */
+async function freshSubscription(world: World): Promise<string> {
+  const json = { pipeline_id: await freshPipeline(world), target_table_name: fresh('table') };
+  const created = await world.api.request('POST', '/subscriptions/', { token: world.tokens.teamOwner, json });
+  return String(asRecord(created.body)['id']);
+}
+
 async function freshConnector(world: World): Promise<string> {
   const body = { name: fresh('c'), team_id: world.t1, connector_type: 'KAFKA_TARGET', config: { bootstrap_server: '127.0.0.1:9' } };
   return String(asRecord((await world.api.request('POST', '/connectors/', { token: world.tokens.teamOwner, json: body })).body)['id']);
@@ -202,6 +214,40 @@ export const ROUTES: readonly Row[] = [
     route: 'PATCH /datamodels/{id}/error-table',
     call: async (world) => ({ path: `/datamodels/${await datamodelOf(world, world.p1)}/error-table`, json: { error_table_enabled: false } }),
     expect: t1Operators(200),
+  },
+  {
+    route: 'DELETE /datamodels/{id}',
+    call: async (world) => ({ path: `/datamodels/${await datamodelOf(world, await freshPipeline(world))}` }),
+    expect: t1Operators(204),
+  },
+  { route: 'GET /subscriptions/', call: async () => ({ path: '/subscriptions/' }), expect: all(200) },
+  { route: 'GET /subscriptions/{id}', call: async (world) => ({ path: `/subscriptions/${await firstSubscriptionOf(world, world.p1)}` }), expect: e1Readers(200) },
+  // Rows that change a pipeline's settings use a fresh one: P1's version must not move under the PATCH row.
+  {
+    route: 'POST /subscriptions/',
+    call: async (world) => ({ path: '/subscriptions/', json: { pipeline_id: await freshPipeline(world), target_table_name: fresh('table') } }),
+    expect: t1Operators(201),
+  },
+  {
+    route: 'POST /subscriptions/subscribe-all',
+    call: async (world) => ({ path: '/subscriptions/subscribe-all', json: { pipeline_id: await freshPipeline(world), subscriptions: [{ target_table_name: fresh('a') }, { target_table_name: fresh('b') }] } }),
+    expect: t1Operators(201),
+  },
+  {
+    route: 'PATCH /subscriptions/{id}',
+    call: async (world) => ({ path: `/subscriptions/${await firstSubscriptionOf(world, await freshPipeline(world))}`, json: { backfill: true } }),
+    expect: t1Operators(200),
+  },
+  { route: 'DELETE /subscriptions/{id}', call: async (world) => ({ path: `/subscriptions/${await freshSubscription(world)}` }), expect: t1Operators(204) },
+  {
+    route: 'POST /subscriptions/{id}/start',
+    call: async (world) => ({ path: `/subscriptions/${await firstSubscriptionOf(world, await freshPipeline(world))}/start` }),
+    expect: t1Operators(202),
+  },
+  {
+    route: 'POST /subscriptions/{id}/pause',
+    call: async (world) => ({ path: `/subscriptions/${await firstSubscriptionOf(world, await freshPipeline(world, true))}/pause` }),
+    expect: t1Operators(202),
   },
   { route: 'POST /pipelines/', call: async (world) => ({ path: '/pipelines/', json: pipelineBody(world) }), expect: t1Operators(201) },
   { route: 'GET /pipelines/', call: async () => ({ path: '/pipelines/' }), expect: all(200) },

@@ -4,6 +4,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { asRecord, startApi, type Api } from './apiFixtures';
 import { closedPort, withSilentListener } from '../fixtures/tcpPeers';
 import { testServer } from '../fixtures/testServers';
+import { postgresTestConfig } from '../fixtures/postgresConfig';
 import { seedTopics } from '../fixtures/kafkaTopics';
 
 /**
@@ -288,16 +289,10 @@ test('kafka fetch-messages: the limit is an integer from 1 to 1000, else 422 at 
 
 // --- postgres-target/check-credentials ------------------------------------------------------
 
+/** The test server as a check's body: the config without the optional fields, which the API defaults. */
 const pgConfig = (overrides: Record<string, unknown> = {}) => {
-  const url = new URL(testServer('TEST_PG_URL'));
-  return {
-    host: url.hostname,
-    port: url.port || '5432',
-    database: decodeURIComponent(url.pathname.slice(1)),
-    user: decodeURIComponent(url.username),
-    password: decodeURIComponent(url.password),
-    ...overrides,
-  };
+  const { schema: _schema, sslmode: _sslmode, ...required } = postgresTestConfig();
+  return { ...required, ...overrides };
 };
 
 test('postgres check-credentials: the real server is 200 ok (port as a string or a number, schema and sslmode defaulted)', async (t) => {

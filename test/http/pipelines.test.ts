@@ -1,6 +1,6 @@
 import test from 'ava';
 import { randomUUID } from 'node:crypto';
-import { asRecord, startApi, type Api } from './apiFixtures';
+import { asRecord, startTeamApi, type Api } from './apiFixtures';
 
 let api: Api;
 let token: string;
@@ -8,15 +8,7 @@ let teamId: string;
 let outsiderToken: string;
 
 test.before(async () => {
-  api = await startApi();
-  const mail = `pipelines-${randomUUID().slice(0, 8)}@example.com`;
-  await api.register(mail);
-  token = await api.login(mail);
-  await api.request('POST', '/envs/', { token, json: { name: `env-${randomUUID()}` } });
-  teamId = String(asRecord((await api.request('POST', '/teams/', { token, json: { name: 'Data Engineering Team' } })).body)['id']);
-  const outsider = `outsider-${randomUUID().slice(0, 8)}@example.com`;
-  await api.register(outsider);
-  outsiderToken = await api.login(outsider);
+  ({ api, token, teamId, outsiderToken } = await startTeamApi('pipelines', 'Data Engineering Team'));
 });
 test.after.always(async () => {
   await api?.stop();
@@ -75,9 +67,11 @@ test('Option A: new connectors; the answer is the flattened pipeline with secret
   t.true(typeof pipeline['created_at'] === 'string');
 
   const worker = asRecord((await api.request('GET', `/pipelines/${pipeline['id']}/worker-config`, { token })).body);
-  t.like(worker, { pipeline_id: pipeline['id'], version: 1, consumer_group: `popsink-${pipeline['id']}`, source_topic: 'user-events', target_table: 'events', backfill: false });
+  t.like(worker, { pipeline_id: pipeline['id'], version: 1, source_topic: 'user-events' });
+  const [subscription] = worker['subscriptions'] as Record<string, unknown>[];
+  t.like(subscription, { consumer_group: `popsink-${String(subscription?.['id'])}`, target_table: 'events', backfill: false });
   t.is(asRecord(asRecord(worker['source'])['config'])['sasl_password'], '********');
-  t.deepEqual((worker['mapper'] as { key: string }[]).map((m) => m.key), ['user_id', 'event_type']);
+  t.deepEqual((subscription?.['mapper'] as { key: string }[]).map((m) => m.key), ['user_id', 'event_type']);
 });
 
 test('Option B: existing connectors, and both at once is refused', async (t) => {
@@ -192,4 +186,22 @@ test('the datamodel: its own id, the schema of the mapper, an error table change
   t.true((listed['items'] as { id: string }[]).some((d) => d.id === datamodelId));
   t.is((await api.request('GET', `/datamodels/${datamodelId}`, { token: outsiderToken })).status, 403);
   t.is((await api.request('GET', `/datamodels/${randomUUID()}`, { token })).status, 404);
+});
+
+test('a datamodel delete resets it (a new version), keeping its id', async (t) => {
+  const pipeline = asRecord((await api.request('POST', '/pipelines/', { token, json: { ...optionA('reset-model'), datamodel_source_topic: 'other', datamodel_error_table_enabled: true, datamodel_error_table_name: 'errs' } })).body);
+  const datamodelId = String(pipeline['datamodel_id']);
+  t.is((await api.request('DELETE', `/datamodels/${datamodelId}`, { token })).status, 204);
+  t.like(asRecord((await api.request('GET', `/datamodels/${datamodelId}`, { token })).body), { id: datamodelId, source_topic: null, error_table_enabled: false, error_table_name: null });
+  t.like(asRecord((await api.request('GET', `/pipelines/${pipeline['id']}`, { token })).body), { version: 2, datamodel_source_topic: null });
+});
+
+test('error tables: enabled needs a name; the target must be a target connector of the team', async (t) => {
+  const noName = await api.request('POST', '/pipelines/', { token, json: { ...optionA('errtable-1'), subscription_error_table_enabled: true } });
+  t.is(noName.status, 422);
+  t.deepEqual((asRecord(noName.body)['detail'] as { loc: unknown }[])[0]?.loc, ['body', 'subscription_error_table_name']);
+  const pipeline = asRecord((await api.request('POST', '/pipelines/', { token, json: optionA('errtable-2') })).body);
+  const source = await api.request('PATCH', `/datamodels/${pipeline['datamodel_id']}/error-table`, { token, json: { error_table_enabled: true, error_table_name: 'e', error_table_target_id: pipeline['existing_source_id'] ?? randomUUID() } });
+  t.is(source.status, 422);
+  t.deepEqual((asRecord(source.body)['detail'] as { loc: unknown }[])[0]?.loc, ['body', 'error_table_target_id']);
 });

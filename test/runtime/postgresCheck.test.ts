@@ -1,49 +1,21 @@
 import test from 'ava';
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
-import { type PostgresTargetConfig } from '../../domain/connectorConfig';
 import { checkPostgresCredentials } from '../../runtime/sql/postgresCheck';
 import { closedPort, withSilentListener } from '../fixtures/tcpPeers';
 import { timed } from '../fixtures/timedCheck';
-import { testServer } from '../fixtures/testServers';
+import { admin, postgresTestConfig } from '../fixtures/postgresConfig';
 
 /**
  * Against a real PostgreSQL (scripts/services/postgres.sh) at TEST_PG_URL, which `npm test`
  * sets. Unset, these tests fail: they never pass by skipping.
  */
-const pgUrl = (): URL => {
-  return new URL(testServer('TEST_PG_URL'));
-};
-
-/** The connector config the URL describes. */
-const target = (overrides: Partial<PostgresTargetConfig> = {}): PostgresTargetConfig => {
-  const url = pgUrl();
-  return {
-    host: url.hostname,
-    port: url.port || '5432',
-    database: decodeURIComponent(url.pathname.slice(1)),
-    user: decodeURIComponent(url.username),
-    password: decodeURIComponent(url.password),
-    schema: 'public',
-    sslmode: 'disable',
-    ...overrides,
-  };
-};
+const target = postgresTestConfig;
 
 // A schema of the test's own, and a role that may log in but not use it.
 const suffix = randomUUID().replace(/-/g, '').slice(0, 12);
 const schema = `popsink_check_${suffix}`;
 const outsider = { user: `popsink_outsider_${suffix}`, password: `outsider-${suffix}` };
 
-async function admin<T>(run: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: pgUrl().toString() });
-  await client.connect();
-  try {
-    return await run(client);
-  } finally {
-    await client.end();
-  }
-}
 
 test.before(async () => {
   await admin(async (client) => {

@@ -1,0 +1,188 @@
+import { Kafka, Partitioners, type Message, type Producer } from 'kafkajs';
+import type { ConnectorCheckReason, KafkaTargetConfig } from '../../domain/connectorConfig';
+import { kafkaClientConfig, type KafkaClientOptions } from '../kafka/kafkaClientConfig';
+import { causes, checkError } from '../kafka/kafkaTools';
+import { TargetError, type Row, type RowTarget, type TableSpec } from './rowTarget';
+
+/**
+ * The Kafka target: one topic per table (`table.name`), one message per row, keyed by the
+ * row's primary key so a replayed row lands on the same partition and a compacted topic keeps
+ * its latest version. The value is the row as a JSON object, columns in the table's order.
+ */
+
+export interface KafkaTargetOptions extends KafkaClientOptions {
+  readonly clientId: string;
+  /**
+   * Enables `writeWithOffsets`. One per pipeline: a second producer with the same id fences
+   * the first, which is what keeps a restarted worker from committing alongside a stale one.
+   */
+  readonly transactionalId?: string;
+  /** Applied to the topics this target creates (the environment's settings); existing topics keep theirs. */
+  readonly retention?: { readonly retention_ms?: number; readonly retention_bytes?: number };
+}
+
+/** A worker waits out a slow broker rather than failing a batch, and retries a few times. */
+const workerClientDefaults = {
+  connectionTimeoutMs: 10_000,
+  authenticationTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  retries: 5,
+} as const;
+
+/**
+ * kafkajs puts a send's messages for one partition into one record batch, which the broker
+ * refuses above `message.max.bytes` (1 MiB by default). Sends are cut into chunks of at most
+ * half that, so the size estimate below need not be exact.
+ */
+const MAX_CHUNK_BYTES = 512 * 1024;
+/** A record's own framing in a v2 batch (length, deltas, key and value lengths), at most. */
+const RECORD_OVERHEAD_BYTES = 32;
+
+/**
+ * Calls must not overlap (a worker writes one batch at a time): kafkajs runs one transaction
+ * per producer. After a transient failure of `writeWithOffsets` the outcome of the commit may
+ * be unknown, so the caller resumes from the group's committed offsets, not from its own.
+ */
+export function kafkaTarget(config: KafkaTargetConfig, options: KafkaTargetOptions): RowTarget {
+  const clientConfig = kafkaClientConfig(config, { ...workerClientDefaults, ...options });
+  const kafka = new Kafka(clientConfig);
+  const { transactionalId } = options;
+
+  let producer: Promise<Producer> | undefined;
+  const connectedProducer = (): Promise<Producer> => (producer ??= connectProducer());
+  async function connectProducer(): Promise<Producer> {
+    const fresh = kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      ...(transactionalId === undefined ? {} : { transactionalId }),
+      allowAutoTopicCreation: false,
+      // kafkajs's idempotent producer otherwise retries forever; a stuck batch must surface.
+      retry: clientConfig.retry,
+      // The Java client's murmur2 partitioning: a key lands where other producers put it.
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
+    try {
+      await fresh.connect();
+      return fresh;
+    } catch (error: unknown) {
+      producer = undefined;
+      throw error;
+    }
+  }
+  async function dropProducer(): Promise<void> {
+    const dropped = producer;
+    producer = undefined;
+    await dropped?.then((p) => p.disconnect()).catch(() => undefined);
+  }
+
+  async function guarded(work: () => Promise<void>): Promise<void> {
+    try {
+      await work();
+    } catch (error: unknown) {
+      // A failed send may have left part of the batch at the broker under sequence numbers the
+      // producer would reuse for its next batch, which the broker would then drop as a
+      // duplicate: the next call gets a fresh producer, hence fresh sequence numbers.
+      await dropProducer();
+      throw targetError(error, config);
+    }
+  }
+
+  const sendAll = async (send: Producer['send'], table: TableSpec, rows: readonly Row[]): Promise<void> => {
+    for (const messages of chunks(table, rows)) await send({ topic: table.name, acks: -1, messages });
+  };
+
+  const target: RowTarget = {
+    prepare: (table) =>
+      guarded(async () => {
+        const admin = kafka.admin();
+        try {
+          await admin.connect();
+          // Creating only what is missing spares a user who may write to a topic but not create one.
+          if (!(await admin.listTopics()).includes(table.name)) {
+            await admin.createTopics({ topics: [{ topic: table.name, configEntries: retentionEntries(options.retention) }], waitForLeaders: true });
+          }
+        } finally {
+          await admin.disconnect().catch(() => undefined);
+        }
+        await connectedProducer();
+      }),
+
+    write: (table, rows) => guarded(async () => sendAll((await connectedProducer()).send, table, rows)),
+
+    close: dropProducer,
+  };
+  if (transactionalId === undefined) return target;
+
+  return {
+    ...target,
+    writeWithOffsets: (table, rows, offsets) =>
+      guarded(async () => {
+        const transaction = await (await connectedProducer()).transaction();
+        try {
+          await sendAll(transaction.send, table, rows);
+          await transaction.sendOffsets({
+            consumerGroupId: offsets.consumerGroupId,
+            topics: [{ topic: offsets.topic, partitions: offsets.partitions.map(({ partition, offset }) => ({ partition, offset })) }],
+          });
+          await transaction.commit();
+        } catch (error: unknown) {
+          // Ends it now rather than when the next producer fences it, so read_committed
+          // consumers of the topic are not held up meanwhile.
+          await transaction.abort().catch(() => undefined);
+          throw error;
+        }
+      }),
+  };
+}
+
+function retentionEntries(retention: KafkaTargetOptions['retention']): { name: string; value: string }[] {
+  const entries = [
+    { name: 'retention.ms', value: retention?.retention_ms },
+    { name: 'retention.bytes', value: retention?.retention_bytes },
+  ];
+  return entries.flatMap(({ name, value }) => (value === undefined ? [] : [{ name, value: String(value) }]));
+}
+
+/** The table's rows as messages, in chunks that fit a record batch (see MAX_CHUNK_BYTES). */
+function* chunks(table: TableSpec, rows: readonly Row[]): Generator<Message[]> {
+  const primaryKey = table.columns.filter((column) => column.primary_key).map((column) => column.name);
+  let chunk: Message[] = [];
+  let bytes = 0;
+  for (const row of rows) {
+    const key = keyOf(primaryKey, row);
+    // Column names are identifiers (never integer-like), so the object keeps the table's order.
+    const value = Buffer.from(JSON.stringify(Object.fromEntries(table.columns.map(({ name }) => [name, row[name] ?? null]))));
+    const size = value.length + (key === null ? 0 : key.length) + RECORD_OVERHEAD_BYTES;
+    if (chunk.length > 0 && bytes + size > MAX_CHUNK_BYTES) {
+      yield chunk;
+      chunk = [];
+      bytes = 0;
+    }
+    chunk.push({ key, value });
+    bytes += size;
+  }
+  if (chunk.length > 0) yield chunk;
+}
+
+/** One key column: its value as text; several: a JSON array of their values; none: no key. */
+function keyOf(primaryKey: readonly string[], row: Row): Buffer | null {
+  const values = primaryKey.map((name) => row[name] ?? null);
+  const [only] = values;
+  if (values.length === 0) return null;
+  return Buffer.from(values.length > 1 ? JSON.stringify(values) : typeof only === 'string' ? only : JSON.stringify(only));
+}
+
+const PERMANENT_REASONS: ReadonlySet<ConnectorCheckReason> = new Set(['auth_failed', 'not_authorized', 'tls_failed']);
+
+/**
+ * A kafkajs failure as a TargetError, worded as the connection checks word it (password
+ * redacted). Credentials, ACLs and certificates do not heal by retrying, though kafkajs marks
+ * some of those errors retriable; otherwise what kafkajs would retry (unreachable broker,
+ * leader moving, coordinator loading), also once its retries ran out, is transient.
+ */
+function targetError(error: unknown, config: KafkaTargetConfig): TargetError {
+  if (error instanceof TargetError) return error;
+  const { reason, message } = checkError(error, config);
+  const transient = !PERMANENT_REASONS.has(reason) && (reason === 'timeout' || causes(error).some((cause) => cause.retriable === true));
+  return new TargetError(transient ? 'transient' : 'permanent', reason, message);
+}
