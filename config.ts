@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import type { LogLevel } from './runtime/logger';
 
@@ -25,6 +26,12 @@ export interface Config {
   readonly adminPassword: string | undefined;
   readonly loginMaxFailures: number;
   readonly loginLockSeconds: number;
+  /** What this process runs: `all` (API and data-plane runtime), `api`, or `runtime`. */
+  readonly role: 'all' | 'api' | 'runtime';
+  /** Names this runtime among several (transactional ids, metrics); defaults to the host name. */
+  readonly runtimeId: string;
+  /** How long a worker retries a transient fault while its pipeline stays live. */
+  readonly retryWindowSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -76,7 +83,16 @@ export function readConfig(env: Readonly<Record<string, string | undefined>>): C
     adminPassword: env['POPSINK_ADMIN_PASSWORD'] || undefined,
     loginMaxFailures: positiveInt(env, 'POPSINK_LOGIN_MAX_FAILURES', 5),
     loginLockSeconds: positiveInt(env, 'POPSINK_LOGIN_LOCK_SECONDS', 900),
+    role: roleOf(env['POPSINK_ROLE']),
+    runtimeId: env['POPSINK_RUNTIME_ID'] || hostname(),
+    retryWindowSeconds: positiveInt(env, 'POPSINK_RETRY_WINDOW_SECONDS', 60),
   };
+}
+
+function roleOf(raw: string | undefined): Config['role'] {
+  if (raw === undefined || raw === '' || raw === 'all') return 'all';
+  if (raw === 'api' || raw === 'runtime') return raw;
+  throw new ConfigError(`POPSINK_ROLE must be all, api or runtime, got ${raw}`);
 }
 
 function jwtSecret(raw: string | undefined): string | undefined {

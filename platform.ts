@@ -26,8 +26,11 @@ import { allProjections } from './projections/allProjections';
 import type { ReadStore } from './projections/readStore';
 import { memoryReadStore } from './projections/readstore/memoryReadStore';
 import { mongoReadStore } from './projections/readstore/mongoReadStore';
-import { startProjectionRunner } from './projections/runner';
+import { startProjectionRunner, type ProjectionRunner } from './projections/runner';
 import type { Logger } from './runtime/logger';
+import { observabilityStore, type ObservabilityReader } from './runtime/observability/observabilityStore';
+import { startSupervisor, type Supervisor } from './runtime/supervisor';
+import { forkedWorker } from './runtime/worker/forkedWorker';
 
 /**
  * Wires the adapters the configuration asks for. `main.ts` (the server) and `cli.ts` build on it;
@@ -65,10 +68,23 @@ function secretBoxOf(config: Config): SecretBox {
 export const commandDepsOf = (store: EventStore): CommandDeps => ({ store, newId: uuidv7, now: () => new Date() });
 
 export interface RunningPlatform {
+  /** The API's port; undefined for a runtime-only process. */
+  readonly port: number | undefined;
+  /** The data-plane supervisor; undefined for an API-only process. */
+  readonly supervisor: Supervisor | undefined;
+  stop(): Promise<void>;
+}
+
+/** A running HTTP API: its port and how to stop it. */
+interface RunningApi {
   readonly port: number;
   stop(): Promise<void>;
 }
 
+/**
+ * Starts what `config.role` asks for over one event store and one read store: the API, the
+ * data-plane runtime (a supervisor of worker processes), or both (the default).
+ */
 export async function startPlatform(config: Config, logger: Logger): Promise<RunningPlatform> {
   const store = await openEventStore(config);
   const readStore = await openReadStore(config);
@@ -79,8 +95,52 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Run
     onError: (error) => logger.error('projection failed; retrying', { error: String(error) }),
   });
   const commands = commandDepsOf(store);
-  const passwords = scryptHasher();
+  const secrets = secretBoxOf(config);
+  const observability = observabilityStore(readStore, { runtimeId: config.runtimeId });
 
+  const api = config.role === 'runtime' ? undefined : await startApi(config, logger, { store, readStore, projections, commands, secrets, observability });
+  const supervisor =
+    config.role === 'api'
+      ? undefined
+      : await startSupervisor({
+          store,
+          readStore,
+          // A runtime starting over a long log waits for its read models to catch up first.
+          waitFor: (position) => projections.waitFor(position, 600_000),
+          commands,
+          secrets,
+          spawn: forkedWorker(),
+          observability,
+          logger,
+          runtimeId: config.runtimeId,
+          retryWindowMs: config.retryWindowSeconds * 1000,
+        });
+  if (supervisor !== undefined) logger.info('popsink runtime started', { runtimeId: config.runtimeId, workers: supervisor.workers().length });
+
+  return {
+    port: api?.port,
+    supervisor,
+    async stop() {
+      await api?.stop();
+      await supervisor?.stop();
+      await projections.stop();
+      await readStore.close();
+      await store.close();
+    },
+  };
+}
+
+interface Stores {
+  readonly store: EventStore;
+  readonly readStore: ReadStore;
+  readonly projections: ProjectionRunner;
+  readonly commands: CommandDeps;
+  readonly secrets: SecretBox;
+  readonly observability: ObservabilityReader;
+}
+
+async function startApi(config: Config, logger: Logger, { store, readStore, projections, commands, secrets, observability }: Stores): Promise<RunningApi> {
+  const passwords = scryptHasher();
   if (config.adminEmail !== undefined && config.adminPassword !== undefined) {
     const outcome = await ensureSuperuser(commands, passwords, config.adminEmail, config.adminPassword);
     if (isLeft(outcome)) throw new Error(`POPSINK_ADMIN_EMAIL / POPSINK_ADMIN_PASSWORD refused: ${outcome.left.code}`);
@@ -99,11 +159,12 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Run
     passwords,
     tokens: tokenIssuer(jwtKey, config.jwtLifetimeSeconds, commands.now),
     jwtKey,
-    secrets: secretBoxOf(config),
+    secrets,
     notifier: logNotifier(logger),
     loginThrottle: loginThrottle(config.loginMaxFailures, config.loginLockSeconds, commands.now),
     logger,
     resetTokenLifetimeSeconds: config.resetTokenLifetimeSeconds,
+    observability,
   };
   const app = createApp({
     routers: [healthRouter({ ready: () => projections.caughtUp(), checkStores }), ...apiRouters(deps, guard(readStore))],
@@ -122,16 +183,12 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Run
     readStore: config.mongoUrl === undefined ? 'embedded' : 'mongodb',
     dataDir: config.dataDir,
   });
-
   return {
     port,
     async stop() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       await closed;
-      await projections.stop();
-      await readStore.close();
-      await store.close();
     },
   };
 }

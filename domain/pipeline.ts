@@ -22,7 +22,12 @@ const errorTableFields = {
  */
 export const SubscriptionSettings = t.intersection([
   t.type({ id: t.string, consumer_id: t.string, backfill: t.boolean, mapper_config: t.array(MapperEntry) }),
-  t.partial({ target_table_name: Nullable(t.string), ...errorTableFields }),
+  t.partial({
+    target_table_name: Nullable(t.string),
+    /** Kafka → Kafka only: rows and source offsets committed in one transaction (this platform's extension). */
+    exactly_once: Nullable(t.boolean),
+    ...errorTableFields,
+  }),
 ]);
 export type SubscriptionSettings = t.TypeOf<typeof SubscriptionSettings>;
 
@@ -230,7 +235,8 @@ const decide = (command: PipelineCommand, state: PipelineState): Either<DomainEr
       return right([{ type: 'PipelinePaused', data: { pipelineId } }]);
     case 'MarkPipelineLive':
       // A report about an older version, or after a pause, describes a worker that no longer counts.
-      if (command.version !== state.version || state.state !== 'building') return right([]);
+      // A worker that recovered by itself from an error reports live again.
+      if (command.version !== state.version || (state.state !== 'building' && state.state !== 'error')) return right([]);
       return right([{ type: 'PipelineWentLive', data: { pipelineId, version: command.version } }]);
     case 'MarkPipelineFailed': {
       if (command.version !== state.version || !running(state.state)) return right([]);

@@ -4,6 +4,7 @@ import type { PasswordHasher } from '../commands/passwords';
 import type { SecretBox } from '../commands/secretBox';
 import type { ReadStore } from '../projections/readStore';
 import type { Logger } from '../runtime/logger';
+import type { ObservabilityReader } from '../runtime/observability/observabilityStore';
 import type { LoginThrottle } from './loginThrottle';
 import type { Notifier } from './notifier';
 import type { TokenIssuer } from './tokens';
@@ -23,4 +24,6 @@ export interface ApiDeps {
   readonly loginThrottle: LoginThrottle;
   readonly logger: Logger;
   readonly resetTokenLifetimeSeconds: number;
+  /** Workers' metrics and logs, as the runtimes store them. */
+  readonly observability: ObservabilityReader;
 }

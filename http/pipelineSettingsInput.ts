@@ -25,6 +25,7 @@ export const SubscriptionFields = t.intersection([
     backfill: Nullable(t.boolean),
     mapper_config: Nullable(t.UnknownArray),
     consumer_id: Nullable(t.string),
+    exactly_once: Nullable(t.boolean),
   }),
   ErrorTableFields,
 ]);
@@ -35,6 +36,7 @@ export const SUBSCRIPTION_FIELDS = [
   'backfill',
   'mapper_config',
   'consumer_id',
+  'exactly_once',
   'error_table_enabled',
   'error_table_name',
   'error_table_target_id',

@@ -10,3 +10,6 @@ export const USER_LOGS = 'user_logs';
 export const CONNECTORS = 'connectors';
 export const PIPELINES = 'pipelines';
 export const SUBSCRIPTIONS = 'subscriptions';
+/** Written by the data-plane runtime, not by projections: each runtime's latest worker metrics and recent log lines. */
+export const RUNTIME_METRICS = 'runtime_metrics';
+export const RUNTIME_LOGS = 'runtime_logs';

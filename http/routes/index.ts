@@ -6,6 +6,7 @@ import { connectorsRouter } from './connectors';
 import { connectorTypesRouter } from './connectorTypes';
 import { datamodelsRouter } from './datamodels';
 import { envsRouter } from './envs';
+import { pipelineObservabilityRouter } from './pipelineObservability';
 import { pipelinesRouter } from './pipelines';
 import { smtRouter } from './smt';
 import { subscriptionsRouter } from './subscriptions';
@@ -20,6 +21,7 @@ export const apiRouters = (deps: ApiDeps, guard: Guard): Router[] => [
   envsRouter(deps, guard),
   teamsRouter(deps, guard),
   pipelinesRouter(deps, guard),
+  pipelineObservabilityRouter(deps, guard, deps.observability),
   connectorsRouter(deps, guard),
   subscriptionsRouter(deps, guard),
   datamodelsRouter(deps, guard),

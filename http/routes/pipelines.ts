@@ -40,6 +40,7 @@ const FlatFields = t.partial({
   subscription_backfill: Nullable(t.boolean),
   subscription_mapper_config: Nullable(t.UnknownArray),
   subscription_consumer_id: Nullable(t.string),
+  subscription_exactly_once: Nullable(t.boolean),
   subscription_error_table_enabled: Nullable(t.boolean),
   subscription_error_table_name: Nullable(t.string),
   subscription_error_table_target_id: Nullable(t.string),

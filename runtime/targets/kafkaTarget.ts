@@ -1,6 +1,6 @@
 import { Kafka, Partitioners, type Message, type Producer } from 'kafkajs';
 import type { ConnectorCheckReason, KafkaTargetConfig } from '../../domain/connectorConfig';
-import { kafkaClientConfig, type KafkaClientOptions } from '../kafka/kafkaClientConfig';
+import { kafkaClientConfig, type KafkaClientOptions, type KafkaConnectorConfig } from '../kafka/kafkaClientConfig';
 import { causes, checkError } from '../kafka/kafkaTools';
 import { TargetError, type Row, type RowTarget, type TableSpec } from './rowTarget';
 
@@ -83,7 +83,7 @@ export function kafkaTarget(config: KafkaTargetConfig, options: KafkaTargetOptio
       // producer would reuse for its next batch, which the broker would then drop as a
       // duplicate: the next call gets a fresh producer, hence fresh sequence numbers.
       await dropProducer();
-      throw targetError(error, config);
+      throw kafkaFailure(error, config);
     }
   }
 
@@ -180,7 +180,7 @@ const PERMANENT_REASONS: ReadonlySet<ConnectorCheckReason> = new Set(['auth_fail
  * some of those errors retriable; otherwise what kafkajs would retry (unreachable broker,
  * leader moving, coordinator loading), also once its retries ran out, is transient.
  */
-function targetError(error: unknown, config: KafkaTargetConfig): TargetError {
+export function kafkaFailure(error: unknown, config: KafkaConnectorConfig): TargetError {
   if (error instanceof TargetError) return error;
   const { reason, message } = checkError(error, config);
   const transient = !PERMANENT_REASONS.has(reason) && (reason === 'timeout' || causes(error).some((cause) => cause.retriable === true));

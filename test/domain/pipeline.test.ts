@@ -54,6 +54,8 @@ test('the runtime reports live or error only for the version it runs, while it s
   const reconfigured: PipelineEvent = { type: 'PipelineReconfigured', data: { pipelineId, teamId, version: 2, settings } };
   spec.given([created, started, reconfigured]).when({ type: 'MarkPipelineLive', version: 1 }).then(t, []);
   spec.given([created, started, paused]).when({ type: 'MarkPipelineLive', version: 1 }).then(t, []);
+  const failed: PipelineEvent = { type: 'PipelineFailed', data: { pipelineId, version: 1, reasonCode: 'TARGET_UNREACHABLE', reason: 'connection refused' } };
+  spec.given([created, started, live, failed]).when({ type: 'MarkPipelineLive', version: 1 }).then(t, [live]);
   spec.given([created, started, live]).when({ type: 'MarkPipelineFailed', version: 1, reasonCode: 'TARGET_UNREACHABLE', reason: 'connection refused' }).then(t, [
     { type: 'PipelineFailed', data: { pipelineId, version: 1, reasonCode: 'TARGET_UNREACHABLE', reason: 'connection refused' } },
   ]);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { readConfig } from '../../config';
-import { startPlatform } from '../../platform';
+import { startPlatform, type RunningPlatform } from '../../platform';
 import { jsonLogger } from '../../runtime/logger';
 import { tempDir } from '../commands/commandFixtures';
 
@@ -15,9 +15,15 @@ export interface Api {
   register(email: string, password?: string): Promise<{ id: string; email: string }>;
   login(email: string, password?: string): Promise<string>;
   stop(): Promise<void>;
+  /** The platform itself, e.g. to reach its supervisor. */
+  readonly platform: RunningPlatform;
 }
 
-/** The whole platform in this process on an ephemeral port; MongoDB read models when `mongoUrl` is given. */
+/**
+ * The platform in this process on an ephemeral port; MongoDB read models when `mongoUrl` is
+ * given. The API alone unless `env` asks for POPSINK_ROLE `all`: control-plane suites start
+ * pipelines whose brokers do not exist, and must not spawn workers for them.
+ */
 export async function startApi(options: { mongoUrl?: string | undefined; env?: Record<string, string> } = {}): Promise<Api> {
   const logs: Record<string, unknown>[] = [];
   const config = readConfig({
@@ -27,6 +33,7 @@ export async function startApi(options: { mongoUrl?: string | undefined; env?: R
     POPSINK_ADMIN_EMAIL: ADMIN.email,
     POPSINK_ADMIN_PASSWORD: ADMIN.password,
     POPSINK_JWT_SECRET: JWT_SECRET,
+    POPSINK_ROLE: 'api',
     ...(options.mongoUrl !== undefined
       ? { POPSINK_MONGO_URL: options.mongoUrl, POPSINK_MONGO_DATABASE: `api_${randomUUID().replaceAll('-', '')}` }
       : {}),
@@ -66,6 +73,7 @@ export async function startApi(options: { mongoUrl?: string | undefined; env?: R
       return (res.body as { access_token: string }).access_token;
     },
     stop: () => platform.stop(),
+    platform,
   };
 }
 

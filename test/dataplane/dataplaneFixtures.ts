@@ -1,0 +1,72 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Kafka, logLevel } from 'kafkajs';
+import { ADMIN, asRecord, startApi, type Api } from '../http/apiFixtures';
+
+/** The platform with its runtime (forked workers), signed in as the superuser, with a team. */
+export async function startDataPlane(env: Record<string, string> = {}): Promise<{ api: Api; token: string; teamId: string }> {
+  const api = await startApi({ env: { POPSINK_ROLE: 'all', POPSINK_RETRY_WINDOW_SECONDS: '3', ...env } });
+  const token = await api.login(ADMIN.email, ADMIN.password);
+  const envId = String(asRecord((await api.request('POST', '/envs/', { token, json: { name: `dp-${randomUUID().slice(0, 8)}` } })).body)['id']);
+  await api.request('PATCH', '/users/me', { token, json: { current_env_id: envId } });
+  const team = await api.request('POST', '/teams/', { token, json: { name: `dp-team-${randomUUID().slice(0, 8)}`, env_id: envId } });
+  if (team.status !== 201) throw new Error(`team: ${team.status} ${JSON.stringify(team.body)}`);
+  return { api, token, teamId: String(asRecord(team.body)['id']) };
+}
+
+export const kafkaOf = (brokers: string) => new Kafka({ brokers: brokers.split(','), logLevel: logLevel.NOTHING, clientId: 'popsink-tests' });
+
+export async function createTopic(brokers: string, topic: string, numPartitions: number): Promise<void> {
+  const admin = kafkaOf(brokers).admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic, numPartitions }], waitForLeaders: true });
+  await admin.disconnect();
+}
+
+/** Produces values in batches (keys null, partitions round-robin by kafkajs), with the current time as timestamp. */
+export async function produce(brokers: string, topic: string, values: readonly string[], batchSize = 5000): Promise<void> {
+  const producer = kafkaOf(brokers).producer();
+  await producer.connect();
+  for (let i = 0; i < values.length; i += batchSize) {
+    await producer.send({ topic, acks: -1, messages: values.slice(i, i + batchSize).map((value) => ({ value })) });
+  }
+  await producer.disconnect();
+}
+
+/** Polls `read` until `done` holds of its value, or fails after `timeoutMs` naming the last value. */
+export async function until<T>(what: string, read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 120_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  while (Date.now() < deadline) {
+    last = await read();
+    if (done(last)) return last;
+    await sleep(250);
+  }
+  throw new Error(`timed out waiting for ${what}; last seen: ${JSON.stringify(last)}`);
+}
+
+/**
+ * `count` messages, every `invalidEvery`-th one invalid in turn: not JSON, missing its
+ * non-nullable name, an amount that is no number. Ids are 0..count-1.
+ */
+export function orderMessages(count: number, invalidEvery: number): { values: string[]; valid: number; invalid: number } {
+  const values: string[] = [];
+  let invalid = 0;
+  for (let id = 0; id < count; id += 1) {
+    if (id % invalidEvery === invalidEvery - 1) {
+      const kind = invalid % 3;
+      values.push(kind === 0 ? `{not json ${id}` : kind === 1 ? JSON.stringify({ id, amount: 1.5 }) : JSON.stringify({ id, name: `n${id}`, amount: 'abc' }));
+      invalid += 1;
+    } else {
+      values.push(JSON.stringify({ id, name: `customer-${id}`, amount: id / 100, meta: { source: 'e2e' } }));
+    }
+  }
+  return { values, valid: count - invalid, invalid };
+}
+
+export const ORDER_MAPPER = [
+  { key: 'id', path: '$.id', cast: 'int', primary_key: true, nullable: false },
+  { key: 'name', path: '$.name', cast: 'string', nullable: false },
+  { key: 'amount', path: '$.amount', cast: 'float', nullable: true },
+  { key: 'source', path: '$.meta.source', cast: 'string', nullable: true },
+];
