@@ -1,6 +1,9 @@
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
+import { admin, postgresTestConfig } from '../fixtures/postgresConfig';
 import { ADMIN, asRecord, startApi, type Api } from '../http/apiFixtures';
 
 /** The platform with its runtime (forked workers), signed in as the superuser, with a team. */
@@ -70,3 +73,54 @@ export const ORDER_MAPPER = [
   { key: 'amount', path: '$.amount', cast: 'float', nullable: true },
   { key: 'source', path: '$.meta.source', cast: 'string', nullable: true },
 ];
+
+/** Runs `bash scripts/services/<service>.sh <command>` (start, stop, ...) and returns its stdout. */
+export function serviceScript(service: 'kafka' | 'postgres' | 'ferretdb', command: string, env: Record<string, string> = {}): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile('bash', [`scripts/services/${service}.sh`, command], { cwd: REPO_ROOT, env: { ...process.env, ...env }, timeout: 180_000 }, (error, stdout, stderr) => {
+      if (error) reject(new Error(`${service}.sh ${command}: ${error.message}\n${stderr}`));
+      else resolve(stdout.trim());
+    });
+  });
+}
+
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** Creates (not starts) a Kafka → PostgreSQL pipeline of ORDER_MAPPER rows with an error table; returns its id. */
+export async function createOrdersToPostgres(world: { api: Api; token: string; teamId: string }, options: { brokers: string; topic: string; table: string }): Promise<string> {
+  const { api, token, teamId } = world;
+  const { brokers, topic, table } = options;
+  const created = await api.request('POST', '/pipelines/', {
+    token,
+    json: {
+      name: `${table}-pipeline`,
+      team_id: teamId,
+      source_name: `${table}-source`,
+      source_type: 'KAFKA_SOURCE',
+      source_config: { topic, bootstrap_servers: brokers, security_protocol: 'PLAINTEXT' },
+      target_name: `${table}-target`,
+      target_type: 'POSTGRES_TARGET',
+      target_config: postgresTestConfig(),
+      subscription_target_table_name: table,
+      subscription_backfill: true,
+      subscription_mapper_config: ORDER_MAPPER,
+      subscription_error_table_enabled: true,
+      subscription_error_table_name: `${table}_errors`,
+    },
+  });
+  if (created.status !== 201) throw new Error(`create pipeline: ${created.status} ${JSON.stringify(created.body)}`);
+  return String(asRecord(created.body)['id']);
+}
+
+/** Rows of a table in the test PostgreSQL: total and distinct ids; -1 while unreadable (no table yet, server down). */
+export const rowCounts = (table: string): Promise<{ rows: number; ids: number }> =>
+  admin(async (client) => {
+    const row = (await client.query(`SELECT count(*) AS rows, count(DISTINCT id) AS ids FROM "public"."${table}"`)).rows[0] as { rows: string; ids: string };
+    return { rows: Number(row.rows), ids: Number(row.ids) };
+  }).catch(() => ({ rows: -1, ids: -1 }));
+
+/** GET /pipelines/{id}: its state and error_reason. */
+export async function pipelineState(world: { api: Api; token: string }, pipelineId: string): Promise<{ state: unknown; error_reason: unknown }> {
+  const body = asRecord((await world.api.request('GET', `/pipelines/${pipelineId}`, { token: world.token })).body);
+  return { state: body['state'], error_reason: body['error_reason'] };
+}

@@ -1,0 +1,78 @@
+import test from 'ava';
+import { randomUUID } from 'node:crypto';
+import { asRecord, type Api } from '../http/apiFixtures';
+import { testServer } from '../fixtures/testServers';
+import { createTopic, kafkaOf, ORDER_MAPPER, orderMessages, produce, startDataPlane, until } from './dataplaneFixtures';
+
+let api: Api;
+let token: string;
+let teamId: string;
+
+test.before(async () => {
+  ({ api, token, teamId } = await startDataPlane());
+});
+test.after.always(async () => {
+  await api?.stop();
+});
+
+/** Every message of a topic as a read_committed consumer sees it: keys and values. */
+async function readTopic(brokers: string, topic: string, expected: number): Promise<{ key: string | null; value: Record<string, unknown> }[]> {
+  const consumer = kafkaOf(brokers).consumer({ groupId: `reader-${randomUUID()}`, readUncommitted: false });
+  const seen: { key: string | null; value: Record<string, unknown> }[] = [];
+  await consumer.connect();
+  // The worker creates the topic when it starts: wait for it.
+  await until(`topic ${topic}`, () => consumer.subscribe({ topics: [topic], fromBeginning: true }).then(() => true, () => false), (ok) => ok, 60_000);
+  await consumer.run({
+    eachBatch: async ({ batch }) => {
+      for (const message of batch.messages) seen.push({ key: message.key?.toString() ?? null, value: JSON.parse(message.value?.toString() ?? 'null') as Record<string, unknown> });
+    },
+  });
+  await until(`${expected} messages in ${topic}`, async () => seen.length, (n) => n >= expected, 120_000);
+  // A little longer: any duplicate beyond the expected count shows up too.
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  await consumer.disconnect();
+  return seen;
+}
+
+for (const exactlyOnce of [false, true]) {
+  test(`Kafka → Kafka${exactlyOnce ? ' exactly-once' : ''}: every valid message mapped once into the target topic, keyed by the primary key`, async (t) => {
+    const brokers = testServer('TEST_KAFKA_BROKERS');
+    const suffix = randomUUID().slice(0, 8);
+    const source = `k2k-in-${suffix}`;
+    const target = `k2k-out-${suffix}`;
+    await createTopic(brokers, source, 2);
+    const { values, valid, invalid } = orderMessages(20_000, 50);
+    const created = await api.request('POST', '/pipelines/', {
+      token,
+      json: {
+        name: `k2k-${suffix}`,
+        team_id: teamId,
+        source_name: `k2k-src-${suffix}`,
+        source_type: 'KAFKA_SOURCE',
+        source_config: { topic: source, bootstrap_servers: brokers },
+        target_name: `k2k-dst-${suffix}`,
+        target_type: 'KAFKA_TARGET',
+        target_config: { bootstrap_server: brokers },
+        subscription_target_table_name: target,
+        subscription_backfill: true,
+        subscription_mapper_config: ORDER_MAPPER,
+        subscription_exactly_once: exactlyOnce,
+        subscription_error_table_enabled: true,
+        subscription_error_table_name: `${target}-errors`,
+      },
+    });
+    t.is(created.status, 201, JSON.stringify(created.body));
+    const id = String(asRecord(created.body)['id']);
+    await produce(brokers, source, values);
+    t.is((await api.request('POST', `/pipelines/${id}/start`, { token })).body, 'BUILDING');
+
+    const rows = await readTopic(brokers, target, valid);
+    t.is(rows.length, valid, 'no message lost, none duplicated');
+    t.is(new Set(rows.map((row) => row.key)).size, valid);
+    t.deepEqual(rows.find((row) => row.key === '1'), { key: '1', value: { id: 1, name: 'customer-1', amount: 0.01, source: 'e2e' } });
+    const errors = await readTopic(brokers, `${target}-errors`, invalid);
+    t.is(errors.length, invalid);
+    t.like(errors[0]?.value, { topic: source });
+    await until('live', async () => asRecord((await api.request('GET', `/pipelines/${id}`, { token })).body)['state'], (state) => state === 'live', 30_000);
+  });
+}
