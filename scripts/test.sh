@@ -29,3 +29,5 @@ use_service TEST_PG_URL postgres
 
 npx tsc --noEmit
 npx ava "$@"
+# The outage suites stop and start the servers: after the main suite, and only for a full run.
+if (($# == 0)); then npx ava --config ava.outage.config.js; fi

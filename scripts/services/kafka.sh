@@ -11,7 +11,7 @@ PORT="${POPSINK_KAFKA_PORT:-19092}"
 SASL_PORT="${POPSINK_KAFKA_SASL_PORT:-19093}"
 CONTROLLER_PORT="${POPSINK_KAFKA_CONTROLLER_PORT:-19094}"
 SASL_USER=popsink SASL_PASSWORD=popsink-secret
-CLUSTER_ID=Wt817MDhToG_xUB8QH-OSA # any fixed base64 UUID; data is recreated each start
+CLUSTER_ID=Wt817MDhToG_xUB8QH-OSA # any fixed base64 UUID; data is recreated each start (unless POPSINK_KAFKA_KEEP_DATA=1)
 LIBS="$CACHE_DIR/$VERSION/libs"
 JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
 
@@ -91,6 +91,23 @@ EOF
 
 server_started() { grep -q 'Kafka Server started' "$LOG_FILE"; }
 
+# fresh_data FORMATTED JAVA...: a pristine formatted log dir in $RUN_DIR/data.
+fresh_data() {
+  local formatted=$1
+  shift
+  rm -rf "$RUN_DIR/data"
+  if [[ ! -d $formatted ]]; then
+    log "formatting the KRaft log dir"
+    "$@" kafka.tools.StorageTool format -t "$CLUSTER_ID" -c "$RUN_DIR/server.properties" \
+      --add-scram "SCRAM-SHA-256=[name=$SASL_USER,password=$SASL_PASSWORD]" \
+      --add-scram "SCRAM-SHA-512=[name=$SASL_USER,password=$SASL_PASSWORD]" >"$RUN_DIR/format.log" 2>&1 ||
+      { tail -n 40 "$RUN_DIR/format.log" >&2; die "kafka-storage format failed"; }
+    mv "$RUN_DIR/data" "$formatted"
+  fi
+  cp -a "$formatted" "$RUN_DIR/data"
+  echo "$formatted" >"$RUN_DIR/data.formatted"
+}
+
 start() {
   if is_running "$PORT"; then echo "127.0.0.1:$PORT"; return; fi
   stop_service
@@ -105,17 +122,14 @@ start() {
   # Fresh log dir each start: tests expect no topics. SCRAM users can only be
   # created through the metadata log, hence at format time. Formatting costs a
   # JVM start, so the formatted dir is cached per config and copied.
+  # POPSINK_KAFKA_KEEP_DATA=1 keeps the previous log dir (topics, offsets) when its
+  # config is unchanged: a broker restart, as the outage tests do.
   formatted="$CACHE_DIR/$VERSION/formatted-$(hash_files "$RUN_DIR/server.properties")"
-  rm -rf "$RUN_DIR/data"
-  if [[ ! -d $formatted ]]; then
-    log "formatting the KRaft log dir"
-    "${java[@]}" kafka.tools.StorageTool format -t "$CLUSTER_ID" -c "$RUN_DIR/server.properties" \
-      --add-scram "SCRAM-SHA-256=[name=$SASL_USER,password=$SASL_PASSWORD]" \
-      --add-scram "SCRAM-SHA-512=[name=$SASL_USER,password=$SASL_PASSWORD]" >"$RUN_DIR/format.log" 2>&1 ||
-      { tail -n 40 "$RUN_DIR/format.log" >&2; die "kafka-storage format failed"; }
-    mv "$RUN_DIR/data" "$formatted"
+  if [[ ${POPSINK_KAFKA_KEEP_DATA:-} == 1 && -f $RUN_DIR/data/meta.properties && $(cat "$RUN_DIR/data.formatted" 2>/dev/null) == "$formatted" ]]; then
+    log "keeping the log dir of the previous run (POPSINK_KAFKA_KEEP_DATA=1)"
+  else
+    fresh_data "$formatted" "${java[@]}"
   fi
-  cp -a "$formatted" "$RUN_DIR/data"
   log "starting Kafka $VERSION on 127.0.0.1:$PORT (SASL $SASL_PORT, controller $CONTROLLER_PORT)"
   start_bg "${java[@]}" kafka.Kafka "$RUN_DIR/server.properties"
   # The port is bound before the broker serves requests; the log line marks readiness.

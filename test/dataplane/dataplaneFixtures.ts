@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
 import { admin, postgresTestConfig } from '../fixtures/postgresConfig';
+import { testServer } from '../fixtures/testServers';
 import { ADMIN, asRecord, startApi, type Api } from '../http/apiFixtures';
 
 /** The platform with its runtime (forked workers), signed in as the superuser, with a team. */
@@ -123,4 +124,15 @@ export const rowCounts = (table: string): Promise<{ rows: number; ids: number }>
 export async function pipelineState(world: { api: Api; token: string }, pipelineId: string): Promise<{ state: unknown; error_reason: unknown }> {
   const body = asRecord((await world.api.request('GET', `/pipelines/${pipelineId}`, { token: world.token })).body);
   return { state: body['state'], error_reason: body['error_reason'] };
+}
+
+/** A 3-partition topic on the test broker and a (not started) pipeline from it to a new PostgreSQL table, both named after `label`. */
+export async function ordersTopicAndPipeline(world: { api: Api; token: string; teamId: string }, label: string): Promise<{ brokers: string; topic: string; table: string; pipelineId: string }> {
+  const brokers = testServer('TEST_KAFKA_BROKERS');
+  testServer('TEST_PG_URL');
+  const suffix = randomUUID().slice(0, 8);
+  const topic = `${label}-${suffix}`.replaceAll('_', '-');
+  const table = `${label}_${suffix}`.replaceAll('-', '_');
+  await createTopic(brokers, topic, 3);
+  return { brokers, topic, table, pipelineId: await createOrdersToPostgres(world, { brokers, topic, table }) };
 }
