@@ -17,6 +17,7 @@ import { authenticate } from './http/auth';
 import { requestId } from './http/execute';
 import type { ApiDeps } from './http/apiDeps';
 import { guard } from './http/guard';
+import { attachLogSockets } from './http/logSockets';
 import { loginThrottle } from './http/loginThrottle';
 import { logNotifier } from './http/notifier';
 import { apiRouters } from './http/routes';
@@ -175,6 +176,7 @@ async function startApi(config: Config, logger: Logger, { store, readStore, proj
   const server: Server = await new Promise((resolve) => {
     const listening = app.listen(config.port, config.host, () => resolve(listening));
   });
+  attachLogSockets(server, deps);
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.port;
   logger.info('popsink listening', {

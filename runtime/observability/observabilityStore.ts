@@ -1,7 +1,7 @@
 import * as t from 'io-ts';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { RUNTIME_LOGS, RUNTIME_METRICS } from '../../projections/collections';
-import type { FindQuery, ReadStore, WriteOp } from '../../projections/readStore';
+import type { Doc, FindQuery, ReadStore, WriteOp } from '../../projections/readStore';
 import { DEFAULT_LATENCY_WINDOW_MS } from './latencyWindow';
 import { LatencySummary, LogLevel, PartitionProgress, type PipelineLogLine, type WorkerMetrics } from './workerReport';
 
@@ -81,10 +81,7 @@ export interface ObservabilityStore extends ObservabilityReader {
 }
 
 export interface ObservabilityOptions {
-  /**
-   * This runtime's documents. Give each start of a runtime a new id: the previous run's documents
-   * then keep its counters and lines, which readers add up with the new run's.
-   */
+  /** Names this runtime's documents; a runtime started again with the same id carries on from them. */
   readonly runtimeId: string;
   readonly now?: () => number;
   readonly maxLogLines?: number;
@@ -132,11 +129,9 @@ const largest = (values: readonly (number | null)[]): number | null =>
 /** ISO-8601 UTC times sort as strings; lines of one runtime with the same time keep their order. */
 const chronological = (a: StoredLine, b: StoredLine): number => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : a.seq - b.seq);
 
-const served = (pipelineId: string, { ts, level, message }: StoredLine): PipelineLogLine => ({ ts, level, message, pipeline_id: pipelineId });
-
 /** The lines of documents, oldest first, as the API serves them. */
 const linesOf = (entries: readonly { readonly pipelineId: string; readonly line: StoredLine }[]): PipelineLogLine[] =>
-  [...entries].sort((a, b) => chronological(a.line, b.line)).map(({ pipelineId, line }) => served(pipelineId, line));
+  [...entries].sort((a, b) => chronological(a.line, b.line)).map(({ pipelineId, line: { ts, level, message } }) => ({ ts, level, message, pipeline_id: pipelineId }));
 
 const lastOf = <T>(items: readonly T[], count: number): T[] => items.slice(Math.max(0, items.length - count));
 
@@ -199,6 +194,9 @@ export function observabilityStore(readStore: ReadStore, { runtimeId, now = Date
   const changedMetrics = new Set<string>();
   const changedLogs = new Set<string>();
   const forgotten = new Set<string>();
+  /** Subscriptions and pipelines whose documents from an earlier run with this id were read back. */
+  const carriedMetrics = new Set<string>();
+  const carriedLogs = new Set<string>();
   let flushing: Promise<void> = Promise.resolve();
 
   let indexes: Promise<void> | undefined;
@@ -242,6 +240,36 @@ export function observabilityStore(readStore: ReadStore, { runtimeId, now = Date
       updated_at: updatedAt,
     });
 
+  const decoded = <A>(codec: t.Decoder<unknown, A>, collection: string, doc: Doc): A => {
+    const result = codec.decode(doc);
+    if (isLeft(result)) throw new Error(`${collection} ${doc.id}: not a document this store writes`);
+    return result.right;
+  };
+  const stored = async <A>(codec: t.Decoder<unknown, A>, collection: string, id: string): Promise<A | undefined> => {
+    const doc = await readStore.get(collection, docId(id));
+    return doc === undefined ? undefined : decoded(codec, collection, doc);
+  };
+
+  /** Before its first write, a subscription's totals and a pipeline's lines continue what an earlier run stored. */
+  const carryOn = async (metricIds: readonly string[], pipelineIds: readonly string[]): Promise<void> => {
+    const metrics = metricIds.filter((id) => !carriedMetrics.has(id)).map(async (id) => {
+      const before = await stored(MetricsDoc, RUNTIME_METRICS, id);
+      const entry = reported.get(id);
+      if (before !== undefined && entry !== undefined) reported.set(id, { ...entry, base: added(entry.base, before), lastMessageAt: later(entry.lastMessageAt, before.last_message_at) });
+      carriedMetrics.add(id);
+    });
+    const logs = pipelineIds.filter((id) => !carriedLogs.has(id)).map(async (id) => {
+      const before = await stored(LogsDoc, RUNTIME_LOGS, id);
+      const lines = journals.get(id)?.lines;
+      if (before !== undefined && lines !== undefined) {
+        lines.unshift(...before.lines);
+        lines.splice(0, lines.length - maxLogLines);
+      }
+      carriedLogs.add(id);
+    });
+    await Promise.all([...metrics, ...logs]);
+  };
+
   const write = async (): Promise<void> => {
     await indexed();
     const metricIds = [...changedMetrics];
@@ -250,21 +278,21 @@ export function observabilityStore(readStore: ReadStore, { runtimeId, now = Date
     changedMetrics.clear();
     changedLogs.clear();
     forgotten.clear();
-    const updatedAt = new Date(now()).toISOString();
-    const ops: WriteOp[] = [
-      ...metricIds.flatMap((id) => {
-        const entry = reported.get(id);
-        return entry === undefined ? [] : [metricsWrite(entry, updatedAt)];
-      }),
-      ...pipelineIds.flatMap((id) => {
-        const journal = journals.get(id);
-        return journal === undefined ? [] : [logsWrite(journal, updatedAt)];
-      }),
-      ...removedIds.map((id): WriteOp => ({ kind: 'remove', collection: RUNTIME_METRICS, id: docId(id), position: ++position })),
-    ];
-    if (ops.length === 0) return;
     try {
-      await readStore.apply(ops);
+      await carryOn(metricIds, pipelineIds);
+      const updatedAt = new Date(now()).toISOString();
+      const ops: WriteOp[] = [
+        ...metricIds.flatMap((id) => {
+          const entry = reported.get(id);
+          return entry === undefined ? [] : [metricsWrite(entry, updatedAt)];
+        }),
+        ...pipelineIds.flatMap((id) => {
+          const journal = journals.get(id);
+          return journal === undefined ? [] : [logsWrite(journal, updatedAt)];
+        }),
+        ...removedIds.map((id): WriteOp => ({ kind: 'remove', collection: RUNTIME_METRICS, id: docId(id), position: ++position })),
+      ];
+      if (ops.length > 0) await readStore.apply(ops);
     } catch (error) {
       // Written again, as they are then, by the next flush.
       for (const id of metricIds) changedMetrics.add(id);
@@ -276,11 +304,7 @@ export function observabilityStore(readStore: ReadStore, { runtimeId, now = Date
 
   const found = async <A>(codec: t.Decoder<unknown, A>, collection: string, query: FindQuery): Promise<A[]> => {
     await indexed();
-    return (await readStore.find(collection, query)).items.map((doc) => {
-      const decoded = codec.decode(doc);
-      if (isLeft(decoded)) throw new Error(`${collection} ${doc.id}: not a document this store writes`);
-      return decoded.right;
-    });
+    return (await readStore.find(collection, query)).items.map((doc) => decoded(codec, collection, doc));
   };
   const metricsDocs = (where: FindQuery['where']): Promise<MetricsDoc[]> => found(MetricsDoc, RUNTIME_METRICS, { where });
   const logsDocs = (filter: LogFilter): Promise<LogsDoc[]> => found(LogsDoc, RUNTIME_LOGS, logQuery(filter));

@@ -9,6 +9,8 @@ export const JWT_SECRET = 'test-secret-of-at-least-thirty-two-characters';
 
 export interface Api {
   readonly url: string;
+  /** The MongoDB database of the read models, when `mongoUrl` was given (e.g. to write what a data-plane runtime would). */
+  readonly mongoDatabase: string | undefined;
   /** Every log line the platform wrote, parsed. */
   readonly logs: Record<string, unknown>[];
   request(method: string, path: string, options?: { token?: string | undefined; json?: unknown; form?: Record<string, string>; raw?: string }): Promise<{ status: number; body: unknown }>;
@@ -26,6 +28,7 @@ export interface Api {
  */
 export async function startApi(options: { mongoUrl?: string | undefined; env?: Record<string, string> } = {}): Promise<Api> {
   const logs: Record<string, unknown>[] = [];
+  const mongoDatabase = options.mongoUrl === undefined ? undefined : `api_${randomUUID().replaceAll('-', '')}`;
   const config = readConfig({
     PORT: '0',
     HOST: '127.0.0.1',
@@ -34,9 +37,7 @@ export async function startApi(options: { mongoUrl?: string | undefined; env?: R
     POPSINK_ADMIN_PASSWORD: ADMIN.password,
     POPSINK_JWT_SECRET: JWT_SECRET,
     POPSINK_ROLE: 'api',
-    ...(options.mongoUrl !== undefined
-      ? { POPSINK_MONGO_URL: options.mongoUrl, POPSINK_MONGO_DATABASE: `api_${randomUUID().replaceAll('-', '')}` }
-      : {}),
+    ...(options.mongoUrl !== undefined && mongoDatabase !== undefined ? { POPSINK_MONGO_URL: options.mongoUrl, POPSINK_MONGO_DATABASE: mongoDatabase } : {}),
     ...options.env,
   });
   const platform = await startPlatform(config, jsonLogger((line) => logs.push(JSON.parse(line) as Record<string, unknown>)));
@@ -60,6 +61,7 @@ export async function startApi(options: { mongoUrl?: string | undefined; env?: R
 
   return {
     url,
+    mongoDatabase,
     logs,
     request,
     async register(email, password = 'password-123') {
