@@ -55,6 +55,11 @@ class PermanentFailure extends Error {
 
 class Stopped extends Error {}
 
+type Side = 'source' | 'target';
+
+/** kafkajs's default longest wait of a fetch for new messages. */
+const FETCH_WAIT_MS = 5000;
+
 const isoOf = (timestamp: string): string | null => {
   const ms = Number(timestamp);
   return Number.isFinite(ms) && ms > 0 ? new Date(ms).toISOString() : null;
@@ -108,44 +113,46 @@ export function startSubscriptionWorker(spec: WorkerSpec, report: (report: Worke
   // --- health: live once the group is joined and the targets answered; failed / live on changes
   let joined = false;
   let prepared = false;
-  let failing = false;
+  /** Which side is failing, if any: a target success must not clear a source outage, nor the reverse. */
+  let failing: Side | undefined;
   let reportedLive = false;
   const maybeLive = () => {
-    if (joined && prepared && !failing && !reportedLive) {
+    if (joined && prepared && failing === undefined && !reportedLive) {
       reportedLive = true;
       log('info', `live: consuming ${spec.topic} as group ${spec.groupId}, writing ${spec.tableName}`);
       report({ type: 'live' });
     }
   };
-  const failed = (code: string, reason: string) => {
-    failing = true;
+  const failed = (side: Side, code: string, reason: string) => {
+    failing = side;
     reportedLive = false;
     log('error', `${code}: ${reason}`);
     report({ type: 'failed', code, reason, retrying: true });
   };
-  const recovered = () => {
-    if (!failing) return;
-    failing = false;
+  const recovered = (side: Side) => {
+    if (failing !== side) return;
+    failing = undefined;
     log('info', 'recovered');
     maybeLive();
   };
 
-  /** Runs `attempt` until it succeeds, retrying transient target faults with backoff. */
-  async function retrying<T>(what: string, attempt: () => Promise<T>, heartbeat?: () => Promise<void>): Promise<T> {
+  /** Runs `attempt` until it succeeds, retrying transient faults of one side with backoff. */
+  async function retrying<T>(side: Side, what: string, attempt: () => Promise<T>, heartbeat?: () => Promise<void>): Promise<T> {
+    const prefix = side.toUpperCase();
     const started = now();
     let delay = 200;
     for (;;) {
       if (stopping) throw new Stopped();
       try {
         const result = await attempt();
-        recovered();
+        recovered(side);
         return result;
       } catch (error) {
         if (error instanceof TargetError && error.kind === 'transient') {
           log('warn', `${what} failed (${error.code}), retrying in ${delay} ms: ${error.message}`);
-          if (!failing && now() - started >= spec.retryWindowMs) failed(`TARGET_${error.code.toUpperCase()}`, error.message);
+          if (failing === undefined && now() - started >= spec.retryWindowMs) failed(side, `${prefix}_${error.code.toUpperCase()}`, error.message);
         } else if (error instanceof TargetError) {
-          throw new PermanentFailure(`TARGET_${error.code.toUpperCase()}`, error.message);
+          throw new PermanentFailure(`${prefix}_${error.code.toUpperCase()}`, error.message);
         } else {
           throw error;
         }
@@ -190,10 +197,22 @@ export function startSubscriptionWorker(spec: WorkerSpec, report: (report: Worke
       for (const failure of failures) log('warn', `message ${batch.topic}/${batch.partition}@${String(failure['offset'])} failed at ${String(failure['error_column'])}: ${String(failure['error'])}`);
       return;
     }
-    await retrying('error table write', () => errorTarget.write(errorTable, failures), heartbeat);
+    await retrying('target', 'error table write', () => errorTarget.write(errorTable, failures), heartbeat);
   }
 
-  async function handleBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+  /** A batch blocked on a failing target must not be taken for a silent broker. */
+  let inBatch = false;
+  async function handleBatch(payload: EachBatchPayload): Promise<void> {
+    inBatch = true;
+    try {
+      await mapAndWrite(payload);
+    } finally {
+      inBatch = false;
+      lastFetchAt = now();
+    }
+  }
+
+  async function mapAndWrite({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     if (batch.messages.length === 0 || !isRunning() || isStale()) return;
     const rows: Row[] = [];
     const failures: Row[] = [];
@@ -227,9 +246,9 @@ export function startSubscriptionWorker(spec: WorkerSpec, report: (report: Worke
     await deliverFailures(batch, failures, heartbeat);
     if (spec.transactionalId !== null && target.writeWithOffsets !== undefined) {
       const offsets = { consumerGroupId: spec.groupId, topic: batch.topic, partitions: [{ partition: batch.partition, offset: next }] };
-      await retrying('transactional write', () => target.writeWithOffsets!(table, rows, offsets), heartbeat);
+      await retrying('target', 'transactional write', () => target.writeWithOffsets!(table, rows, offsets), heartbeat);
     } else {
-      if (rows.length > 0) await retrying('target write', () => target.write(table, rows), heartbeat);
+      if (rows.length > 0) await retrying('target', 'target write', () => target.write(table, rows), heartbeat);
       await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);
     }
     resolveOffset(last.offset);
@@ -254,6 +273,7 @@ export function startSubscriptionWorker(spec: WorkerSpec, report: (report: Worke
   });
   const shutdown = async () => {
     clearInterval(metricsTimer);
+    clearInterval(watchdog);
     sendMetrics();
     await consumer.disconnect().catch(() => undefined);
     await Promise.all([target.close(), errorTarget?.close()]).catch(() => undefined);
@@ -262,9 +282,23 @@ export function startSubscriptionWorker(spec: WorkerSpec, report: (report: Worke
 
   consumer.on(consumer.events.GROUP_JOIN, () => {
     joined = true;
-    recovered();
+    recovered('source');
     maybeLive();
   });
+  // kafkajs retries an unreachable broker on its own for a long while, saying nothing: a fetch
+  // (which a healthy consumer completes at least every maxWaitTime, 5 s) is the sign of life.
+  let lastFetchAt = now();
+  consumer.on(consumer.events.FETCH, () => {
+    lastFetchAt = now();
+    recovered('source');
+  });
+  const watchdog = setInterval(() => {
+    const silentMs = now() - lastFetchAt;
+    if (joined && !inBatch && failing === undefined && silentMs > spec.retryWindowMs + FETCH_WAIT_MS) {
+      failed('source', 'SOURCE_UNREACHABLE', `no answer from the source broker for ${Math.round(silentMs / 1000)} s`);
+    }
+  }, 1000);
+  watchdog.unref();
   consumer.on(consumer.events.CRASH, ({ payload }) => {
     const error = payload.error;
     if (error instanceof PermanentFailure) {
@@ -272,20 +306,20 @@ export function startSubscriptionWorker(spec: WorkerSpec, report: (report: Worke
       void shutdown();
     } else if (!stopping) {
       joined = false;
-      failed('SOURCE_UNAVAILABLE', `the source broker failed: ${error.message}; restarting the consumer: ${String(payload.restart)}`);
+      failed('source', 'SOURCE_UNAVAILABLE', `the source broker failed: ${error.message}; restarting the consumer: ${String(payload.restart)}`);
       if (!payload.restart) void shutdown();
     }
   });
 
   void (async () => {
     try {
-      await retrying('target preparation', async () => {
+      await retrying('target', 'target preparation', async () => {
         await target.prepare(table);
         if (errorTarget !== undefined && errorTable !== undefined) await errorTarget.prepare(errorTable);
       });
       prepared = true;
       // An unreachable broker or a topic not there yet is waited for, as a target is.
-      await retrying('source connection', async () => {
+      await retrying('source', 'source connection', async () => {
         try {
           await consumer.connect();
           await consumer.subscribe({ topics: [spec.topic], fromBeginning: spec.backfill });
