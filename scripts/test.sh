@@ -27,6 +27,9 @@ use_service TEST_KAFKA_BROKERS kafka
 use_service TEST_KAFKA_SASL_BROKERS kafka sasl-url
 use_service TEST_PG_URL postgres
 
+# The contract's Python example script is run by a test: it needs `requests`.
+python3 -c 'import requests' 2>/dev/null || python3 -m pip install --quiet requests
+
 npx tsc --noEmit
 npx ava "$@"
 # The outage suites stop and start the servers: after the main suite, and only for a full run.

@@ -1,3 +1,4 @@
+import type { TestFn } from 'ava';
 import { randomUUID } from 'node:crypto';
 import { readConfig } from '../../config';
 import { startPlatform, type RunningPlatform } from '../../platform';
@@ -13,6 +14,8 @@ export interface Api {
   readonly mongoDatabase: string | undefined;
   /** Every log line the platform wrote, parsed. */
   readonly logs: Record<string, unknown>[];
+  /** Every response body the API answered, as text, for suites that walk them (e.g. for secrets). */
+  readonly responses: string[];
   request(method: string, path: string, options?: { token?: string | undefined; json?: unknown; form?: Record<string, string>; raw?: string }): Promise<{ status: number; body: unknown }>;
   register(email: string, password?: string): Promise<{ id: string; email: string }>;
   login(email: string, password?: string): Promise<string>;
@@ -28,6 +31,7 @@ export interface Api {
  */
 export async function startApi(options: { mongoUrl?: string | undefined; env?: Record<string, string> } = {}): Promise<Api> {
   const logs: Record<string, unknown>[] = [];
+  const responses: string[] = [];
   const mongoDatabase = options.mongoUrl === undefined ? undefined : `api_${randomUUID().replaceAll('-', '')}`;
   const config = readConfig({
     PORT: '0',
@@ -56,6 +60,7 @@ export async function startApi(options: { mongoUrl?: string | undefined; env?: R
     }
     const response = await fetch(`${url}${path}`, { method, headers, ...(body !== undefined ? { body } : {}) });
     const text = await response.text();
+    responses.push(text);
     return { status: response.status, body: text === '' ? undefined : (JSON.parse(text) as unknown) };
   };
 
@@ -63,6 +68,7 @@ export async function startApi(options: { mongoUrl?: string | undefined; env?: R
     url,
     mongoDatabase,
     logs,
+    responses,
     request,
     async register(email, password = 'password-123') {
       const res = await request('POST', '/auth/register', { json: { email, password, is_active: true } });
@@ -100,4 +106,21 @@ export async function startTeamApi(label: string, teamName: string): Promise<Tea
   const outsider = `outsider-${randomUUID().slice(0, 8)}@example.com`;
   await api.register(outsider);
   return { api, token, teamId, outsiderToken: await api.login(outsider) };
+}
+
+/**
+ * Registers an after-hook that walks every response body of the suite and every log line, and
+ * fails naming the first that holds one of `secrets` in clear.
+ */
+export function noSecretInClear(test: TestFn, api: () => Api | undefined, secrets: readonly string[]): void {
+  test.after('no response body or log line of this suite holds a secret in clear', (t) => {
+    const current = api();
+    if (current === undefined) return t.fail('the API never started');
+    const texts = [...current.responses, ...current.logs.map((line) => JSON.stringify(line))];
+    t.true(texts.length > 0);
+    for (const secret of secrets) {
+      const leak = texts.find((text) => text.includes(secret));
+      t.is(leak, undefined, `"${secret}" appears in clear`);
+    }
+  });
 }

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { randomUUID } from 'node:crypto';
-import { asRecord, startApi, type Api } from './apiFixtures';
+import { asRecord, noSecretInClear, startApi, type Api } from './apiFixtures';
 
 let api: Api;
 let token: string;
@@ -14,6 +14,7 @@ test.before(async () => {
   await api.request('POST', '/envs/', { token, json: { name: `env-${randomUUID()}` } });
   teamId = String(asRecord((await api.request('POST', '/teams/', { token, json: { name: 'Data' } })).body)['id']);
 });
+noSecretInClear(test, () => api, ['kafka_pass', 'new-pass']);
 test.after.always(async () => {
   await api?.stop();
 });

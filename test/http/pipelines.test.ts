@@ -1,6 +1,6 @@
 import test from 'ava';
 import { randomUUID } from 'node:crypto';
-import { asRecord, startTeamApi, type Api } from './apiFixtures';
+import { asRecord, noSecretInClear, startTeamApi, type Api } from './apiFixtures';
 
 let api: Api;
 let token: string;
@@ -10,6 +10,7 @@ let outsiderToken: string;
 test.before(async () => {
   ({ api, token, teamId, outsiderToken } = await startTeamApi('pipelines', 'Data Engineering Team'));
 });
+noSecretInClear(test, () => api, ['kafka_pass', 'etl_pass']);
 test.after.always(async () => {
   await api?.stop();
 });

@@ -1,7 +1,8 @@
 import test from 'ava';
 import { randomUUID } from 'node:crypto';
-import { asRecord, startTeamApi, type Api } from './apiFixtures';
+import { asRecord, noSecretInClear, startTeamApi, type Api } from './apiFixtures';
 
+const SOURCE_PASSWORD = 'subscriptions-source-secret';
 let api: Api;
 let token: string;
 let teamId: string;
@@ -10,6 +11,7 @@ let outsiderToken: string;
 test.before(async () => {
   ({ api, token, teamId, outsiderToken } = await startTeamApi('subscriptions', 'Subscribers'));
 });
+noSecretInClear(test, () => api, [SOURCE_PASSWORD]);
 test.after.always(async () => {
   await api?.stop();
 });
@@ -22,7 +24,7 @@ async function pipeline(name: string): Promise<Record<string, unknown>> {
     team_id: teamId,
     source_name: `${name}-src`,
     source_type: 'KAFKA_SOURCE',
-    source_config: { topic: 'orders', bootstrap_servers: '127.0.0.1:9092' },
+    source_config: { topic: 'orders', bootstrap_servers: '127.0.0.1:9092', security_protocol: 'SASL_PLAINTEXT', sasl_mechanism: 'PLAIN', sasl_username: 'u', sasl_password: SOURCE_PASSWORD },
     target_name: `${name}-dst`,
     target_type: 'KAFKA_TARGET',
     target_config: { bootstrap_server: '127.0.0.1:9092' },
