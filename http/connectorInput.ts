@@ -5,7 +5,7 @@ import { connectors } from '../commands/aggregates';
 import { isSealed, type SecretBox } from '../commands/secretBox';
 import { connectorRole, connectorSecretFields, ConnectorType, validateConnectorConfig } from '../domain/connectorConfig';
 import { forbidden, notFound } from '../domain/errors';
-import { maskSecrets } from '../domain/secrets';
+import { keepMaskedSecrets, maskSecrets } from '../domain/secrets';
 import { CONNECTORS } from '../projections/collections';
 import type { Doc } from '../projections/readStore';
 import type { ApiDeps } from './apiDeps';
@@ -43,9 +43,46 @@ export function maskedConfig(connector: Doc): Record<string, unknown> {
   return ConnectorType.is(type) ? maskSecrets(config, connectorSecretFields[type]) : config;
 }
 
+/** The connector a pipeline side uses now, when a PATCH resolves that side again. */
+export interface CurrentConnector {
+  readonly connectorId: string;
+  readonly created: boolean;
+}
+
+/**
+ * Applies a change of name and / or config to a stored connector: a masked secret sent back
+ * keeps the stored one, `merge` keeps the stored fields the change does not name (the
+ * pipeline PATCH of the contract sends a partial `source_config`), the result is validated
+ * for the connector's type at `loc` and its secrets sealed.
+ */
+export async function updateConnector(
+  deps: ApiDeps,
+  ctx: Context,
+  caller: Caller,
+  doc: Doc,
+  change: { readonly name?: string | undefined; readonly config?: Record<string, unknown> | undefined },
+  options: { readonly merge: boolean; readonly loc: (string | number)[] },
+): Promise<void> {
+  const type = doc['connector_type'];
+  let config: Record<string, unknown> | undefined;
+  if (change.config !== undefined && ConnectorType.is(type)) {
+    const stored = (doc['config'] ?? {}) as Record<string, unknown>;
+    const incoming = keepMaskedSecrets(change.config, stored, connectorSecretFields[type]);
+    const validated = validateConnectorConfig(type, options.merge ? { ...stored, ...incoming } : incoming, options.loc);
+    if (isLeft(validated)) throw new DomainFailure(validated.left);
+    config = sealSecrets(type, validated.right, deps.secrets);
+  }
+  await execute(deps, ctx, caller.id, connectors, doc.id, {
+    type: 'UpdateConnector',
+    ...(change.name !== undefined ? { name: change.name } : {}),
+    ...(config !== undefined ? { config } : {}),
+  });
+}
+
 /**
  * Resolves one side of a pipeline: checks an existing connector (same team, right role), or
- * validates, seals and creates the new one. Answers the connector id and whether it is new.
+ * validates, seals and creates the new one; on a PATCH, a name and / or config without a type
+ * edits the side's current connector. Answers the connector id and whether the pipeline created it.
  */
 export async function resolveConnector(
   deps: ApiDeps,
@@ -54,8 +91,16 @@ export async function resolveConnector(
   teamId: string,
   side: Side,
   choice: ConnectorChoice,
+  current?: CurrentConnector,
 ): Promise<{ connectorId: string; created: boolean }> {
   const wantsNew = choice.name != null || choice.type != null || choice.config != null;
+  if (current !== undefined && choice.existingId == null && choice.type == null && wantsNew) {
+    const doc = await deps.readStore.get(CONNECTORS, current.connectorId);
+    if (doc === undefined) throw new DomainFailure(notFound('CONNECTOR_NOT_FOUND'));
+    const config = choice.config == null ? undefined : (choice.config as Record<string, unknown>);
+    await updateConnector(deps, ctx, caller, doc, { name: choice.name ?? undefined, config }, { merge: true, loc: ['body', `${side}_config`] });
+    return current;
+  }
   if (choice.existingId != null && wantsNew) {
     refuse(['body', `existing_${side}_id`], `Cannot specify both existing_${side}_id and ${side}_name/type/config`, 'value_error.connector_choice');
   }

@@ -4,14 +4,13 @@ import { randomUUID } from 'node:crypto';
 import * as t from 'io-ts';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { connectors, pipelines } from '../../commands/aggregates';
-import { connectorRole, connectorSecretFields, ConnectorType, validateConnectorConfig } from '../../domain/connectorConfig';
+import { connectorRole, ConnectorType, validateConnectorConfig } from '../../domain/connectorConfig';
 import { conflict, notFound } from '../../domain/errors';
-import { keepMaskedSecrets } from '../../domain/secrets';
 import { CONNECTORS, PIPELINES } from '../../projections/collections';
 import type { Doc } from '../../projections/readStore';
 import type { ApiDeps } from '../apiDeps';
 import { callerOf, type Caller } from '../auth';
-import { maskedConfig, sealSecrets, type Side } from '../connectorInput';
+import { maskedConfig, sealSecrets, updateConnector, type Side } from '../connectorInput';
 import { decode } from '../decode';
 import { DomainFailure } from '../errors';
 import { execute } from '../execute';
@@ -104,21 +103,7 @@ export function connectorsRouter(deps: ApiDeps, guard: Guard): Router {
     const caller = callerOf(ctx);
     const doc = await load(caller, ctx.params['id'] ?? '', 'operate');
     const patch = decode(ConnectorPatch, ctx.request.body, 'body');
-    const type = doc['connector_type'];
-    let config: Record<string, unknown> | undefined;
-    if (patch.config !== undefined && ConnectorType.is(type)) {
-      const stored = (doc['config'] ?? {}) as Record<string, unknown>;
-      // A masked secret sent back keeps the stored (sealed) value; sealing skips what is sealed already.
-      const merged = keepMaskedSecrets(patch.config, stored, connectorSecretFields[type]);
-      const validated = validateConnectorConfig(type, merged, ['body', 'config']);
-      if (isLeft(validated)) throw new DomainFailure(validated.left);
-      config = sealSecrets(type, validated.right, deps.secrets);
-    }
-    await execute(deps, ctx, caller.id, connectors, doc.id, {
-      type: 'UpdateConnector',
-      ...(patch.name !== undefined ? { name: patch.name } : {}),
-      ...(config !== undefined ? { config } : {}),
-    });
+    await updateConnector(deps, ctx, caller, doc, patch, { merge: false, loc: ['body', 'config'] });
     ctx.body = connectorRead(await load(caller, doc.id, 'read'));
   });
 

@@ -125,15 +125,15 @@ export function pipelinesRouter(deps: ApiDeps, guard: Guard): Router {
       (['source', 'target'] as const).map(async (name) => {
         const flat = body as Record<string, unknown>;
         const touched = [`existing_${name}_id`, `${name}_name`, `${name}_type`, `${name}_config`].some((field) => flat[field] !== undefined);
-        if (stored !== undefined && !touched) {
-          return name === 'source' ? { connectorId: stored.sourceConnectorId, created: stored.ownsSource } : { connectorId: stored.targetConnectorId, created: stored.ownsTarget };
-        }
-        return resolveConnector(deps, ctx, caller, teamId, name, {
+        const current = stored === undefined ? undefined : name === 'source' ? { connectorId: stored.sourceConnectorId, created: stored.ownsSource } : { connectorId: stored.targetConnectorId, created: stored.ownsTarget };
+        if (current !== undefined && !touched) return current;
+        const choice = {
           existingId: flat[`existing_${name}_id`] as string | null | undefined,
           name: flat[`${name}_name`] as string | null | undefined,
           type: flat[`${name}_type`] as string | null | undefined,
           config: flat[`${name}_config`],
-        });
+        };
+        return resolveConnector(deps, ctx, caller, teamId, name, choice, current);
       }),
     );
     const [source, target] = sides as [{ connectorId: string; created: boolean }, { connectorId: string; created: boolean }];

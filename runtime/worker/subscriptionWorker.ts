@@ -280,7 +280,10 @@ export function startSubscriptionWorker(spec: WorkerSpec, report: (report: Worke
     finish();
   };
 
-  consumer.on(consumer.events.GROUP_JOIN, () => {
+  consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+    // After a rebalance, partitions now read by another runtime must not be reported from here.
+    const assigned = new Set(payload.memberAssignment[spec.topic] ?? []);
+    for (const partition of [...partitions.keys()]) if (!assigned.has(partition)) partitions.delete(partition);
     joined = true;
     recovered('source');
     maybeLive();

@@ -1,11 +1,13 @@
-import { execFile } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
 import { admin, postgresTestConfig } from '../fixtures/postgresConfig';
 import { testServer } from '../fixtures/testServers';
-import { ADMIN, asRecord, startApi, type Api } from '../http/apiFixtures';
+import { tempDir } from '../commands/commandFixtures';
+import { ADMIN, asRecord, JWT_SECRET, startApi, type Api } from '../http/apiFixtures';
 
 /** The platform with its runtime (forked workers), signed in as the superuser, with a team. */
 export async function startDataPlane(env: Record<string, string> = {}): Promise<{ api: Api; token: string; teamId: string }> {
@@ -135,4 +137,54 @@ export async function ordersTopicAndPipeline(world: { api: Api; token: string; t
   const table = `${label}_${suffix}`.replaceAll('-', '_');
   await createTopic(brokers, topic, 3);
   return { brokers, topic, table, pipelineId: await createOrdersToPostgres(world, { brokers, topic, table }) };
+}
+
+/**
+ * What an API in this process and runtimes in their own OS processes share: one data dir (the
+ * SQLite event store), one MongoDB database (read models, runtime metrics and logs), one secret
+ * key and one JWT secret.
+ */
+export function separateProcessesEnv(): Record<string, string> {
+  const mongoUrl = process.env['POPSINK_MONGO_URL'] ?? '';
+  if (mongoUrl === '') throw new Error('POPSINK_MONGO_URL is not set: export POPSINK_MONGO_URL=$(bash scripts/services/ferretdb.sh start)');
+  return {
+    POPSINK_DATA_DIR: tempDir(),
+    POPSINK_MONGO_URL: mongoUrl,
+    POPSINK_MONGO_DATABASE: `outage_${randomUUID().replaceAll('-', '')}`,
+    POPSINK_SECRET_KEY: randomBytes(32).toString('base64'),
+    POPSINK_JWT_SECRET: JWT_SECRET,
+    POPSINK_RETRY_WINDOW_SECONDS: '5',
+  };
+}
+
+/**
+ * `node --import tsx main.ts` as a runtime (POPSINK_ROLE runtime) in a process group of its own,
+ * its forked workers with it; its recent output chunks are kept in `output`.
+ */
+export function spawnRuntime(env: Record<string, string>, output: string[] = []): ChildProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'main.ts'], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, POPSINK_LOG_LEVEL: 'warn', ...env, POPSINK_ROLE: 'runtime', PORT: '0' },
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const keep = (chunk: Buffer) => {
+    output.push(chunk.toString('utf8'));
+    if (output.length > 200) output.shift();
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  return child;
+}
+
+/** Signals a spawned runtime's whole process group (its workers too) and waits for the runtime to exit. */
+export async function killProcessGroup(child: ChildProcess, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+  if (child.pid === undefined) return;
+  const exited = child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : once(child, 'exit');
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    // already gone
+  }
+  await exited;
 }

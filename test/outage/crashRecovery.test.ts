@@ -1,10 +1,7 @@
 import test from 'ava';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
-import { once } from 'node:events';
-import { JWT_SECRET, type Api } from '../http/apiFixtures';
-import { tempDir } from '../commands/commandFixtures';
-import { orderMessages, ordersTopicAndPipeline, produce, REPO_ROOT, rowCounts, startDataPlane, until } from '../dataplane/dataplaneFixtures';
+import type { ChildProcess } from 'node:child_process';
+import type { Api } from '../http/apiFixtures';
+import { killProcessGroup, orderMessages, ordersTopicAndPipeline, produce, rowCounts, separateProcessesEnv, spawnRuntime, startDataPlane, until } from '../dataplane/dataplaneFixtures';
 
 /**
  * The runtime killed with SIGKILL (with its forked workers) mid-stream and started again: the
@@ -14,51 +11,14 @@ import { orderMessages, ordersTopicAndPipeline, produce, REPO_ROOT, rowCounts, s
  */
 const MESSAGES = Number(process.env['OUTAGE_CRASH_MESSAGES'] ?? 1_000_000);
 
-const dataDir = tempDir();
-const shared = {
-  POPSINK_DATA_DIR: dataDir,
-  POPSINK_MONGO_URL: process.env['POPSINK_MONGO_URL'] ?? '',
-  POPSINK_MONGO_DATABASE: `outage_${randomUUID().replaceAll('-', '')}`,
-  POPSINK_SECRET_KEY: randomBytes(32).toString('base64'),
-  POPSINK_JWT_SECRET: JWT_SECRET,
-  POPSINK_RETRY_WINDOW_SECONDS: '5',
-};
+const shared = separateProcessesEnv();
 
 let api: Api | undefined;
 let runtime: ChildProcess | undefined;
 const runtimeOutput: string[] = [];
+const startRuntime = (): ChildProcess => spawnRuntime(shared, runtimeOutput);
+const killRuntimeGroup = (child: ChildProcess): Promise<void> => killProcessGroup(child);
 
-/** `node --import tsx main.ts` as the runtime, in a process group of its own (its workers with it). */
-function startRuntime(): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'main.ts'], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, ...shared, POPSINK_ROLE: 'runtime', PORT: '0', POPSINK_LOG_LEVEL: 'warn' },
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const keep = (chunk: Buffer) => {
-    runtimeOutput.push(chunk.toString('utf8'));
-    if (runtimeOutput.length > 200) runtimeOutput.shift();
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  return child;
-}
-
-async function killRuntimeGroup(child: ChildProcess): Promise<void> {
-  if (child.pid === undefined) return;
-  const exited = child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : once(child, 'exit');
-  try {
-    process.kill(-child.pid, 'SIGKILL');
-  } catch {
-    // already gone
-  }
-  await exited;
-}
-
-test.before(() => {
-  if (shared.POPSINK_MONGO_URL === '') throw new Error('POPSINK_MONGO_URL is not set: export POPSINK_MONGO_URL=$(bash scripts/services/ferretdb.sh start)');
-});
 test.after.always(async () => {
   if (runtime !== undefined) await killRuntimeGroup(runtime);
   await api?.stop();
