@@ -79,7 +79,14 @@ export type PipelineCommand =
    * Replaces the settings computed from what the caller read at `basedOnVersion`: refused when
    * the pipeline changed since, so that two editors never silently undo each other.
    */
-  | { readonly type: 'UpdatePipeline'; readonly name?: string; readonly settings?: PipelineSettings; readonly basedOnVersion?: number }
+  | {
+      readonly type: 'UpdatePipeline';
+      readonly name?: string;
+      readonly settings?: PipelineSettings;
+      readonly basedOnVersion?: number;
+      /** The same PATCH changed a connector's config: what the workers run changed, so a new version. */
+      readonly connectorEdited?: boolean;
+    }
   // Edits of one part, merged here into the current settings (concurrent edits compose).
   | { readonly type: 'AddSubscriptions'; readonly subscriptions: readonly SubscriptionSettings[] }
   | { readonly type: 'ReplaceSubscription'; readonly subscription: SubscriptionSettings }
@@ -155,8 +162,8 @@ const resumeAll = (state: ExistingPipeline): PipelineEvent[] =>
   state.pausedSubscriptionIds.map((subscriptionId) => ({ type: 'SubscriptionResumed', data: { pipelineId: state.pipelineId, subscriptionId } }));
 
 /** A new version with these settings (nothing when they are the same), recording the subscriptions that left. */
-function reconfigure(state: ExistingPipeline, settings: PipelineSettings): Either<DomainError, PipelineEvent[]> {
-  if (JSON.stringify(settings) === JSON.stringify(state.settings)) return right([]);
+function reconfigure(state: ExistingPipeline, settings: PipelineSettings, changedElsewhere = false): Either<DomainError, PipelineEvent[]> {
+  if (!changedElsewhere && JSON.stringify(settings) === JSON.stringify(state.settings)) return right([]);
   if (settings.subscriptions.length === 0) return left(conflict('LAST_SUBSCRIPTION', 'A pipeline keeps at least one subscription'));
   const { pipelineId, teamId } = state;
   const kept = new Set(settings.subscriptions.map(({ id }) => id));
@@ -192,7 +199,7 @@ const decide = (command: PipelineCommand, state: PipelineState): Either<DomainEr
         events.push({ type: 'PipelineRenamed', data: { pipelineId, teamId, name: command.name, previousName: state.name } });
       }
       if (command.settings === undefined) return right(events);
-      const reconfigured = reconfigure(state, command.settings);
+      const reconfigured = reconfigure(state, command.settings, command.connectorEdited === true);
       return isLeft(reconfigured) ? reconfigured : right([...events, ...reconfigured.right]);
     }
     case 'AddSubscriptions':

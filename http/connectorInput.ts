@@ -92,14 +92,14 @@ export async function resolveConnector(
   side: Side,
   choice: ConnectorChoice,
   current?: CurrentConnector,
-): Promise<{ connectorId: string; created: boolean }> {
+): Promise<CurrentConnector & { readonly edited?: boolean }> {
   const wantsNew = choice.name != null || choice.type != null || choice.config != null;
   if (current !== undefined && choice.existingId == null && choice.type == null && wantsNew) {
     const doc = await deps.readStore.get(CONNECTORS, current.connectorId);
     if (doc === undefined) throw new DomainFailure(notFound('CONNECTOR_NOT_FOUND'));
     const config = choice.config == null ? undefined : (choice.config as Record<string, unknown>);
     await updateConnector(deps, ctx, caller, doc, { name: choice.name ?? undefined, config }, { merge: true, loc: ['body', `${side}_config`] });
-    return current;
+    return { ...current, edited: true };
   }
   if (choice.existingId != null && wantsNew) {
     refuse(['body', `existing_${side}_id`], `Cannot specify both existing_${side}_id and ${side}_name/type/config`, 'value_error.connector_choice');

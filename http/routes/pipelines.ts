@@ -10,7 +10,7 @@ import { settingsOfDoc } from '../../projections/pipelinesView';
 import type { Doc, FindQuery } from '../../projections/readStore';
 import type { ApiDeps } from '../apiDeps';
 import { callerOf, type Caller } from '../auth';
-import { maskedConfig, resolveConnector, type Side } from '../connectorInput';
+import { maskedConfig, resolveConnector, type CurrentConnector, type Side } from '../connectorInput';
 import { decode, ValidationFailure } from '../decode';
 import { DATAMODEL_FIELDS, DatamodelFields, datamodelFrom, SUBSCRIPTION_FIELDS, SubscriptionFields, subscriptionFrom } from '../pipelineSettingsInput';
 import { DomainFailure } from '../errors';
@@ -119,8 +119,14 @@ export function pipelinesRouter(deps: ApiDeps, guard: Guard): Router {
     return { team_id: teamId === undefined ? ids : ids.filter((id) => id === teamId) };
   };
 
-  /** Builds the settings a body asks for, on top of what is stored (nothing, for a create). */
-  const settingsFrom = async (ctx: Context, caller: Caller, teamId: string, body: FlatFields, stored?: PipelineSettings): Promise<PipelineSettings> => {
+  /**
+   * Builds the settings a body asks for, on top of what is stored (nothing, for a create), and
+   * says whether it edited a connector the pipeline keeps (a new version all the same). The
+   * subscription and datamodel are validated first, so that a refused body edits nothing.
+   */
+  const settingsFrom = async (ctx: Context, caller: Caller, teamId: string, body: FlatFields, stored?: PipelineSettings): Promise<{ settings: PipelineSettings; connectorEdited: boolean }> => {
+    const first = await subscriptionFrom(deps, teamId, unprefixed(body, 'subscription_', SUBSCRIPTION_FIELDS), stored?.subscriptions[0], (field) => ['body', `subscription_${field}`]);
+    const datamodel = await datamodelFrom(deps, teamId, unprefixed(body, 'datamodel_', DATAMODEL_FIELDS), stored?.datamodel, (field) => ['body', `datamodel_${field}`]);
     const sides = await Promise.all(
       (['source', 'target'] as const).map(async (name) => {
         const flat = body as Record<string, unknown>;
@@ -136,10 +142,8 @@ export function pipelinesRouter(deps: ApiDeps, guard: Guard): Router {
         return resolveConnector(deps, ctx, caller, teamId, name, choice, current);
       }),
     );
-    const [source, target] = sides as [{ connectorId: string; created: boolean }, { connectorId: string; created: boolean }];
-    const first = await subscriptionFrom(deps, teamId, unprefixed(body, 'subscription_', SUBSCRIPTION_FIELDS), stored?.subscriptions[0], (field) => ['body', `subscription_${field}`]);
-    const datamodel = await datamodelFrom(deps, teamId, unprefixed(body, 'datamodel_', DATAMODEL_FIELDS), stored?.datamodel, (field) => ['body', `datamodel_${field}`]);
-    return {
+    const [source, target] = sides as [CurrentConnector & { edited?: boolean }, CurrentConnector & { edited?: boolean }];
+    const settings = {
       sourceConnectorId: source.connectorId,
       targetConnectorId: target.connectorId,
       ownsSource: source.created,
@@ -147,6 +151,7 @@ export function pipelinesRouter(deps: ApiDeps, guard: Guard): Router {
       subscriptions: [first, ...(stored?.subscriptions.slice(1) ?? [])],
       datamodel,
     };
+    return { settings, connectorEdited: source.edited === true || target.edited === true };
   };
 
   router.post('/', async (ctx) => {
@@ -154,7 +159,7 @@ export function pipelinesRouter(deps: ApiDeps, guard: Guard): Router {
     const body = decode(PipelineCreate, ctx.request.body, 'body');
     await guard.team(caller, body.team_id, 'operate');
     const pipelineId = randomUUID();
-    const settings = await settingsFrom(ctx, caller, body.team_id, body);
+    const { settings } = await settingsFrom(ctx, caller, body.team_id, body);
     await execute(deps, ctx, caller.id, pipelines, pipelineId, { type: 'CreatePipeline', pipelineId, teamId: body.team_id, name: body.name, settings });
     ctx.status = 201;
     ctx.body = await pipelineRead(await load(caller, pipelineId, 'read'));
@@ -300,8 +305,14 @@ export function pipelinesRouter(deps: ApiDeps, guard: Guard): Router {
     const body = decode(PipelinePatch, ctx.request.body, 'body');
     const teamId = String(doc['team_id']);
     const stored = settingsOfDoc(doc);
-    const settings = await settingsFrom(ctx, caller, teamId, body, stored);
-    await execute(deps, ctx, caller.id, pipelines, doc.id, { type: 'UpdatePipeline', ...(body.name !== undefined ? { name: body.name } : {}), settings, basedOnVersion: Number(doc['version']) });
+    const { settings, connectorEdited } = await settingsFrom(ctx, caller, teamId, body, stored);
+    await execute(deps, ctx, caller.id, pipelines, doc.id, {
+      type: 'UpdatePipeline',
+      ...(body.name !== undefined ? { name: body.name } : {}),
+      settings,
+      basedOnVersion: Number(doc['version']),
+      connectorEdited,
+    });
     ctx.body = await pipelineRead(await load(caller, doc.id, 'read'));
   });
 

@@ -118,3 +118,7 @@ test('part edits merge into the current settings; a whole update read at an olde
   ]);
   spec.given([created, withTwo]).when({ type: 'UpdatePipeline', settings, basedOnVersion: 1 }).thenFails(t, { kind: 'conflict', code: 'PIPELINE_CHANGED' });
 });
+
+test('update: an edited connector is a new version even when the settings are the same', (t) => {
+  spec.given([created]).when({ type: 'UpdatePipeline', settings, connectorEdited: true }).then(t, [{ type: 'PipelineReconfigured', data: { pipelineId, teamId, version: 2, settings } }]);
+});

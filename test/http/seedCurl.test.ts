@@ -39,7 +39,10 @@ test("the contract's curl commands of steps 6-8 and Patterns 1, 2 and 5 answer a
       t.is(status, expected, `${command.split('\n')[0]} → ${body.slice(0, 300)}`);
       if (index === 0) env['PIPELINE_ID'] = String(asRecord(JSON.parse(body))['id']);
     }
-    t.like(asRecord((await api.request('GET', `/pipelines/${env['PIPELINE_ID']}`, { token })).body), { name: 'updated-pipeline-name', state: 'paused', version: 2 });
+    t.like(asRecord((await api.request('GET', `/pipelines/${env['PIPELINE_ID']}`, { token })).body), { name: 'updated-pipeline-name', state: 'paused', version: 2, subscription_backfill: true });
+    // The PATCH's partial source_config edited the connector in place, keeping its SASL settings and secret.
+    const source = asRecord(asRecord((await api.request('GET', `/pipelines/${env['PIPELINE_ID']}`, { token })).body)['source_config']);
+    t.like(source, { topic: 'new-topic', consumer_group_id: 'updated-consumer', security_protocol: 'SASL_SSL', sasl_username: 'kafka_user', sasl_password: '********' });
   } finally {
     await api.stop();
   }
