@@ -2,9 +2,9 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import { randomUUID } from 'node:crypto';
 import * as t from 'io-ts';
-import { pipelines } from '../../commands/aggregates';
+import { connectors, pipelines } from '../../commands/aggregates';
 import { notFound } from '../../domain/errors';
-import { PipelineStateName, type PipelineSettings, type SubscriptionSettings } from '../../domain/pipeline';
+import { PipelineStateName, validatePipelineName, type PipelineSettings, type SubscriptionSettings } from '../../domain/pipeline';
 import { CONNECTORS, PIPELINES, TEAMS } from '../../projections/collections';
 import { settingsOfDoc } from '../../projections/pipelinesView';
 import type { Doc, FindQuery } from '../../projections/readStore';
@@ -158,9 +158,21 @@ export function pipelinesRouter(deps: ApiDeps, guard: Guard): Router {
     const caller = callerOf(ctx);
     const body = decode(PipelineCreate, ctx.request.body, 'body');
     await guard.team(caller, body.team_id, 'operate');
+    // Refused before any connector is created, so that a bad name leaves nothing behind.
+    const badName = validatePipelineName(body.name);
+    if (badName !== undefined) throw new DomainFailure(badName);
     const pipelineId = randomUUID();
     const { settings } = await settingsFrom(ctx, caller, body.team_id, body);
-    await execute(deps, ctx, caller.id, pipelines, pipelineId, { type: 'CreatePipeline', pipelineId, teamId: body.team_id, name: body.name, settings });
+    try {
+      await execute(deps, ctx, caller.id, pipelines, pipelineId, { type: 'CreatePipeline', pipelineId, teamId: body.team_id, name: body.name, settings });
+    } catch (refused) {
+      // A pipeline refused (its name taken meanwhile) takes the connectors created for it along.
+      const created = [settings.ownsSource ? settings.sourceConnectorId : undefined, settings.ownsTarget ? settings.targetConnectorId : undefined];
+      for (const connectorId of created) {
+        if (connectorId !== undefined) await execute(deps, ctx, caller.id, connectors, connectorId, { type: 'DeleteConnector' });
+      }
+      throw refused;
+    }
     ctx.status = 201;
     ctx.body = await pipelineRead(await load(caller, pipelineId, 'read'));
   });

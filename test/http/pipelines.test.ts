@@ -206,3 +206,32 @@ test('error tables: enabled needs a name; the target must be a target connector 
   t.is(source.status, 422);
   t.deepEqual((asRecord(source.body)['detail'] as { loc: unknown }[])[0]?.loc, ['body', 'error_table_target_id']);
 });
+
+test("the contract's Troubleshooting cases answer 422 at the field the contract shows", async (t) => {
+  const detail = (body: unknown) => (asRecord(body)['detail'] as { loc: unknown[]; msg: string; type: string }[])[0];
+  const { source_name: _name, ...noSourceName } = optionA('no-source-name');
+  const missing = await api.request('POST', '/pipelines/', { token, json: noSourceName });
+  t.is(missing.status, 422);
+  t.deepEqual(detail(missing.body), { loc: ['body', 'source_name'], msg: 'field required', type: 'value_error.missing' });
+
+  for (const name of ['pipeline name', 'pipeline.name', 'pipeline@name', '', 'x'.repeat(256)]) {
+    const refused = await api.request('POST', '/pipelines/', { token, json: optionA(name) });
+    t.is(refused.status, 422, name);
+    t.deepEqual(detail(refused.body)?.loc, ['body', 'name'], name);
+  }
+  for (const name of ['user_events_pipeline_v2', 'Pipeline123', 'x'.repeat(255)]) {
+    const json = { ...optionA(name), source_name: `src-${name.length}-${name.slice(0, 20)}`, target_name: `dst-${name.length}-${name.slice(0, 20)}` };
+    t.is((await api.request('POST', '/pipelines/', { token, json })).status, 201, name);
+  }
+
+  const both = await api.request('POST', '/pipelines/', { token, json: { ...optionA('both-sides'), existing_target_id: randomUUID() } });
+  t.is(both.status, 422);
+  t.deepEqual(detail(both.body)?.loc, ['body', 'existing_target_id']);
+});
+
+test('a refused pipeline leaves no connector behind (a retry with a fixed body succeeds)', async (t) => {
+  t.is((await api.request('POST', '/pipelines/', { token, json: optionA('bad name!') })).status, 422);
+  t.is((await api.request('POST', '/pipelines/', { token, json: { ...optionA('taken'), name: 'kafka-to-oracle-pipeline' } })).status, 409);
+  t.is((await api.request('GET', '/connectors/filter-one?name=kafka-events-source-taken', { token })).status, 404);
+  t.is((await api.request('POST', '/pipelines/', { token, json: optionA('taken') })).status, 201);
+});
