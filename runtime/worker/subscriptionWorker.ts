@@ -105,6 +105,8 @@ export function startSubscriptionWorker(spec: WorkerSpec, report: (report: Worke
   );
   const consumer = kafka.consumer({
     groupId: spec.groupId,
+    // A missing source topic is waited for (see 'source connection'), never created with broker defaults.
+    allowAutoTopicCreation: false,
     sessionTimeout: 30_000,
     heartbeatInterval: 3_000,
     retry: { retries: 8, restartOnFailure: async (error) => !(error instanceof PermanentFailure) && !stopping },

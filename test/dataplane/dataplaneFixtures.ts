@@ -9,11 +9,15 @@ import { testServer } from '../fixtures/testServers';
 import { tempDir } from '../commands/commandFixtures';
 import { ADMIN, asRecord, JWT_SECRET, startApi, type Api } from '../http/apiFixtures';
 
+export const DATAPLANE_RETENTION_MS = 3_600_000;
+
 /** The platform with its runtime (forked workers), signed in as the superuser, with a team. */
 export async function startDataPlane(env: Record<string, string> = {}): Promise<{ api: Api; token: string; teamId: string }> {
   const api = await startApi({ env: { POPSINK_ROLE: 'all', POPSINK_RETRY_WINDOW_SECONDS: '3', ...env } });
   const token = await api.login(ADMIN.email, ADMIN.password);
-  const envId = String(asRecord((await api.request('POST', '/envs/', { token, json: { name: `dp-${randomUUID().slice(0, 8)}` } })).body)['id']);
+  // The env keeps what the platform creates for an hour: topics it creates must say so.
+  const envBody = { name: `dp-${randomUUID().slice(0, 8)}`, use_retention: true, retention_configuration: { retention_ms: DATAPLANE_RETENTION_MS, retention_bytes: null } };
+  const envId = String(asRecord((await api.request('POST', '/envs/', { token, json: envBody })).body)['id']);
   await api.request('PATCH', '/users/me', { token, json: { current_env_id: envId } });
   const team = await api.request('POST', '/teams/', { token, json: { name: `dp-team-${randomUUID().slice(0, 8)}`, env_id: envId } });
   if (team.status !== 201) throw new Error(`team: ${team.status} ${JSON.stringify(team.body)}`);
@@ -187,4 +191,94 @@ export async function killProcessGroup(child: ChildProcess, signal: NodeJS.Signa
     // already gone
   }
   await exited;
+}
+
+/** Creates (not starts) a Kafka → Kafka pipeline of ORDER_MAPPER rows consumed as group `groupId`, with an error topic; returns its id. */
+export async function createOrdersToKafka(
+  world: { api: Api; token: string; teamId: string },
+  options: { brokers: string; source: string; target: string; groupId: string; exactlyOnce: boolean },
+): Promise<string> {
+  const { brokers, source, target } = options;
+  const connector = (side: 'src' | 'dst', type: 'KAFKA_SOURCE' | 'KAFKA_TARGET', config: Record<string, string>) => ({
+    [`${side === 'src' ? 'source' : 'target'}_name`]: `${target}-${side}`,
+    [`${side === 'src' ? 'source' : 'target'}_type`]: type,
+    [`${side === 'src' ? 'source' : 'target'}_config`]: config,
+  });
+  const json = {
+    name: `${target}-pipeline`,
+    team_id: world.teamId,
+    ...connector('src', 'KAFKA_SOURCE', { topic: source, bootstrap_servers: brokers }),
+    ...connector('dst', 'KAFKA_TARGET', { bootstrap_server: brokers }),
+    subscription_target_table_name: target,
+    subscription_consumer_id: options.groupId,
+    subscription_backfill: true,
+    subscription_mapper_config: ORDER_MAPPER,
+    subscription_exactly_once: options.exactlyOnce,
+    subscription_error_table_enabled: true,
+    subscription_error_table_name: `${target}-errors`,
+  };
+  const created = await world.api.request('POST', '/pipelines/', { token: world.token, json });
+  if (created.status !== 201) throw new Error(`create pipeline: ${created.status} ${JSON.stringify(created.body)}`);
+  return String(asRecord(created.body)['id']);
+}
+
+/** What a read_committed consumer has seen of a topic whose keys are the ids 0..size-1. */
+export interface TopicTally {
+  /** Messages seen (aborted transactions and their markers excluded). */
+  readonly total: number;
+  /** Distinct ids among them. */
+  readonly distinct: number;
+  /** Keys that are no id in 0..size-1. */
+  readonly foreign: number;
+  /** The highest offset seen, by partition. */
+  readonly lastOffsets: ReadonlyMap<number, string>;
+  stop(): Promise<void>;
+}
+
+/** Starts a read_committed consumer (a group of its own) tallying a topic from its beginning; the topic must exist. */
+export async function tallyTopic(brokers: string, topic: string, size: number): Promise<TopicTally> {
+  const seen = new Uint8Array(size);
+  const lastOffsets = new Map<number, string>();
+  const counts = { total: 0, distinct: 0, foreign: 0 };
+  const consumer = kafkaOf(brokers).consumer({ groupId: `tally-${randomUUID()}`, readUncommitted: false, maxBytes: 32 * 1024 * 1024 });
+  await consumer.connect();
+  await consumer.subscribe({ topics: [topic], fromBeginning: true });
+  await consumer.run({
+    eachBatch: async ({ batch }) => {
+      for (const message of batch.messages) {
+        counts.total += 1;
+        const id = Number(message.key?.toString('utf8') ?? NaN);
+        if (!Number.isInteger(id) || id < 0 || id >= size) counts.foreign += 1;
+        else if ((seen[id] = Math.min(255, (seen[id] ?? 0) + 1)) === 1) counts.distinct += 1;
+      }
+      if (batch.messages.length > 0) lastOffsets.set(batch.partition, batch.lastOffset());
+    },
+  });
+  return {
+    get total() {
+      return counts.total;
+    },
+    get distinct() {
+      return counts.distinct;
+    },
+    get foreign() {
+      return counts.foreign;
+    },
+    lastOffsets,
+    stop: () => consumer.disconnect(),
+  };
+}
+
+/** A topic's end offsets (markers of transactions included) and a group's committed offsets on it, by partition; -1 where the group has none. */
+export async function topicProgress(brokers: string, topic: string, groupId: string): Promise<{ partition: number; end: number; committed: number }[]> {
+  const admin = kafkaOf(brokers).admin();
+  await admin.connect();
+  try {
+    const ends = await admin.fetchTopicOffsets(topic);
+    const [group] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    const committed = new Map((group?.partitions ?? []).map(({ partition, offset }) => [partition, Number(offset)]));
+    return ends.map(({ partition, high }) => ({ partition, end: Number(high), committed: committed.get(partition) ?? -1 }));
+  } finally {
+    await admin.disconnect();
+  }
 }

@@ -2,7 +2,7 @@ import test from 'ava';
 import { randomUUID } from 'node:crypto';
 import { asRecord, type Api } from '../http/apiFixtures';
 import { testServer } from '../fixtures/testServers';
-import { createTopic, kafkaOf, ORDER_MAPPER, orderMessages, produce, startDataPlane, until } from './dataplaneFixtures';
+import { createTopic, DATAPLANE_RETENTION_MS, kafkaOf, ORDER_MAPPER, orderMessages, produce, startDataPlane, until } from './dataplaneFixtures';
 
 let api: Api;
 let token: string;
@@ -15,9 +15,22 @@ test.after.always(async () => {
   await api?.stop();
 });
 
+async function topicRetentionMs(brokers: string, topic: string): Promise<string | undefined> {
+  const admin = kafkaOf(brokers).admin();
+  await admin.connect();
+  try {
+    // 2 is the TOPIC resource type (kafkajs's ConfigResourceTypes, not importable by name under ESM).
+    const described = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: 2, name: topic, configNames: ['retention.ms'] }] });
+    return described.resources[0]?.configEntries.find((entry) => entry.configName === 'retention.ms')?.configValue;
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 /** Every message of a topic as a read_committed consumer sees it: keys and values. */
 async function readTopic(brokers: string, topic: string, expected: number): Promise<{ key: string | null; value: Record<string, unknown> }[]> {
-  const consumer = kafkaOf(brokers).consumer({ groupId: `reader-${randomUUID()}`, readUncommitted: false });
+  // Never auto-created by this reader: the worker must be the one creating the topic.
+  const consumer = kafkaOf(brokers).consumer({ groupId: `reader-${randomUUID()}`, readUncommitted: false, allowAutoTopicCreation: false });
   const seen: { key: string | null; value: Record<string, unknown> }[] = [];
   await consumer.connect();
   // The worker creates the topic when it starts: wait for it.
@@ -73,6 +86,7 @@ for (const exactlyOnce of [false, true]) {
     const errors = await readTopic(brokers, `${target}-errors`, invalid);
     t.is(errors.length, invalid);
     t.like(errors[0]?.value, { topic: source });
+    t.is(await topicRetentionMs(brokers, target), String(DATAPLANE_RETENTION_MS), "the topic the worker created has the env's retention");
     await until('live', async () => asRecord((await api.request('GET', `/pipelines/${id}`, { token })).body)['state'], (state) => state === 'live', 30_000);
   });
 }
