@@ -1,9 +1,12 @@
-// API throughput: an authenticated GET /api/teams/{id} and POST /api/teams/ on the embedded
-// platform, beside a bare Koa JSON route measured in the same run, and the ratio between them.
-// Usage: npm run bench:api [-- --seconds 10 --connections 10 --sync full|normal]
+// API throughput: authenticated team and pipeline routes on the embedded platform (and, with
+// POPSINK_MONGO_URL, the pipeline routes again on MongoDB read models), beside a bare Koa JSON
+// route measured in the same run, and the ratio between them.
+// Usage: npm run bench:api [-- --seconds 10 --connections 10 --sync full|normal --pipelines 10000 --mongo-pipelines 2000]
 import autocannon from 'autocannon';
 import Koa from 'koa';
+import { MongoClient } from 'mongodb';
 import type { AddressInfo } from 'node:net';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,14 +14,29 @@ import { parseArgs } from 'node:util';
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { readConfig } from '../config';
-import { startPlatform } from '../platform';
+import { startPlatform, type RunningPlatform } from '../platform';
 import { jsonLogger } from '../runtime/logger';
 
 const { values } = parseArgs({
-  options: { seconds: { type: 'string', default: '10' }, connections: { type: 'string', default: '10' }, load: { type: 'string' }, sync: { type: 'string', default: 'full' } },
+  options: {
+    seconds: { type: 'string', default: '10' },
+    connections: { type: 'string', default: '10' },
+    load: { type: 'string' },
+    sync: { type: 'string', default: 'full' },
+    pipelines: { type: 'string', default: '10000' },
+    'mongo-pipelines': { type: 'string', default: '2000' },
+    'seed-concurrency': { type: 'string', default: '8' },
+  },
 });
 const duration = Number(values.seconds);
 const connections = Number(values.connections);
+const seedConcurrency = Number(values['seed-concurrency']);
+const mongoUrl = process.env['POPSINK_MONGO_URL']?.trim() || undefined;
+
+/** Pipelines seeded per team for the list routes: two teams, every 200th name holds `xyz`, 60 per team started. */
+const LIST_TEAMS = 2;
+const MARK_EVERY = 200;
+const STARTED_PER_TEAM = 60;
 
 interface Figures {
   readonly name: string;
@@ -28,43 +46,71 @@ interface Figures {
   readonly errors: number;
 }
 
+interface LoadResult {
+  readonly rps: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly errors: number;
+  readonly completed: number;
+  readonly seconds: number;
+}
+
 /**
  * The load generator runs in a child process (this same file, in `--load` mode), so that it
  * does not share the server's event loop; on 2 cores each gets one.
  */
-async function measure(name: string, target: LoadTarget): Promise<Figures> {
-  const child = fork(fileURLToPath(import.meta.url), ['--load', JSON.stringify({ ...target, duration, connections })], {
+async function generate(target: LoadTarget): Promise<LoadResult> {
+  const child = fork(fileURLToPath(import.meta.url), ['--load', JSON.stringify({ duration, connections, ...target })], {
     execArgv: ['--import', 'tsx'],
   });
-  const figures = await new Promise<Omit<Figures, 'name'>>((resolve, reject) => {
-    child.once('message', (message) => resolve(message as Omit<Figures, 'name'>));
+  return new Promise<LoadResult>((resolve, reject) => {
+    child.once('message', (message) => resolve(message as LoadResult));
     child.once('exit', (code) => reject(new Error(`load generator exited with ${code}`)));
   });
-  return { name, ...figures };
+}
+
+async function measure(name: string, target: LoadTarget): Promise<Figures> {
+  const { rps, p50, p99, errors } = await generate(target);
+  return { name, rps, p50, p99, errors };
 }
 
 interface LoadTarget {
   readonly url: string;
   readonly method?: 'GET' | 'POST';
   readonly headers?: Record<string, string>;
-  /** POST bodies get a unique `name` per request. */
-  readonly uniqueNames?: boolean;
+  /** JSON bodies: request n sends templates[n % length] with a unique `name` (`{prefix}-{n}`, `{prefix}-xyz-{n}` every markEvery-th). */
+  readonly bodies?: { readonly templates: readonly Record<string, unknown>[]; readonly prefix: string; readonly markEvery?: number };
+  /** A fixed number of requests instead of a duration. */
+  readonly amount?: number;
+  readonly connections?: number;
 }
 
 async function generateLoad(spec: LoadTarget & { duration: number; connections: number }): Promise<void> {
   let n = 0;
+  const bodies = spec.bodies;
   const result = await autocannon({
     url: spec.url,
-    duration: spec.duration,
     connections: spec.connections,
+    ...(spec.amount !== undefined ? { amount: spec.amount } : { duration: spec.duration }),
     ...(spec.method ? { method: spec.method } : {}),
     ...(spec.headers ? { headers: spec.headers } : {}),
-    ...(spec.uniqueNames
-      ? { requests: [{ setupRequest: (request) => ({ ...request, body: JSON.stringify({ name: `team-${process.pid}-${n++}` }) }) }] }
+    ...(bodies
+      ? {
+          requests: [
+            {
+              setupRequest: (request) => {
+                const i = n++;
+                const mark = bodies.markEvery !== undefined && i % bodies.markEvery === 0 ? '-xyz' : '';
+                return { ...request, body: JSON.stringify({ ...bodies.templates[i % bodies.templates.length], name: `${bodies.prefix}${mark}-${i}` }) };
+              },
+            },
+          ],
+        }
       : {}),
   });
   const errors = result.errors + result.timeouts + result.non2xx;
-  process.send?.({ rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors });
+  const reply: LoadResult = { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors, completed: result['2xx'], seconds: result.duration };
+  process.send?.(reply);
 }
 
 async function bareKoa(): Promise<{ url: string; close: () => void }> {
@@ -88,37 +134,171 @@ if (values.load !== undefined) {
   process.exit(0);
 }
 
-const dataDir = mkdtempSync(join(tmpdir(), 'popsink-bench-api-'));
-const platform = await startPlatform(
-  readConfig({ PORT: '0', HOST: '127.0.0.1', POPSINK_DATA_DIR: dataDir, POPSINK_LOG_LEVEL: 'error', POPSINK_SQLITE_SYNCHRONOUS: values.sync }),
-  jsonLogger(() => undefined),
-);
-const api = `http://127.0.0.1:${platform.port}/api`;
-const bare = await bareKoa();
-try {
-  await json(`${api}/auth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'bench@example.com', password: 'bench-password' }) });
+interface Bench {
+  readonly platform: RunningPlatform;
+  readonly api: string;
+  readonly close: () => Promise<void>;
+}
+
+/** A platform (API role only: no worker runs for the pipelines started here) in a fresh data dir. */
+async function benchPlatform(mongo?: { url: string; database: string }): Promise<Bench> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'popsink-bench-api-'));
+  const platform = await startPlatform(
+    readConfig({
+      PORT: '0',
+      HOST: '127.0.0.1',
+      POPSINK_ROLE: 'api',
+      POPSINK_DATA_DIR: dataDir,
+      POPSINK_LOG_LEVEL: 'error',
+      POPSINK_SQLITE_SYNCHRONOUS: values.sync,
+      ...(mongo ? { POPSINK_MONGO_URL: mongo.url, POPSINK_MONGO_DATABASE: mongo.database } : {}),
+    }),
+    jsonLogger(() => undefined),
+  );
+  let closed = false;
+  return {
+    platform,
+    api: `http://127.0.0.1:${platform.port}/api`,
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await platform.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Registers and logs in a user who owns one env; answers the request headers. */
+async function signUp(api: string, email: string): Promise<Record<string, string>> {
+  await json(`${api}/auth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password: 'bench-password' }) });
   const login = await json(`${api}/auth/jwt/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: 'username=bench@example.com&password=bench-password',
+    body: `username=${encodeURIComponent(email)}&password=bench-password`,
   });
   const headers = { authorization: `Bearer ${String(login['access_token'])}`, 'content-type': 'application/json' };
-  await json(`${api}/envs/`, { method: 'POST', headers, body: JSON.stringify({ name: 'bench-env' }) });
+  await json(`${api}/envs/`, { method: 'POST', headers, body: JSON.stringify({ name: `env-${randomUUID().slice(0, 8)}` }) });
+  return headers;
+}
+
+/** A team with a Kafka source and a PostgreSQL target (bogus hosts: nothing connects); answers a pipeline body that reuses them. */
+async function pipelineTeam(api: string, headers: Record<string, string>, name: string): Promise<Record<string, unknown>> {
+  const post = (path: string, body: unknown) => json(`${api}${path}`, { method: 'POST', headers, body: JSON.stringify(body) });
+  const teamId = String((await post('/teams/', { name }))['id']);
+  const source = await post('/connectors/', {
+    name: `${name}-kafka`,
+    team_id: teamId,
+    connector_type: 'KAFKA_SOURCE',
+    config: { topic: 'orders', bootstrap_servers: 'kafka.invalid:9092' },
+  });
+  const target = await post('/connectors/', {
+    name: `${name}-pg`,
+    team_id: teamId,
+    connector_type: 'POSTGRES_TARGET',
+    config: { host: 'pg.invalid', port: '5432', database: 'dw', user: 'etl', password: 'etl-pass' },
+  });
+  return {
+    team_id: teamId,
+    existing_source_id: source['id'],
+    existing_target_id: target['id'],
+    subscription_target_table_name: 'orders',
+    subscription_mapper_config: [
+      { key: 'id', path: '$.id', cast: 'int', primary_key: true, nullable: false },
+      { key: 'status', path: '$.status', cast: 'string', primary_key: false, nullable: true },
+    ],
+  };
+}
+
+interface PipelineFigures {
+  readonly rows: Figures[];
+  readonly seeded: { readonly pipelines: number; readonly seconds: number; readonly errors: number; readonly started: number };
+}
+
+/**
+ * Seeds `count` pipelines over two teams through POST /api/pipelines/ (`seedConcurrency`
+ * connections), starts a few in each team, then measures the two list queries on the first
+ * team, then create-pipeline (in a third team, so the lists ran over exactly `count`).
+ */
+async function pipelineRows(bench: Bench, label: string, count: number): Promise<PipelineFigures> {
+  const { api } = bench;
+  const headers = await signUp(api, `pipelines-${randomUUID().slice(0, 8)}@example.com`);
+  const templates: Record<string, unknown>[] = [];
+  for (let i = 0; i < LIST_TEAMS; i++) templates.push(await pipelineTeam(api, headers, `list-team-${i}`));
+  const createTemplate = await pipelineTeam(api, headers, 'create-team');
+
+  process.stderr.write(`${label}: seeding ${count} pipelines (${seedConcurrency} concurrent)...\n`);
+  const seed = await generate({ url: `${api}/pipelines/`, method: 'POST', headers, bodies: { templates, prefix: 'seed', markEvery: MARK_EVERY }, amount: count, connections: seedConcurrency });
+  const total = Number((await json(`${api}/pipelines/count-status`, { headers }))['all']);
+  if (total !== count) process.stderr.write(`${label}: ${total} pipelines after seeding ${count} (${seed.errors} errors)\n`);
+
+  // From the middle of each team's list (newest first), so the started ones are neither the newest nor the oldest.
+  const skip = Math.max(0, Math.floor(count / LIST_TEAMS / 2) - STARTED_PER_TEAM / 2);
+  let started = 0;
+  for (const template of templates) {
+    const page = await json(`${api}/pipelines/?team_id=${String(template['team_id'])}&limit=${STARTED_PER_TEAM}&skip=${skip}`, { headers });
+    for (const item of page['items'] as { id: string }[]) {
+      const response = await fetch(`${api}/pipelines/${item.id}/start`, { method: 'POST', headers });
+      if (response.status !== 202) throw new Error(`start ${item.id}: ${response.status} ${await response.text()}`);
+      started++;
+    }
+  }
+  const teamId = String(templates[0]?.['team_id']);
+  const building = Number((await json(`${api}/pipelines/count-status?team_id=${teamId}`, { headers }))['building']);
+  const marked = Number((await json(`${api}/pipelines/?team_id=${teamId}&search=xyz&limit=1`, { headers }))['total']);
+  process.stderr.write(`${label}: ${total} pipelines in ${seed.seconds.toFixed(1)} s; team 0 has ${building} building, ${marked} named *xyz*\n`);
+
+  const rows = [
+    await measure(`${label}: GET ?state=building&team_id&limit=50`, { url: `${api}/pipelines/?state=building&team_id=${teamId}&limit=50`, headers }),
+    await measure(`${label}: GET ?team_id&search=xyz`, { url: `${api}/pipelines/?team_id=${teamId}&search=xyz`, headers }),
+    await measure(`${label}: POST /api/pipelines/`, { url: `${api}/pipelines/`, method: 'POST', headers, bodies: { templates: [createTemplate], prefix: `create-${randomUUID().slice(0, 8)}` } }),
+  ];
+  return { rows, seeded: { pipelines: total, seconds: seed.seconds, errors: seed.errors, started } };
+}
+
+const row = (f: Figures, baseline: Figures): string =>
+  `${f.name.padEnd(47)} ${f.rps.toFixed(0).padStart(7)} ${String(f.p50).padStart(9)} ${String(f.p99).padStart(8)} ${String(f.errors).padStart(8)}   ${(f.rps / baseline.rps).toFixed(3)}x`;
+
+const seededLine = (label: string, s: PipelineFigures['seeded']): string =>
+  `${label}: seeded ${s.pipelines} pipelines in ${LIST_TEAMS} teams through POST /api/pipelines/ (${seedConcurrency} concurrent) in ${s.seconds.toFixed(1)} s = ` +
+  `${(s.pipelines / s.seconds).toFixed(0)} pipelines/s, ${s.errors} errors; ${s.started} started (${STARTED_PER_TEAM} per team), 1 in ${MARK_EVERY} named *xyz*`;
+
+const embedded = await benchPlatform();
+const bare = await bareKoa();
+const mongoDatabase = `bench_api_${randomUUID().replaceAll('-', '')}`;
+try {
+  const { api } = embedded;
+  const headers = await signUp(api, 'bench@example.com');
   const team = await json(`${api}/teams/`, { method: 'POST', headers, body: JSON.stringify({ name: 'bench-team' }) });
 
   const baseline = await measure('bare Koa JSON route', { url: bare.url });
   const get = await measure('GET /api/teams/{id}', { url: `${api}/teams/${String(team['id'])}`, headers });
-  const post = await measure('POST /api/teams/', { url: `${api}/teams/`, method: 'POST', headers, uniqueNames: true });
+  const pipelines = await pipelineRows(embedded, 'embedded', Number(values.pipelines));
+  // Last: it leaves thousands of teams behind, which every visibility check of the memory store scans.
+  const post = await measure('POST /api/teams/', { url: `${api}/teams/`, method: 'POST', headers, bodies: { templates: [{}], prefix: `team-${randomUUID().slice(0, 8)}` } });
+  await embedded.close();
 
-  console.log(`${duration}s per run, ${connections} connections, load generator in a child process, embedded store synchronous=${values.sync}\n`);
-  console.log('route                      req/s     p50 ms   p99 ms   errors   ratio to bare');
-  for (const f of [baseline, get, post]) {
-    const ratio = (f.rps / baseline.rps).toFixed(3);
-    console.log(`${f.name.padEnd(26)} ${f.rps.toFixed(0).padStart(7)} ${String(f.p50).padStart(9)} ${String(f.p99).padStart(8)} ${String(f.errors).padStart(8)}   ${ratio}x`);
+  let mongo: PipelineFigures | undefined;
+  if (mongoUrl !== undefined) {
+    const onMongo = await benchPlatform({ url: mongoUrl, database: mongoDatabase });
+    try {
+      mongo = await pipelineRows(onMongo, 'mongodb', Number(values['mongo-pipelines']));
+    } finally {
+      await onMongo.close();
+    }
   }
+
+  console.log(`${duration}s per run, ${connections} connections, load generator in a child process, embedded store synchronous=${values.sync}, POPSINK_ROLE=api\n`);
+  console.log(seededLine('embedded', pipelines.seeded));
+  if (mongo) console.log(`${seededLine('mongodb', mongo.seeded)} (capped by --mongo-pipelines)`);
+  else console.log('mongodb: skipped (POPSINK_MONGO_URL unset)');
+  console.log(`\n${'route'.padEnd(47)}   req/s     p50 ms   p99 ms   errors   ratio to bare`);
+  for (const f of [baseline, get, post, ...pipelines.rows, ...(mongo?.rows ?? [])]) console.log(row(f, baseline));
   console.log(`\naim: >= 0.5x the bare route. GET ${get.rps / baseline.rps >= 0.5 ? 'met' : 'NOT met'}, POST ${post.rps / baseline.rps >= 0.5 ? 'met' : 'NOT met'}`);
 } finally {
   bare.close();
-  await platform.stop();
-  rmSync(dataDir, { recursive: true, force: true });
+  await embedded.close();
+  if (mongoUrl !== undefined) {
+    const client = await MongoClient.connect(mongoUrl);
+    await client.db(mongoDatabase).dropDatabase().finally(() => client.close());
+  }
 }

@@ -6,13 +6,49 @@ interface Stored {
   readonly deleted: boolean;
 }
 
+/** Ids of a collection's live documents per value of one field (absent counts as null). */
+type FieldIndex = Map<unknown, Set<string>>;
+
 /**
  * The embedded read store: documents in memory, rebuilt from the event log at start-up (the
- * log is the durable truth; checkpoints here live as long as the process).
+ * log is the durable truth; checkpoints here live as long as the process). Fields declared with
+ * `ensureIndexes` get an equality index, so that a filtered list reads its matches, not the
+ * whole collection.
  */
 export function memoryReadStore(): ReadStore {
   const collections = new Map<string, Map<string, Stored>>();
   const checkpoints = new Map<string, bigint>();
+  const indexes = new Map<string, Map<string, FieldIndex>>();
+
+  const indexKey = (value: unknown): unknown => (value === undefined ? null : value);
+  const unindex = (name: string, doc: Doc): void => {
+    for (const [field, index] of indexes.get(name) ?? []) index.get(indexKey(doc[field]))?.delete(doc.id);
+  };
+  const reindex = (name: string, doc: Doc): void => {
+    for (const [field, index] of indexes.get(name) ?? []) {
+      const key = indexKey(doc[field]);
+      let ids = index.get(key);
+      if (ids === undefined) {
+        ids = new Set();
+        index.set(key, ids);
+      }
+      ids.add(doc.id);
+    }
+  };
+
+  /** The ids an indexed field of `where` narrows the search to (the narrowest), or undefined to scan. */
+  const candidates = (name: string, where: Where): Iterable<string> | undefined => {
+    const fields = indexes.get(name);
+    if (fields === undefined) return undefined;
+    let best: Set<string> | undefined;
+    for (const [field, wanted] of Object.entries(where)) {
+      const index = fields.get(field);
+      if (index === undefined) continue;
+      const ids = new Set((Array.isArray(wanted) ? wanted : [wanted]).flatMap((value: Scalar) => [...(index.get(value) ?? [])]));
+      if (best === undefined || ids.size < best.size) best = ids;
+    }
+    return best;
+  };
 
   const collection = (name: string): Map<string, Stored> => {
     let docs = collections.get(name);
@@ -27,19 +63,25 @@ export function memoryReadStore(): ReadStore {
     const docs = collection(op.collection);
     const current = docs.get(op.id);
     if (current !== undefined && current.position >= op.position) return;
+    if (current !== undefined && !current.deleted) unindex(op.collection, current.doc);
     if (op.kind === 'remove') {
       // A tombstone keeps only the id, so a later upsert starts from an empty document.
       docs.set(op.id, { doc: { id: op.id }, position: op.position, deleted: true });
       return;
     }
-    docs.set(op.id, { doc: { ...current?.doc, ...op.set, id: op.id }, position: op.position, deleted: false });
+    const doc = { ...current?.doc, ...op.set, id: op.id };
+    docs.set(op.id, { doc, position: op.position, deleted: false });
+    reindex(op.collection, doc);
   };
 
   const matching = (name: string, query: FindQuery): Doc[] => {
     const needle = query.search?.text.toLowerCase();
     const { range } = query;
     const result: Doc[] = [];
-    for (const { doc, deleted } of collection(name).values()) {
+    const docs = collection(name);
+    const narrowed = candidates(name, query.where ?? {});
+    const stored = narrowed === undefined ? docs.values() : [...narrowed].map((id) => docs.get(id)).filter((s): s is Stored => s !== undefined);
+    for (const { doc, deleted } of stored) {
       if (deleted) continue;
       if (!matchesWhere(doc, query.where ?? {})) continue;
       if (query.anyOf !== undefined && !query.anyOf.some((where) => matchesWhere(doc, where))) continue;
@@ -81,11 +123,23 @@ export function memoryReadStore(): ReadStore {
     async setCheckpoint(name, position) {
       checkpoints.set(name, position);
     },
-    async ensureIndexes() {
-      // A scan over an in-memory map needs no index.
+    async ensureIndexes(name, fields) {
+      let fieldIndexes = indexes.get(name);
+      if (fieldIndexes === undefined) {
+        fieldIndexes = new Map();
+        indexes.set(name, fieldIndexes);
+      }
+      const added = fields.filter((field) => field !== 'id' && !fieldIndexes.has(field));
+      for (const field of added) fieldIndexes.set(field, new Map());
+      if (added.length === 0) return;
+      // Documents stored before the declaration are indexed now (reindex adds, never duplicates).
+      for (const { doc, deleted } of collection(name).values()) if (!deleted) reindex(name, doc);
     },
     async reset(names, checkpointName) {
-      for (const name of names) collections.delete(name);
+      for (const name of names) {
+        collections.delete(name);
+        for (const index of indexes.get(name)?.values() ?? []) index.clear();
+      }
       checkpoints.delete(checkpointName);
     },
     async close() {
