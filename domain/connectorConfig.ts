@@ -250,7 +250,8 @@ const kafkaSecurityProps = {
 export const KafkaSourceConfig = configCodec(
   'KafkaSourceConfig',
   { topic: Topic, bootstrap_servers: BrokerList },
-  { consumer_group_id: optional(NonBlankString), ...kafkaSecurityProps, include_metadata: optional(t.boolean) },
+  // `ca_cert` is this platform's extension (the seed has it on KAFKA_TARGET only), read alike.
+  { consumer_group_id: optional(NonBlankString), ...kafkaSecurityProps, ca_cert: optional(t.string), include_metadata: optional(t.boolean) },
   { include_metadata: false },
   kafkaSecurityRules,
 );
@@ -312,10 +313,9 @@ export const connectorConfigCodecs: { readonly [K in ConnectorType]: t.Type<Conn
 };
 
 /**
- * The fields holding a secret, per type: sealed at rest and masked in every answer. `ca_cert`
- * is deliberately not one: a CA certificate is public (it holds no private key), and users need
- * to see which CA a connector trusts. Should client certificates (cert + private key) ever be
- * added, the key field belongs here.
+ * The fields always holding a secret, per type: sealed at rest and masked in every answer.
+ * `ca_cert` is not one: a CA certificate is public, and users need to see which CA a connector
+ * trusts; it is a secret only when it holds a private key (see `secretFieldsOf`).
  */
 export const connectorSecretFields: { readonly [K in ConnectorType]: readonly (keyof ConnectorConfigs[K] & string)[] } = {
   KAFKA_SOURCE: ['sasl_password'],
@@ -324,6 +324,27 @@ export const connectorSecretFields: { readonly [K in ConnectorType]: readonly (k
   POSTGRES_TARGET: ['password'],
   JOB_SMT: [],
 };
+
+/** A PEM private key of any kind: PKCS#8, encrypted, RSA, EC, OpenSSH, PGP. */
+const privateKeyBlock = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY[A-Z ]*-----/;
+
+/**
+ * Whether a `ca_cert` value is a secret: it holds a private key (e.g. a client bundle pasted as
+ * the CA), or it is not PEM at all, which is how such a value looks once sealed or masked. A
+ * plain CA (certificates only) and a blank one are public.
+ */
+export const caCertIsSecret = (value: unknown): boolean =>
+  typeof value === 'string' && value.trim() !== '' && (privateKeyBlock.test(value) || !value.includes('-----BEGIN '));
+
+/**
+ * The secret fields of one config of a type: `connectorSecretFields`, plus a Kafka connector's
+ * `ca_cert` when `caCertIsSecret`. Pass the config at hand (clear, sealed or as a client sent it
+ * back masked): each of its forms answers alike.
+ */
+export function secretFieldsOf(type: ConnectorType, config: Readonly<Record<string, unknown>>): readonly string[] {
+  const fields: readonly string[] = connectorSecretFields[type];
+  return (type === 'KAFKA_SOURCE' || type === 'KAFKA_TARGET') && caCertIsSecret(config['ca_cert']) ? [...fields, 'ca_cert'] : fields;
+}
 
 // ---------------------------------------------------------------------------------------------
 

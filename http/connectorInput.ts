@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { connectors } from '../commands/aggregates';
 import { isSealed, type SecretBox } from '../commands/secretBox';
-import { connectorRole, connectorSecretFields, ConnectorType, validateConnectorConfig } from '../domain/connectorConfig';
+import { connectorRole, ConnectorType, secretFieldsOf, validateConnectorConfig } from '../domain/connectorConfig';
 import { forbidden, notFound } from '../domain/errors';
 import { keepMaskedSecrets, maskSecrets } from '../domain/secrets';
 import { CONNECTORS } from '../projections/collections';
@@ -30,7 +30,7 @@ const refuse = (loc: (string | number)[], msg: string, type: string): never => {
 
 /** Seals every secret field that holds a clear value, so the event never carries it in clear. */
 export function sealSecrets(type: ConnectorType, config: Readonly<Record<string, unknown>>, secrets: SecretBox): Record<string, unknown> {
-  const fields: readonly string[] = connectorSecretFields[type];
+  const fields = secretFieldsOf(type, config);
   return Object.fromEntries(
     Object.entries(config).map(([key, value]) => [key, fields.includes(key) && typeof value === 'string' && value !== '' && !isSealed(value) ? secrets.seal(value) : value]),
   );
@@ -40,7 +40,7 @@ export function sealSecrets(type: ConnectorType, config: Readonly<Record<string,
 export function maskedConfig(connector: Doc): Record<string, unknown> {
   const type = connector['connector_type'];
   const config = (connector['config'] ?? {}) as Record<string, unknown>;
-  return ConnectorType.is(type) ? maskSecrets(config, connectorSecretFields[type]) : config;
+  return ConnectorType.is(type) ? maskSecrets(config, secretFieldsOf(type, config)) : config;
 }
 
 /** The connector a pipeline side uses now, when a PATCH resolves that side again. */
@@ -67,7 +67,7 @@ export async function updateConnector(
   let config: Record<string, unknown> | undefined;
   if (change.config !== undefined && ConnectorType.is(type)) {
     const stored = (doc['config'] ?? {}) as Record<string, unknown>;
-    const incoming = keepMaskedSecrets(change.config, stored, connectorSecretFields[type]);
+    const incoming = keepMaskedSecrets(change.config, stored, secretFieldsOf(type, change.config));
     const validated = validateConnectorConfig(type, options.merge ? { ...stored, ...incoming } : incoming, options.loc);
     if (isLeft(validated)) throw new DomainFailure(validated.left);
     config = sealSecrets(type, validated.right, deps.secrets);

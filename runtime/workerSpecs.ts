@@ -1,5 +1,5 @@
 import { isSealed, type SecretBox } from '../commands/secretBox';
-import { connectorSecretFields, ConnectorType } from '../domain/connectorConfig';
+import { ConnectorType, secretFieldsOf } from '../domain/connectorConfig';
 import { CONNECTORS, ENVS, PIPELINES, SUBSCRIPTIONS, TEAMS } from '../projections/collections';
 import { settingsOfDoc } from '../projections/pipelinesView';
 import type { Doc, ReadStore } from '../projections/readStore';
@@ -18,7 +18,7 @@ function openConnector(doc: Doc | undefined, secrets: SecretBox): WorkerConnecto
   const type = doc?.['connector_type'];
   if (doc === undefined || !ConnectorType.is(type)) return undefined;
   const config = { ...((doc['config'] ?? {}) as Record<string, unknown>) };
-  for (const field of connectorSecretFields[type] as readonly string[]) {
+  for (const field of secretFieldsOf(type, config)) {
     const value = config[field];
     if (typeof value === 'string' && isSealed(value)) config[field] = secrets.open(value);
   }

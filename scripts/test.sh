@@ -25,6 +25,9 @@ use_service() {
 use_service POPSINK_MONGO_URL ferretdb
 use_service TEST_KAFKA_BROKERS kafka
 use_service TEST_KAFKA_SASL_BROKERS kafka sasl-url
+use_service TEST_KAFKA_SSL_BROKERS kafka ssl-url
+use_service TEST_KAFKA_SASL_SSL_BROKERS kafka sasl-ssl-url
+use_service TEST_KAFKA_CA_CERT kafka ca-cert-path
 use_service TEST_PG_URL postgres
 
 # The contract's Python example script is run by a test: it needs `requests`.

@@ -54,14 +54,14 @@ export function saslOf(config: KafkaConnectorConfig): SASLOptions | undefined {
 }
 
 /**
- * TLS for SSL / SASL_SSL: the connector's CA when it has one (KAFKA_TARGET's `ca_cert`, PEM),
- * else the system's trusted CAs. Certificates are always verified: the contract has no
+ * TLS for SSL / SASL_SSL: the connector's CA when it has one (`ca_cert`, PEM, on either Kafka
+ * connector), else the system's trusted CAs. Certificates are always verified: the contract has no
  * "skip verification" switch, and a check that passes against an impostor broker is worse
  * than one that fails. kafkajs sets the SNI server name to the broker's host itself.
  */
 function sslOf(config: KafkaConnectorConfig): KafkaConfig['ssl'] {
   if (config.security_protocol !== 'SSL' && config.security_protocol !== 'SASL_SSL') return false;
-  const ca = 'ca_cert' in config && config.ca_cert !== undefined && config.ca_cert.trim() !== '' ? config.ca_cert : undefined;
+  const ca = config.ca_cert !== undefined && config.ca_cert.trim() !== '' ? config.ca_cert : undefined;
   return ca === undefined ? true : { ca: [ca], rejectUnauthorized: true };
 }
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Apache Kafka (KRaft, single combined broker+controller) on 127.0.0.1 for tests,
-# from Maven Central jars. PLAINTEXT and SASL_PLAINTEXT (PLAIN, SCRAM-SHA-256/512).
-# Usage: kafka.sh start|stop|url|sasl-url
+# from Maven Central jars. PLAINTEXT, SASL_PLAINTEXT (PLAIN, SCRAM-SHA-256/512), SSL and
+# SASL_SSL (a self-signed test CA, made once into the cache: clients trust `ca-cert-path`).
+# Usage: kafka.sh start|stop|url|sasl-url|ssl-url|sasl-ssl-url|ca-cert-path
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 service_init kafka
@@ -10,10 +11,14 @@ VERSION="${POPSINK_KAFKA_VERSION:-4.3.1}"
 PORT="${POPSINK_KAFKA_PORT:-19092}"
 SASL_PORT="${POPSINK_KAFKA_SASL_PORT:-19093}"
 CONTROLLER_PORT="${POPSINK_KAFKA_CONTROLLER_PORT:-19094}"
+SSL_PORT="${POPSINK_KAFKA_SSL_PORT:-19095}"
+SASL_SSL_PORT="${POPSINK_KAFKA_SASL_SSL_PORT:-19096}"
 SASL_USER=popsink SASL_PASSWORD=popsink-secret
 CLUSTER_ID=Wt817MDhToG_xUB8QH-OSA # any fixed base64 UUID; data is recreated each start (unless POPSINK_KAFKA_KEEP_DATA=1)
 LIBS="$CACHE_DIR/$VERSION/libs"
 JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
+TLS_DIR="$CACHE_DIR/tls" # ca.pem (clients trust it), ca.key, broker.p12 (broker keystore)
+TLS_PASSWORD=popsink-tls
 
 install() {
   [[ -d $LIBS ]] && return 0
@@ -44,6 +49,28 @@ EOF
   mv "$LIBS.tmp" "$LIBS" # only a complete download counts as installed
 }
 
+# A test CA and a broker certificate for 127.0.0.1 / localhost signed by it, made once.
+ensure_tls() {
+  [[ -f $TLS_DIR/ca.pem && -f $TLS_DIR/broker.p12 ]] && return 0
+  command -v openssl >/dev/null || die "openssl not found on PATH"
+  log "generating the test CA and broker certificate in $TLS_DIR"
+  local tmp="$TLS_DIR.tmp"
+  rm -rf "$tmp" && mkdir -p "$tmp"
+  {
+    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=Popsink test CA" \
+      -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign \
+      -keyout "$tmp/ca.key" -out "$tmp/ca.pem" &&
+      openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" -keyout "$tmp/broker.key" -out "$tmp/broker.csr" &&
+      printf '%s\n' basicConstraints=CA:FALSE keyUsage=digitalSignature,keyEncipherment extendedKeyUsage=serverAuth \
+        subjectAltName=IP:127.0.0.1,DNS:localhost >"$tmp/broker.ext" &&
+      openssl x509 -req -days 3650 -in "$tmp/broker.csr" -CA "$tmp/ca.pem" -CAkey "$tmp/ca.key" -CAcreateserial \
+        -extfile "$tmp/broker.ext" -out "$tmp/broker.pem" &&
+      openssl pkcs12 -export -name broker -in "$tmp/broker.pem" -inkey "$tmp/broker.key" -certfile "$tmp/ca.pem" \
+        -passout "pass:$TLS_PASSWORD" -out "$tmp/broker.p12"
+  } >"$CACHE_DIR/tls.log" 2>&1 || { tail -n 40 "$CACHE_DIR/tls.log" >&2; die "openssl failed, see $CACHE_DIR/tls.log"; }
+  rm -rf "$TLS_DIR" && mv "$tmp" "$TLS_DIR" # only a complete set counts
+}
+
 write_config() {
   local jaas_plain="org.apache.kafka.common.security.plain.PlainLoginModule required username=\"$SASL_USER\" password=\"$SASL_PASSWORD\" user_$SASL_USER=\"$SASL_PASSWORD\";"
   cat >"$RUN_DIR/server.properties" <<EOF
@@ -51,14 +78,23 @@ process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$CONTROLLER_PORT
 controller.listener.names=CONTROLLER
-listeners=PLAINTEXT://127.0.0.1:$PORT,SASL_PLAINTEXT://127.0.0.1:$SASL_PORT,CONTROLLER://127.0.0.1:$CONTROLLER_PORT
-advertised.listeners=PLAINTEXT://127.0.0.1:$PORT,SASL_PLAINTEXT://127.0.0.1:$SASL_PORT
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT
+listeners=PLAINTEXT://127.0.0.1:$PORT,SASL_PLAINTEXT://127.0.0.1:$SASL_PORT,SSL://127.0.0.1:$SSL_PORT,SASL_SSL://127.0.0.1:$SASL_SSL_PORT,CONTROLLER://127.0.0.1:$CONTROLLER_PORT
+advertised.listeners=PLAINTEXT://127.0.0.1:$PORT,SASL_PLAINTEXT://127.0.0.1:$SASL_PORT,SSL://127.0.0.1:$SSL_PORT,SASL_SSL://127.0.0.1:$SASL_SSL_PORT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,SSL:SSL,SASL_SSL:SASL_SSL,CONTROLLER:PLAINTEXT
 inter.broker.listener.name=PLAINTEXT
 sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512
 listener.name.sasl_plaintext.plain.sasl.jaas.config=$jaas_plain
 listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
 listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.sasl_ssl.plain.sasl.jaas.config=$jaas_plain
+listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+# SSL and SASL_SSL: server certificate only (no client certificates).
+ssl.keystore.type=PKCS12
+ssl.keystore.location=$TLS_DIR/broker.p12
+ssl.keystore.password=$TLS_PASSWORD
+ssl.key.password=$TLS_PASSWORD
+ssl.client.auth=none
 log.dirs=$RUN_DIR/data
 num.partitions=1
 auto.create.topics.enable=true
@@ -112,6 +148,7 @@ start() {
   if is_running "$PORT"; then echo "127.0.0.1:$PORT"; return; fi
   stop_service
   install
+  ensure_tls
   write_config
   # C1-only JIT halves broker start-up on small machines (~8s -> ~4s on 2 cores) at
   # some cost in peak throughput: set POPSINK_KAFKA_JVM_OPTS= (empty) for benchmarks.
@@ -130,12 +167,14 @@ start() {
   else
     fresh_data "$formatted" "${java[@]}"
   fi
-  log "starting Kafka $VERSION on 127.0.0.1:$PORT (SASL $SASL_PORT, controller $CONTROLLER_PORT)"
+  log "starting Kafka $VERSION on 127.0.0.1:$PORT (SASL $SASL_PORT, SSL $SSL_PORT, SASL_SSL $SASL_SSL_PORT, controller $CONTROLLER_PORT)"
   start_bg "${java[@]}" kafka.Kafka "$RUN_DIR/server.properties"
   # The port is bound before the broker serves requests; the log line marks readiness.
   wait_until 90 "Kafka to finish starting" server_started
   wait_until 10 "port $PORT" port_open "$PORT"
   wait_until 10 "port $SASL_PORT" port_open "$SASL_PORT"
+  wait_until 10 "port $SSL_PORT" port_open "$SSL_PORT"
+  wait_until 10 "port $SASL_SSL_PORT" port_open "$SASL_SSL_PORT"
   echo "127.0.0.1:$PORT"
 }
 
@@ -144,5 +183,8 @@ case "${1:-}" in
   stop) stop_service ;;
   url) echo "127.0.0.1:$PORT" ;;
   sasl-url) echo "127.0.0.1:$SASL_PORT" ;;
-  *) echo "usage: $0 start|stop|url|sasl-url" >&2; exit 2 ;;
+  ssl-url) echo "127.0.0.1:$SSL_PORT" ;;
+  sasl-ssl-url) echo "127.0.0.1:$SASL_SSL_PORT" ;;
+  ca-cert-path) ensure_tls && echo "$TLS_DIR/ca.pem" ;;
+  *) echo "usage: $0 start|stop|url|sasl-url|ssl-url|sasl-ssl-url|ca-cert-path" >&2; exit 2 ;;
 esac
