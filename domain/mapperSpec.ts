@@ -316,7 +316,6 @@ export function preview(value: unknown): string {
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
-const INT_TEXT = /^[+-]?\d+$/;
 const FLOAT_TEXT = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 
 const keep: Caster = (value) => value;
@@ -339,10 +338,22 @@ const toStringCast: Caster = (value) => {
   }
 };
 
+/** `[+-]?\d+`, ASCII digits only (what `Number` would also read as an integer). */
+function isIntegerText(text: string): boolean {
+  const first = text.charCodeAt(0);
+  let i = first === 43 || first === 45 ? 1 : 0; // + or -
+  if (i >= text.length) return false;
+  for (; i < text.length; i++) {
+    const digit = text.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return false;
+  }
+  return true;
+}
+
 const toInt: Caster = (value) => {
   let n: number;
   if (typeof value === 'number') n = value;
-  else if (typeof value === 'string' && INT_TEXT.test(value)) n = Number(value);
+  else if (typeof value === 'string' && isIntegerText(value)) n = Number(value);
   else return fail(`not an integer: ${preview(value)}`);
   if (!Number.isInteger(n)) return fail(`not an integer: ${preview(value)}`);
   if (!Number.isSafeInteger(n)) return fail(`integer out of the safe range (±2^53-1): ${preview(value)}`);
@@ -427,7 +438,25 @@ function daysFromCivil(y: number, m: number, d: number): number {
   const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
   return era * 146097 + doe - 719468;
 }
-function civilFromDays(days: number): [number, number, number] {
+
+const MIN_SECONDS = daysFromCivil(1, 1, 1) * 86400;
+const MAX_SECONDS = daysFromCivil(9999, 12, 31) * 86400 + 86399;
+
+const pad = (n: number, width: number) => String(n).padStart(width, '0');
+// Looked up rather than built: two digits are the width of every date and time field written.
+const TWO_DIGITS = Array.from({ length: 100 }, (_, n) => (n < 10 ? `0${n}` : `${n}`));
+const two = (n: number) => TWO_DIGITS[n] ?? String(n);
+const formatDate = (y: number, m: number, d: number) => `${y >= 1000 ? y : pad(y, 4)}-${two(m)}-${two(d)}`;
+// 1_000_000 + micro has seven digits: its last six are the microseconds zero-padded.
+const formatTime = (h: number, mi: number, s: number, micro: number) =>
+  `${two(h)}:${two(mi)}:${two(s)}${micro === 0 ? '' : `.${String(1_000_000 + micro).slice(1)}`}`;
+
+/** `YYYY-MM-DDTHH:MM:SS[.ffffff]Z` of seconds since the epoch (UTC) and microseconds. */
+function formatInstant(seconds: number, micro: number): string | ValueFailure {
+  if (seconds < MIN_SECONDS || seconds > MAX_SECONDS) return fail('datetime outside years 0001 to 9999');
+  const days = Math.floor(seconds / 86400);
+  const rest = seconds - days * 86400;
+  // The civil date of `days` (H. Hinnant's civil_from_days), inline: no array per datetime.
   const z = days + 719468;
   const era = Math.floor(z / 146097);
   const doe = z - era * 146097;
@@ -436,30 +465,22 @@ function civilFromDays(days: number): [number, number, number] {
   const mp = Math.floor((5 * doy + 2) / 153);
   const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
   const m = mp < 10 ? mp + 3 : mp - 9;
-  return [m <= 2 ? era * 400 + yoe + 1 : era * 400 + yoe, m, d];
-}
-
-const MIN_SECONDS = daysFromCivil(1, 1, 1) * 86400;
-const MAX_SECONDS = daysFromCivil(9999, 12, 31) * 86400 + 86399;
-
-const pad = (n: number, width: number) => String(n).padStart(width, '0');
-// Two digits without padStart: the one width on every date and time written.
-const two = (n: number) => (n < 10 ? `0${n}` : `${n}`);
-const formatDate = (y: number, m: number, d: number) => `${y >= 1000 ? y : pad(y, 4)}-${two(m)}-${two(d)}`;
-const formatTime = (h: number, mi: number, s: number, micro: number) =>
-  `${two(h)}:${two(mi)}:${two(s)}${micro === 0 ? '' : `.${pad(micro, 6)}`}`;
-
-/** `YYYY-MM-DDTHH:MM:SS[.ffffff]Z` of seconds since the epoch (UTC) and microseconds. */
-function formatInstant(seconds: number, micro: number): string | ValueFailure {
-  if (seconds < MIN_SECONDS || seconds > MAX_SECONDS) return fail('datetime outside years 0001 to 9999');
-  const days = Math.floor(seconds / 86400);
-  const rest = seconds - days * 86400;
-  const [y, m, d] = civilFromDays(days);
+  const y = m <= 2 ? era * 400 + yoe + 1 : era * 400 + yoe;
   return `${formatDate(y, m, d)}T${formatTime(Math.floor(rest / 3600), Math.floor((rest % 3600) / 60), rest % 60, micro)}Z`;
 }
 
-const datetimeOf = (t: Moment) =>
-  formatInstant(daysFromCivil(t.year, t.month, t.day) * 86400 + t.hour * 3600 + t.minute * 60 + t.second - (t.offset ?? 0) * 60, t.micro);
+/**
+ * A valid date and time, `offset` minutes east of UTC, in UTC. When the shift stays within the
+ * day (always without offset) the date is written as given, without the round trip through days
+ * since the epoch; a valid date is always within years 1 to 9999 then.
+ */
+function utcDatetime(year: number, month: number, day: number, hour: number, minute: number, second: number, micro: number, offset: number): string | ValueFailure {
+  const minutes = hour * 60 + minute - offset;
+  if (minutes >= 0 && minutes < 1440) return `${formatDate(year, month, day)}T${formatTime(Math.floor(minutes / 60), minutes % 60, second, micro)}Z`;
+  return formatInstant(daysFromCivil(year, month, day) * 86400 + minutes * 60 + second, micro);
+}
+
+const datetimeOf = (t: Moment) => utcDatetime(t.year, t.month, t.day, t.hour, t.minute, t.second, t.micro, t.offset ?? 0);
 
 /** Digits of a fraction (1 to 9) as microseconds: truncated, never rounded into the next second. */
 const microOf = (digits: string) => Number(digits.slice(0, 6).padEnd(6, '0'));
@@ -473,26 +494,28 @@ function offsetOf(text: string): number | undefined {
   return (text[0] === '-' ? -1 : 1) * (hours * 60 + minutes);
 }
 
-function checkMoment(t: Moment): string | undefined {
-  if (t.year < 1 || t.month < 1 || t.month > 12 || t.day < 1 || t.day > daysInMonth(t.year, t.month)) {
-    return `no such date: ${formatDate(t.year, t.month, t.day)}`;
-  }
-  if (t.hour > 23 || t.minute > 59 || t.second > 59) return `no such time: ${pad(t.hour, 2)}:${pad(t.minute, 2)}:${pad(t.second, 2)}`;
+/** Why these fields are no date and time, or undefined. */
+function checkFields(year: number, month: number, day: number, hour: number, minute: number, second: number): string | undefined {
+  if (year < 1 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return `no such date: ${formatDate(year, month, day)}`;
+  if (hour > 23 || minute > 59 || second > 59) return `no such time: ${pad(hour, 2)}:${pad(minute, 2)}:${pad(second, 2)}`;
   return undefined;
 }
+const checkMoment = (t: Moment) => checkFields(t.year, t.month, t.day, t.hour, t.minute, t.second);
 
-const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const ISO_TIME = /^(\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?$/;
 
 const num = (text: string | undefined) => (text === undefined ? 0 : Number(text));
 
 const isoCasts: Record<'date' | 'datetime' | 'time', Caster> = {
   date: (value) => {
-    const match = typeof value === 'string' ? ISO_DATE.exec(value) : null;
-    if (!match) return fail(`not an ISO-8601 date (YYYY-MM-DD): ${preview(value)}`);
-    const moment = { year: num(match[1]), month: num(match[2]), day: num(match[3]), hour: 0, minute: 0, second: 0, micro: 0, offset: undefined };
-    const problem = checkMoment(moment);
-    return problem ? fail(problem) : formatDate(moment.year, moment.month, moment.day);
+    // `YYYY-MM-DD` scanned rather than matched: the cast of most date columns, run per message.
+    const isDate = typeof value === 'string' && value.length === 10 && value[4] === '-' && value[7] === '-';
+    const year = isDate ? digitsAt(value, 0, 4) : -1;
+    const month = isDate ? digitsAt(value, 5, 2) : -1;
+    const day = isDate ? digitsAt(value, 8, 2) : -1;
+    if (year < 0 || month < 0 || day < 0) return fail(`not an ISO-8601 date (YYYY-MM-DD): ${preview(value)}`);
+    const problem = checkFields(year, month, day, 0, 0, 0);
+    return problem ? fail(problem) : formatDate(year, month, day);
   },
   datetime: (value) => {
     if (typeof value === 'number') return datetimeOfEpochMillis(value);
@@ -550,10 +573,13 @@ function scanIsoDatetime(text: string): string | ValueFailure {
       if (second < 0) return notIsoDatetime(text);
       i += 3;
       if (text[i] === '.' || text[i] === ',') {
+        // Up to 9 digits, of which the first 6 are the microseconds (truncated, as microOf).
         const start = ++i;
-        while (i < n && i - start < 9 && digitsAt(text, i, 1) >= 0) i++;
+        for (let digit = digitsAt(text, i, 1); digit >= 0 && i - start < 9; digit = digitsAt(text, ++i, 1)) {
+          if (i - start < 6) micro = micro * 10 + digit;
+        }
         if (i === start) return notIsoDatetime(text);
-        micro = microOf(text.slice(start, i));
+        for (let width = Math.min(i - start, 6); width < 6; width++) micro *= 10;
       }
     }
     if (i < n) {
@@ -572,9 +598,8 @@ function scanIsoDatetime(text: string): string | ValueFailure {
       }
     }
   }
-  const moment: Moment = { year, month, day, hour, minute, second, micro, offset };
-  const problem = checkMoment(moment);
-  return problem ? fail(problem) : datetimeOf(moment);
+  const problem = checkFields(year, month, day, hour, minute, second);
+  return problem ? fail(problem) : utcDatetime(year, month, day, hour, minute, second, micro, offset);
 }
 
 function datetimeOfEpochMillis(ms: number): string | ValueFailure {
@@ -595,29 +620,51 @@ interface Directive {
   readonly slot: Slot;
   readonly pattern: string;
   readonly read: (text: string, moment: Moment) => string | undefined;
+  readonly fixed?: FixedDigits;
+}
+
+/**
+ * A directive's all-digit form of one width: `width` ASCII digits valued `min` to `max` are
+ * exactly the texts of that width its pattern accepts, and the pattern tries them before any
+ * shorter form. `store` does what `read` does with such a text, given its number.
+ */
+interface FixedDigits {
+  readonly width: number;
+  readonly min: number;
+  readonly max: number;
+  readonly store: (n: number, moment: Moment) => void;
 }
 
 const MONTHS = ['january', 'february', 'march', 'april', 'may', 'june', 'july', 'august', 'september', 'october', 'november', 'december'];
 // Case-insensitive alternatives without the `i` flag, which would also relax the literals.
 const anyCase = (word: string) => [...word].map((c) => `[${c.toUpperCase()}${c}]`).join('');
 
-const setNumber = (slot: 'year' | 'month' | 'day' | 'hour' | 'minute' | 'second') => (text: string, moment: Moment) => {
+type NumberSlot = 'year' | 'month' | 'day' | 'hour' | 'minute' | 'second';
+const setNumber = (slot: NumberSlot) => (text: string, moment: Moment) => {
   moment[slot] = Number(text);
   return undefined;
 };
+/** A directive read as the number its digits write, with its fixed form (see FixedDigits). */
+const numberDirective = (slot: NumberSlot, pattern: string, width: number, min: number, max: number): Directive => ({
+  slot,
+  pattern,
+  read: setNumber(slot),
+  fixed: { width, min, max, store: (n, moment) => void (moment[slot] = n) },
+});
+const pivotYear = (yy: number) => (yy < 69 ? 2000 + yy : 1900 + yy); // POSIX / Python pivot
 
 const DIRECTIVES: Record<string, Directive> = {
-  Y: { slot: 'year', pattern: '\\d{4}', read: setNumber('year') },
+  Y: numberDirective('year', '\\d{4}', 4, 0, 9999),
   y: {
     slot: 'year',
     pattern: '\\d{2}',
     read: (text, moment) => {
-      const yy = Number(text);
-      moment.year = yy < 69 ? 2000 + yy : 1900 + yy; // POSIX / Python pivot
+      moment.year = pivotYear(Number(text));
       return undefined;
     },
+    fixed: { width: 2, min: 0, max: 99, store: (yy, moment) => void (moment.year = pivotYear(yy)) },
   },
-  m: { slot: 'month', pattern: '1[0-2]|0[1-9]|[1-9]', read: setNumber('month') },
+  m: numberDirective('month', '1[0-2]|0[1-9]|[1-9]', 2, 1, 12),
   b: {
     slot: 'month',
     pattern: MONTHS.map((name) => anyCase(name.slice(0, 3))).join('|'),
@@ -634,8 +681,8 @@ const DIRECTIVES: Record<string, Directive> = {
       return undefined;
     },
   },
-  d: { slot: 'day', pattern: '3[01]|[12]\\d|0[1-9]|[1-9]', read: setNumber('day') },
-  H: { slot: 'hour', pattern: '2[0-3]|[01]\\d|\\d', read: setNumber('hour') },
+  d: numberDirective('day', '3[01]|[12]\\d|0[1-9]|[1-9]', 2, 1, 31),
+  H: numberDirective('hour', '2[0-3]|[01]\\d|\\d', 2, 0, 23),
   I: { slot: 'hour', pattern: '1[0-2]|0[1-9]|[1-9]', read: setNumber('hour') },
   p: {
     slot: 'ampm',
@@ -646,8 +693,8 @@ const DIRECTIVES: Record<string, Directive> = {
       return undefined;
     },
   },
-  M: { slot: 'minute', pattern: '[0-5]\\d|\\d', read: setNumber('minute') },
-  S: { slot: 'second', pattern: '[0-5]\\d|\\d', read: setNumber('second') },
+  M: numberDirective('minute', '[0-5]\\d|\\d', 2, 0, 59),
+  S: numberDirective('second', '[0-5]\\d|\\d', 2, 0, 59),
   f: {
     slot: 'micro',
     pattern: '\\d{1,6}',
@@ -655,6 +702,7 @@ const DIRECTIVES: Record<string, Directive> = {
       moment.micro = microOf(text);
       return undefined;
     },
+    fixed: { width: 6, min: 0, max: 999_999, store: (micro, moment) => void (moment.micro = micro) },
   },
   z: {
     slot: 'offset',
@@ -674,16 +722,20 @@ function compileFormat(format: string, cast: 'date' | 'datetime' | 'time'): Form
   let source = '^';
   const used: Directive[] = [];
   const slots = new Set<Slot>();
+  // The format's all-digit fixed-width form (see scanFixed): literal char codes and fixed directives.
+  let layout: (number | FixedDigits)[] | undefined = [];
   for (let i = 0; i < format.length; i++) {
     const c = format[i] ?? '';
     if (c !== '%') {
       source += c.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&');
+      layout?.push(c.charCodeAt(0));
       continue;
     }
     const letter = format[++i];
     if (letter === undefined) return 'cast_format ends with a lone %';
     if (letter === '%') {
       source += '%';
+      layout?.push(c.charCodeAt(0));
       continue;
     }
     const directive = Object.hasOwn(DIRECTIVES, letter) ? DIRECTIVES[letter] : undefined;
@@ -692,6 +744,7 @@ function compileFormat(format: string, cast: 'date' | 'datetime' | 'time'): Form
     slots.add(directive.slot);
     used.push(directive);
     source += `(${directive.pattern})`;
+    layout = directive.fixed === undefined ? undefined : layout?.concat(directive.fixed);
   }
   if (used.some((d) => d === DIRECTIVES['I']) !== slots.has('ampm')) return 'cast_format: %I and %p go together';
   if (used.some((d) => d === DIRECTIVES['H']) && slots.has('ampm')) return 'cast_format: %p needs %I, not %H';
@@ -702,18 +755,50 @@ function compileFormat(format: string, cast: 'date' | 'datetime' | 'time'): Form
   // %p must be read after %I whatever their order in the text: it adjusts the hour.
   const order = used.map((directive, group) => ({ directive, group: group + 1 })).sort((a, b) => Number(a.directive.slot === 'ampm') - Number(b.directive.slot === 'ampm'));
   const pattern = new RegExp(`${source}$`);
-  return (text) => {
-    const match = pattern.exec(text);
-    if (!match) return fail(`does not match cast_format ${preview(format)}: ${preview(text)}`);
-    // Python's defaults for what the format does not give: 1900-01-01 00:00:00.
-    const moment: Moment = { year: 1900, month: 1, day: 1, hour: 0, minute: 0, second: 0, micro: 0, offset: undefined };
+  const match = (text: string): Moment | ValueFailure => {
+    const groups = pattern.exec(text);
+    if (!groups) return fail(`does not match cast_format ${preview(format)}: ${preview(text)}`);
+    const moment = formatDefaults();
     for (const { directive, group } of order) {
-      const problem = directive.read(match[group] ?? '', moment);
+      const problem = directive.read(groups[group] ?? '', moment);
       if (problem) return fail(problem);
     }
+    return moment;
+  };
+  const fixed = layout;
+  const fixedLength = fixed?.reduce((length: number, part) => length + (typeof part === 'number' ? 1 : part.width), 0);
+  return (text) => {
+    const moment = (fixed !== undefined && text.length === fixedLength ? scanFixed(fixed, text) : undefined) ?? match(text);
+    if (moment instanceof ValueFailure) return moment;
     const problem = checkMoment(moment);
     return problem ? fail(problem) : moment;
   };
+}
+
+/** Python's defaults for what a format does not give: 1900-01-01 00:00:00. */
+const formatDefaults = (): Moment => ({ year: 1900, month: 1, day: 1, hour: 0, minute: 0, second: 0, micro: 0, offset: undefined });
+
+/**
+ * A text in the all-digit fixed-width form of a format (`05/03/2025` for `%d/%m/%Y`), read with
+ * charCodeAt instead of the regular expression; undefined when the text is not in that form. The
+ * expression tries each directive's fixed form first and backtracks only on a mismatch, so for
+ * a text in that form its match is this same reading.
+ */
+function scanFixed(layout: readonly (number | FixedDigits)[], text: string): Moment | undefined {
+  const moment = formatDefaults();
+  let at = 0;
+  for (const part of layout) {
+    if (typeof part === 'number') {
+      if (text.charCodeAt(at) !== part) return undefined;
+      at += 1;
+    } else {
+      const n = digitsAt(text, at, part.width);
+      if (n < part.min || n > part.max) return undefined;
+      part.store(n, moment);
+      at += part.width;
+    }
+  }
+  return moment;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { JSONPath } from 'jsonpath-plus';
 import { isLeft } from 'fp-ts/lib/Either.js';
-import { ValueFailure, compileCast, parseSimplePath, preview, type Caster, type MapperEntry, type PathSegment } from '../domain/mapperSpec';
+import { ValueFailure, compileCast, parseSimplePath, preview, type MapperEntry, type PathSegment } from '../domain/mapperSpec';
 
 /**
  * The mapper engine of the data plane: a validated mapper config (`domain/mapperSpec.ts`) is
@@ -39,17 +39,24 @@ export interface CompileOptions {
 /** Reads one column's raw value from the message: undefined when the path matches nothing. */
 type Reader = (root: unknown) => unknown;
 
+/** One column's final value from the message (read, null rule and cast in one call), or why not. */
+type Producer = (root: unknown) => unknown;
+
 interface Column {
   readonly key: string;
-  readonly read: Reader;
-  readonly cast: Caster | undefined;
-  readonly nullable: boolean;
-  /** `__proto__` as a key would change the row's prototype through plain assignment. */
-  readonly defineKey: boolean;
+  readonly produce: Producer;
 }
 
 /** The column named by errors about the message itself (not JSON, not UTF-8). */
 export const MESSAGE_COLUMN = '$';
+
+const MISSING = new ValueFailure('missing non-nullable value');
+
+/**
+ * A column value that is a failure. The `typeof` test first: most values are strings and
+ * numbers, and `instanceof` an imported class is a generic (slow) check in optimised code.
+ */
+const isFailure = (value: unknown): value is ValueFailure => typeof value === 'object' && value !== null && value instanceof ValueFailure;
 
 /**
  * Compiles a mapper. Entries are expected validated (`validateMapperConfig`); an entry that is
@@ -59,6 +66,11 @@ export const MESSAGE_COLUMN = '$';
 export function compileMapper(entries: readonly MapperEntry[], options: CompileOptions = {}): Mapper {
   const engine = options.engine ?? 'compiled';
   const columns: Column[] = entries.map((entry) => compileColumn(entry, engine));
+  // Every row starts as a copy of this one: all its keys already own data properties, in column
+  // order, so a row is one clone and plain field writes instead of a chain of property additions,
+  // and `__proto__` (defined here, never assigned) is a field like any other.
+  const template: Record<string, unknown> = {};
+  for (const { key } of columns) Object.defineProperty(template, key, { value: null, enumerable: true, writable: true, configurable: true });
 
   return (message) => {
     let root: unknown = message;
@@ -67,19 +79,12 @@ export function compileMapper(entries: readonly MapperEntry[], options: CompileO
       if (parsed instanceof ValueFailure) return { ok: false, column: MESSAGE_COLUMN, reason: parsed.reason };
       root = parsed;
     }
-    const row: Record<string, unknown> = {};
-    for (const column of columns) {
-      let value = column.read(root);
-      if (value instanceof ValueFailure) return { ok: false, column: column.key, reason: value.reason };
-      if (value === undefined || value === null) {
-        if (!column.nullable) return { ok: false, column: column.key, reason: 'missing non-nullable value' };
-        value = null;
-      } else if (column.cast !== undefined) {
-        value = column.cast(value);
-        if (value instanceof ValueFailure) return { ok: false, column: column.key, reason: value.reason };
-      }
-      if (column.defineKey) Object.defineProperty(row, column.key, { value, enumerable: true, writable: true, configurable: true });
-      else row[column.key] = value;
+    const row = { ...template };
+    for (let i = 0; i < columns.length; i++) {
+      const column = columns[i] as Column;
+      const value = column.produce(root);
+      if (isFailure(value)) return { ok: false, column: column.key, reason: value.reason };
+      row[column.key] = value;
     }
     return { ok: true, row };
   };
@@ -107,32 +112,36 @@ function parseMessage(message: string | Uint8Array): unknown {
 }
 
 function compileColumn(entry: MapperEntry, engine: PathEngine): Column {
-  const defineKey = entry.key === '__proto__';
+  const { key } = entry;
   const compiled = compileCast(entry.cast, entry.cast_format);
-  if (isLeft(compiled)) {
-    const failure = new ValueFailure(compiled.left);
-    return { key: entry.key, read: () => failure, cast: undefined, nullable: entry.nullable, defineKey };
-  }
+  if (isLeft(compiled)) return constantColumn(key, new ValueFailure(compiled.left));
   const cast = compiled.right;
 
   if (entry.path === undefined) {
     // Static: cast once here. A static that does not cast fails every message, naming its column.
-    const value = entry.static === undefined ? new ValueFailure('neither path nor static is given') : cast(entry.static);
-    return { key: entry.key, read: () => value, cast: undefined, nullable: entry.nullable, defineKey };
+    if (entry.static === undefined) return constantColumn(key, new ValueFailure('neither path nor static is given'));
+    return constantColumn(key, cast(entry.static));
   }
 
   const path = entry.path;
-  if (path[0] !== '$') {
-    const failure = new ValueFailure(`path must start with $: ${preview(path)}`);
-    return { key: entry.key, read: () => failure, cast: undefined, nullable: entry.nullable, defineKey };
-  }
+  if (path[0] !== '$') return constantColumn(key, new ValueFailure(`path must start with $: ${preview(path)}`));
   const segments = parseSimplePath(path);
   let read: Reader;
   if (segments === undefined) read = jsonPathReader(path, entry.cast !== undefined);
   else if (engine === 'jsonpath') read = naiveJsonPathReader(path);
   else read = simpleReader(segments);
-  return { key: entry.key, read, cast, nullable: entry.nullable, defineKey };
+  const missing = entry.nullable ? null : MISSING;
+  return {
+    key,
+    produce: (root) => {
+      const value = read(root);
+      if (value === undefined || value === null) return missing;
+      return isFailure(value) ? value : cast(value);
+    },
+  };
 }
+
+const constantColumn = (key: string, value: unknown): Column => ({ key, produce: () => value });
 
 /**
  * The compiled accessor of a simple path: one own-property lookup per segment. `Object.hasOwn`

@@ -241,6 +241,11 @@ function castsTo(t: ExecutionContext, cast: MapperCast | undefined, format: stri
   if (isLeft(compiled)) return t.fail(compiled.left);
   for (const [input, expected] of cases) t.deepEqual(compiled.right(input), expected, `${cast} ${format ?? ''} of ${JSON.stringify(input)}`);
 }
+function assertFailure(t: ExecutionContext, cast: MapperCast, format: string | undefined, input: unknown, reason: string) {
+  const compiled = compileCast(cast, format);
+  if (isLeft(compiled)) return t.fail(compiled.left);
+  t.deepEqual(compiled.right(input), new ValueFailure(reason));
+}
 function refusesCast(t: ExecutionContext, cast: MapperCast, format: string | undefined, inputs: unknown[]) {
   const compiled = compileCast(cast, format);
   if (isLeft(compiled)) return t.fail(compiled.left);
@@ -410,6 +415,41 @@ test('time with format: %H:%M:%S, %I %p, %f', (t) => {
   castsTo(t, 'time', '%Y-%m-%d %H:%M', [['2025-01-15 10:30', '10:30:00']]);
   refusesCast(t, 'time', '%H:%M:%S', ['24:00:00', '10:61:00', '10:30', 'ab:cd:ef']);
   refusesCast(t, 'time', '%Y-%m-%d %H:%M', ['2025-02-30 10:30']);
+});
+
+test('int: a sign alone, inner signs and non-ASCII digits are no integer text', (t) => {
+  castsTo(t, 'int', undefined, [['-0', 0], ['+0', 0]]);
+  refusesCast(t, 'int', undefined, ['+', '-', '+-1', '1-', '1 ', '\u0663', '\uff11']);
+});
+
+test('formats of digits: the fixed-width form and the shorter forms read alike, whichever way they are scanned', (t) => {
+  castsTo(t, 'date', '%d%m%Y', [
+    ['15012025', '2025-01-15'],
+    ['1112025', '2025-01-11'],
+    ['512025', '2025-01-05'],
+  ]);
+  // A two-digit field out of its range is read as a one-digit one followed by the rest, as the
+  // regular expression does, or refused when that does not fit either.
+  castsTo(t, 'time', '%H%M', [['245', '02:45:00']]);
+  assertFailure(t, 'date', '%d%m%Y', '3122025', 'no such date: 2025-02-31');
+  refusesCast(t, 'date', '%d%m%Y', ['32012025', '00012025', '15002025', '1501202a', '150120255']);
+  castsTo(t, 'datetime', '%Y%m%d%H%M%S', [['20250115103005', '2025-01-15T10:30:05Z']]);
+  castsTo(t, 'datetime', '%y%m%d %H:%M:%S.%f', [
+    ['250115 23:59:59.000001', '2025-01-15T23:59:59.000001Z'],
+    ['680115 00:00:00.5', '2068-01-15T00:00:00.500000Z'],
+  ]);
+  castsTo(t, 'date', '%%%Y%m%d', [['%20250115', '2025-01-15']]);
+});
+
+test('datetime: an offset that moves the time across midnight, a month or a year moves the date too', (t) => {
+  castsTo(t, 'datetime', undefined, [
+    ['2025-03-01T01:00:00+02:00', '2025-02-28T23:00:00Z'],
+    ['2024-03-01T01:00:00+02:00', '2024-02-29T23:00:00Z'],
+    ['2025-12-31T22:30:00.25-01:30', '2026-01-01T00:00:00.250000Z'],
+    ['9999-12-31T23:59:59Z', '9999-12-31T23:59:59Z'],
+  ]);
+  castsTo(t, 'datetime', '%d/%m/%Y %H:%M%z', [['01/01/2025 00:00+0001', '2024-12-31T23:59:00Z']]);
+  refusesCast(t, 'datetime', undefined, ['9999-12-31T23:59:59-00:01']);
 });
 
 test('compileCast: refuses a bad format with the reason, never throws', (t) => {
