@@ -32,6 +32,8 @@ export interface Config {
   readonly runtimeId: string;
   /** How long a worker retries a transient fault while its pipeline stays live. */
   readonly retryWindowSeconds: number;
+  /** Bearer token `GET /metrics` requires; undefined = unauthenticated (firewall the port). */
+  readonly metricsToken: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -86,6 +88,7 @@ export function readConfig(env: Readonly<Record<string, string | undefined>>): C
     role: roleOf(env['POPSINK_ROLE']),
     runtimeId: env['POPSINK_RUNTIME_ID'] || hostname(),
     retryWindowSeconds: positiveInt(env, 'POPSINK_RETRY_WINDOW_SECONDS', 60),
+    metricsToken: env['POPSINK_METRICS_TOKEN'] || undefined,
   };
 }
 

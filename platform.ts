@@ -14,13 +14,14 @@ import { uuidv7 } from './commands/uuidv7';
 import { parseSecretKey, secretBox, type SecretBox } from './commands/secretBox';
 import { createApp } from './http/app';
 import { authenticate } from './http/auth';
-import { requestId } from './http/execute';
 import type { ApiDeps } from './http/apiDeps';
 import { guard } from './http/guard';
 import { attachLogSockets } from './http/logSockets';
 import { loginThrottle } from './http/loginThrottle';
+import { httpMetrics, metricsRouter } from './http/metricsRoute';
 import { logNotifier } from './http/notifier';
 import { apiRouters } from './http/routes';
+import { accessLog, requestScope, requestScopedLogger } from './http/requestLogging';
 import { healthRouter } from './http/routes/health';
 import { signingKey, tokenIssuer } from './http/tokens';
 import { allProjections } from './projections/allProjections';
@@ -29,6 +30,7 @@ import { memoryReadStore } from './projections/readstore/memoryReadStore';
 import { mongoReadStore } from './projections/readstore/mongoReadStore';
 import { startProjectionRunner, type ProjectionRunner } from './projections/runner';
 import type { Logger } from './runtime/logger';
+import { platformMetrics, type PlatformMetrics } from './runtime/metrics/platformMetrics';
 import { observabilityStore, type ObservabilityReader } from './runtime/observability/observabilityStore';
 import { startSupervisor, type Supervisor } from './runtime/supervisor';
 import { forkedWorker } from './runtime/worker/forkedWorker';
@@ -98,8 +100,9 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Run
   const commands = commandDepsOf(store);
   const secrets = secretBoxOf(config);
   const observability = observabilityStore(readStore, { runtimeId: config.runtimeId });
+  const metrics = platformMetrics({ store, readStore, observability, projectionPosition: () => projections.position(), runtime: config.role !== 'api' });
 
-  const api = config.role === 'runtime' ? undefined : await startApi(config, logger, { store, readStore, projections, commands, secrets, observability });
+  const api = config.role === 'runtime' ? undefined : await startApi(config, logger, { store, readStore, projections, commands, secrets, observability, metrics });
   const supervisor =
     config.role === 'api'
       ? undefined
@@ -115,6 +118,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Run
           logger,
           runtimeId: config.runtimeId,
           retryWindowMs: config.retryWindowSeconds * 1000,
+          workerRestarts: metrics.workerRestarts,
         });
   if (supervisor !== undefined) logger.info('popsink runtime started', { runtimeId: config.runtimeId, workers: supervisor.workers().length });
 
@@ -138,9 +142,12 @@ interface Stores {
   readonly commands: CommandDeps;
   readonly secrets: SecretBox;
   readonly observability: ObservabilityReader;
+  readonly metrics: PlatformMetrics;
 }
 
-async function startApi(config: Config, logger: Logger, { store, readStore, projections, commands, secrets, observability }: Stores): Promise<RunningApi> {
+async function startApi(config: Config, platformLogger: Logger, { store, readStore, projections, commands, secrets, observability, metrics }: Stores): Promise<RunningApi> {
+  // Lines written while a request is served carry its id.
+  const logger = requestScopedLogger(platformLogger);
   const passwords = scryptHasher();
   if (config.adminEmail !== undefined && config.adminPassword !== undefined) {
     const outcome = await ensureSuperuser(commands, passwords, config.adminEmail, config.adminPassword);
@@ -169,7 +176,9 @@ async function startApi(config: Config, logger: Logger, { store, readStore, proj
   };
   const app = createApp({
     routers: [healthRouter({ ready: () => projections.caughtUp(), checkStores }), ...apiRouters(deps, guard(readStore))],
-    middleware: [requestId, ...authenticate(deps.jwtKey, readStore)],
+    outerMiddleware: [requestScope, accessLog(logger), httpMetrics(metrics.registry)],
+    rootRouters: [metricsRouter(metrics.registry, { token: config.metricsToken })],
+    middleware: authenticate(deps.jwtKey, readStore),
     logger,
     bodyLimit: config.bodyLimit,
   });

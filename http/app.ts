@@ -5,6 +5,10 @@ import { errorMapper, MalformedBody, RequestTooLarge, type ErrorLogger } from '.
 
 export interface AppDeps {
   readonly routers: readonly Router[];
+  /** Routers at the top level, outside /api and before authentication (e.g. `/metrics`). */
+  readonly rootRouters?: readonly Router[];
+  /** Run first, around error mapping too (request ids, timing, access log). */
+  readonly outerMiddleware?: readonly Middleware[];
   /** Run before any router, after body parsing (request ids, authentication). */
   readonly middleware?: readonly Middleware[];
   readonly logger: ErrorLogger;
@@ -12,9 +16,10 @@ export interface AppDeps {
   readonly bodyLimit?: string;
 }
 
-/** The API: error mapping outermost, then body parsing, then the resource routers under /api. */
+/** The API: error mapping outermost (inside the outer middleware), then body parsing, then the resource routers under /api. */
 export function createApp(deps: AppDeps): Koa {
   const app = new Koa();
+  for (const middleware of deps.outerMiddleware ?? []) app.use(middleware);
   app.use(errorMapper(deps.logger));
   app.use(async (ctx, next) => {
     await next();
@@ -44,6 +49,7 @@ export function createApp(deps: AppDeps): Koa {
     }
     if (parsed) await next();
   });
+  for (const router of deps.rootRouters ?? []) app.use(router.routes());
   for (const middleware of deps.middleware ?? []) app.use(middleware);
   const api = new Router({ prefix: '/api' });
   for (const router of deps.routers) api.use(router.routes(), router.allowedMethods());

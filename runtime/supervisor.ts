@@ -27,6 +27,8 @@ export interface SupervisorDeps {
   readonly retryWindowMs: number;
   /** A safety net besides reacting to events: how often the desired workers are recomputed. */
   readonly reconcileIntervalMs?: number;
+  /** Counts the crashed workers restarted (the `popsink_worker_restarts_total` metric). */
+  readonly workerRestarts?: { inc(): void } | undefined;
 }
 
 interface Running {
@@ -98,6 +100,7 @@ export async function startSupervisor(deps: SupervisorDeps) {
       if (!crashed || stopped || self?.stopping || failedFingerprints.has(fingerprint)) return;
       const count = (restarts.get(spec.subscriptionId) ?? 0) + 1;
       restarts.set(spec.subscriptionId, count);
+      deps.workerRestarts?.inc();
       const delay = RESTART_DELAYS_MS[Math.min(count - 1, RESTART_DELAYS_MS.length - 1)] ?? 30_000;
       const message = `worker crashed (${detail}); restart #${count} in ${delay} ms`;
       deps.logger.warn(message, { pipelineId: spec.pipelineId, subscriptionId: spec.subscriptionId });
