@@ -43,13 +43,16 @@ export async function loadState<C, E extends DomainEvent, S>(
 ): Promise<{ state: S; expected: ExpectedRevision; position: bigint | undefined }> {
   const recorded = await store.readStream(streamId);
   let state = decider.initialState;
-  for (const event of recorded) {
-    const decoded = decider.eventCodec.decode({ type: event.type, data: event.data });
-    if (isLeft(decoded)) throw new CorruptEventError(event, PathReporter.report(decoded));
-    state = decider.evolve(state, decoded.right);
-  }
+  for (const event of recorded) state = decider.evolve(state, decodeRecorded(decider, event));
   const last = recorded[recorded.length - 1];
   return { state, expected: last === undefined ? 'no_stream' : last.revision, position: last?.position };
+}
+
+/** A stored event decoded by its aggregate's codec; one that does not decode is never trusted. */
+export function decodeRecorded<E extends DomainEvent>(decider: Pick<Decider<unknown, E, unknown>, 'eventCodec'>, event: RecordedEvent): E {
+  const decoded = decider.eventCodec.decode({ type: event.type, data: event.data });
+  if (isLeft(decoded)) throw new CorruptEventError(event, PathReporter.report(decoded));
+  return decoded.right;
 }
 
 /**

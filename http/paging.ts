@@ -3,7 +3,7 @@ import { decode, ValidationFailure } from './decode';
 import { IntFromQuery } from './queryCodecs';
 import type { Page } from '../projections/readStore';
 
-const PagingQuery = t.partial({ skip: IntFromQuery, limit: IntFromQuery, page: IntFromQuery, size: IntFromQuery });
+export const PagingQuery = t.partial({ skip: IntFromQuery, limit: IntFromQuery, page: IntFromQuery, size: IntFromQuery });
 
 export interface Paging {
   readonly skip: number;

@@ -13,14 +13,14 @@ import { userRead } from '../views';
 
 export const MIN_PASSWORD_LENGTH = 8;
 
-const RegisterBody = t.intersection([
+export const RegisterBody = t.intersection([
   t.type({ email: t.string, password: t.string }),
   // is_superuser / is_verified are accepted and ignored: nobody promotes themselves.
   t.partial({ is_active: t.boolean, is_superuser: t.boolean, is_verified: t.boolean }),
 ]);
-const LoginForm = t.type({ username: t.string, password: t.string });
-const ForgotBody = t.type({ email: t.string });
-const ResetBody = t.type({ token: t.string, password: t.string });
+export const LoginForm = t.type({ username: t.string, password: t.string });
+export const ForgotBody = t.type({ email: t.string });
+export const ResetBody = t.type({ token: t.string, password: t.string });
 
 /** Refuses a password that is too short, with the contract's object detail for `code`. */
 export function checkPassword(password: string, code: string): void {

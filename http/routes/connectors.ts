@@ -17,10 +17,10 @@ import { execute } from '../execute';
 import type { Guard } from '../guard';
 import { NonEmptyQuery } from '../queryCodecs';
 
-const ConnectorCreate = t.type({ name: t.string, team_id: t.string, connector_type: ConnectorType, config: t.UnknownRecord });
-const ConnectorPatch = t.exact(t.partial({ name: t.string, config: t.UnknownRecord }));
-const FilterOneQuery = t.intersection([t.type({ name: NonEmptyQuery }), t.partial({ team_id: t.string })]);
-const TeamQuery = t.partial({ team_id: t.string });
+export const ConnectorCreate = t.type({ name: t.string, team_id: t.string, connector_type: ConnectorType, config: t.UnknownRecord });
+export const ConnectorPatch = t.exact(t.partial({ name: t.string, config: t.UnknownRecord }));
+export const FilterOneQuery = t.intersection([t.type({ name: NonEmptyQuery }), t.partial({ team_id: t.string })]);
+export const TeamQuery = t.partial({ team_id: t.string });
 
 const connectorRead = (doc: Doc) => ({
   id: doc.id,

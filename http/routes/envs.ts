@@ -18,7 +18,7 @@ import { envRead } from '../views';
 import { checkByokCredentials } from './connectorTypes';
 
 const Nullable = <C extends t.Mixed>(codec: C) => t.union([codec, t.null]);
-const EnvCreate = t.intersection([
+export const EnvCreate = t.intersection([
   t.type({ name: t.string }),
   t.partial({
     description: Nullable(t.string),
@@ -26,7 +26,7 @@ const EnvCreate = t.intersection([
     retention_configuration: Nullable(RetentionConfiguration),
   }),
 ]);
-const EnvPatch = t.exact(
+export const EnvPatch = t.exact(
   t.partial({
     name: t.string,
     description: Nullable(t.string),
@@ -34,7 +34,7 @@ const EnvPatch = t.exact(
     retention_configuration: Nullable(RetentionConfiguration),
   }),
 );
-const FilterOneQuery = t.type({ name: NonEmptyQuery });
+export const FilterOneQuery = t.type({ name: NonEmptyQuery });
 
 export function envsRouter(deps: ApiDeps, guard: Guard): Router {
   const router = new Router({ prefix: '/envs' });

@@ -1,11 +1,15 @@
 import type Router from '@koa/router';
 import type { ApiDeps } from '../apiDeps';
 import type { Guard } from '../guard';
+import { adminRouter } from './admin';
 import { authRouter } from './auth';
 import { connectorsRouter } from './connectors';
 import { connectorTypesRouter } from './connectorTypes';
 import { datamodelsRouter } from './datamodels';
+import { docsRouter } from './docs';
 import { envsRouter } from './envs';
+import { historyRouter } from './history';
+import { installationRouter } from './installation';
 import { pipelineObservabilityRouter } from './pipelineObservability';
 import { pipelinesRouter } from './pipelines';
 import { smtRouter } from './smt';
@@ -17,6 +21,7 @@ import { usersRouter } from './users';
 /** Every resource router of the API, in the order of the contract's API reference. */
 export const apiRouters = (deps: ApiDeps, guard: Guard): Router[] => [
   authRouter(deps),
+  installationRouter(deps, guard), // before usersRouter: its GET /users/:id would take /users/export-all
   usersRouter(deps, guard),
   envsRouter(deps, guard),
   teamsRouter(deps, guard),
@@ -24,8 +29,11 @@ export const apiRouters = (deps: ApiDeps, guard: Guard): Router[] => [
   pipelineObservabilityRouter(deps, guard, deps.observability),
   connectorsRouter(deps, guard),
   subscriptionsRouter(deps, guard),
+  historyRouter(deps, guard),
   datamodelsRouter(deps, guard),
   userLogsRouter(deps, guard),
   smtRouter(),
   connectorTypesRouter(),
+  docsRouter(),
+  adminRouter(deps, guard),
 ];

@@ -15,7 +15,7 @@ import { IntFromQuery } from '../queryCodecs';
 /** Lines a plain GET answers by default, and at most (what a runtime keeps per pipeline). */
 const DEFAULT_LOG_LINES = 100;
 const MAX_LOG_LINES = 500;
-const LogsQuery = t.partial({ limit: IntFromQuery });
+export const LogsQuery = t.partial({ limit: IntFromQuery });
 
 /** Whose logs a path names: a pipeline's, or those of every pipeline using a connector. */
 export type LogSource = 'pipelines' | 'connectors';

@@ -46,20 +46,20 @@ const FlatFields = t.partial({
   subscription_error_table_target_id: Nullable(t.string),
 });
 type FlatFields = t.TypeOf<typeof FlatFields>;
-const PipelineCreate = t.intersection([t.type({ name: t.string, team_id: t.string }), FlatFields]);
-const PipelinePatch = t.intersection([t.partial({ name: t.string }), FlatFields]);
+export const PipelineCreate = t.intersection([t.type({ name: t.string, team_id: t.string }), FlatFields]);
+export const PipelinePatch = t.intersection([t.partial({ name: t.string }), FlatFields]);
 /** The portable configuration: connectors named by name (not id), secrets masked. */
 const CONFIGURATION_FORMAT = 'popsink.pipeline.v1';
 const PortableConnector = t.type({ name: t.string, type: t.string });
-const Configuration = t.type({
+export const Configuration = t.type({
   format: t.literal(CONFIGURATION_FORMAT),
   source: PortableConnector,
   target: PortableConnector,
   subscriptions: t.array(SubscriptionFields),
   datamodel: DatamodelFields,
 });
-const ListQuery = t.partial({ state: t.string, team_id: t.string, search: t.string });
-const FilterOneQuery = t.intersection([t.type({ name: NonEmptyQuery }), t.partial({ team_id: t.string })]);
+export const ListQuery = t.partial({ state: t.string, team_id: t.string, search: t.string });
+export const FilterOneQuery = t.intersection([t.type({ name: NonEmptyQuery }), t.partial({ team_id: t.string })]);
 
 /** The `{subscription_x: v}` fields a body gives, as `{x: v}`. */
 const unprefixed = (body: FlatFields, prefix: string, fields: readonly string[]): Record<string, unknown> =>

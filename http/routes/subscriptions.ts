@@ -16,9 +16,9 @@ import type { Guard } from '../guard';
 import { pagedBody, pagingOf } from '../paging';
 import { SUBSCRIPTION_FIELDS, SubscriptionFields, subscriptionFrom } from '../pipelineSettingsInput';
 
-const SubscriptionCreate = t.intersection([t.type({ pipeline_id: t.string }), SubscriptionFields]);
-const SubscribeAll = t.type({ pipeline_id: t.string, subscriptions: t.array(SubscriptionFields) });
-const ListQuery = t.partial({ pipeline_id: t.string, team_id: t.string });
+export const SubscriptionCreate = t.intersection([t.type({ pipeline_id: t.string }), SubscriptionFields]);
+export const SubscribeAll = t.type({ pipeline_id: t.string, subscriptions: t.array(SubscriptionFields) });
+export const ListQuery = t.partial({ pipeline_id: t.string, team_id: t.string });
 
 /**
  * Subscriptions live inside their pipeline (one stream, one version): every change here is a

@@ -15,14 +15,14 @@ import { pagedBody, pagingOf } from '../paging';
 import { NonEmptyQuery } from '../queryCodecs';
 import { teamRead } from '../views';
 
-const TeamCreate = t.intersection([
+export const TeamCreate = t.intersection([
   t.type({ name: t.string }),
   t.partial({ description: t.union([t.string, t.null]), env_id: t.string }),
 ]);
-const TeamPatch = t.exact(t.partial({ name: t.string, description: t.union([t.string, t.null]) }));
-const MembersBulk = t.intersection([t.type({ members: t.array(t.string) }), t.partial({ owners: t.array(t.string) })]);
-const TeamsQuery = t.partial({ env_id: t.string, search: t.string });
-const FilterOneQuery = t.intersection([t.type({ name: NonEmptyQuery }), t.partial({ env_id: t.string })]);
+export const TeamPatch = t.exact(t.partial({ name: t.string, description: t.union([t.string, t.null]) }));
+export const MembersBulk = t.intersection([t.type({ members: t.array(t.string) }), t.partial({ owners: t.array(t.string) })]);
+export const TeamsQuery = t.partial({ env_id: t.string, search: t.string });
+export const FilterOneQuery = t.intersection([t.type({ name: NonEmptyQuery }), t.partial({ env_id: t.string })]);
 
 export function teamsRouter(deps: ApiDeps, guard: Guard): Router {
   const router = new Router({ prefix: '/teams' });

@@ -14,7 +14,7 @@ const IsoTime = new t.Type<string, string, unknown>(
   (u, c) => (typeof u === 'string' && !Number.isNaN(Date.parse(u)) ? t.success(new Date(u).toISOString()) : t.failure(u, c)),
   String,
 );
-const LogsQuery = t.partial({ user_id: t.string, resource_id: t.string, event_type: t.string, since: IsoTime, until: IsoTime });
+export const LogsQuery = t.partial({ user_id: t.string, resource_id: t.string, event_type: t.string, since: IsoTime, until: IsoTime });
 
 const logEntry = (doc: Doc) => ({
   id: doc.id,

@@ -15,13 +15,13 @@ import { pagedBody, pagingOf } from '../paging';
 import { userRead } from '../views';
 import { checkPassword } from './auth';
 
-const MePatch = t.exact(t.partial({ email: t.string, password: t.string, active_env_id: t.union([t.string, t.null]) }));
-const AdminPatch = t.exact(
+export const MePatch = t.exact(t.partial({ email: t.string, password: t.string, active_env_id: t.union([t.string, t.null]) }));
+export const AdminPatch = t.exact(
   t.partial({ email: t.string, password: t.string, is_active: t.boolean, is_superuser: t.boolean, is_verified: t.boolean }),
 );
-const ChangePasswordBody = t.type({ current_password: t.string, new_password: t.string });
-const ServiceTokenBody = t.exact(t.partial({ name: t.string, expires_in_days: t.union([t.number, t.null]) }));
-const UsersQuery = t.partial({ search: t.string });
+export const ChangePasswordBody = t.type({ current_password: t.string, new_password: t.string });
+export const ServiceTokenBody = t.exact(t.partial({ name: t.string, expires_in_days: t.union([t.number, t.null]) }));
+export const UsersQuery = t.partial({ search: t.string });
 
 export function usersRouter(deps: ApiDeps, guard: Guard): Router {
   const router = new Router({ prefix: '/users' });

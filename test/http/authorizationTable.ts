@@ -268,6 +268,8 @@ export const ROUTES: readonly Row[] = [
     },
     expect: t1Operators(200),
   },
+  { route: 'GET /pipelines/{id}/history', call: async (world) => ({ path: `/pipelines/${world.p1}/history` }), expect: e1Readers(200) },
+  { route: 'GET /connectors/{id}/history', call: async (world) => ({ path: `/connectors/${world.c1Source}/history` }), expect: e1Readers(200) },
   { route: 'GET /pipelines/{id}/status', call: async (world) => ({ path: `/pipelines/${world.p1}/status` }), expect: e1Readers(200) },
   { route: 'GET /pipelines/{id}/latency-informations', call: async (world) => ({ path: `/pipelines/${world.p1}/latency-informations` }), expect: e1Readers(200) },
   { route: 'GET /pipelines/{id}/logs', call: async (world) => ({ path: `/pipelines/${world.p1}/logs` }), expect: e1Readers(200) },
@@ -307,6 +309,9 @@ export const ROUTES: readonly Row[] = [
     call: async () => ({ path: '/connector-types/postgres-target/check-credentials', json: { host: 'db.company.com', port: 'not-a-port' } }),
     expect: all(422),
   },
+  // Starts a live rebuild of the read models while the other rows run: they must not notice.
+  { route: 'POST /admin/rebuild', call: async () => ({ path: '/admin/rebuild' }), expect: superuserOnly(202) },
+  { route: 'GET /admin/rebuild', call: async () => ({ path: '/admin/rebuild' }), expect: superuserOnly(200) },
 ];
 
 async function buildWorld(api: Api): Promise<World> {

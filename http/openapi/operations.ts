@@ -1,0 +1,389 @@
+import * as t from 'io-ts';
+import { ConnectorType, PostgresSslMode, SaslMechanism, SecurityProtocol } from '../../domain/connectorConfig';
+import { PagingQuery } from '../paging';
+import { ErrorTableFields, SubscriptionFields } from '../pipelineSettingsInput';
+import * as auth from '../routes/auth';
+import * as connectors from '../routes/connectors';
+import * as envs from '../routes/envs';
+import * as observability from '../routes/pipelineObservability';
+import * as pipelines from '../routes/pipelines';
+import * as subscriptions from '../routes/subscriptions';
+import * as teams from '../routes/teams';
+import * as userLogs from '../routes/userLogs';
+import * as users from '../routes/users';
+import { jsonSchemaOf, type JsonSchema } from './ioTsSchema';
+
+/** A request body: the codec the route decodes it with, or (where the route has none) its schema. */
+export interface BodySpec {
+  readonly codec?: t.Mixed;
+  readonly schema?: JsonSchema;
+  /** Fields the codec accepts but the API ignores: left out of the document. */
+  readonly omit?: readonly string[];
+  /** `form` for an `application/x-www-form-urlencoded` body (the OAuth2 password login). */
+  readonly encoding?: 'json' | 'form';
+  readonly optional?: boolean;
+}
+
+export interface OperationSpec {
+  readonly summary: string;
+  readonly description: string;
+  /** Defaults to the path's first segment. */
+  readonly tags?: readonly string[];
+  /** No bearer token needed. */
+  readonly public?: boolean;
+  readonly body?: BodySpec;
+  /** The query codecs the route decodes `ctx.query` with, in order. */
+  readonly query?: readonly t.Mixed[];
+  /** Success and route-specific error answers; 401 / 404 / 422 are added where they apply. */
+  readonly responses: Readonly<Record<number, string>>;
+  /** The answer is the contract's page `{items, total, skip, limit}`. */
+  readonly paged?: boolean;
+}
+
+/** A Kafka cluster, as BYOK and the KAFKA_SOURCE checks take it (validated by the connector config rules, not a codec). */
+const kafkaCluster = (extra: Record<string, JsonSchema>, required: readonly string[]): JsonSchema => ({
+  type: 'object',
+  properties: {
+    bootstrap_servers: { type: 'string', description: 'comma-separated host:port list' },
+    security_protocol: jsonSchemaOf(SecurityProtocol),
+    sasl_mechanism: jsonSchemaOf(SaslMechanism),
+    sasl_username: { type: 'string' },
+    sasl_password: { type: 'string', format: 'password' },
+    ca_cert: { type: 'string', description: 'PEM certificate of a private CA' },
+    ...extra,
+  },
+  required: ['bootstrap_servers', ...required],
+});
+
+const sqlTarget = (extra: Record<string, JsonSchema>, required: readonly string[]): JsonSchema => ({
+  type: 'object',
+  properties: {
+    host: { type: 'string' },
+    port: { type: ['string', 'integer'], description: 'a TCP port (1 to 65535)' },
+    database: { type: 'string' },
+    user: { type: 'string' },
+    password: { type: 'string', format: 'password' },
+    ...extra,
+  },
+  required: ['host', 'port', 'database', 'user', 'password', ...required],
+});
+
+const CHECKED = { 200: 'The check passed: `{"status": "ok"}`', 400: 'The system refused the connection or the credentials; `detail` says why (never the password)' } as const;
+const PUBLIC_DOCS = { tags: ['docs'], public: true } as const;
+const HEALTH = { tags: ['health'], public: true } as const;
+
+/**
+ * Every operation of the API, keyed `METHOD /path` as the routers register them (`:id` written
+ * `{id}`, paths relative to `/api`). The document lists the routes the routers serve; one
+ * without an entry here is listed without a description, which the OpenAPI test refuses.
+ */
+export const OPERATIONS: Readonly<Record<string, OperationSpec>> = {
+  // Health
+  'GET /livez': { ...HEALTH, summary: 'Liveness', description: 'Answers 200 while the process runs.', responses: { 200: 'The process answers' } },
+  'GET /readyz': {
+    ...HEALTH,
+    summary: 'Readiness',
+    description: 'Answers 200 once the read models reflect the event log as it was at start-up, 503 while they catch up.',
+    responses: { 200: 'Ready', 503: 'Read models still catching up' },
+  },
+  'GET /healthchecks': { ...HEALTH, summary: 'Health check', description: 'Answers `{"status": "ok"}` while the API serves.', responses: { 200: 'The API serves' } },
+  'GET /healthchecks/db': {
+    ...HEALTH,
+    summary: 'Store health',
+    description: 'Checks that the event store and the read store both answer; the reason of a failure stays in the server log.',
+    responses: { 200: 'Both stores answer', 503: 'A store does not answer' },
+  },
+
+  // Documentation
+  'GET /openapi.json': { ...PUBLIC_DOCS, summary: 'This document', description: 'The OpenAPI 3.1 description of every route the API serves, generated from the routers and their request codecs.', responses: { 200: 'The OpenAPI document' } },
+  'GET /docs': { ...PUBLIC_DOCS, summary: 'Swagger UI', description: 'An interactive page over this document; its assets are served by this server (no CDN).', responses: { 200: 'An HTML page' } },
+  'GET /docs/{file}': { ...PUBLIC_DOCS, summary: 'Swagger UI asset', description: 'A script, style sheet or icon of the Swagger UI page, from the `swagger-ui-dist` package.', responses: { 200: 'The asset', 404: 'No such asset' } },
+
+  // Auth
+  'POST /auth/register': {
+    public: true,
+    summary: 'Sign up',
+    description: 'Creates an active, non-superuser account. The password needs at least 8 characters; an email already taken answers 400 `REGISTER_USER_ALREADY_EXISTS`.',
+    body: { codec: auth.RegisterBody, omit: ['is_superuser', 'is_verified'] },
+    responses: { 201: 'The user created', 400: 'Password too short or email taken' },
+  },
+  'POST /auth/jwt/login': {
+    public: true,
+    summary: 'Log in',
+    description: 'OAuth2 password form (`username` is the email). Answers a bearer JWT. Repeated failures for one email are throttled (429 with Retry-After).',
+    body: { codec: auth.LoginForm, encoding: 'form' },
+    responses: { 200: '`{"access_token", "token_type": "bearer"}`', 400: '`LOGIN_BAD_CREDENTIALS`', 429: 'Too many failed attempts; retry after the given seconds' },
+  },
+  'POST /auth/jwt/logout': { summary: 'Log out', description: 'Revokes the token the request carries.', tags: ['auth'], responses: { 204: 'Token revoked' } },
+  'POST /auth/forgot-password': {
+    public: true,
+    summary: 'Ask for a password reset',
+    description: 'Sends a reset token to an active account; answers 202 whether or not the email is known.',
+    body: { codec: auth.ForgotBody },
+    responses: { 202: 'Accepted' },
+  },
+  'POST /auth/reset-password': {
+    public: true,
+    summary: 'Reset a password',
+    description: 'Sets a new password with a token from forgot-password; a token used, expired or unknown answers `RESET_PASSWORD_BAD_TOKEN`.',
+    body: { codec: auth.ResetBody },
+    responses: { 200: 'Password changed', 400: 'Bad token or password too short' },
+  },
+
+  // Users
+  'GET /users/me': { summary: 'Current user', description: 'The authenticated user.', responses: { 200: 'The user' } },
+  'PATCH /users/me': {
+    summary: 'Update the current user',
+    description: 'Changes the email, the password or the active env (one the caller can read; `null` clears it).',
+    body: { codec: users.MePatch },
+    responses: { 200: 'The user updated', 400: 'Password too short or email taken', 403: 'The env is not readable by the caller' },
+  },
+  'POST /users/me/change-password': {
+    summary: 'Change password',
+    description: 'Changes the password given the current one.',
+    body: { codec: users.ChangePasswordBody },
+    responses: { 204: 'Password changed', 400: 'Current password wrong or new one too short' },
+  },
+  'POST /users/me/service-account-token': {
+    summary: 'Issue a service-account token',
+    description: 'A long-lived bearer token for scripts, valid `expires_in_days` days (1 to 3650) or, with `null`, until revoked. The token is shown once.',
+    body: { codec: users.ServiceTokenBody, optional: true },
+    responses: { 201: 'The token issued: `{id, name, access_token, token_type, expires_at}`' },
+  },
+  'GET /users/me/service-account-tokens': { summary: 'List service-account tokens', description: "The caller's service-account tokens (without the tokens themselves).", responses: { 200: 'The tokens' } },
+  'DELETE /users/me/service-account-tokens/{tokenId}': { summary: 'Revoke a service-account token', description: "Revokes one of the caller's service-account tokens.", responses: { 204: 'Revoked' } },
+  'GET /users': { summary: 'List users', description: 'Every user, by email (superuser only); `search` filters by email.', query: [PagingQuery, users.UsersQuery], paged: true, responses: { 200: 'A page of users', 403: 'Not a superuser' } },
+  'GET /users/{id}': { summary: 'Get a user', description: 'One user (superuser only).', responses: { 200: 'The user', 403: 'Not a superuser' } },
+  'PATCH /users/{id}': {
+    summary: 'Update a user',
+    description: 'Changes any user: email, password, active, superuser, verified (superuser only).',
+    body: { codec: users.AdminPatch },
+    responses: { 200: 'The user updated', 400: 'Password too short or email taken', 403: 'Not a superuser' },
+  },
+  'DELETE /users/{id}': { summary: 'Delete a user', description: 'Deletes a user (superuser only).', responses: { 204: 'Deleted', 403: 'Not a superuser' } },
+
+  // Envs
+  'POST /envs': {
+    summary: 'Create an env',
+    description: "Creates an env owned by the caller; it becomes the caller's active env when they have none.",
+    body: { codec: envs.EnvCreate },
+    responses: { 201: 'The env created', 409: 'Name taken' },
+  },
+  'GET /envs': { summary: 'List envs', description: 'The envs the caller belongs to (every env for a superuser), by name.', query: [PagingQuery], paged: true, responses: { 200: 'A page of envs' } },
+  'GET /envs/filter-one': { summary: 'Find an env by name', description: 'The env of that name, if the caller can see it.', query: [envs.FilterOneQuery], responses: { 200: 'The env' } },
+  'POST /envs/check-byok-credentials': {
+    summary: 'Check a Kafka cluster (BYOK)',
+    description: "Connects to a Kafka cluster with these credentials. KAFKA_TARGET's `bootstrap_server` is accepted in place of `bootstrap_servers`.",
+    body: { schema: kafkaCluster({}, []) },
+    responses: CHECKED,
+  },
+  'GET /envs/{id}': { summary: 'Get an env', description: 'One env the caller can read.', responses: { 200: 'The env', 403: 'Not a member of the env' } },
+  'PATCH /envs/{id}': {
+    summary: 'Update an env',
+    description: "Changes an env's name, description or retention (env owner or superuser).",
+    body: { codec: envs.EnvPatch },
+    responses: { 200: 'The env updated', 403: 'Not allowed to manage the env', 409: 'Name taken' },
+  },
+  'DELETE /envs/{id}': { summary: 'Delete an env', description: 'Deletes an env that holds no team.', responses: { 204: 'Deleted', 403: 'Not allowed to manage the env', 409: '`ENV_NOT_EMPTY`' } },
+
+  // Teams
+  'POST /teams': {
+    summary: 'Create a team',
+    description: "Creates a team owned by the caller in `env_id` (default: the caller's active env).",
+    body: { codec: teams.TeamCreate },
+    responses: { 201: 'The team created', 400: '`NO_ACTIVE_ENV`', 403: 'Not a member of the env', 409: 'Name taken' },
+  },
+  'GET /teams': { summary: 'List teams', description: "Teams of the caller's envs (all for a superuser), by name; filter by `env_id` or `search`.", query: [PagingQuery, teams.TeamsQuery], paged: true, responses: { 200: 'A page of teams' } },
+  'GET /teams/filter-one': { summary: 'Find a team by name', description: 'The team of that name (optionally in one env), if visible.', query: [teams.FilterOneQuery], responses: { 200: 'The team' } },
+  'GET /teams/{id}': { summary: 'Get a team', description: 'One team of an env the caller belongs to.', responses: { 200: 'The team', 403: 'Not allowed to read the team' } },
+  'PATCH /teams/{id}': { summary: 'Update a team', description: "Changes a team's name or description (team owner or superuser).", body: { codec: teams.TeamPatch }, responses: { 200: 'The team updated', 403: 'Not an owner', 409: 'Name taken' } },
+  'DELETE /teams/{id}': { summary: 'Delete a team', description: 'Deletes a team that holds no pipeline and no connector.', responses: { 204: 'Deleted', 403: 'Not an owner', 409: '`TEAM_NOT_EMPTY`' } },
+  'GET /teams/{id}/members': { summary: 'List members', description: 'Members of a team with their role, owners first.', responses: { 200: 'The members', 403: 'Not allowed to read the team' } },
+  'POST /teams/{id}/members/bulk': {
+    summary: 'Add members',
+    description: 'Adds users as members, and `owners` as owners (team owner or superuser).',
+    body: { codec: teams.MembersBulk },
+    responses: { 204: 'Added', 403: 'Not an owner' },
+  },
+  'DELETE /teams/{id}/members/{userId}': { summary: 'Remove a member', description: 'Removes a member (owners), or leaves the team (oneself); the last owner stays.', responses: { 204: 'Removed', 403: 'Not an owner', 409: 'Last owner' } },
+
+  // Pipelines
+  'POST /pipelines': {
+    summary: 'Create a pipeline',
+    description: 'Creates a draft pipeline in a team: its source and target are existing connectors (`existing_*_id`) or created with it (`*_name`, `*_type`, `*_config`), with its first subscription and datamodel in flattened fields.',
+    body: { codec: pipelines.PipelineCreate },
+    responses: { 201: 'The pipeline created', 403: 'Not allowed to operate the team', 409: 'Name taken' },
+  },
+  'GET /pipelines': { summary: 'List pipelines', description: 'Pipelines of the visible teams, newest first; filter by `state`, `team_id`, `search` (name).', query: [PagingQuery, pipelines.ListQuery], paged: true, responses: { 200: 'A page of pipelines' } },
+  'GET /pipelines/count-status': { summary: 'Count pipelines by state', description: 'The number of visible pipelines in each state, and `all`.', query: [connectors.TeamQuery], responses: { 200: '`{all, draft, running, ...}`' } },
+  'GET /pipelines/filter-one': { summary: 'Find a pipeline by name', description: 'The visible pipeline of that name (optionally in one team).', query: [pipelines.FilterOneQuery], responses: { 200: 'The pipeline' } },
+  'GET /pipelines/status/all-non-draft': { summary: 'List live pipelines', description: 'Visible pipelines not in draft, with their state, most recently changed first.', query: [PagingQuery], paged: true, responses: { 200: 'A page of `{id, name, state, team_id, updated_at}`' } },
+  'GET /pipelines/{id}': { summary: 'Get a pipeline', description: 'One pipeline with its connectors resolved; secrets masked.', responses: { 200: 'The pipeline', 403: 'Not allowed to read the team' } },
+  'GET /pipelines/{id}/status': { summary: 'Pipeline state', description: "A pipeline's state and error reason.", responses: { 200: '`{id, state, error_reason}`', 403: 'Not allowed to read the team' } },
+  'GET /pipelines/{id}/worker-config': {
+    summary: 'Worker configuration',
+    description: 'What the workers of the current version run with: connectors (secrets masked), source topic, and one consumer group per subscription.',
+    responses: { 200: 'The worker configuration', 403: 'Not allowed to read the team' },
+  },
+  'GET /pipelines/{id}/configuration': {
+    summary: 'Export configuration',
+    description: 'A portable configuration (`popsink.pipeline.v1`): connectors by name and type, subscriptions and datamodel; no ids, secrets masked.',
+    responses: { 200: 'The configuration', 403: 'Not allowed to read the team' },
+  },
+  'POST /pipelines/{id}/configuration': {
+    summary: 'Import configuration',
+    description: "Applies a portable configuration to this pipeline: its connectors are found by name in the pipeline's team; subscriptions keep their consumer groups by position.",
+    body: { codec: pipelines.Configuration },
+    responses: { 200: 'The pipeline updated', 403: 'Not allowed to operate the team', 409: 'Version conflict' },
+  },
+  'PATCH /pipelines/{id}': {
+    summary: 'Update a pipeline',
+    description: 'Changes name, connectors, first subscription or datamodel (flattened fields); a change is a new pipeline version.',
+    body: { codec: pipelines.PipelinePatch },
+    responses: { 200: 'The pipeline updated', 403: 'Not allowed to operate the team', 409: 'Name taken or version conflict' },
+  },
+  'DELETE /pipelines/{id}': { summary: 'Delete a pipeline', description: 'Deletes a pipeline (its workers stop).', responses: { 204: 'Deleted', 403: 'Not allowed to operate the team' } },
+  'POST /pipelines/{id}/start': { summary: 'Start a pipeline', description: 'Asks the runtime to run the pipeline; answers its new state as an uppercase JSON string.', responses: { 202: 'The state, e.g. `"RUNNING"`', 403: 'Not allowed to operate the team', 409: 'Not startable in its state' } },
+  'POST /pipelines/{id}/pause': { summary: 'Pause a pipeline', description: 'Stops the workers, keeping offsets; answers the new state as an uppercase JSON string.', responses: { 202: 'The state, e.g. `"PAUSED"`', 403: 'Not allowed to operate the team', 409: 'Not pausable in its state' } },
+  'GET /pipelines/{id}/logs': {
+    tags: ['observability'],
+    summary: 'Pipeline logs',
+    description: "The latest worker log lines of a pipeline (`limit` 1 to 500, default 100). A WebSocket upgrade on this path streams them live (token as `Authorization`, `Bearer <token>` subprotocols or `?token=`).",
+    query: [observability.LogsQuery],
+    responses: { 200: 'Log lines, oldest first', 403: 'Not allowed to read the team' },
+  },
+  'GET /pipelines/{id}/history': {
+    summary: 'Pipeline history',
+    description: 'Every change of a pipeline, newest first, read from the event log: who made it, when, the pipeline version it led to, and each field old → new (secrets masked).',
+    query: [PagingQuery],
+    paged: true,
+    responses: { 200: 'A page of changes', 403: 'Not allowed to read the team' },
+  },
+  'GET /pipelines/{id}/latency-informations': { tags: ['observability'], summary: 'Pipeline metrics', description: 'Latency and message counters the runtimes report for a pipeline.', responses: { 200: 'The metrics', 403: 'Not allowed to read the team' } },
+
+  // Connectors
+  'GET /connectors/source-config': { summary: 'List source connectors', description: 'Visible source connectors (secrets masked), optionally of one team.', query: [connectors.TeamQuery], responses: { 200: 'The connectors' } },
+  'GET /connectors/target-config': { summary: 'List target connectors', description: 'Visible target connectors (secrets masked), optionally of one team.', query: [connectors.TeamQuery], responses: { 200: 'The connectors' } },
+  'GET /connectors/filter-one': { summary: 'Find a connector by name', description: 'The visible connector of that name (optionally in one team).', query: [connectors.FilterOneQuery], responses: { 200: 'The connector' } },
+  'POST /connectors': {
+    summary: 'Create a connector',
+    description: `Creates a connector in a team; \`config\` is validated against the connector type (${Object.keys(ConnectorType.keys).join(', ')}) and its secrets are sealed.`,
+    body: { codec: connectors.ConnectorCreate },
+    responses: { 201: 'The connector created (secrets masked)', 403: 'Not allowed to operate the team', 409: 'Name taken' },
+  },
+  'GET /connectors/{id}': { summary: 'Get a connector', description: 'One connector, secrets masked.', responses: { 200: 'The connector', 403: 'Not allowed to read the team' } },
+  'PATCH /connectors/{id}': {
+    summary: 'Update a connector',
+    description: 'Renames a connector or replaces its config (a masked secret sent back keeps the stored one); pipelines using it get a new version.',
+    body: { codec: connectors.ConnectorPatch },
+    responses: { 200: 'The connector updated', 403: 'Not allowed to operate the team', 409: 'Name taken' },
+  },
+  'DELETE /connectors/{id}': { summary: 'Delete a connector', description: 'Deletes a connector no pipeline uses.', responses: { 204: 'Deleted', 403: 'Not allowed to operate the team', 409: '`CONNECTOR_IN_USE`' } },
+  'GET /connectors/{id}/source-worker-config': { summary: 'Source worker configuration', description: 'A source connector (secrets masked) and the pipelines reading from it.', responses: { 200: 'The configuration', 403: 'Not allowed to read the team' } },
+  'GET /connectors/{id}/target-worker-config': { summary: 'Target worker configuration', description: 'A target connector (secrets masked) and the pipelines writing to it.', responses: { 200: 'The configuration', 403: 'Not allowed to read the team' } },
+  'POST /connectors/{id}/start': { summary: 'Start pipelines of a connector', description: 'Starts every non-draft pipeline that uses the connector.', responses: { 202: '`{connector_id, pipelines}`: the pipelines started', 403: 'Not allowed to operate the team' } },
+  'POST /connectors/{id}/stop': { summary: 'Pause pipelines of a connector', description: 'Pauses every running pipeline that uses the connector (e.g. before a database maintenance).', responses: { 202: '`{connector_id, pipelines}`: the pipelines paused', 403: 'Not allowed to operate the team' } },
+  'GET /connectors/{id}/history': {
+    summary: 'Connector history',
+    description: 'Every change of a connector, newest first, read from the event log: who made it, when, its revision, and each field old → new (secrets masked).',
+    query: [PagingQuery],
+    paged: true,
+    responses: { 200: 'A page of changes', 403: 'Not allowed to read the team' },
+  },
+  'GET /connectors/{id}/logs': {
+    tags: ['observability'],
+    summary: 'Connector logs',
+    description: 'The latest worker log lines of every pipeline using the connector (`limit` 1 to 500, default 100); a WebSocket upgrade on this path streams them live.',
+    query: [observability.LogsQuery],
+    responses: { 200: 'Log lines, oldest first', 403: 'Not allowed to read the team' },
+  },
+
+  // Subscriptions
+  'GET /subscriptions': { summary: 'List subscriptions', description: 'Visible subscriptions, by pipeline; filter by `pipeline_id` or `team_id`.', query: [PagingQuery, subscriptions.ListQuery], paged: true, responses: { 200: 'A page of subscriptions' } },
+  'POST /subscriptions': {
+    summary: 'Add a subscription',
+    description: "Adds a subscription to a pipeline (a new pipeline version); the mapper is validated, and a consumer group of its own is given when none is named.",
+    body: { codec: subscriptions.SubscriptionCreate },
+    responses: { 201: 'The subscription', 403: 'Not allowed to operate the team' },
+  },
+  'POST /subscriptions/subscribe-all': {
+    summary: 'Add several subscriptions',
+    description: 'Adds several subscriptions to one pipeline, all or none, as one pipeline version.',
+    body: { codec: subscriptions.SubscribeAll },
+    responses: { 201: 'The subscriptions', 403: 'Not allowed to operate the team' },
+  },
+  'GET /subscriptions/{id}': { summary: 'Get a subscription', description: 'One subscription with its state.', responses: { 200: 'The subscription', 403: 'Not allowed to read the team' } },
+  'PATCH /subscriptions/{id}': { summary: 'Update a subscription', description: 'Changes a subscription (a new pipeline version); absent fields keep their value, `null` clears one.', body: { codec: SubscriptionFields }, responses: { 200: 'The subscription', 403: 'Not allowed to operate the team' } },
+  'DELETE /subscriptions/{id}': { summary: 'Remove a subscription', description: 'Removes a subscription from its pipeline.', responses: { 204: 'Removed', 403: 'Not allowed to operate the team' } },
+  'POST /subscriptions/{id}/start': { summary: 'Resume a subscription', description: 'Resumes a subscription paused on its own; answers its state as an uppercase JSON string.', responses: { 202: 'The state', 403: 'Not allowed to operate the team' } },
+  'POST /subscriptions/{id}/pause': { summary: 'Pause a subscription', description: 'Pauses one subscription while its pipeline runs on; answers its state as an uppercase JSON string.', responses: { 202: 'The state', 403: 'Not allowed to operate the team' } },
+
+  // Datamodels
+  'GET /datamodels': { summary: 'List datamodels', description: "The datamodels of the visible pipelines (one per pipeline), newest first.", query: [PagingQuery], paged: true, responses: { 200: 'A page of datamodels' } },
+  'GET /datamodels/{id}': { summary: 'Get a datamodel', description: "A pipeline's datamodel: source topic, target topic and error table.", responses: { 200: 'The datamodel', 403: 'Not allowed to read the team' } },
+  'GET /datamodels/{id}/schema': { summary: 'Target schema', description: "The columns the pipeline's first mapper produces, as a target table holds them.", responses: { 200: 'The columns', 403: 'Not allowed to read the team' } },
+  'GET /datamodels/{id}/monitoring': { tags: ['observability'], summary: 'Datamodel monitoring', description: 'Counters and error-table figures the runtimes report for the datamodel.', responses: { 200: 'The monitoring figures', 403: 'Not allowed to read the team' } },
+  'PATCH /datamodels/{id}/error-table': {
+    summary: 'Configure the error table',
+    description: 'Enables, names or points the error table at a target connector of the team (a new pipeline version).',
+    body: { codec: ErrorTableFields },
+    responses: { 200: 'The datamodel', 403: 'Not allowed to operate the team' },
+  },
+  'DELETE /datamodels/{id}': { summary: 'Reset a datamodel', description: 'Resets the datamodel (source topic from the source connector, no target topic, no error table), keeping its id.', responses: { 204: 'Reset', 403: 'Not allowed to operate the team' } },
+
+  // Audit
+  'GET /user-logs': {
+    summary: 'Audit log',
+    description: 'Who did what, newest first: superusers see everything, others their own actions and those in their envs and teams. Filter by user, resource, event type and time range.',
+    query: [PagingQuery, userLogs.LogsQuery],
+    paged: true,
+    responses: { 200: 'A page of log entries' },
+  },
+
+  // Tools
+  'POST /smt/process_mapper': {
+    summary: 'Try a mapper',
+    description: 'Runs a mapper config on sample messages with the engine the workers run; answers one mapped row per message. A message that does not map is a 422 located at it.',
+    body: {
+      schema: {
+        type: 'object',
+        properties: {
+          config: { type: 'array', description: 'mapper entries', items: { type: 'object' } },
+          message: { anyOf: [{ type: 'object' }, { type: 'string' }, { type: 'array', items: { anyOf: [{ type: 'object' }, { type: 'string' }] } }], description: 'a message, JSON text, or a list of them' },
+        },
+        required: ['config', 'message'],
+      },
+    },
+    responses: { 200: 'The mapped rows' },
+  },
+  'POST /connector-types/kafka-source/check-credentials': {
+    summary: 'Check a Kafka source',
+    description: 'Connects to the brokers of a KAFKA_SOURCE config (`topic` optional here).',
+    body: { schema: kafkaCluster({ topic: { type: 'string' } }, []) },
+    responses: CHECKED,
+  },
+  'POST /connector-types/kafka-source/list-topics': {
+    summary: 'List Kafka topics',
+    description: 'The topics a KAFKA_SOURCE config can read (`topic` optional here).',
+    body: { schema: kafkaCluster({ topic: { type: 'string' } }, []) },
+    responses: { 200: 'The topic names', 400: CHECKED[400] },
+  },
+  'POST /connector-types/kafka-source/fetch-messages': {
+    summary: 'Fetch sample messages',
+    description: 'The latest messages of the topic (`limit` 1 to 1000, default 10): the KAFKA_SOURCE config with `limit` beside its fields, or `{"config": {...}, "limit": n}`.',
+    body: { schema: kafkaCluster({ topic: { type: 'string' }, limit: { type: 'integer', description: '1 to 1000' } }, ['topic']) },
+    responses: { 200: 'The messages', 400: CHECKED[400] },
+  },
+  'POST /connector-types/oracle-target/check-credentials': {
+    summary: 'Check an Oracle target',
+    description: 'Connects to Oracle with an ORACLE_TARGET config.',
+    body: { schema: sqlTarget({ server_name: { type: 'string' }, server_id: { type: 'string' } }, ['server_name', 'server_id']) },
+    responses: CHECKED,
+  },
+  'POST /connector-types/postgres-target/check-credentials': {
+    summary: 'Check a PostgreSQL target',
+    description: 'Connects to PostgreSQL with a POSTGRES_TARGET config.',
+    body: { schema: sqlTarget({ schema: { type: 'string' }, sslmode: jsonSchemaOf(PostgresSslMode) }, []) },
+    responses: CHECKED,
+  },
+};

@@ -1,0 +1,67 @@
+import Router from '@koa/router';
+import { RebuildRunningError, type LiveProjections, type ReadModelsStatus, type RebuildState } from '../../projections/liveRebuild';
+import type { ApiDeps } from '../apiDeps';
+import { callerOf } from '../auth';
+import { HttpFailure } from '../errors';
+import type { Guard } from '../guard';
+
+declare module '../apiDeps' {
+  interface ApiDeps {
+    /** The read models' generations, for `/admin/rebuild`; absent (a test's deps), those routes answer 503. */
+    readonly readModels?: Pick<LiveProjections, 'startRebuild' | 'status'>;
+  }
+}
+
+const text = (position: bigint | undefined): string | null => (position === undefined ? null : position.toString());
+
+export const rebuildBody = (rebuild: RebuildState) => ({
+  id: rebuild.id,
+  generation: rebuild.generation,
+  state: rebuild.state,
+  position: text(rebuild.position),
+  started_at: rebuild.startedAt,
+  finished_at: rebuild.finishedAt ?? null,
+  ...(rebuild.error !== undefined ? { error: rebuild.error } : {}),
+});
+
+export const statusBody = (status: ReadModelsStatus) => ({
+  generation: status.generation,
+  running: status.running,
+  position: text(status.position),
+  head: text(status.head),
+  rebuild: status.rebuild === undefined ? null : rebuildBody(status.rebuild),
+});
+
+/**
+ * Operations on the platform itself, superuser only:
+ * - `POST /admin/rebuild`: rebuilds the read models into fresh collections from position 0 while
+ *   the API keeps answering from the current ones, then swaps; 202 with the rebuild, 409 while one runs;
+ * - `GET /admin/rebuild`: the active generation, whether a rebuild runs, positions (as strings).
+ */
+export function adminRouter(deps: ApiDeps, guard: Guard): Router {
+  const router = new Router({ prefix: '/admin' });
+  const readModels = (): NonNullable<ApiDeps['readModels']> => {
+    if (deps.readModels === undefined) throw new HttpFailure(503, 'REBUILD_UNAVAILABLE');
+    return deps.readModels;
+  };
+
+  router.post('/rebuild', async (ctx) => {
+    guard.superuser(callerOf(ctx));
+    try {
+      const started = readModels().startRebuild();
+      deps.logger.info('read-model rebuild started', { rebuildId: started.id, generation: started.generation });
+      ctx.status = 202;
+      ctx.body = rebuildBody(started);
+    } catch (error: unknown) {
+      if (error instanceof RebuildRunningError) throw new HttpFailure(409, 'REBUILD_RUNNING');
+      throw error;
+    }
+  });
+
+  router.get('/rebuild', async (ctx) => {
+    guard.superuser(callerOf(ctx));
+    ctx.body = statusBody(await readModels().status());
+  });
+
+  return router;
+}
