@@ -1,10 +1,12 @@
 import * as t from 'io-ts';
+import { InstallationDocument } from '../../commands/installationDocument';
 import { ConnectorType, PostgresSslMode, SaslMechanism, SecurityProtocol } from '../../domain/connectorConfig';
 import { PagingQuery } from '../paging';
 import { ErrorTableFields, SubscriptionFields } from '../pipelineSettingsInput';
 import * as auth from '../routes/auth';
 import * as connectors from '../routes/connectors';
 import * as envs from '../routes/envs';
+import * as installation from '../routes/installation';
 import * as observability from '../routes/pipelineObservability';
 import * as pipelines from '../routes/pipelines';
 import * as subscriptions from '../routes/subscriptions';
@@ -152,6 +154,19 @@ export const OPERATIONS: Readonly<Record<string, OperationSpec>> = {
   },
   'GET /users/me/service-account-tokens': { summary: 'List service-account tokens', description: "The caller's service-account tokens (without the tokens themselves).", responses: { 200: 'The tokens' } },
   'DELETE /users/me/service-account-tokens/{tokenId}': { summary: 'Revoke a service-account token', description: "Revokes one of the caller's service-account tokens.", responses: { 204: 'Revoked' } },
+  'GET /users/export-all': {
+    summary: 'Export the installation',
+    description: 'Superuser only: a versioned document (`popsink.installation.v1`) with the current state and the whole event log it came from; secrets stay sealed.',
+    responses: { 200: 'The installation document', 403: 'Not a superuser' },
+  },
+  'POST /users/import-all': {
+    summary: 'Import an installation',
+    description:
+      'Superuser only: appends an exported event log into an empty installation (or, with `merge=true`, the events it lacks); nothing is appended unless the whole document is valid and sealed with this installation\'s key. Pipelines that were running come back paused.',
+    body: { codec: InstallationDocument },
+    query: [installation.ImportQuery],
+    responses: { 200: 'Counts of what was imported', 403: 'Not a superuser', 409: 'Not empty, another secret key, or a diverging stream', 413: 'Larger than POPSINK_BODY_LIMIT' },
+  },
   'GET /users': { summary: 'List users', description: 'Every user, by email (superuser only); `search` filters by email.', query: [PagingQuery, users.UsersQuery], paged: true, responses: { 200: 'A page of users', 403: 'Not a superuser' } },
   'GET /users/{id}': { summary: 'Get a user', description: 'One user (superuser only).', responses: { 200: 'The user', 403: 'Not a superuser' } },
   'PATCH /users/{id}': {

@@ -69,8 +69,8 @@ export function installationRouter(deps: ApiDeps, guard: Guard): Router {
       position = await appendPlan(deps.commands.store, plan);
     } catch (error) {
       if (!(error instanceof ImportAppendFailed)) throw error;
-      deps.logger.error('import stopped', { streamId: error.streamId, appended: error.appended, error: String(error.cause) });
-      throw new HttpFailure(error.cause instanceof WrongExpectedRevisionError ? 409 : 500, {
+      deps.logger.error('import stopped', { streamId: error.streamId, appended: error.appended, error: String(error.reason) });
+      throw new HttpFailure(error.reason instanceof WrongExpectedRevisionError ? 409 : 500, {
         code: 'IMPORT_APPEND_FAILED',
         stream_id: error.streamId,
         appended_events: error.appended,

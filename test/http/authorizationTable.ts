@@ -71,6 +71,14 @@ async function freshPipeline(world: World, started = false): Promise<string> {
   return id;
 }
 
+/** This world's export plus one event of a fresh stream: importing it needs an empty installation. */
+async function notStoredYet(world: World): Promise<unknown> {
+  const exported = asRecord((await world.api.request('GET', '/users/export-all', { token: world.tokens.superuser })).body);
+  const metadata = { actorId: world.ids.superuser, correlationId: randomUUID(), causationId: randomUUID(), time: new Date().toISOString() };
+  const probe = { id: randomUUID(), stream_id: fresh('probe'), revision: 0, type: 'Probe', data: {}, metadata };
+  return { ...exported, events: [...(exported['events'] as unknown[]), probe] };
+}
+
 async function datamodelOf(world: World, pipelineId: string): Promise<string> {
   const pipeline = await world.api.request('GET', `/pipelines/${pipelineId}`, { token: world.tokens.superuser });
   return String(asRecord(pipeline.body)['datamodel_id']);
@@ -157,6 +165,13 @@ export const ROUTES: readonly Row[] = [
     route: 'DELETE /users/{id}',
     call: async (world) => ({ path: `/users/${(await world.api.register(`${fresh('d')}@example.com`)).id}` }),
     expect: superuserOnly(204),
+  },
+  { route: 'GET /users/export-all', call: async () => ({ path: '/users/export-all' }), expect: superuserOnly(200) },
+  {
+    // A valid document with one event not stored here: the superuser gets 409 (this world is not empty), nothing is appended.
+    route: 'POST /users/import-all',
+    call: async (world) => ({ path: '/users/import-all', json: await notStoredYet(world) }),
+    expect: superuserOnly(409),
   },
   { route: 'POST /envs/', call: async () => ({ path: '/envs/', json: { name: fresh('env') } }), expect: all(201) },
   { route: 'GET /envs/', call: async () => ({ path: '/envs/' }), expect: all(200) },
