@@ -1,39 +1,53 @@
-import { parseArgs } from 'node:util';
-import { isLeft } from 'fp-ts/lib/Either.js';
-import { readConfig } from './config';
-import { ensureSuperuser } from './commands/ensureSuperuser';
-import { scryptHasher } from './commands/passwords';
-import { commandDepsOf, openEventStore } from './platform';
+import { homedir } from 'node:os';
+import { CliFailure, EXIT, type CliCommand, type CliContext } from './cli/context';
 
-// The command line: `popsink create-superuser --email E --password P` (password also from POPSINK_ADMIN_PASSWORD).
-const usage = 'usage: popsink create-superuser --email EMAIL [--password PASSWORD]';
+// The command line: `popsink COMMAND ...`. Each command lives in cli/commands/, loaded only when run;
+// this file only dispatches (and is the one place, with config.ts, that reads the process's environment).
+const commands: Readonly<Record<string, () => Promise<{ command: CliCommand }>>> = {
+  'create-superuser': () => import('./cli/commands/createSuperuser'),
+  audit: () => import('./cli/commands/audit'),
+  login: () => import('./cli/commands/login'),
+  pipelines: () => import('./cli/commands/pipelines'),
+  logs: () => import('./cli/commands/logs'),
+  export: () => import('./cli/commands/export'),
+  import: () => import('./cli/commands/import'),
+  rebuild: () => import('./cli/commands/rebuild'),
+};
 
-async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  if (command !== 'create-superuser') {
-    process.stderr.write(`${usage}\n`);
-    return 2;
+const overview = `usage: popsink COMMAND [OPTIONS]   (popsink COMMAND --help for its options)\ncommands: ${Object.keys(commands).join(', ')}\nexit codes: 0 ok, 1 failure, 2 usage, 3 not found, 4 refused (401/403, not logged in)`;
+
+async function main(argv: readonly string[], ctx: CliContext): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+    (name === undefined ? ctx.warn : ctx.write)(`${overview}\n`);
+    return name === undefined ? EXIT.usage : EXIT.ok;
   }
-  const { values } = parseArgs({ args: rest, options: { email: { type: 'string' }, password: { type: 'string' } } });
-  const config = readConfig(process.env);
-  const email = values.email ?? config.adminEmail;
-  const password = values.password ?? config.adminPassword ?? '';
-  if (email === undefined) {
-    process.stderr.write(`${usage}\n`);
-    return 2;
+  const load = Object.hasOwn(commands, name) ? commands[name] : undefined;
+  if (load === undefined) {
+    ctx.warn(`unknown command ${name}\n${overview}\n`);
+    return EXIT.usage;
   }
-  const store = await openEventStore(config);
+  const { command } = await load();
+  if (rest.includes('--help') || rest.includes('-h')) {
+    ctx.write(`${command.usage}\n`);
+    return EXIT.ok;
+  }
   try {
-    const outcome = await ensureSuperuser(commandDepsOf(store), scryptHasher(), email, password);
-    if (isLeft(outcome)) {
-      process.stderr.write(`refused: ${outcome.left.code}\n`);
-      return 1;
+    return await command.run(rest, ctx);
+  } catch (error) {
+    if (error instanceof CliFailure) {
+      ctx.warn(`popsink ${name}: ${error.message}\n`);
+      return error.exitCode;
     }
-    process.stdout.write(`${JSON.stringify({ user_id: outcome.right.userId, created: outcome.right.created })}\n`);
-    return 0;
-  } finally {
-    await store.close();
+    ctx.warn(`popsink ${name}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    return EXIT.failure;
   }
 }
 
-process.exitCode = await main(process.argv.slice(2));
+process.exitCode = await main(process.argv.slice(2), {
+  env: process.env,
+  homeDir: homedir(),
+  stdin: process.stdin,
+  write: (text) => process.stdout.write(text),
+  warn: (text) => process.stderr.write(text),
+});

@@ -28,7 +28,7 @@ import { allProjections } from './projections/allProjections';
 import type { ReadStore } from './projections/readStore';
 import { memoryReadStore } from './projections/readstore/memoryReadStore';
 import { mongoReadStore } from './projections/readstore/mongoReadStore';
-import { startProjectionRunner, type ProjectionRunner } from './projections/runner';
+import { startLiveProjections, type LiveProjections } from './projections/liveRebuild';
 import type { Logger } from './runtime/logger';
 import { platformMetrics, type PlatformMetrics } from './runtime/metrics/platformMetrics';
 import { observabilityStore, type ObservabilityReader } from './runtime/observability/observabilityStore';
@@ -90,13 +90,15 @@ interface RunningApi {
  */
 export async function startPlatform(config: Config, logger: Logger): Promise<RunningPlatform> {
   const store = await openEventStore(config);
-  const readStore = await openReadStore(config);
-  const projections = await startProjectionRunner({
+  // Read models in generations, rebuilt while serving by `POST /api/admin/rebuild` (projections/liveRebuild.ts).
+  const projections = await startLiveProjections({
     store,
-    readStore,
+    readStore: await openReadStore(config),
     projections: allProjections,
     onError: (error) => logger.error('projection failed; retrying', { error: String(error) }),
+    onRebuild: (rebuild) => rebuild.state !== 'running' && logger.info(`read-model rebuild ${rebuild.state}`, { rebuildId: rebuild.id, generation: rebuild.generation, error: rebuild.error }),
   });
+  const readStore = projections.readStore;
   const commands = commandDepsOf(store);
   const secrets = secretBoxOf(config);
   const observability = observabilityStore(readStore, { runtimeId: config.runtimeId });
@@ -138,7 +140,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Run
 interface Stores {
   readonly store: EventStore;
   readonly readStore: ReadStore;
-  readonly projections: ProjectionRunner;
+  readonly projections: LiveProjections;
   readonly commands: CommandDeps;
   readonly secrets: SecretBox;
   readonly observability: ObservabilityReader;
@@ -173,6 +175,7 @@ async function startApi(config: Config, platformLogger: Logger, { store, readSto
     logger,
     resetTokenLifetimeSeconds: config.resetTokenLifetimeSeconds,
     observability,
+    readModels: projections,
   };
   const app = createApp({
     routers: [healthRouter({ ready: () => projections.caughtUp(), checkStores }), ...apiRouters(deps, guard(readStore))],

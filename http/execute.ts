@@ -4,7 +4,8 @@ import type { DomainEvent } from '../domain/decider';
 import type { CommandContext } from '../commands/handleCommand';
 import { handleKeyedCommand, type KeyedAggregate } from '../commands/keyedCommand';
 import type { ApiDeps } from './apiDeps';
-import { unwrap } from './errors';
+import { ProjectionTimeoutError } from '../projections/runner';
+import { HttpFailure, unwrap } from './errors';
 
 /** Gives every request a correlation id (the client's X-Request-ID when it sends one). */
 export const requestId: Middleware = async (ctx, next) => {
@@ -33,6 +34,12 @@ export async function execute<C, E extends DomainEvent, S>(
   command: C,
 ): Promise<S> {
   const handled = unwrap(await handleKeyedCommand(deps.commands, commandContext(ctx, actorId), aggregate, id, command));
-  if (handled.position !== undefined) await deps.waitFor(handled.position);
+  if (handled.position !== undefined) {
+    await deps.waitFor(handled.position).catch((error: unknown) => {
+      // The change is recorded; only its read models lag (e.g. a busy MongoDB during a rebuild).
+      if (error instanceof ProjectionTimeoutError) throw new HttpFailure(503, 'READ_MODELS_LAGGING: the change is recorded but not yet readable; read it again shortly', { 'Retry-After': '2' });
+      throw error;
+    });
+  }
   return handled.state;
 }

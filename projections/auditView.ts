@@ -1,8 +1,18 @@
+import { isSealed } from '../commands/secretBox';
+import { MASK } from '../domain/secrets';
 import { USER_LOGS } from './collections';
 import type { ProjectedEvent, Projection } from './projection';
 
 /** Fields that must never reach an audit reader, even hashed. */
 const SECRET_FIELDS = new Set(['passwordHash', 'tokenHash']);
+
+/** A connector config's sealed secrets, wherever they sit in the details, shown as the mask. */
+const maskSealed = (value: unknown): unknown => {
+  if (typeof value === 'string') return isSealed(value) ? MASK : value;
+  if (Array.isArray(value)) return value.map(maskSealed);
+  if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, maskSealed(item)]));
+  return value;
+};
 
 interface Resource {
   readonly type: 'user' | 'env' | 'team' | 'connector' | 'pipeline';
@@ -32,7 +42,7 @@ export const auditView: Projection = {
   project: (event) => {
     const resource = resourceOf(event);
     if (resource === undefined) return [];
-    const details = Object.fromEntries(Object.entries(event.data).filter(([key]) => !SECRET_FIELDS.has(key)));
+    const details = maskSealed(Object.fromEntries(Object.entries(event.data).filter(([key]) => !SECRET_FIELDS.has(key))));
     return [
       {
         kind: 'upsert',

@@ -154,6 +154,18 @@ export const OPERATIONS: Readonly<Record<string, OperationSpec>> = {
   },
   'GET /users/me/service-account-tokens': { summary: 'List service-account tokens', description: "The caller's service-account tokens (without the tokens themselves).", responses: { 200: 'The tokens' } },
   'DELETE /users/me/service-account-tokens/{tokenId}': { summary: 'Revoke a service-account token', description: "Revokes one of the caller's service-account tokens.", responses: { 204: 'Revoked' } },
+  'POST /admin/rebuild': {
+    tags: ['operations'],
+    summary: 'Rebuild the read models',
+    description: 'Superuser only: rebuilds every read model from position 0 into fresh collections while the API keeps answering from the current ones, then swaps. Answers 202 with the rebuild id; 409 while one runs.',
+    responses: { 202: 'Started', 403: 'Not a superuser', 409: 'A rebuild is running' },
+  },
+  'GET /admin/rebuild': {
+    tags: ['operations'],
+    summary: 'Rebuild status',
+    description: 'Superuser only: the active read-model generation, whether a rebuild runs, its position and the log head, and the last rebuild.',
+    responses: { 200: 'The status', 403: 'Not a superuser' },
+  },
   'GET /users/export-all': {
     summary: 'Export the installation',
     description: 'Superuser only: a versioned document (`popsink.installation.v1`) with the current state and the whole event log it came from; secrets stay sealed.',

@@ -10,6 +10,8 @@ export const JWT_SECRET = 'test-secret-of-at-least-thirty-two-characters';
 
 export interface Api {
   readonly url: string;
+  /** The POPSINK_DATA_DIR of this platform (its embedded event log), e.g. for the CLI to read. */
+  readonly dataDir: string;
   /** The MongoDB database of the read models, when `mongoUrl` was given (e.g. to write what a data-plane runtime would). */
   readonly mongoDatabase: string | undefined;
   /** Every log line the platform wrote, parsed. */
@@ -66,6 +68,7 @@ export async function startApi(options: { mongoUrl?: string | undefined; env?: R
 
   return {
     url,
+    dataDir: config.dataDir,
     mongoDatabase,
     logs,
     responses,

@@ -173,6 +173,7 @@ function routersOfTheApi(): Router[] {
 /** POST / PATCH routes that take no body. Any other one must document its body. */
 const NO_BODY = new Set([
   'POST /auth/jwt/logout',
+  'POST /admin/rebuild',
   'POST /pipelines/{id}/start',
   'POST /pipelines/{id}/pause',
   'POST /connectors/{id}/start',
