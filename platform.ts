@@ -155,6 +155,9 @@ async function startApi(config: Config, platformLogger: Logger, { store, readSto
     const outcome = await ensureSuperuser(commands, passwords, config.adminEmail, config.adminPassword);
     if (isLeft(outcome)) throw new Error(`POPSINK_ADMIN_EMAIL / POPSINK_ADMIN_PASSWORD refused: ${outcome.left.code}`);
     logger.info(outcome.right.created ? 'superuser created' : 'superuser ensured', { email: config.adminEmail });
+    // The first login must find the superuser: wait until the read models show it.
+    const head = await store.headPosition();
+    if (head !== undefined) await projections.waitFor(head, 120_000);
   }
 
   const jwtKey = signingKey(config.jwtSecret ?? persistentSecret(config, 'jwt-secret'));
