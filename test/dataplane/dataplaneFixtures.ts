@@ -1,3 +1,4 @@
+import type { TestFn } from 'ava';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
@@ -10,6 +11,24 @@ import { tempDir } from '../commands/commandFixtures';
 import { ADMIN, asRecord, JWT_SECRET, startApi, type Api } from '../http/apiFixtures';
 
 export const DATAPLANE_RETENTION_MS = 3_600_000;
+
+/**
+ * Registers a suite's data plane: started before its tests, stopped after them. The returned
+ * function gives the running world to each test.
+ */
+export function useDataPlane(test: TestFn): () => { api: Api; token: string; teamId: string } {
+  let world: { api: Api; token: string; teamId: string } | undefined;
+  test.before(async () => {
+    world = await startDataPlane();
+  });
+  test.after.always(async () => {
+    await world?.api.stop();
+  });
+  return () => {
+    if (world === undefined) throw new Error('the data plane did not start');
+    return world;
+  };
+}
 
 /** The platform with its runtime (forked workers), signed in as the superuser, with a team. */
 export async function startDataPlane(env: Record<string, string> = {}): Promise<{ api: Api; token: string; teamId: string }> {

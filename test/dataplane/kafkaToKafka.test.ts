@@ -1,19 +1,10 @@
 import test from 'ava';
 import { randomUUID } from 'node:crypto';
-import { asRecord, type Api } from '../http/apiFixtures';
+import { asRecord } from '../http/apiFixtures';
 import { testServer } from '../fixtures/testServers';
-import { createTopic, DATAPLANE_RETENTION_MS, kafkaOf, ORDER_MAPPER, orderMessages, produce, startDataPlane, until } from './dataplaneFixtures';
+import { createTopic, DATAPLANE_RETENTION_MS, kafkaOf, ORDER_MAPPER, orderMessages, produce, useDataPlane, until } from './dataplaneFixtures';
 
-let api: Api;
-let token: string;
-let teamId: string;
-
-test.before(async () => {
-  ({ api, token, teamId } = await startDataPlane());
-});
-test.after.always(async () => {
-  await api?.stop();
-});
+const world = useDataPlane(test);
 
 async function topicRetentionMs(brokers: string, topic: string): Promise<string | undefined> {
   const admin = kafkaOf(brokers).admin();
@@ -49,6 +40,7 @@ async function readTopic(brokers: string, topic: string, expected: number): Prom
 
 for (const exactlyOnce of [false, true]) {
   test(`Kafka → Kafka${exactlyOnce ? ' exactly-once' : ''}: every valid message mapped once into the target topic, keyed by the primary key`, async (t) => {
+  const { api, token, teamId } = world();
     const brokers = testServer('TEST_KAFKA_BROKERS');
     const suffix = randomUUID().slice(0, 8);
     const source = `k2k-in-${suffix}`;

@@ -1,24 +1,16 @@
 import test from 'ava';
 import { randomUUID } from 'node:crypto';
-import { asRecord, type Api } from '../http/apiFixtures';
+import { asRecord } from '../http/apiFixtures';
 import { admin, postgresTestConfig } from '../fixtures/postgresConfig';
 import { testServer } from '../fixtures/testServers';
-import { createTopic, ORDER_MAPPER, orderMessages, produce, startDataPlane, until } from './dataplaneFixtures';
+import { createTopic, ORDER_MAPPER, orderMessages, produce, useDataPlane, until } from './dataplaneFixtures';
 
-let api: Api;
-let token: string;
-let teamId: string;
-
-test.before(async () => {
-  ({ api, token, teamId } = await startDataPlane());
-});
-test.after.always(async () => {
-  await api?.stop();
-});
+const world = useDataPlane(test);
 
 const countOf = (table: string) => admin(async (client) => Number((await client.query(`SELECT count(*) AS n FROM "public"."${table}"`)).rows[0].n)).catch(() => -1);
 
 test('Kafka → PostgreSQL through the API: 100k messages, the valid ones in the table, the invalid ones in the error table, live, counted', async (t) => {
+  const { api, token, teamId } = world();
   const brokers = testServer('TEST_KAFKA_BROKERS');
   const suffix = randomUUID().slice(0, 8);
   const topic = `e2e-orders-${suffix}`;

@@ -1,20 +1,11 @@
 import test from 'ava';
 import { randomUUID } from 'node:crypto';
-import { asRecord, type Api } from '../http/apiFixtures';
+import { asRecord } from '../http/apiFixtures';
 import { admin, postgresTestConfig } from '../fixtures/postgresConfig';
 import { testServer } from '../fixtures/testServers';
-import { createTopic, ORDER_MAPPER, produce, startDataPlane, until } from './dataplaneFixtures';
+import { createTopic, ORDER_MAPPER, produce, useDataPlane, until } from './dataplaneFixtures';
 
-let api: Api;
-let token: string;
-let teamId: string;
-
-test.before(async () => {
-  ({ api, token, teamId } = await startDataPlane());
-});
-test.after.always(async () => {
-  await api?.stop();
-});
+const world = useDataPlane(test);
 
 const rowsOf = (table: string) =>
   admin(async (client) => (await client.query(`SELECT id, name FROM "public"."${table}" ORDER BY id`)).rows as { id: string; name: string }[]).catch(() => []);
@@ -22,6 +13,7 @@ const messages = (from: number, to: number, name = (id: number) => `customer-${i
   Array.from({ length: to - from }, (_, i) => JSON.stringify({ id: from + i, name: name(from + i), amount: 1 }));
 
 async function pipelineTo(table: string, topic: string, backfill: boolean): Promise<string> {
+  const { api, token, teamId } = world();
   const brokers = testServer('TEST_KAFKA_BROKERS');
   const created = await api.request('POST', '/pipelines/', {
     token,
@@ -43,9 +35,13 @@ async function pipelineTo(table: string, topic: string, backfill: boolean): Prom
   return String(asRecord(created.body)['id']);
 }
 
-const stateOf = async (id: string) => asRecord((await api.request('GET', `/pipelines/${id}`, { token })).body)['state'];
+const stateOf = async (id: string) => {
+  const { api, token } = world();
+  return asRecord((await api.request('GET', `/pipelines/${id}`, { token })).body)['state'];
+};
 
 test('backfill reads from the earliest offset; without it a new pipeline starts at the latest', async (t) => {
+  const { api, token } = world();
   const brokers = testServer('TEST_KAFKA_BROKERS');
   const suffix = randomUUID().slice(0, 8);
   const topic = `lifecycle-backfill-${suffix}`;
@@ -63,6 +59,7 @@ test('backfill reads from the earliest offset; without it a new pipeline starts 
 });
 
 test('pause commits and stops; start resumes from the committed offsets; a hot PATCH of the mapper applies to what follows', async (t) => {
+  const { api, token } = world();
   const brokers = testServer('TEST_KAFKA_BROKERS');
   const suffix = randomUUID().slice(0, 8);
   const topic = `lifecycle-pause-${suffix}`;
