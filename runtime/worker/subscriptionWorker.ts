@@ -107,7 +107,9 @@ export function startSubscriptionWorker(spec: WorkerSpec, report: (report: Worke
     groupId: spec.groupId,
     // A missing source topic is waited for (see 'source connection'), never created with broker defaults.
     allowAutoTopicCreation: false,
-    sessionTimeout: 30_000,
+    // A consumer that crashed on a broker outage rejoins as a new member, and the group's
+    // rebalance waits for its old self until that session expires: the session bounds recovery.
+    sessionTimeout: 10_000,
     heartbeatInterval: 3_000,
     retry: { retries: 8, restartOnFailure: async (error) => !(error instanceof PermanentFailure) && !stopping },
   });

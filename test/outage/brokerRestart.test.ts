@@ -50,7 +50,11 @@ test('Kafka restarted mid-stream: live again within 30 s, nothing lost', async (
     },
     ({ state, grew }) => state === 'live' && grew,
     30_000,
-  );
+  ).catch(async (error: unknown) => {
+    const logs = await api?.request('GET', `/pipelines/${pipelineId}/logs?limit=200`, { token: world.token });
+    t.log(`the pipeline's last log lines: ${JSON.stringify(logs?.body, null, 1)}`);
+    throw error;
+  });
   t.log(`live and writing again ${Date.now() - upAt} ms after the broker was back (states seen: ${[...seen].join(', ')})`);
 
   await produce(brokers, topic, values.slice(200_000));
