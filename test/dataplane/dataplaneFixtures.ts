@@ -112,30 +112,25 @@ export function serviceScript(service: 'kafka' | 'postgres' | 'ferretdb', comman
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-/** Creates (not starts) a Kafka → PostgreSQL pipeline of ORDER_MAPPER rows with an error table; returns its id. */
-export async function createOrdersToPostgres(world: { api: Api; token: string; teamId: string }, options: { brokers: string; topic: string; table: string }): Promise<string> {
-  const { api, token, teamId } = world;
+/** Creates (not starts) a Kafka → PostgreSQL pipeline of ORDER_MAPPER rows with an error table; returns its id and its datamodel's. */
+export async function createOrdersToPostgres(world: { api: Api; token: string; teamId: string }, options: { brokers: string; topic: string; table: string }): Promise<{ pipelineId: string; datamodelId: string }> {
+  const { teamId } = world;
   const { brokers, topic, table } = options;
-  const created = await api.request('POST', '/pipelines/', {
-    token,
-    json: {
-      name: `${table}-pipeline`,
-      team_id: teamId,
-      source_name: `${table}-source`,
-      source_type: 'KAFKA_SOURCE',
-      source_config: { topic, bootstrap_servers: brokers, security_protocol: 'PLAINTEXT' },
-      target_name: `${table}-target`,
-      target_type: 'POSTGRES_TARGET',
-      target_config: postgresTestConfig(),
-      subscription_target_table_name: table,
-      subscription_backfill: true,
-      subscription_mapper_config: ORDER_MAPPER,
-      subscription_error_table_enabled: true,
-      subscription_error_table_name: `${table}_errors`,
-    },
+  return createPipeline(world, {
+    name: `${table}-pipeline`,
+    team_id: teamId,
+    source_name: `${table}-source`,
+    source_type: 'KAFKA_SOURCE',
+    source_config: { topic, bootstrap_servers: brokers, security_protocol: 'PLAINTEXT' },
+    target_name: `${table}-target`,
+    target_type: 'POSTGRES_TARGET',
+    target_config: postgresTestConfig(),
+    subscription_target_table_name: table,
+    subscription_backfill: true,
+    subscription_mapper_config: ORDER_MAPPER,
+    subscription_error_table_enabled: true,
+    subscription_error_table_name: `${table}_errors`,
   });
-  if (created.status !== 201) throw new Error(`create pipeline: ${created.status} ${JSON.stringify(created.body)}`);
-  return String(asRecord(created.body)['id']);
 }
 
 /** Rows of a table in the test PostgreSQL: total and distinct ids; -1 while unreadable (no table yet, server down). */
@@ -152,14 +147,14 @@ export async function pipelineState(world: { api: Api; token: string }, pipeline
 }
 
 /** A 3-partition topic on the test broker and a (not started) pipeline from it to a new PostgreSQL table, both named after `label`. */
-export async function ordersTopicAndPipeline(world: { api: Api; token: string; teamId: string }, label: string): Promise<{ brokers: string; topic: string; table: string; pipelineId: string }> {
+export async function ordersTopicAndPipeline(world: { api: Api; token: string; teamId: string }, label: string): Promise<{ brokers: string; topic: string; table: string; pipelineId: string; datamodelId: string }> {
   const brokers = testServer('TEST_KAFKA_BROKERS');
   testServer('TEST_PG_URL');
   const suffix = randomUUID().slice(0, 8);
   const topic = `${label}-${suffix}`.replaceAll('_', '-');
   const table = `${label}_${suffix}`.replaceAll('-', '_');
   await createTopic(brokers, topic, 3);
-  return { brokers, topic, table, pipelineId: await createOrdersToPostgres(world, { brokers, topic, table }) };
+  return { brokers, topic, table, ...(await createOrdersToPostgres(world, { brokers, topic, table })) };
 }
 
 /**
@@ -212,11 +207,11 @@ export async function killProcessGroup(child: ChildProcess, signal: NodeJS.Signa
   await exited;
 }
 
-/** Creates (not starts) a Kafka → Kafka pipeline of ORDER_MAPPER rows consumed as group `groupId`, with an error topic; returns its id. */
+/** Creates (not starts) a Kafka → Kafka pipeline of ORDER_MAPPER rows (consumed as group `groupId` when given), with an error topic; returns its id and its datamodel's. */
 export async function createOrdersToKafka(
   world: { api: Api; token: string; teamId: string },
-  options: { brokers: string; source: string; target: string; groupId: string; exactlyOnce: boolean },
-): Promise<string> {
+  options: { brokers: string; source: string; target: string; groupId?: string; exactlyOnce: boolean },
+): Promise<{ pipelineId: string; datamodelId: string }> {
   const { brokers, source, target } = options;
   const connector = (side: 'src' | 'dst', type: 'KAFKA_SOURCE' | 'KAFKA_TARGET', config: Record<string, string>) => ({
     [`${side === 'src' ? 'source' : 'target'}_name`]: `${target}-${side}`,
@@ -229,16 +224,22 @@ export async function createOrdersToKafka(
     ...connector('src', 'KAFKA_SOURCE', { topic: source, bootstrap_servers: brokers }),
     ...connector('dst', 'KAFKA_TARGET', { bootstrap_server: brokers }),
     subscription_target_table_name: target,
-    subscription_consumer_id: options.groupId,
+    ...(options.groupId === undefined ? {} : { subscription_consumer_id: options.groupId }),
     subscription_backfill: true,
     subscription_mapper_config: ORDER_MAPPER,
     subscription_exactly_once: options.exactlyOnce,
     subscription_error_table_enabled: true,
     subscription_error_table_name: `${target}-errors`,
   };
+  return createPipeline(world, json);
+}
+
+/** POST /pipelines/ as the world's user: the created pipeline's id and its datamodel's. */
+async function createPipeline(world: { api: Api; token: string }, json: Record<string, unknown>): Promise<{ pipelineId: string; datamodelId: string }> {
   const created = await world.api.request('POST', '/pipelines/', { token: world.token, json });
   if (created.status !== 201) throw new Error(`create pipeline: ${created.status} ${JSON.stringify(created.body)}`);
-  return String(asRecord(created.body)['id']);
+  const pipeline = asRecord(created.body);
+  return { pipelineId: String(pipeline['id']), datamodelId: String(pipeline['datamodel_id']) };
 }
 
 /** What a read_committed consumer has seen of a topic whose keys are the ids 0..size-1. */

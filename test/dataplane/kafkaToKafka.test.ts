@@ -2,7 +2,7 @@ import test from 'ava';
 import { randomUUID } from 'node:crypto';
 import { asRecord } from '../http/apiFixtures';
 import { testServer } from '../fixtures/testServers';
-import { createTopic, DATAPLANE_RETENTION_MS, kafkaOf, ORDER_MAPPER, orderMessages, produce, useDataPlane, until } from './dataplaneFixtures';
+import { createOrdersToKafka, createTopic, DATAPLANE_RETENTION_MS, kafkaOf, orderMessages, produce, useDataPlane, until } from './dataplaneFixtures';
 
 const world = useDataPlane(test);
 
@@ -40,34 +40,14 @@ async function readTopic(brokers: string, topic: string, expected: number): Prom
 
 for (const exactlyOnce of [false, true]) {
   test(`Kafka → Kafka${exactlyOnce ? ' exactly-once' : ''}: every valid message mapped once into the target topic, keyed by the primary key`, async (t) => {
-  const { api, token, teamId } = world();
+    const { api, token } = world();
     const brokers = testServer('TEST_KAFKA_BROKERS');
     const suffix = randomUUID().slice(0, 8);
     const source = `k2k-in-${suffix}`;
     const target = `k2k-out-${suffix}`;
     await createTopic(brokers, source, 2);
     const { values, valid, invalid } = orderMessages(20_000, 50);
-    const created = await api.request('POST', '/pipelines/', {
-      token,
-      json: {
-        name: `k2k-${suffix}`,
-        team_id: teamId,
-        source_name: `k2k-src-${suffix}`,
-        source_type: 'KAFKA_SOURCE',
-        source_config: { topic: source, bootstrap_servers: brokers },
-        target_name: `k2k-dst-${suffix}`,
-        target_type: 'KAFKA_TARGET',
-        target_config: { bootstrap_server: brokers },
-        subscription_target_table_name: target,
-        subscription_backfill: true,
-        subscription_mapper_config: ORDER_MAPPER,
-        subscription_exactly_once: exactlyOnce,
-        subscription_error_table_enabled: true,
-        subscription_error_table_name: `${target}-errors`,
-      },
-    });
-    t.is(created.status, 201, JSON.stringify(created.body));
-    const id = String(asRecord(created.body)['id']);
+    const { pipelineId: id } = await createOrdersToKafka(world(), { brokers, source, target, exactlyOnce });
     await produce(brokers, source, values);
     t.is((await api.request('POST', `/pipelines/${id}/start`, { token })).body, 'BUILDING');
 

@@ -63,7 +63,7 @@ async function crashAndResume(t: ExecutionContext, messages: number, exactlyOnce
   await createTopic(brokers, source, PARTITIONS);
   // Made here (the worker keeps an existing topic) so the reader can follow it from the start.
   await createTopic(brokers, target, PARTITIONS);
-  const pipelineId = await createOrdersToKafka(world!, { brokers, source, target, groupId, exactlyOnce });
+  const { pipelineId } = await createOrdersToKafka(world!, { brokers, source, target, groupId, exactlyOnce });
   const { values, valid } = orderMessages(messages, INVALID_EVERY);
 
   let mark = Date.now();

@@ -109,7 +109,7 @@ test(`two runtimes share ${PARTITIONS} partitions of ${MESSAGES} messages; one S
   const topic = `two-runtimes-${suffix}`;
   const table = `two_runtimes_${suffix}`;
   await createTopic(brokers, topic, PARTITIONS);
-  const pipelineId = await createOrdersToPostgres(world, { brokers, topic, table });
+  const { pipelineId } = await createOrdersToPostgres(world, { brokers, topic, table });
   const groupId = asRecord((await api.request('GET', `/pipelines/${pipelineId}`, { token: world.token })).body)['subscription_consumer_id'];
   t.is(typeof groupId, 'string');
 
