@@ -36,16 +36,23 @@ export function memoryReadStore(): ReadStore {
     }
   };
 
-  /** The ids an indexed field of `where` narrows the search to (the narrowest), or undefined to scan. */
-  const candidates = (name: string, where: Where): Iterable<string> | undefined => {
+  /**
+   * The id sets of the indexed field of `where` that narrows the search most (one set per wanted
+   * value, so disjoint), or undefined to scan. Sizes are compared before anything is copied: a
+   * list filtered by team and state reads the few ids of the state, not the team's thousands.
+   */
+  const candidates = (name: string, where: Where): Set<string>[] | undefined => {
     const fields = indexes.get(name);
     if (fields === undefined) return undefined;
-    let best: Set<string> | undefined;
+    let best: Set<string>[] | undefined;
+    let bestSize = Infinity;
     for (const [field, wanted] of Object.entries(where)) {
       const index = fields.get(field);
       if (index === undefined) continue;
-      const ids = new Set((Array.isArray(wanted) ? wanted : [wanted]).flatMap((value: Scalar) => [...(index.get(value) ?? [])]));
-      if (best === undefined || ids.size < best.size) best = ids;
+      const values = new Set<Scalar>(Array.isArray(wanted) ? wanted : [wanted]);
+      const sets = [...values].flatMap((value) => index.get(value) ?? []);
+      const size = sets.reduce((total, ids) => total + ids.size, 0);
+      if (size < bestSize) [best, bestSize] = [sets, size];
     }
     return best;
   };
@@ -80,11 +87,14 @@ export function memoryReadStore(): ReadStore {
     const result: Doc[] = [];
     const docs = collection(name);
     const narrowed = candidates(name, query.where ?? {});
-    const stored = narrowed === undefined ? docs.values() : [...narrowed].map((id) => docs.get(id)).filter((s): s is Stored => s !== undefined);
+    const stored = narrowed === undefined ? docs.values() : storedOf(docs, narrowed);
+    // Conditions as entries once per query, not once per document.
+    const conditions = Object.entries(query.where ?? {});
+    const alternatives = query.anyOf?.map((where) => Object.entries(where));
     for (const { doc, deleted } of stored) {
       if (deleted) continue;
-      if (!matchesWhere(doc, query.where ?? {})) continue;
-      if (query.anyOf !== undefined && !query.anyOf.some((where) => matchesWhere(doc, where))) continue;
+      if (!matchesAll(doc, conditions)) continue;
+      if (alternatives !== undefined && !alternatives.some((where) => matchesAll(doc, where))) continue;
       if (range !== undefined && !withinRange(doc[range.field], range)) continue;
       if (query.search !== undefined && needle !== undefined) {
         const value = doc[query.search.field];
@@ -148,6 +158,15 @@ export function memoryReadStore(): ReadStore {
   };
 }
 
+function* storedOf(docs: Map<string, Stored>, idSets: readonly Set<string>[]): Generator<Stored> {
+  for (const ids of idSets) {
+    for (const id of ids) {
+      const stored = docs.get(id);
+      if (stored !== undefined) yield stored;
+    }
+  }
+}
+
 const matches = (value: unknown, wanted: Scalar | readonly Scalar[]): boolean => {
   const actual = value === undefined ? null : value;
   return Array.isArray(wanted) ? wanted.includes(actual as Scalar) : actual === wanted;
@@ -158,8 +177,7 @@ const withinRange = (value: unknown, range: NonNullable<FindQuery['range']>): bo
   (range.gte === undefined || (typeof value === typeof range.gte && compareValues(value, range.gte) >= 0)) &&
   (range.lte === undefined || (typeof value === typeof range.lte && compareValues(value, range.lte) <= 0));
 
-const matchesWhere = (doc: Doc, where: Where): boolean =>
-  Object.entries(where).every(([field, wanted]) => matches(doc[field], wanted));
+const matchesAll = (doc: Doc, conditions: readonly [string, Where[string]][]): boolean => conditions.every(([field, wanted]) => matches(doc[field], wanted));
 
 /** Orders null / absent before any value, like MongoDB does in ascending order. */
 const compareValues = (a: unknown, b: unknown): number => {

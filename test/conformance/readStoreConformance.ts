@@ -481,6 +481,23 @@ export function readStoreConformance(test: TestFn, name: string, open: () => Pro
     });
   });
 
+  test(`${name}: filters on several indexed fields give every match once, whichever field narrows most`, async (t) => {
+    await withStore(async (store) => {
+      const c = unique('narrow');
+      await store.ensureIndexes(c, ['team', 'state']);
+      const team = (i: number) => (i % 2 === 0 ? 't0' : 't1');
+      const state = (i: number) => (i % 10 === 0 ? 'building' : 'draft');
+      await store.apply(Array.from({ length: 40 }, (_, i) => up(c, `d${String(i).padStart(2, '0')}`, BigInt(i + 1), { team: team(i), state: state(i) })));
+      const ids = (keep: (i: number) => boolean) => Array.from({ length: 40 }, (_, i) => i).filter(keep).map((i) => `d${String(i).padStart(2, '0')}`);
+      const byId = [{ field: 'id', direction: 'asc' as const }];
+      // The state narrows most here (4 building), the team there (no team t9).
+      await expectFind(t, store, c, { where: { team: 't0', state: 'building' }, sort: byId }, ids((i) => i % 2 === 0 && i % 10 === 0));
+      await expectFind(t, store, c, { where: { team: ['t0', 't0', 't1'], state: ['building', 'building'] }, sort: byId }, ids((i) => i % 10 === 0));
+      await expectFind(t, store, c, { where: { team: ['t9'], state: 'draft' }, sort: byId }, [], 0);
+      await expectFind(t, store, c, { where: { team: 't1', state: ['draft', 'gone'] }, sort: byId }, ids((i) => i % 2 === 1));
+    });
+  });
+
   test(`${name}: one batch can update and remove hundreds of existing documents`, async (t) => {
     await withStore(async (store) => {
       const c = unique('many');
