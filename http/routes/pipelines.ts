@@ -68,6 +68,13 @@ const unprefixed = (body: FlatFields, prefix: string, fields: readonly string[])
 /** A subscription as a portable configuration carries it: no id, no consumer group (both belong to one pipeline). */
 const portableSubscription = ({ id: _id, consumer_id: _consumer, ...rest }: SubscriptionSettings) => rest;
 
+/** Whether a body names or configures a pipeline's source or target connector. */
+const touchesConnector = (body: FlatFields, name: Side): boolean =>
+  [`existing_${name}_id`, `${name}_name`, `${name}_type`, `${name}_config`].some((field) => (body as Record<string, unknown>)[field] !== undefined);
+
+/** How often a PATCH is merged again onto settings another edit changed meanwhile. */
+const PATCH_ATTEMPTS = 5;
+
 const flatten = (prefix: string, values: unknown, fields: readonly string[]): Record<string, unknown> =>
   Object.fromEntries(fields.map((field) => [`${prefix}${field}`, (values as Record<string, unknown> | undefined)?.[field] ?? null]));
 
@@ -130,7 +137,7 @@ export function pipelinesRouter(deps: ApiDeps, guard: Guard): Router {
     const sides = await Promise.all(
       (['source', 'target'] as const).map(async (name) => {
         const flat = body as Record<string, unknown>;
-        const touched = [`existing_${name}_id`, `${name}_name`, `${name}_type`, `${name}_config`].some((field) => flat[field] !== undefined);
+        const touched = touchesConnector(body, name);
         const current = stored === undefined ? undefined : name === 'source' ? { connectorId: stored.sourceConnectorId, created: stored.ownsSource } : { connectorId: stored.targetConnectorId, created: stored.ownsTarget };
         if (current !== undefined && !touched) return current;
         const choice = {
@@ -313,19 +320,33 @@ export function pipelinesRouter(deps: ApiDeps, guard: Guard): Router {
 
   router.patch('/:id', async (ctx) => {
     const caller = callerOf(ctx);
-    const doc = await load(caller, ctx.params['id'] ?? '', 'operate');
     const body = decode(PipelinePatch, ctx.request.body, 'body');
-    const teamId = String(doc['team_id']);
-    const stored = settingsOfDoc(doc);
-    const { settings, connectorEdited } = await settingsFrom(ctx, caller, teamId, body, stored);
-    await execute(deps, ctx, caller.id, pipelines, doc.id, {
-      type: 'UpdatePipeline',
-      ...(body.name !== undefined ? { name: body.name } : {}),
-      settings,
-      basedOnVersion: Number(doc['version']),
-      connectorEdited,
-    });
-    ctx.body = await pipelineRead(await load(caller, doc.id, 'read'));
+    // A PATCH that leaves the connectors alone changes only the fields it sends: when another
+    // edit lands between the read and the append (PIPELINE_CHANGED), it is merged again onto
+    // the settings read once the read models show the whole log. One that creates or edits a
+    // connector is not replayed: that would do it twice.
+    const mergeable = !touchesConnector(body, 'source') && !touchesConnector(body, 'target');
+    for (let attempt = 1; ; attempt++) {
+      const doc = await load(caller, ctx.params['id'] ?? '', 'operate');
+      const { settings, connectorEdited } = await settingsFrom(ctx, caller, String(doc['team_id']), body, settingsOfDoc(doc));
+      try {
+        await execute(deps, ctx, caller.id, pipelines, doc.id, {
+          type: 'UpdatePipeline',
+          ...(body.name !== undefined ? { name: body.name } : {}),
+          settings,
+          basedOnVersion: Number(doc['version']),
+          connectorEdited,
+        });
+        ctx.body = await pipelineRead(await load(caller, doc.id, 'read'));
+        return;
+      } catch (error: unknown) {
+        const changed = error instanceof DomainFailure && error.error.code === 'PIPELINE_CHANGED';
+        if (!changed || !mergeable || attempt === PATCH_ATTEMPTS) throw error;
+        const head = await deps.commands.store.headPosition();
+        // Read models that cannot catch up leave the conflict as the answer.
+        if (head !== undefined) await deps.waitFor(head).catch(() => Promise.reject(error));
+      }
+    }
   });
 
   router.delete('/:id', async (ctx) => {

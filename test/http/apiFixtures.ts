@@ -99,8 +99,8 @@ export interface TeamWorld {
   readonly outsiderToken: string;
 }
 
-export async function startTeamApi(label: string, teamName: string): Promise<TeamWorld> {
-  const api = await startApi();
+export async function startTeamApi(label: string, teamName: string, options: { mongoUrl?: string | undefined } = {}): Promise<TeamWorld> {
+  const api = await startApi(options);
   const mail = `${label}-${randomUUID().slice(0, 8)}@example.com`;
   await api.register(mail);
   const token = await api.login(mail);

@@ -1,5 +1,6 @@
 import test from 'ava';
 import { randomUUID } from 'node:crypto';
+import { testServer } from '../fixtures/testServers';
 import { asRecord, noSecretInClear, startTeamApi, type Api } from './apiFixtures';
 
 let api: Api;
@@ -143,6 +144,39 @@ test('PATCH: renaming keeps the version, a config change bumps it; a masked secr
   const filtered = await api.request('GET', '/pipelines/filter-one?name=updated-pipeline-name', { token });
   t.is(asRecord(filtered.body)['id'], created['id']);
 });
+
+// On MongoDB read models too: there a read may lag the log, which is when PATCHes collide most.
+for (const store of ['embedded', 'MongoDB'] as const) {
+  test(`${store}: PATCHes of different fields sent at once all apply, each merged again onto what the others changed`, async (t) => {
+    const world = store === 'embedded' ? { api, token } : await startTeamApi('pipelines-mongo', 'Data Engineering Team', { mongoUrl: testServer('POPSINK_MONGO_URL') });
+    try {
+      const body = { ...optionA('concurrent'), ...('teamId' in world ? { team_id: world.teamId } : {}) };
+      const created = asRecord((await world.api.request('POST', '/pipelines/', { token: world.token, json: body })).body);
+      const path = `/pipelines/${created['id']}`;
+      const answers = await Promise.all([
+        world.api.request('PATCH', path, { token: world.token, json: { subscription_backfill: true } }),
+        world.api.request('PATCH', path, { token: world.token, json: { subscription_target_table_name: 'events_v2' } }),
+        world.api.request('PATCH', path, { token: world.token, json: { datamodel_source_topic: 'user-events-v2' } }),
+        world.api.request('PATCH', `/datamodels/${created['datamodel_id']}/error-table`, { token: world.token, json: { error_table_enabled: true, error_table_name: 'events_errors' } }),
+      ]);
+      t.deepEqual(
+        answers.map((answer) => answer.status),
+        [200, 200, 200, 200],
+        JSON.stringify(answers.map((answer) => answer.body)),
+      );
+      t.like(asRecord((await world.api.request('GET', path, { token: world.token })).body), {
+        version: 5,
+        subscription_backfill: true,
+        subscription_target_table_name: 'events_v2',
+        datamodel_source_topic: 'user-events-v2',
+        datamodel_error_table_enabled: true,
+        datamodel_error_table_name: 'events_errors',
+      });
+    } finally {
+      if (world.api !== api) await world.api.stop();
+    }
+  });
+}
 
 test('outsiders get 403; unknown ids 404; delete answers 204', async (t) => {
   const id = String(asRecord((await api.request('POST', '/pipelines/', { token, json: optionA('guarded') })).body)['id']);
