@@ -45,11 +45,25 @@ export async function startDataPlane(env: Record<string, string> = {}): Promise<
 
 export const kafkaOf = (brokers: string) => new Kafka({ brokers: brokers.split(','), logLevel: logLevel.NOTHING, clientId: 'popsink-tests' });
 
+/**
+ * Creates a topic and waits until each of its partitions has a leader. kafkajs's own
+ * `waitForLeaders` gives up when the broker's metadata does not list the new topic yet
+ * (UNKNOWN_TOPIC_OR_PARTITION, seen under load), so the metadata is polled here instead.
+ */
 export async function createTopic(brokers: string, topic: string, numPartitions: number): Promise<void> {
   const admin = kafkaOf(brokers).admin();
   await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions }], waitForLeaders: true });
-  await admin.disconnect();
+  try {
+    await admin.createTopics({ topics: [{ topic, numPartitions }] });
+    await until(
+      `leaders for the ${numPartitions} partitions of ${topic}`,
+      () => admin.fetchTopicMetadata({ topics: [topic] }).then(({ topics }) => topics[0]?.partitions.filter((partition) => partition.leader >= 0).length ?? 0, () => 0),
+      (led) => led === numPartitions,
+      30_000,
+    );
+  } finally {
+    await admin.disconnect();
+  }
 }
 
 /** Produces values in batches (keys null, partitions round-robin by kafkajs), with the current time as timestamp. */
