@@ -284,10 +284,41 @@ export function startSubscriptionWorker(spec: WorkerSpec, report: (report: Worke
     finish();
   };
 
+  /** Bumped by every rebalance, so that a slow assignment report never overwrites a newer one. */
+  let generation = 0;
+  /**
+   * Reports each newly assigned partition at once, with its committed offset and lag: a runtime
+   * owns its partitions from the assignment on, not from its first message (which may never come).
+   */
+  async function reportAssignment(assigned: ReadonlySet<number>, joinedGeneration: number): Promise<void> {
+    const admin = kafka.admin();
+    try {
+      await admin.connect();
+      const [committed] = await admin.fetchOffsets({ groupId: spec.groupId, topics: [spec.topic] });
+      const watermarks = await admin.fetchTopicOffsets(spec.topic);
+      if (joinedGeneration !== generation) return;
+      const committedOf = new Map((committed?.partitions ?? []).map(({ partition, offset }) => [partition, offset]));
+      for (const { partition, low, high } of watermarks) {
+        if (!assigned.has(partition) || partitions.has(partition)) continue;
+        const stored = committedOf.get(partition) ?? '-1';
+        // Without a committed offset the consumer starts where `backfill` says: the oldest or the next message.
+        const offset = BigInt(stored) >= 0n ? stored : spec.backfill ? low : high;
+        partitions.set(partition, { partition, offset, lag: Math.max(0, Number(BigInt(high) - BigInt(offset))) });
+      }
+      sendMetrics();
+    } catch (error) {
+      log('debug', `assigned partitions not reported yet: ${error instanceof Error ? error.message : String(error)}`);
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+  }
+
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
     // After a rebalance, partitions now read by another runtime must not be reported from here.
     const assigned = new Set(payload.memberAssignment[spec.topic] ?? []);
     for (const partition of [...partitions.keys()]) if (!assigned.has(partition)) partitions.delete(partition);
+    generation += 1;
+    void reportAssignment(assigned, generation);
     joined = true;
     recovered('source');
     maybeLive();
