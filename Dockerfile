@@ -13,21 +13,22 @@ COPY package.json package-lock.json ./
 ENV SCARF_ANALYTICS=false
 RUN npm ci --omit=dev --no-audit --no-fund
 
-# --- the image: sources run by tsx (a production dependency), as the unprivileged `node` user ---
+# --- the image: the compiled platform (dist/, `npm run build`), as the unprivileged `node` user ---
 FROM node:20.20.2-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production \
     POPSINK_DATA_DIR=/data \
-    PORT=8000
+    PORT=8000 \
+    POPSINK_RUNTIME_PORT=8001
 COPY --from=deps /app/node_modules ./node_modules
-# .dockerignore keeps tests, benchmarks, scripts, local data and node_modules out.
+# .dockerignore keeps tests, benchmarks, test servers, local data and node_modules out.
 COPY . .
-RUN mkdir -p /data && chown node:node /data
+RUN node scripts/build.mjs && mkdir -p /data && chown node:node /data
 USER node
 VOLUME ["/data"]
-EXPOSE 8000
-# Liveness of the API (POPSINK_ROLE=runtime serves no HTTP: compose disables this check there).
+EXPOSE 8000 8001
+# Liveness: the API's /api/livez, or a runtime-only process's /livez on POPSINK_RUNTIME_PORT.
 HEALTHCHECK --interval=10s --timeout=5s --start-period=60s --retries=5 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 8000) + '/api/livez').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-# What `npx tsx main.ts` does, as one process that receives SIGTERM itself (graceful stop).
-CMD ["node", "--import", "tsx", "main.ts"]
+  CMD ["node", "-e", "const e = process.env; const url = e.POPSINK_ROLE === 'runtime' ? 'http://127.0.0.1:' + (e.POPSINK_RUNTIME_PORT || 8001) + '/livez' : 'http://127.0.0.1:' + (e.PORT || 8000) + '/api/livez'; fetch(url).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+# What `npm start` runs once built, as one process that receives SIGTERM itself (graceful stop).
+CMD ["node", "--enable-source-maps", "dist/main.js"]

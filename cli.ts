@@ -9,6 +9,7 @@ const commands: Readonly<Record<string, () => Promise<{ command: CliCommand }>>>
   login: () => import('./cli/commands/login'),
   pipelines: () => import('./cli/commands/pipelines'),
   logs: () => import('./cli/commands/logs'),
+  errors: () => import('./cli/commands/errors'),
   export: () => import('./cli/commands/export'),
   import: () => import('./cli/commands/import'),
   rebuild: () => import('./cli/commands/rebuild'),

@@ -1,4 +1,4 @@
-import { hostname } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import { resolve } from 'node:path';
 import type { LogLevel } from './runtime/logger';
 
@@ -34,6 +34,12 @@ export interface Config {
   readonly retryWindowSeconds: number;
   /** Bearer token `GET /metrics` requires; undefined = unauthenticated (firewall the port). */
   readonly metricsToken: string | undefined;
+  /** Shared worker processes of a runtime, each hosting many subscriptions. */
+  readonly workerProcesses: number;
+  /** V8 heap cap of each worker process, in MB. */
+  readonly workerHeapMb: number;
+  /** Port of a `runtime`-role process's probes and metrics (/livez, /readyz, /metrics). */
+  readonly runtimePort: number;
 }
 
 export class ConfigError extends Error {
@@ -53,10 +59,17 @@ const positiveInt = (env: Readonly<Record<string, string | undefined>>, name: st
   return value;
 };
 
+const tcpPort = (env: Readonly<Record<string, string | undefined>>, name: string, fallback: number): number => {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0 || value > 65535) throw new ConfigError(`${name} must be a TCP port, got ${raw}`);
+  return value;
+};
+
 /** Parses the environment variables the platform understands (README's configuration table). */
 export function readConfig(env: Readonly<Record<string, string | undefined>>): Config {
-  const port = Number(env['PORT'] ?? '8000');
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`PORT must be a TCP port, got ${env['PORT']}`);
+  const port = tcpPort(env, 'PORT', 8000);
   const logLevel = (env['POPSINK_LOG_LEVEL'] ?? 'info') as LogLevel;
   if (!levels.includes(logLevel)) throw new ConfigError(`POPSINK_LOG_LEVEL must be one of ${levels.join(', ')}`);
   const eventStoreUrl = env['POPSINK_EVENTSTORE_URL'] || undefined;
@@ -89,6 +102,9 @@ export function readConfig(env: Readonly<Record<string, string | undefined>>): C
     runtimeId: env['POPSINK_RUNTIME_ID'] || hostname(),
     retryWindowSeconds: positiveInt(env, 'POPSINK_RETRY_WINDOW_SECONDS', 60),
     metricsToken: env['POPSINK_METRICS_TOKEN'] || undefined,
+    workerProcesses: positiveInt(env, 'POPSINK_WORKER_PROCESSES', availableParallelism()),
+    workerHeapMb: positiveInt(env, 'POPSINK_WORKER_HEAP_MB', 2048),
+    runtimePort: tcpPort(env, 'POPSINK_RUNTIME_PORT', 8001),
   };
 }
 

@@ -33,7 +33,9 @@ import type { Logger } from './runtime/logger';
 import { platformMetrics, type PlatformMetrics } from './runtime/metrics/platformMetrics';
 import { observabilityStore, type ObservabilityReader } from './runtime/observability/observabilityStore';
 import { startSupervisor, type Supervisor } from './runtime/supervisor';
-import { forkedWorker } from './runtime/worker/forkedWorker';
+import { runtimeMetrics } from './runtime/metrics/runtimeMetrics';
+import { workerPool } from './runtime/worker/workerPool';
+import { startProbeServer } from './http/probeServer';
 
 /**
  * Wires the adapters the configuration asks for. `main.ts` (the server) and `cli.ts` build on it;
@@ -75,6 +77,8 @@ export interface RunningPlatform {
   readonly port: number | undefined;
   /** The data-plane supervisor; undefined for an API-only process. */
   readonly supervisor: Supervisor | undefined;
+  /** The probes' port of a runtime-only process (POPSINK_RUNTIME_PORT). */
+  readonly probesPort: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -105,8 +109,16 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Run
   const metrics = platformMetrics({ store, readStore, observability, projectionPosition: () => projections.position(), runtime: config.role !== 'api' });
 
   const api = config.role === 'runtime' ? undefined : await startApi(config, logger, { store, readStore, projections, commands, secrets, observability, metrics });
-  const supervisor =
-    config.role === 'api'
+  const pool = config.role === 'api' ? undefined : workerPool({ processes: config.workerProcesses, maxOldSpaceMb: config.workerHeapMb });
+  let supervisor: Supervisor | undefined;
+  if (pool !== undefined) runtimeMetrics(metrics.registry, { supervisor: () => supervisor, pool });
+  // A runtime without the API still answers its orchestrator's probes and Prometheus.
+  const probes =
+    config.role === 'runtime'
+      ? await startProbeServer({ port: config.runtimePort, host: config.host, ready: () => supervisor !== undefined && projections.caughtUp(), registry: metrics.registry, metricsToken: config.metricsToken })
+      : undefined;
+  supervisor =
+    pool === undefined
       ? undefined
       : await startSupervisor({
           store,
@@ -115,21 +127,26 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Run
           waitFor: (position) => projections.waitFor(position, 600_000),
           commands,
           secrets,
-          spawn: forkedWorker(),
+          spawn: pool.spawn,
           observability,
           logger,
           runtimeId: config.runtimeId,
           retryWindowMs: config.retryWindowSeconds * 1000,
           workerRestarts: metrics.workerRestarts,
         });
-  if (supervisor !== undefined) logger.info('popsink runtime started', { runtimeId: config.runtimeId, workers: supervisor.workers().length });
+  if (supervisor !== undefined) {
+    logger.info('popsink runtime started', { runtimeId: config.runtimeId, workers: supervisor.workers().length, workerProcesses: config.workerProcesses, probesPort: probes?.port });
+  }
 
   return {
     port: api?.port,
     supervisor,
+    probesPort: probes?.port,
     async stop() {
       await api?.stop();
       await supervisor?.stop();
+      await pool?.close();
+      await probes?.stop();
       await projections.stop();
       await readStore.close();
       await store.close();

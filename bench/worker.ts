@@ -15,6 +15,9 @@
  *   B  Kafka → PostgreSQL over the same messages: baseline = eachBatch → JSON.parse, the 10 fields
  *      picked by hand → one multi-row INSERT … ON CONFLICT (id) DO UPDATE → commit; ours = the
  *      worker with POSTGRES_TARGET.
+ *   R  Kafka → PostgreSQL over the same messages into a table whose CHECK refuses 1% of them
+ *      (ids ending in 42), with an error table: the worker isolates the refused rows (halving the
+ *      batches that fail) and writes them to the error table; ratio against ours of B.
  *   L  Latency Kafka → PostgreSQL at a steady R msg/s for S s: p50 / p99 as the worker's own
  *      metrics report them (message timestamp → target ack), and measured apart from the worker:
  *      the send time of each id against the row's `landed_at` (a column defaulting to
@@ -38,7 +41,7 @@ import pg from 'pg';
 import { validateMapperConfig } from '../domain/mapperSpec';
 import type { LatencySummary, WorkerMetrics } from '../runtime/observability/workerReport';
 import { startSubscriptionWorker } from '../runtime/worker/subscriptionWorker';
-import type { WorkerConnector, WorkerSpec } from '../runtime/worker/workerSpec';
+import { DEFAULT_FEED, type WorkerConnector, type WorkerSpec } from '../runtime/worker/workerSpec';
 import { postgresTestConfig } from '../test/fixtures/postgresConfig';
 
 // --- options and servers
@@ -242,7 +245,15 @@ const POSTGRES_TARGET = connector('POSTGRES_TARGET', { host, port, database, use
  * The worker in this process on `topic` (a fresh group, backfill), writing `tableName` of
  * `target`, until its metrics say `expected` rows went out: timed from its `live` report.
  */
-async function workerRun(label: string, topic: string, target: WorkerConnector, tableName: string, expected: number, check: () => Promise<string>, onLive?: () => Promise<void>): Promise<Run & { metrics: WorkerMetrics }> {
+async function workerRun(
+  label: string,
+  topic: string,
+  target: WorkerConnector,
+  tableName: string,
+  expected: number,
+  check: () => Promise<string>,
+  options: { onLive?: () => Promise<void>; errorTable?: string } = {},
+): Promise<Run & { metrics: WorkerMetrics }> {
   const spec: WorkerSpec = {
     pipelineId: `bench-${RUN}`,
     subscriptionId: `bench-${RUN}-${label.replaceAll(/\W+/g, '-')}`,
@@ -254,8 +265,9 @@ async function workerRun(label: string, topic: string, target: WorkerConnector, 
     target,
     tableName,
     mapper: MAPPER,
-    errorTable: null,
+    errorTable: options.errorTable === undefined ? null : { target, name: options.errorTable },
     transactionalId: null,
+    feed: DEFAULT_FEED,
     retryWindowMs: 30_000,
     retention: null,
     labels: { datamodelId: 'bench', connectorIds: [] },
@@ -277,7 +289,8 @@ async function workerRun(label: string, topic: string, target: WorkerConnector, 
           break;
         case 'metrics':
           latest = report.metrics;
-          if (report.metrics.messages_out >= expected && endAt === 0) {
+          // Counted once a batch is written and committed, rejected messages included.
+          if (report.metrics.messages_in >= expected && endAt === 0) {
             endAt = performance.now();
             cpuSeconds = cpuSince(cpuAtLive);
             settle();
@@ -295,7 +308,7 @@ async function workerRun(label: string, topic: string, target: WorkerConnector, 
   );
   try {
     while (liveAt === 0) await sleep(20);
-    await onLive?.();
+    await options.onLive?.();
     await reached;
   } finally {
     await worker.stop();
@@ -393,6 +406,16 @@ async function main(): Promise<void> {
   const oursB = await workerRun('B worker POSTGRES_TARGET', source, POSTGRES_TARGET, workerTable, MESSAGES, rowsCheck(workerTable, MESSAGES));
   progress(`${oursB.label}: ${oursB.seconds.toFixed(2)} s`);
 
+  // R: Kafka → PostgreSQL, 1% of the rows refused by the table
+  const rejectTable = names.table('rejects');
+  const rejectErrors = names.table('rejects_errors');
+  await createTable(rejectTable, ', CHECK (id % 100 <> 42)');
+  const refused = Math.floor((MESSAGES + 57) / 100);
+  const oursR = await workerRun('R worker 1% rejected rows', source, POSTGRES_TARGET, rejectTable, MESSAGES, async () => `${await rowsCheck(rejectTable, MESSAGES - refused)()}, ${await rowsCheck(rejectErrors, refused)()} in the error table`, {
+    errorTable: rejectErrors,
+  });
+  progress(`${oursR.label}: ${oursR.seconds.toFixed(2)} s`);
+
   // L: latency at a steady rate
   const latencyTopic = names.topic('latency');
   const latencyTable = names.table('latency');
@@ -401,7 +424,7 @@ async function main(): Promise<void> {
   const total = RATE * SECONDS;
   const sentAt = new Map<number, number>();
   progress(`latency: ${fmt(RATE)} msg/s for ${SECONDS} s`);
-  const latency = await workerRun('L worker POSTGRES_TARGET', latencyTopic, POSTGRES_TARGET, latencyTable, total, rowsCheck(latencyTable, total), () => steadyProducer(latencyTopic, RATE, SECONDS, sentAt));
+  const latency = await workerRun('L worker POSTGRES_TARGET', latencyTopic, POSTGRES_TARGET, latencyTable, total, rowsCheck(latencyTable, total), { onLive: () => steadyProducer(latencyTopic, RATE, SECONDS, sentAt) });
   const landed = await pool.query<{ id: string; landed: number }>(`SELECT id, extract(epoch FROM landed_at) * 1000 AS landed FROM "${latencyTable}"`);
   const measured = percentiles(landed.rows.map((row) => Number(row.landed) - (sentAt.get(Number(row.id)) ?? NaN)).filter(Number.isFinite));
   const reported: LatencySummary = latency.metrics.latency;
@@ -416,6 +439,7 @@ async function main(): Promise<void> {
   line(oursA, bareA);
   line(bareB);
   line(oursB, bareB);
+  line(oursR, oursB);
   console.log('');
   const ms = (n: number | null) => (n === null ? '-' : `${n.toFixed(0)} ms`);
   console.log(`L  Kafka → PostgreSQL at ${fmt(RATE)} msg/s for ${SECONDS} s (${fmt(total)} messages; ${latency.check}), drained ${latency.seconds.toFixed(1)} s after live:`);

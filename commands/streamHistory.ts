@@ -16,6 +16,8 @@ export interface HistoryEntry {
   readonly time: string;
   readonly actor_id: string;
   readonly changes: readonly FieldChange[];
+  /** What an action that changes no field records (a replay of error rows); null for the others. */
+  readonly details: unknown;
 }
 
 /** Scalars and empty containers by path; the leaves two views are compared on. */
@@ -39,14 +41,22 @@ function diff(before: unknown, after: unknown): FieldChange[] {
 /**
  * The history of one aggregate, from its stream in the event log (not from a read model): each
  * event with who, when, and the fields of `view` it changed. `view` decides what a reader may
- * see of a state (secrets masked there, once).
+ * see of a state (secrets masked there, once); `detailsOf` what a reader sees of an event that
+ * records an action rather than a change.
  */
-export async function streamHistory<C, E extends DomainEvent, S>(store: EventStore, decider: Decider<C, E, S>, streamId: string, view: (state: S) => unknown): Promise<HistoryEntry[]> {
+export async function streamHistory<C, E extends DomainEvent, S>(
+  store: EventStore,
+  decider: Decider<C, E, S>,
+  streamId: string,
+  view: (state: S) => unknown,
+  detailsOf: (event: E) => unknown = () => null,
+): Promise<HistoryEntry[]> {
   let state = decider.initialState;
   const entries: HistoryEntry[] = [];
   for (const [index, event] of (await store.readStream(streamId)).entries()) {
-    const next = decider.evolve(state, decodeRecorded(decider, event));
-    entries.push({ revision: index + 1, event_type: event.type, time: event.metadata.time, actor_id: event.metadata.actorId, changes: diff(view(state), view(next)) });
+    const decoded = decodeRecorded(decider, event);
+    const next = decider.evolve(state, decoded);
+    entries.push({ revision: index + 1, event_type: event.type, time: event.metadata.time, actor_id: event.metadata.actorId, changes: diff(view(state), view(next)), details: detailsOf(decoded) });
     state = next;
   }
   return entries;

@@ -296,8 +296,14 @@ export function checkPath(path: string): string | undefined {
  * with one `instanceof` and allocates nothing when the cast succeeds.
  */
 export class ValueFailure {
-  constructor(readonly reason: string) {}
+  constructor(
+    readonly reason: string,
+    /** Where it failed: reading the message (`parse`), finding the column's value (`map`), or casting it (`cast`). */
+    readonly stage: FailureStage = 'cast',
+  ) {}
 }
+
+export type FailureStage = 'parse' | 'map' | 'cast';
 
 /** A compiled cast: the cast value, or a ValueFailure. Never called with null or undefined. */
 export type Caster = (value: unknown) => unknown;

@@ -2,6 +2,7 @@ import * as t from 'io-ts';
 import { isLeft, left, right, type Either } from 'fp-ts/lib/Either.js';
 import { eventOf, type Decider } from './decider';
 import { conflict, invalid, notFound, type DomainError } from './errors';
+import { ErrorRowSelection, ReplayCounts } from './errorRowSelection';
 import { MapperEntry } from './mapperSpec';
 
 export const PipelineStateName = t.keyof({ draft: null, building: null, live: null, paused: null, error: null });
@@ -17,6 +18,24 @@ const errorTableFields = {
 };
 
 /**
+ * How a subscription reads a real feed (this platform's extension; absent or null = the default):
+ * - `envelope`: `none` (each message is a row) or `debezium` (Debezium change events);
+ * - `delete_on_tombstone`: a key with a null value deletes the target row (default true);
+ * - `schema_evolution`: `add_columns` (default) adds a new mapper column to an existing table, `none` refuses;
+ * - `error_tolerance`: the largest share (0 to 1) of the last `error_tolerance_window` messages
+ *   (default 1000) that may go to the error table before the pipeline stops with ERROR_RATE_EXCEEDED;
+ *   null: no limit.
+ */
+export const FeedOptionFields = {
+  envelope: Nullable(t.keyof({ none: null, debezium: null })),
+  delete_on_tombstone: Nullable(t.boolean),
+  schema_evolution: Nullable(t.keyof({ add_columns: null, none: null })),
+  error_tolerance: Nullable(t.number),
+  error_tolerance_window: Nullable(t.number),
+};
+export const FEED_OPTION_FIELDS = ['envelope', 'delete_on_tombstone', 'schema_evolution', 'error_tolerance', 'error_tolerance_window'] as const;
+
+/**
  * One subscription: a mapper from the pipeline's source topic into one table (or topic) of its
  * target, read with a consumer group of its own. Field names are the contract's.
  */
@@ -27,6 +46,7 @@ export const SubscriptionSettings = t.intersection([
     /** Kafka → Kafka only: rows and source offsets committed in one transaction (this platform's extension). */
     exactly_once: Nullable(t.boolean),
     ...errorTableFields,
+    ...FeedOptionFields,
   }),
 ]);
 export type SubscriptionSettings = t.TypeOf<typeof SubscriptionSettings>;
@@ -70,6 +90,8 @@ export const PipelineEvent = t.union([
   eventOf('SubscriptionPaused', subscriptionEvent),
   eventOf('SubscriptionResumed', subscriptionEvent),
   eventOf('PipelineDeleted', t.type({ pipelineId: t.string, teamId: t.string, name: t.string, wasRunning: t.boolean })),
+  /** Error rows of a subscription were re-run: who asked (the event's actor), what, and how it went. Neither the version nor the state changes. */
+  eventOf('PipelineErrorRowsReplayed', t.type({ pipelineId: t.string, teamId: t.string, subscriptionId: t.string, selection: ErrorRowSelection, counts: ReplayCounts })),
 ]);
 export type PipelineEvent = t.TypeOf<typeof PipelineEvent>;
 
@@ -99,6 +121,8 @@ export type PipelineCommand =
   /** Reported by the runtime once a worker of `version` joined its group and its target answered. */
   | { readonly type: 'MarkPipelineLive'; readonly version: number }
   | { readonly type: 'MarkPipelineFailed'; readonly version: number; readonly reasonCode: string; readonly reason: string }
+  /** Records a replay of error rows that ran (the data plane did the work; this keeps who and what). */
+  | { readonly type: 'RecordErrorRowsReplay'; readonly subscriptionId: string; readonly selection: ErrorRowSelection; readonly counts: ReplayCounts }
   | { readonly type: 'DeletePipeline' };
 
 export type PipelineState =
@@ -148,6 +172,8 @@ const evolve = (state: PipelineState, event: PipelineEvent): PipelineState => {
     case 'SubscriptionResumed':
     case 'SubscriptionRemoved':
       return { ...state, pausedSubscriptionIds: state.pausedSubscriptionIds.filter((id) => id !== event.data.subscriptionId) };
+    case 'PipelineErrorRowsReplayed':
+      return state;
   }
 };
 
@@ -249,6 +275,10 @@ const decide = (command: PipelineCommand, state: PipelineState): Either<DomainEr
       if (command.version !== state.version || !running(state.state)) return right([]);
       const { version, reasonCode, reason } = command;
       return right([{ type: 'PipelineFailed', data: { pipelineId, version, reasonCode, reason } }]);
+    }
+    case 'RecordErrorRowsReplay': {
+      const { subscriptionId, selection, counts } = command;
+      return right([{ type: 'PipelineErrorRowsReplayed', data: { pipelineId, teamId, subscriptionId, selection, counts } }]);
     }
     case 'DeletePipeline':
       return right([

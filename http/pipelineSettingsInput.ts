@@ -3,7 +3,7 @@ import * as t from 'io-ts';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { connectorRole, ConnectorType } from '../domain/connectorConfig';
 import { validateMapperConfig } from '../domain/mapperSpec';
-import type { DatamodelSettings, SubscriptionSettings } from '../domain/pipeline';
+import { FEED_OPTION_FIELDS, FeedOptionFields, type DatamodelSettings, type SubscriptionSettings } from '../domain/pipeline';
 import { CONNECTORS } from '../projections/collections';
 import type { ApiDeps } from './apiDeps';
 import { ValidationFailure, validationFailureOf, type ValidationIssue } from './decode';
@@ -26,6 +26,7 @@ export const SubscriptionFields = t.intersection([
     mapper_config: Nullable(t.UnknownArray),
     consumer_id: Nullable(t.string),
     exactly_once: Nullable(t.boolean),
+    ...FeedOptionFields,
   }),
   ErrorTableFields,
 ]);
@@ -40,6 +41,7 @@ export const SUBSCRIPTION_FIELDS = [
   'error_table_enabled',
   'error_table_name',
   'error_table_target_id',
+  ...FEED_OPTION_FIELDS,
 ] as const;
 
 /** A datamodel's fields with the contract's names (the pipeline's carry a `datamodel_` prefix). */
@@ -66,6 +68,21 @@ export async function errorTableIssues(deps: ApiDeps, teamId: string, table: Err
     if (connector === undefined || connector['team_id'] !== teamId || !ConnectorType.is(type) || connectorRole[type] !== 'target') {
       issues.push({ loc: loc('error_table_target_id'), msg: 'not a target connector of this team', type: 'value_error.connector_not_found' });
     }
+  }
+  return issues;
+}
+
+/** The largest error-tolerance window, in messages: the worker keeps one bit of it per message. */
+export const MAX_ERROR_TOLERANCE_WINDOW = 1_000_000;
+
+/** Ranges of the feed options that their codecs cannot say. */
+function feedOptionIssues(fields: SubscriptionFields, loc: FieldLoc): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  const share = fields.error_tolerance;
+  if (share != null && !(share >= 0 && share <= 1)) issues.push({ loc: loc('error_tolerance'), msg: 'a share of messages, from 0 to 1', type: 'value_error.number.range' });
+  const window = fields.error_tolerance_window;
+  if (window != null && !(Number.isInteger(window) && window >= 1 && window <= MAX_ERROR_TOLERANCE_WINDOW)) {
+    issues.push({ loc: loc('error_tolerance_window'), msg: `a whole number of messages, from 1 to ${MAX_ERROR_TOLERANCE_WINDOW}`, type: 'value_error.number.range' });
   }
   return issues;
 }
@@ -97,7 +114,7 @@ export async function subscriptionFrom(
   const merged: SubscriptionFields = { ...stored, ...given(fields) };
   const mapper = validateMapperConfig(merged.mapper_config ?? [], loc('mapper_config'));
   if (isLeft(mapper)) throw validationFailureOf(mapper.left);
-  const issues = await errorTableIssues(deps, teamId, merged, loc);
+  const issues = [...(await errorTableIssues(deps, teamId, merged, loc)), ...feedOptionIssues(merged, loc)];
   if (issues.length > 0) throw new ValidationFailure(issues);
   const consumerId = merged.consumer_id != null && merged.consumer_id.trim() !== '' ? merged.consumer_id : `popsink-${id}`;
   return { ...merged, id, consumer_id: consumerId, backfill: merged.backfill === true, mapper_config: mapper.right };

@@ -1,6 +1,6 @@
 import { JSONPath } from 'jsonpath-plus';
 import { isLeft } from 'fp-ts/lib/Either.js';
-import { ValueFailure, compileCast, parseSimplePath, preview, type MapperEntry, type PathSegment } from '../domain/mapperSpec';
+import { ValueFailure, compileCast, parseSimplePath, preview, type FailureStage, type MapperEntry, type PathSegment } from '../domain/mapperSpec';
 
 /**
  * The mapper engine of the data plane: a validated mapper config (`domain/mapperSpec.ts`) is
@@ -22,7 +22,7 @@ import { ValueFailure, compileCast, parseSimplePath, preview, type MapperEntry, 
 
 export type MapResult =
   | { readonly ok: true; readonly row: Record<string, unknown> }
-  | { readonly ok: false; readonly column: string; readonly reason: string };
+  | { readonly ok: false; readonly column: string; readonly reason: string; readonly stage: FailureStage };
 
 export type Mapper = (message: unknown) => MapResult;
 
@@ -50,7 +50,7 @@ interface Column {
 /** The column named by errors about the message itself (not JSON, not UTF-8). */
 export const MESSAGE_COLUMN = '$';
 
-const MISSING = new ValueFailure('missing non-nullable value');
+const MISSING = new ValueFailure('missing non-nullable value', 'map');
 
 /**
  * A column value that is a failure. The `typeof` test first: most values are strings and
@@ -76,14 +76,14 @@ export function compileMapper(entries: readonly MapperEntry[], options: CompileO
     let root: unknown = message;
     if (typeof message === 'string' || message instanceof Uint8Array) {
       const parsed = parseMessage(message);
-      if (parsed instanceof ValueFailure) return { ok: false, column: MESSAGE_COLUMN, reason: parsed.reason };
+      if (parsed instanceof ValueFailure) return { ok: false, column: MESSAGE_COLUMN, reason: parsed.reason, stage: parsed.stage };
       root = parsed;
     }
     const row = { ...template };
     for (let i = 0; i < columns.length; i++) {
       const column = columns[i] as Column;
       const value = column.produce(root);
-      if (isFailure(value)) return { ok: false, column: column.key, reason: value.reason };
+      if (isFailure(value)) return { ok: false, column: column.key, reason: value.reason, stage: value.stage };
       row[column.key] = value;
     }
     return { ok: true, row };
@@ -101,30 +101,30 @@ function parseMessage(message: string | Uint8Array): unknown {
     try {
       text = utf8.decode(message);
     } catch {
-      return new ValueFailure('message is not valid UTF-8');
+      return new ValueFailure('message is not valid UTF-8', 'parse');
     }
   }
   try {
     return JSON.parse(text);
   } catch (error: unknown) {
-    return new ValueFailure(`message is not valid JSON: ${error instanceof Error ? error.message : String(error)}`);
+    return new ValueFailure(`message is not valid JSON: ${error instanceof Error ? error.message : String(error)}`, 'parse');
   }
 }
 
 function compileColumn(entry: MapperEntry, engine: PathEngine): Column {
   const { key } = entry;
   const compiled = compileCast(entry.cast, entry.cast_format);
-  if (isLeft(compiled)) return constantColumn(key, new ValueFailure(compiled.left));
+  if (isLeft(compiled)) return constantColumn(key, new ValueFailure(compiled.left, 'map'));
   const cast = compiled.right;
 
   if (entry.path === undefined) {
     // Static: cast once here. A static that does not cast fails every message, naming its column.
-    if (entry.static === undefined) return constantColumn(key, new ValueFailure('neither path nor static is given'));
+    if (entry.static === undefined) return constantColumn(key, new ValueFailure('neither path nor static is given', 'map'));
     return constantColumn(key, cast(entry.static));
   }
 
   const path = entry.path;
-  if (path[0] !== '$') return constantColumn(key, new ValueFailure(`path must start with $: ${preview(path)}`));
+  if (path[0] !== '$') return constantColumn(key, new ValueFailure(`path must start with $: ${preview(path)}`, 'map'));
   const segments = parseSimplePath(path);
   let read: Reader;
   if (segments === undefined) read = jsonPathReader(path, entry.cast !== undefined);
@@ -180,7 +180,7 @@ const isContainer = (value: unknown): value is object => typeof value === 'objec
 /** Why jsonpath-plus refused a path, in the column's words. */
 function queryFailure(error: unknown): ValueFailure {
   const message = error instanceof Error ? error.message : String(error);
-  return new ValueFailure(/prevented/i.test(message) ? SCRIPT_REFUSED : `JSONPath query failed: ${message}`);
+  return new ValueFailure(/prevented/i.test(message) ? SCRIPT_REFUSED : `JSONPath query failed: ${message}`, 'map');
 }
 
 const SCRIPT_REFUSED = 'filter and script expressions are not supported: JSONPath script evaluation is disabled';
@@ -223,7 +223,7 @@ export function jsonPathReader(path: string, single: boolean): Reader {
     return () => failure;
   }
   if (segments.some((segment) => segment.includes('('))) {
-    const failure = new ValueFailure(SCRIPT_REFUSED);
+    const failure = new ValueFailure(SCRIPT_REFUSED, 'map');
     return () => failure;
   }
   return (root) => {
@@ -232,7 +232,7 @@ export function jsonPathReader(path: string, single: boolean): Reader {
     if (matches instanceof ValueFailure) return matches;
     if (matches.length === 0) return undefined;
     if (!single) return matches;
-    if (matches.length > 1) return new ValueFailure(`path matched ${matches.length} values; a cast needs exactly one`);
+    if (matches.length > 1) return new ValueFailure(`path matched ${matches.length} values; a cast needs exactly one`, 'map');
     return matches[0];
   };
 }

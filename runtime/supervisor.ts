@@ -9,7 +9,7 @@ import type { ReadStore } from '../projections/readStore';
 import type { Logger } from './logger';
 import type { ObservabilityStore } from './observability/observabilityStore';
 import type { WorkerReport } from './observability/workerReport';
-import type { SpawnWorker, WorkerHandle } from './worker/forkedWorker';
+import type { SpawnWorker, WorkerHandle } from './worker/workerHandle';
 import type { WorkerSpec } from './worker/workerSpec';
 import { desiredWorkerSpecs } from './workerSpecs';
 
@@ -135,6 +135,10 @@ export async function startSupervisor(deps: SupervisorDeps) {
           stops.push(stopWorker(worker));
         }
         await Promise.all(stops);
+        // A spec that failed for good is tried again once it was wanted no more: pausing and
+        // starting the pipeline (after fixing the table, say) is how a user says "try again".
+        const wantedFingerprints = new Set([...wanted.values()].map(({ fingerprint }) => fingerprint));
+        for (const fingerprint of failedFingerprints) if (!wantedFingerprints.has(fingerprint)) failedFingerprints.delete(fingerprint);
         for (const { spec, fingerprint } of wanted.values()) {
           if (!running.has(spec.subscriptionId) && !failedFingerprints.has(fingerprint)) start(spec, fingerprint);
         }

@@ -3,7 +3,7 @@ import { ConnectorType, secretFieldsOf } from '../domain/connectorConfig';
 import { CONNECTORS, ENVS, PIPELINES, SUBSCRIPTIONS, TEAMS } from '../projections/collections';
 import { settingsOfDoc } from '../projections/pipelinesView';
 import type { Doc, ReadStore } from '../projections/readStore';
-import type { WorkerConnector, WorkerSpec } from './worker/workerSpec';
+import { DEFAULT_FEED, type WorkerConnector, type WorkerSpec } from './worker/workerSpec';
 
 /** States in which a pipeline's workers run (an `error` one keeps retrying what is transient). */
 export const RUNNING_STATES = ['building', 'live', 'error'] as const;
@@ -14,7 +14,7 @@ export interface SpecOptions {
 }
 
 /** A connector's config with its secrets opened: only ever handed to a worker, over IPC. */
-function openConnector(doc: Doc | undefined, secrets: SecretBox): WorkerConnector | undefined {
+export function openConnector(doc: Doc | undefined, secrets: SecretBox): WorkerConnector | undefined {
   const type = doc?.['connector_type'];
   if (doc === undefined || !ConnectorType.is(type)) return undefined;
   const config = { ...((doc['config'] ?? {}) as Record<string, unknown>) };
@@ -45,40 +45,58 @@ export async function desiredWorkerSpecs(readStore: ReadStore, secrets: SecretBo
   const running = await readStore.find(PIPELINES, { where: { state: [...RUNNING_STATES] }, limit: 100_000 });
   const specs: WorkerSpec[] = [];
   for (const pipeline of running.items) {
-    const settings = settingsOfDoc(pipeline);
     const paused = new Set((await readStore.find(SUBSCRIPTIONS, { where: { pipeline_id: pipeline.id, paused: true }, limit: 10_000 })).items.map((doc) => doc.id));
-    const source = openConnector(await readStore.get(CONNECTORS, settings.sourceConnectorId), secrets);
-    const target = openConnector(await readStore.get(CONNECTORS, settings.targetConnectorId), secrets);
-    if (source === undefined || target === undefined) continue;
-    const topic = settings.datamodel.source_topic ?? (typeof source.config['topic'] === 'string' ? source.config['topic'] : undefined);
-    if (topic === undefined) continue;
-    const retention = await retentionOf(readStore, String(pipeline['team_id']));
-    for (const subscription of settings.subscriptions) {
-      if (paused.has(subscription.id)) continue;
-      // The subscription's error table, else the datamodel's; on the pipeline's target unless another is named.
-      const errorSettings = subscription.error_table_enabled === true ? subscription : settings.datamodel.error_table_enabled === true ? settings.datamodel : undefined;
-      const errorConnector = errorSettings?.error_table_target_id == null ? target : openConnector(await readStore.get(CONNECTORS, errorSettings.error_table_target_id), secrets);
-      specs.push({
-        pipelineId: pipeline.id,
-        subscriptionId: subscription.id,
-        version: Number(pipeline['version']),
-        source,
-        topic,
-        groupId: subscription.consumer_id,
-        backfill: subscription.backfill,
-        target,
-        tableName: subscription.target_table_name ?? String(pipeline['name']),
-        mapper: subscription.mapper_config,
-        errorTable: errorSettings?.error_table_name == null || errorConnector === undefined ? null : { target: errorConnector, name: errorSettings.error_table_name },
-        transactionalId: subscription.exactly_once === true && target.type === 'KAFKA_TARGET' ? `popsink-${subscription.id}-${options.runtimeId}` : null,
-        retryWindowMs: options.retryWindowMs,
-        retention,
-        labels: {
-          datamodelId: settings.datamodel.id,
-          connectorIds: [...new Set([settings.sourceConnectorId, settings.targetConnectorId, ...(errorSettings?.error_table_target_id == null ? [] : [errorSettings.error_table_target_id])])],
-        },
-      });
-    }
+    specs.push(...(await workerSpecsOf(readStore, secrets, pipeline, options)).filter((spec) => !paused.has(spec.subscriptionId)));
+  }
+  return specs;
+}
+
+/**
+ * What a worker of each subscription of `pipeline` runs with, whatever the pipeline's state and
+ * whether a subscription is paused: the supervisor runs those that should run, the error-row
+ * replay re-runs rows exactly as they would. None when its connectors are gone or it has no
+ * source topic.
+ */
+export async function workerSpecsOf(readStore: ReadStore, secrets: SecretBox, pipeline: Doc, options: SpecOptions): Promise<WorkerSpec[]> {
+  const specs: WorkerSpec[] = [];
+  const settings = settingsOfDoc(pipeline);
+  const source = openConnector(await readStore.get(CONNECTORS, settings.sourceConnectorId), secrets);
+  const target = openConnector(await readStore.get(CONNECTORS, settings.targetConnectorId), secrets);
+  if (source === undefined || target === undefined) return [];
+  const topic = settings.datamodel.source_topic ?? (typeof source.config['topic'] === 'string' ? source.config['topic'] : undefined);
+  if (topic === undefined) return [];
+  const retention = await retentionOf(readStore, String(pipeline['team_id']));
+  for (const subscription of settings.subscriptions) {
+    // The subscription's error table, else the datamodel's; on the pipeline's target unless another is named.
+    const errorSettings = subscription.error_table_enabled === true ? subscription : settings.datamodel.error_table_enabled === true ? settings.datamodel : undefined;
+    const errorConnector = errorSettings?.error_table_target_id == null ? target : openConnector(await readStore.get(CONNECTORS, errorSettings.error_table_target_id), secrets);
+    specs.push({
+      pipelineId: pipeline.id,
+      subscriptionId: subscription.id,
+      version: Number(pipeline['version']),
+      source,
+      topic,
+      groupId: subscription.consumer_id,
+      backfill: subscription.backfill,
+      target,
+      tableName: subscription.target_table_name ?? String(pipeline['name']),
+      mapper: subscription.mapper_config,
+      errorTable: errorSettings?.error_table_name == null || errorConnector === undefined ? null : { target: errorConnector, name: errorSettings.error_table_name },
+      feed: {
+        envelope: subscription.envelope ?? DEFAULT_FEED.envelope,
+        deleteOnTombstone: subscription.delete_on_tombstone ?? DEFAULT_FEED.deleteOnTombstone,
+        schemaEvolution: subscription.schema_evolution ?? DEFAULT_FEED.schemaEvolution,
+        errorTolerance: subscription.error_tolerance ?? DEFAULT_FEED.errorTolerance,
+        errorToleranceWindow: subscription.error_tolerance_window ?? DEFAULT_FEED.errorToleranceWindow,
+      },
+      transactionalId: subscription.exactly_once === true && target.type === 'KAFKA_TARGET' ? `popsink-${subscription.id}-${options.runtimeId}` : null,
+      retryWindowMs: options.retryWindowMs,
+      retention,
+      labels: {
+        datamodelId: settings.datamodel.id,
+        connectorIds: [...new Set([settings.sourceConnectorId, settings.targetConnectorId, ...(errorSettings?.error_table_target_id == null ? [] : [errorSettings.error_table_target_id])])],
+      },
+    });
   }
   return specs;
 }

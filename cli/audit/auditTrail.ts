@@ -39,7 +39,10 @@ const SHOWN = new Set([
   'isActive', 'isSuperuser', 'isVerified', 'version', 'reasonCode', 'reason', 'wasRunning', 'useRetention',
   'userId', 'ownerId', 'envId', 'teamId', 'pipelineId', 'connectorId', 'subscriptionId', 'expiresAt',
 ]);
+/** Objects shown as compact JSON: what a replay of error rows selected (ids, filters) and what it did (counts). */
+const SHOWN_AS_JSON = new Set(['selection', 'counts']);
 const MAX_SHOWN_CHARS = 80;
+const shortened = (text: string): string => (text.length > MAX_SHOWN_CHARS ? `${text.slice(0, MAX_SHOWN_CHARS)}…` : text);
 
 const isScalar = (value: unknown): boolean => value === null || ['string', 'number', 'boolean'].includes(typeof value);
 
@@ -90,8 +93,9 @@ export function auditTrail() {
         if (key === resourceKey) continue;
         if (key === 'config' || key === 'settings') changed.push(...changedOf(event.streamId, key, value));
         else if (SHOWN.has(key) && isScalar(value) && !(typeof value === 'string' && value.startsWith('sealed:'))) {
-          details[key] = typeof value === 'string' && value.length > MAX_SHOWN_CHARS ? `${value.slice(0, MAX_SHOWN_CHARS)}…` : value;
-        } else if (Array.isArray(value)) details[key] = `[${value.length}]`;
+          details[key] = typeof value === 'string' ? shortened(value) : value;
+        } else if (SHOWN_AS_JSON.has(key)) details[key] = shortened(JSON.stringify(value));
+        else if (Array.isArray(value)) details[key] = `[${value.length}]`;
         else changed.push(key);
       }
       return {

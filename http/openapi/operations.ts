@@ -5,7 +5,9 @@ import { PagingQuery } from '../paging';
 import { ErrorTableFields, SubscriptionFields } from '../pipelineSettingsInput';
 import * as auth from '../routes/auth';
 import * as connectors from '../routes/connectors';
+import * as dryRun from '../routes/dryRun';
 import * as envs from '../routes/envs';
+import * as errorRows from '../routes/errorRows';
 import * as installation from '../routes/installation';
 import * as observability from '../routes/pipelineObservability';
 import * as pipelines from '../routes/pipelines';
@@ -265,9 +267,17 @@ export const OPERATIONS: Readonly<Record<string, OperationSpec>> = {
   },
   'PATCH /pipelines/{id}': {
     summary: 'Update a pipeline',
-    description: 'Changes name, connectors, first subscription or datamodel (flattened fields); a change is a new pipeline version.',
+    description:
+      "Changes name, connectors, first subscription or datamodel (flattened fields); a change is a new pipeline version. A new `subscription_mapper_config` whose column types the target's existing PostgreSQL or Oracle table cannot take is refused with a 422 at `subscription_mapper_config.<index>.cast` (checked when the target answers within 3 s).",
     body: { codec: pipelines.PipelinePatch },
     responses: { 200: 'The pipeline updated', 403: 'Not allowed to operate the team', 409: 'Name taken or version conflict' },
+  },
+  'POST /pipelines/{id}/dry-run': {
+    summary: 'Dry-run a pipeline',
+    description:
+      "Reads the latest `limit` messages (1 to 100, default 10) of the source topic, maps them with the first subscription's mapper (or `mapper_config`, a mapper to try before saving) and tries the rows against the real target without keeping anything: PostgreSQL in one transaction rolled back (DDL included), Oracle without committing (its DDL reported, not run), Kafka without producing. Any state, drafts too. Answers `{messages: [{partition, offset, key_text, value_text, outcome: ok | mapper_error | rejected | untried | skipped, action, row, error: {stage, code, column, message}, note}], ddl, target_reachable, target_error, notes}` within 10 s.",
+    body: { codec: dryRun.DryRunBody, optional: true },
+    responses: { 200: 'The report (a target that cannot be tried: `target_reachable` false and `target_error`)', 400: 'The source cannot be read (unreachable, no such topic) or the pipeline has no connector; `detail` says why', 403: 'Not allowed to operate the team' },
   },
   'DELETE /pipelines/{id}': { summary: 'Delete a pipeline', description: 'Deletes a pipeline (its workers stop).', responses: { 204: 'Deleted', 403: 'Not allowed to operate the team' } },
   'POST /pipelines/{id}/start': { summary: 'Start a pipeline', description: 'Asks the runtime to run the pipeline; answers its new state as an uppercase JSON string.', responses: { 202: 'The state, e.g. `"RUNNING"`', 403: 'Not allowed to operate the team', 409: 'Not startable in its state' } },
@@ -281,12 +291,27 @@ export const OPERATIONS: Readonly<Record<string, OperationSpec>> = {
   },
   'GET /pipelines/{id}/history': {
     summary: 'Pipeline history',
-    description: 'Every change of a pipeline, newest first, read from the event log: who made it, when, the pipeline version it led to, and each field old → new (secrets masked).',
+    description: 'Every change of a pipeline, newest first, read from the event log: who made it, when, the pipeline version it led to, and each field old → new (secrets masked); an action that changes no field (a replay of error rows) says what it did in `details`.',
     query: [PagingQuery],
     paged: true,
     responses: { 200: 'A page of changes', 403: 'Not allowed to read the team' },
   },
   'GET /pipelines/{id}/latency-informations': { tags: ['observability'], summary: 'Pipeline metrics', description: 'Latency and message counters the runtimes report for a pipeline.', responses: { 200: 'The metrics', 403: 'Not allowed to read the team' } },
+  'GET /pipelines/{id}/error-rows': {
+    summary: 'List error rows',
+    description:
+      "The rows of a subscription's error table (`subscription_id`, default the pipeline's first) for the pipeline's source topic, by partition then offset. Filters: `reason_code`, `stage`, `partition`, `offset_from` / `offset_to` (inclusive), `since` (inclusive) / `until` (exclusive) on the time a row first failed, `replayed`. Each row: `id` (`<partition>-<offset>`), topic, partition, offset, timestamp, key and value (UTF-8 text and base64 bytes), headers, stage, reason_code, message, error_column, pipeline_version, first_seen, attempts, replayed_at, replay_outcome. Answers within 10 s.",
+    query: [PagingQuery, errorRows.ErrorRowsQuery],
+    paged: true,
+    responses: { 200: 'A page of error rows', 403: 'Not allowed to read the team', 409: '`NO_ERROR_TABLE`, `ERROR_ROWS_NOT_QUERYABLE` (a Kafka error topic), `ERROR_TABLE_OUTDATED` or `PIPELINE_INCOMPLETE`', 503: '`ERROR_TABLE_UNREACHABLE`: the database did not answer within 10 s' },
+  },
+  'POST /pipelines/{id}/error-rows/replay': {
+    summary: 'Replay error rows',
+    description:
+      "Re-runs error rows through the subscription's current mapper, envelope options and target (the table prepared as a worker does): exactly one of `ids`, `all: true`, or the list's filters; at most 10 000 rows a call (`remaining` counts the others). A row already applied is skipped; one that lands is marked `replay_outcome: applied`, one that fails again keeps the new reason with `attempts + 1` and `replay_outcome: failed`; no row is deleted. Recorded as a `PipelineErrorRowsReplayed` event (history, user-logs). Answers `{selected, applied, failed, skipped_already_applied, remaining}`.",
+    body: { codec: errorRows.ReplayBody },
+    responses: { 200: 'What the replay did', 403: 'Not allowed to operate the team', 409: 'No queryable error table, or the target refused for good (`TARGET_REFUSED`)', 503: 'The target or the error table did not answer (`TARGET_UNREACHABLE`, `ERROR_TABLE_UNREACHABLE`)' },
+  },
 
   // Connectors
   'GET /connectors/source-config': { summary: 'List source connectors', description: 'Visible source connectors (secrets masked), optionally of one team.', query: [connectors.TeamQuery], responses: { 200: 'The connectors' } },

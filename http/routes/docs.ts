@@ -1,5 +1,5 @@
 import Router from '@koa/router';
-import { createReadStream, readFileSync } from 'node:fs';
+import { createReadStream, existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { openApiDocument, routesOf, type OpenApiDocument } from '../openapi/openApiDocument';
@@ -25,7 +25,17 @@ const INITIALIZER_JS = `window.addEventListener('load', function () {
 });
 `;
 
-const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string }).version ?? '0.0.0';
+/** The project's version, from the package.json above this module: two folders up from source, one from dist/. */
+function projectVersion(): string {
+  for (let dir = new URL('.', import.meta.url), depth = 0; depth < 4; dir = new URL('..', dir), depth += 1) {
+    const file = new URL('package.json', dir);
+    if (!existsSync(file)) continue;
+    const found = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
+    if (found.name === 'popsink-on-prem') return found.version ?? '0.0.0';
+  }
+  return '0.0.0';
+}
+const VERSION = projectVersion();
 
 const escapeAttribute = (text: string): string => text.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
 

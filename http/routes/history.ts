@@ -5,7 +5,7 @@ import { streamHistory, type HistoryEntry } from '../../commands/streamHistory';
 import { secretFieldsOf } from '../../domain/connectorConfig';
 import type { ConnectorState } from '../../domain/connector';
 import { notFound } from '../../domain/errors';
-import type { PipelineState } from '../../domain/pipeline';
+import type { PipelineEvent, PipelineState } from '../../domain/pipeline';
 import { maskSecrets } from '../../domain/secrets';
 import { CONNECTORS, PIPELINES, USERS } from '../../projections/collections';
 import type { ApiDeps } from '../apiDeps';
@@ -28,6 +28,9 @@ const pipelineView = (state: PipelineState) =>
         paused_subscriptions: state.pausedSubscriptionIds,
         datamodel: state.settings.datamodel,
       };
+
+/** A replay of error rows changes no field: what was replayed and how it went is its entry's `details`. */
+const pipelineDetails = (event: PipelineEvent) => (event.type === 'PipelineErrorRowsReplayed' ? { subscription_id: event.data.subscriptionId, selection: event.data.selection, ...event.data.counts } : null);
 
 /** What a reader sees of a connector at each step: secrets masked (sealed values never leave). */
 const connectorView = (state: ConnectorState) =>
@@ -66,7 +69,7 @@ export function historyRouter(deps: ApiDeps, guard: Guard): Router {
 
   router.get('/pipelines/:id/history', async (ctx: Context) => {
     const id = await readable(ctx, PIPELINES, 'PIPELINE_NOT_FOUND');
-    const entries = await streamHistory(deps.commands.store, pipelines.decider, pipelines.stream(id), pipelineView);
+    const entries = await streamHistory(deps.commands.store, pipelines.decider, pipelines.stream(id), pipelineView, pipelineDetails);
     // The version each change led to, as the pipeline counts them (a rename or a start keeps it).
     const versions = new Map<HistoryEntry, number>();
     let version = 0;

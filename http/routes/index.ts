@@ -7,7 +7,9 @@ import { connectorsRouter } from './connectors';
 import { connectorTypesRouter } from './connectorTypes';
 import { datamodelsRouter } from './datamodels';
 import { docsRouter } from './docs';
+import { dryRunRouter } from './dryRun';
 import { envsRouter } from './envs';
+import { errorRowsRouter } from './errorRows';
 import { historyRouter } from './history';
 import { installationRouter } from './installation';
 import { pipelineObservabilityRouter } from './pipelineObservability';
@@ -27,6 +29,8 @@ export const apiRouters = (deps: ApiDeps, guard: Guard): Router[] => [
   teamsRouter(deps, guard),
   pipelinesRouter(deps, guard),
   pipelineObservabilityRouter(deps, guard, deps.observability),
+  errorRowsRouter(deps, guard),
+  dryRunRouter(deps, guard),
   connectorsRouter(deps, guard),
   subscriptionsRouter(deps, guard),
   historyRouter(deps, guard),

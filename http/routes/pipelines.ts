@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import * as t from 'io-ts';
 import { connectors, pipelines } from '../../commands/aggregates';
 import { notFound } from '../../domain/errors';
-import { PipelineStateName, validatePipelineName, type PipelineSettings, type SubscriptionSettings } from '../../domain/pipeline';
+import { FeedOptionFields, PipelineStateName, validatePipelineName, type PipelineSettings, type SubscriptionSettings } from '../../domain/pipeline';
 import { CONNECTORS, PIPELINES, TEAMS } from '../../projections/collections';
 import { settingsOfDoc } from '../../projections/pipelinesView';
 import type { Doc, FindQuery } from '../../projections/readStore';
@@ -16,6 +16,7 @@ import { DATAMODEL_FIELDS, DatamodelFields, datamodelFrom, SUBSCRIPTION_FIELDS, 
 import { DomainFailure } from '../errors';
 import { execute } from '../execute';
 import type { Guard } from '../guard';
+import { refuseIncompatibleMapper } from '../mapperTableCheck';
 import { pagedBody, pagingOf } from '../paging';
 import { NonEmptyQuery } from '../queryCodecs';
 
@@ -41,6 +42,11 @@ const FlatFields = t.partial({
   subscription_mapper_config: Nullable(t.UnknownArray),
   subscription_consumer_id: Nullable(t.string),
   subscription_exactly_once: Nullable(t.boolean),
+  subscription_envelope: FeedOptionFields.envelope,
+  subscription_delete_on_tombstone: FeedOptionFields.delete_on_tombstone,
+  subscription_schema_evolution: FeedOptionFields.schema_evolution,
+  subscription_error_tolerance: FeedOptionFields.error_tolerance,
+  subscription_error_tolerance_window: FeedOptionFields.error_tolerance_window,
   subscription_error_table_enabled: Nullable(t.boolean),
   subscription_error_table_name: Nullable(t.string),
   subscription_error_table_target_id: Nullable(t.string),
@@ -329,6 +335,8 @@ export function pipelinesRouter(deps: ApiDeps, guard: Guard): Router {
     for (let attempt = 1; ; attempt++) {
       const doc = await load(caller, ctx.params['id'] ?? '', 'operate');
       const { settings, connectorEdited } = await settingsFrom(ctx, caller, String(doc['team_id']), body, settingsOfDoc(doc));
+      // Once (a retry merges the same mapper), and not after a connector edit, which a 422 would not undo.
+      if (attempt === 1 && mergeable && body.subscription_mapper_config != null) await refuseIncompatibleMapper(deps, body.name ?? String(doc['name']), settings, settingsOfDoc(doc));
       try {
         await execute(deps, ctx, caller.id, pipelines, doc.id, {
           type: 'UpdatePipeline',

@@ -7,13 +7,8 @@ import { callerOf } from '../auth';
 import { decode } from '../decode';
 import type { Guard } from '../guard';
 import { pagedBody, pagingOf } from '../paging';
+import { IsoTime } from '../queryCodecs';
 
-const IsoTime = new t.Type<string, string, unknown>(
-  'datetime',
-  (u): u is string => typeof u === 'string',
-  (u, c) => (typeof u === 'string' && !Number.isNaN(Date.parse(u)) ? t.success(new Date(u).toISOString()) : t.failure(u, c)),
-  String,
-);
 export const LogsQuery = t.partial({ user_id: t.string, resource_id: t.string, event_type: t.string, since: IsoTime, until: IsoTime });
 
 const logEntry = (doc: Doc) => ({

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Kafka, type Batch } from 'kafkajs';
+import kafkajs, { Kafka, type Batch, type KafkaMessage } from 'kafkajs';
 import { CHECK_TIMEOUT_MS, ConnectorCheckError, redact, type KafkaSourceConfig } from '../../domain/connectorConfig';
 import { brokersOf, kafkaClientConfig, type KafkaClientOptions, type KafkaConnectorConfig } from './kafkaClientConfig';
 
@@ -52,6 +52,30 @@ export async function listTopics(config: KafkaConnectorConfig, options: KafkaToo
   });
 }
 
+// Not a named export under ESM: Node's CommonJS export detection stops before it in kafkajs's index.
+const { ConfigResourceTypes } = kafkajs;
+
+/** Kafka's default `max.message.bytes` of a topic: what a topic created with the defaults takes. */
+export const DEFAULT_MAX_MESSAGE_BYTES = 1_048_588;
+
+/**
+ * Whether the topic exists (as this user may see it) and the largest record batch it takes
+ * (`max.message.bytes`; null when the user may not describe its configs). Nothing is created.
+ */
+export async function describeTopic(config: KafkaConnectorConfig, topic: string, options: KafkaToolOptions = {}): Promise<{ exists: boolean; maxMessageBytes: number | null }> {
+  return withKafka(config, options, async (kafka, track) => {
+    const admin = track(kafka.admin());
+    await admin.connect();
+    if (!(await admin.listTopics()).includes(topic)) return { exists: false, maxMessageBytes: null };
+    const described = await admin
+      .describeConfigs({ includeSynonyms: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['max.message.bytes'] }] })
+      .catch(() => undefined);
+    const value = described?.resources[0]?.configEntries.find((entry) => entry.configName === 'max.message.bytes')?.configValue;
+    const bytes = Number(value);
+    return { exists: true, maxMessageBytes: value !== undefined && Number.isInteger(bytes) && bytes > 0 ? bytes : null };
+  });
+}
+
 /**
  * The last `limit` messages of the config's topic across its partitions, oldest first (by
  * timestamp, then partition and offset). Reads the tail of every partition, then keeps the
@@ -70,6 +94,17 @@ export async function fetchMessages(
   limit: number = DEFAULT_FETCH_LIMIT,
   options: KafkaToolOptions = {},
 ): Promise<KafkaMessagePreview[]> {
+  return (await fetchRecords(config, limit, options)).map(({ partition, message }) => preview(partition, message));
+}
+
+/** One message as the broker gave it (key, value and headers as bytes), with its partition. */
+export interface FetchedRecord {
+  readonly partition: number;
+  readonly message: KafkaMessage;
+}
+
+/** fetchMessages' messages as they are, bytes untouched: for a caller that maps them as a worker would (the dry run). */
+export async function fetchRecords(config: KafkaSourceConfig, limit: number = DEFAULT_FETCH_LIMIT, options: KafkaToolOptions = {}): Promise<FetchedRecord[]> {
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_FETCH_LIMIT) {
     throw new RangeError(`limit must be an integer from 1 to ${MAX_FETCH_LIMIT}`);
   }
@@ -104,7 +139,7 @@ export async function fetchMessages(
         },
       );
       const pending = new Map(windows.map((w) => [w.partition, w]));
-      const collected: KafkaMessagePreview[] = [];
+      const collected: FetchedRecord[] = [];
       let patience: NodeJS.Timeout | undefined;
       try {
         await new Promise<void>((resolve, reject) => {
@@ -123,7 +158,7 @@ export async function fetchMessages(
             if (window === undefined) return;
             for (const message of batch.messages) {
               const offset = BigInt(message.offset);
-              if (offset >= window.start && offset < window.high) collected.push(preview(batch.partition, message));
+              if (offset >= window.start && offset < window.high) collected.push({ partition: batch.partition, message });
             }
             // lastOffset counts control records too, so a transaction marker cannot stall this.
             if (BigInt(batch.lastOffset()) >= window.high - 1n) pending.delete(batch.partition);
@@ -162,10 +197,18 @@ function preview(partition: number, message: { offset: string; timestamp: string
   };
 }
 
-function newest(messages: KafkaMessagePreview[], limit: number): KafkaMessagePreview[] {
-  const sorted = [...messages].sort(
-    (a, b) => (a.timestamp ?? '').localeCompare(b.timestamp ?? '') || a.partition - b.partition || a.offset - b.offset,
-  );
+/** A record's timestamp in milliseconds, -1 (before every other) when it carries none. */
+const millisOf = (message: KafkaMessage): number => {
+  const millis = Number(message.timestamp);
+  return Number.isFinite(millis) && millis >= 0 ? millis : -1;
+};
+
+function newest(records: FetchedRecord[], limit: number): FetchedRecord[] {
+  const offsetOrder = (a: KafkaMessage, b: KafkaMessage): number => {
+    const delta = BigInt(a.offset) - BigInt(b.offset);
+    return delta < 0n ? -1 : delta > 0n ? 1 : 0;
+  };
+  const sorted = [...records].sort((a, b) => millisOf(a.message) - millisOf(b.message) || a.partition - b.partition || offsetOrder(a.message, b.message));
   return sorted.slice(Math.max(0, sorted.length - limit));
 }
 

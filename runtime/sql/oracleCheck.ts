@@ -1,6 +1,8 @@
 import { createRequire } from 'node:module';
 import { CHECK_TIMEOUT_MS, ConnectorCheckError, redact, type OracleTargetConfig } from '../../domain/connectorConfig';
 import { withinDeadline } from '../deadline';
+import { LIVE_COLUMNS_SQL, liveColumnsFrom, TABLE_EXISTS_SQL, type OracleBindDef } from '../targets/oracleSql';
+import type { LiveColumn } from './columnCompatibility';
 
 /**
  * `/connector-types/oracle-target/check-credentials`: connect with node-oracledb in Thin mode
@@ -14,14 +16,22 @@ export interface OracleCheckOptions {
   readonly timeoutMs?: number;
 }
 
-/** The part of node-oracledb this check uses (the package ships no TypeScript types). */
-interface OracleConnection {
+/** The part of node-oracledb this check and the dry run use (the package ships no TypeScript types). */
+export interface OracleConnection {
   /** Milliseconds a round trip may take before the driver abandons it. */
   callTimeout: number;
-  execute(sql: string): Promise<{ readonly rows?: readonly unknown[] }>;
+  /** `fetchInfo` names result columns to fetch as another type (a LOB as a string: one round trip, not one per value). */
+  execute(sql: string, binds?: readonly unknown[], options?: { readonly fetchInfo?: Readonly<Record<string, { readonly type: unknown }>> }): Promise<{ readonly rows?: readonly (readonly unknown[])[] }>;
+  /** With `batchErrors`, a row's failure is listed (its `offset` in `binds`) and the others still run. */
+  executeMany(
+    sql: string,
+    binds: readonly (readonly unknown[])[],
+    options: { readonly autoCommit: boolean; readonly batchErrors: boolean; readonly bindDefs: readonly { readonly type: unknown; readonly maxSize?: number }[] },
+  ): Promise<{ readonly batchErrors?: readonly { readonly offset: number; readonly message: string; readonly code?: string }[] }>;
+  rollback(): Promise<void>;
   close(): Promise<void>;
 }
-interface OracleDriver {
+export interface OracleDriver extends Readonly<Record<`DB_TYPE_${OracleBindDef['type']}`, unknown>> {
   getConnection(attributes: {
     readonly user: string;
     readonly password: string;
@@ -86,6 +96,57 @@ export async function checkOracleCredentials(config: OracleTargetConfig, options
   } catch (error: unknown) {
     throw oracleCheckError(error, config);
   }
+}
+
+/**
+ * Runs `work` on a session of its own within `timeoutMs` (connect and close included), then
+ * closes the session, which rolls back whatever the work left uncommitted. Fails with a
+ * ConnectorCheckError in the check's words. The PATCH check and the dry run use it.
+ */
+export async function withOracleSession<T>(config: OracleTargetConfig, options: OracleCheckOptions, work: (session: OracleConnection, driver: OracleDriver) => Promise<T>): Promise<T> {
+  const budget = options.timeoutMs ?? CHECK_TIMEOUT_MS;
+  const workMs = Math.max(1000, budget - CLEANUP_MS);
+  const connectSeconds = Math.max(1, Math.floor((workMs - 1000) / 1000));
+  let connection: OracleConnection | undefined;
+  let abandoned = false;
+  const running = (async () => {
+    const opened = await oracle().getConnection({
+      user: config.user,
+      password: config.password,
+      connectString: connectStringOf(config),
+      connectTimeout: connectSeconds,
+      transportConnectTimeout: Math.min(connectSeconds, 5),
+    });
+    if (abandoned) {
+      await opened.close().catch(() => undefined);
+      throw new ConnectorCheckError('timeout', `No answer from ${config.host}:${config.port} within ${budget / 1000} s`);
+    }
+    connection = opened;
+    opened.callTimeout = Math.max(500, workMs - 1000);
+    return work(opened, oracle());
+  })();
+  try {
+    return await withinDeadline(
+      workMs,
+      () => new ConnectorCheckError('timeout', `No answer from ${config.host}:${config.port} within ${budget / 1000} s`),
+      running,
+      async () => {
+        abandoned = true;
+        if (connection !== undefined) await closeWithin(connection, CLEANUP_MS - 200);
+      },
+    );
+  } catch (error: unknown) {
+    throw oracleCheckError(error, config);
+  }
+}
+
+/** The live columns of the user's table `table`, or undefined when there is no such table (the PATCH check). */
+export async function readOracleColumns(config: OracleTargetConfig, table: string, options: OracleCheckOptions = {}): Promise<LiveColumn[] | undefined> {
+  return withOracleSession(config, options, async (session) => {
+    const found = await session.execute(TABLE_EXISTS_SQL, [table]);
+    if (!(Number(found.rows?.[0]?.[0]) > 0)) return undefined;
+    return liveColumnsFrom((await session.execute(LIVE_COLUMNS_SQL, [table])).rows ?? []);
+  });
 }
 
 async function closeWithin(connection: OracleConnection, ms: number): Promise<void> {

@@ -2,6 +2,7 @@ import pg from 'pg';
 import type { ConnectionOptions } from 'node:tls';
 import { CHECK_TIMEOUT_MS, ConnectorCheckError, redact, type PostgresTargetConfig } from '../../domain/connectorConfig';
 import { withinDeadline } from '../deadline';
+import { postgresLiveColumn, type LiveColumn } from './columnCompatibility';
 
 /**
  * `check-credentials` for a POSTGRES_TARGET: connect, `SELECT 1`, then check that the target
@@ -88,6 +89,52 @@ export async function checkPostgresCredentials(config: PostgresTargetConfig, opt
   }
 }
 
+/** The columns of a table as `information_schema` shows them to this user, in order (binds: schema, table). */
+export const LIVE_COLUMNS_SQL = 'SELECT column_name, data_type, udt_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position';
+
+/** What runs a query: a pool, a client, or a client inside a transaction. */
+export interface SqlRunner {
+  query<R extends pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>>;
+}
+
+/** A table's live columns, or undefined when the schema has no such table (or none this user may see). */
+export async function queryLiveColumns(runner: SqlRunner, schema: string, table: string): Promise<LiveColumn[] | undefined> {
+  const found = await runner.query<{ column_name: string; data_type: string; udt_name: string }>(LIVE_COLUMNS_SQL, [schema, table]);
+  if (found.rows.length === 0) return undefined;
+  return found.rows.map((row) => postgresLiveColumn(row.column_name, row.data_type, row.udt_name));
+}
+
+/**
+ * The live columns of `table` in the config's schema, read on a connection of its own within
+ * `timeoutMs` (the PATCH check): undefined when there is no such table; a ConnectorCheckError in
+ * the check's words when the server cannot be asked.
+ */
+export async function readPostgresColumns(config: PostgresTargetConfig, table: string, options: PostgresCheckOptions = {}): Promise<LiveColumn[] | undefined> {
+  return withPostgresSession(config, options, (client) => queryLiveColumns(client, config.schema, table));
+}
+
+/**
+ * Runs `work` on a connection of its own within `timeoutMs` (connect and close included), then
+ * closes it; fails with a ConnectorCheckError in the check's words when the server cannot be
+ * asked. The PATCH check and the error-row reader use it.
+ */
+export async function withPostgresSession<T>(config: PostgresTargetConfig, options: PostgresCheckOptions, work: (client: SqlRunner) => Promise<T>): Promise<T> {
+  if (config.host.startsWith('/')) throw new ConnectorCheckError('unknown_host', 'host must be a host name or an IP address');
+  const budget = options.timeoutMs ?? CHECK_TIMEOUT_MS;
+  const workMs = Math.max(100, budget - CLEANUP_MS);
+  const client = new pg.Client({ ...pgConnectionOf(config, 'popsink-check'), connectionTimeoutMillis: workMs, query_timeout: workMs, statement_timeout: workMs });
+  client.on('error', () => undefined);
+  const running = (async () => {
+    await client.connect();
+    return work(client);
+  })();
+  try {
+    return await withinDeadline(workMs, () => new ConnectorCheckError('timeout', `No answer from ${config.host}:${config.port} within ${budget / 1000} s`), running, () => close(client));
+  } catch (error: unknown) {
+    throw postgresCheckError(error, config);
+  }
+}
+
 /** Ends the session, or drops the socket when the server does not answer the goodbye in time. */
 async function close(client: pg.Client): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
@@ -99,6 +146,9 @@ async function close(client: pg.Client): Promise<void> {
   }
   clearTimeout(timer);
 }
+
+/** Ends a client of another module (the dry run's) as the check ends its own: bounded. */
+export const endClient = close;
 
 /** The fields of node-postgres's errors: a server error has a SQLSTATE `code`, a socket one an errno code. */
 interface PgErrorShape {

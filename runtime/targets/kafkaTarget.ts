@@ -2,7 +2,7 @@ import { Kafka, Partitioners, type Message, type Producer } from 'kafkajs';
 import type { ConnectorCheckReason, KafkaTargetConfig } from '../../domain/connectorConfig';
 import { kafkaClientConfig, type KafkaClientOptions, type KafkaConnectorConfig } from '../kafka/kafkaClientConfig';
 import { causes, checkError } from '../kafka/kafkaTools';
-import { TargetError, type Row, type RowTarget, type TableSpec } from './rowTarget';
+import { TargetError, type DeadLetter, type Row, type RowTarget, type TableSpec } from './rowTarget';
 
 /**
  * The Kafka target: one topic per table (`table.name`), one message per row, keyed by the
@@ -90,6 +90,15 @@ export function kafkaTarget(config: KafkaTargetConfig, options: KafkaTargetOptio
   const sendAll = async (send: Producer['send'], table: TableSpec, rows: readonly Row[]): Promise<void> => {
     for (const messages of chunks(table, rows)) await send({ topic: table.name, acks: -1, messages });
   };
+  const sendDeadLetters = async (send: Producer['send'], table: TableSpec, letters: readonly DeadLetter[]): Promise<void> => {
+    const messages = letters.map(({ key, value, headers }) => ({ key, value, headers: { ...headers } as Message['headers'] }));
+    if (messages.length > 0) await send({ topic: table.name, acks: -1, messages });
+  };
+  /** A tombstone per key: a compacted topic then forgets the key, and a consumer sees the delete. */
+  const sendTombstones = async (send: Producer['send'], table: TableSpec, keys: readonly Row[]): Promise<void> => {
+    const keyOf = keyEncoder(table.columns.filter((column) => column.primary_key).map((column) => column.name));
+    if (keys.length > 0) await send({ topic: table.name, acks: -1, messages: keys.map((key) => ({ key: keyOf(key), value: null })) });
+  };
 
   const target: RowTarget = {
     prepare: (table) =>
@@ -109,17 +118,22 @@ export function kafkaTarget(config: KafkaTargetConfig, options: KafkaTargetOptio
 
     write: (table, rows) => guarded(async () => sendAll((await connectedProducer()).send, table, rows)),
 
+    delete: (table, keys) => guarded(async () => sendTombstones((await connectedProducer()).send, table, keys)),
+
+    writeDeadLetters: (table, letters) => guarded(async () => sendDeadLetters((await connectedProducer()).send, table, letters)),
+
     close: dropProducer,
   };
   if (transactionalId === undefined) return target;
 
   return {
     ...target,
-    writeWithOffsets: (table, rows, offsets) =>
+    writeWithOffsets: (table, runs, offsets, deadLetters) =>
       guarded(async () => {
         const transaction = await (await connectedProducer()).transaction();
         try {
-          await sendAll(transaction.send, table, rows);
+          if (deadLetters !== undefined) await sendDeadLetters(transaction.send, deadLetters.table, deadLetters.letters);
+          for (const run of runs) await (run.kind === 'upsert' ? sendAll(transaction.send, table, run.rows) : sendTombstones(transaction.send, table, run.keys));
           await transaction.sendOffsets({
             consumerGroupId: offsets.consumerGroupId,
             topics: [{ topic: offsets.topic, partitions: offsets.partitions.map(({ partition, offset }) => ({ partition, offset })) }],
@@ -166,6 +180,13 @@ function* chunks(table: TableSpec, rows: readonly Row[]): Generator<Message[]> {
   if (chunk.length > 0) yield chunk;
 }
 
+/** A row as this target sends it, key and value text: the dry run sizes records with it, sending nothing. */
+export function recordEncoder(table: TableSpec): (row: Row) => { readonly key: string | null; readonly value: string } {
+  const keyOf = keyEncoder(table.columns.filter((column) => column.primary_key).map((column) => column.name));
+  const valueOf = valueEncoder(table.columns.map((column) => column.name));
+  return (row) => ({ key: keyOf(row), value: valueOf(row) });
+}
+
 /** One key column: its value as text; several: a JSON array of their values; none: no key. */
 function keyEncoder(primaryKey: readonly string[]): (row: Row) => string | null {
   const [only] = primaryKey;
@@ -192,6 +213,9 @@ function valueEncoder(names: readonly string[]): (row: Row) => string {
   };
 }
 
+/** What the broker says of a record rather than of the connection or the topic. */
+const REJECTED_TYPES: ReadonlySet<string> = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE', 'INVALID_RECORD']);
+
 const PERMANENT_REASONS: ReadonlySet<ConnectorCheckReason> = new Set(['auth_failed', 'not_authorized', 'tls_failed']);
 
 /**
@@ -203,6 +227,8 @@ const PERMANENT_REASONS: ReadonlySet<ConnectorCheckReason> = new Set(['auth_fail
 export function kafkaFailure(error: unknown, config: KafkaConnectorConfig): TargetError {
   if (error instanceof TargetError) return error;
   const { reason, message } = checkError(error, config);
+  const tooLarge = causes(error).find((cause) => typeof cause.type === 'string' && REJECTED_TYPES.has(cause.type));
+  if (tooLarge !== undefined) return new TargetError('rejected', 'record_too_large', message, String(tooLarge.type));
   const transient = !PERMANENT_REASONS.has(reason) && (reason === 'timeout' || causes(error).some((cause) => cause.retriable === true));
   return new TargetError(transient ? 'transient' : 'permanent', reason, message);
 }

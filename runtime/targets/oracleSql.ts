@@ -1,4 +1,5 @@
 import { preview, type MapperColumn } from '../../domain/mapperSpec';
+import { incompatibilityMessage, incompatibleColumns, missingColumns, oracleLiveColumn, type LiveColumn } from '../sql/columnCompatibility';
 import { TargetError, type Row, type TableSpec } from './rowTarget';
 
 /**
@@ -78,8 +79,51 @@ export function createTableSql(table: TableSpec): string {
 /** Whether the user's own schema has the table; its one bind is the exact (case-sensitive) name. */
 export const TABLE_EXISTS_SQL = 'SELECT COUNT(*) FROM USER_TABLES WHERE TABLE_NAME = :1';
 
+/**
+ * The columns of the user's own table, in order: name, type and scale (a whole NUMBER, as
+ * NUMBER(19) and INTEGER are, has scale 0). Its one bind is the exact table name.
+ */
+export const LIVE_COLUMNS_SQL = 'SELECT COLUMN_NAME, DATA_TYPE, DATA_SCALE FROM USER_TAB_COLUMNS WHERE TABLE_NAME = :1 ORDER BY COLUMN_ID';
+
+/** LIVE_COLUMNS_SQL's rows (arrays, node-oracledb's default) as live columns. */
+export function liveColumnsFrom(rows: readonly (readonly unknown[])[]): LiveColumn[] {
+  return rows.map(([name, type, scale]) => oracleLiveColumn(String(name), String(type), typeof scale === 'number' ? scale : scale === null || scale === undefined ? null : Number(scale)));
+}
+
+/**
+ * Adds columns to an existing table: nullable whatever the mapper says (the rows there have no
+ * value for them) and never a key, with the same checks as at creation (bool 0 / 1, IS JSON).
+ */
+export function addColumnsSql(table: TableSpec, columns: readonly MapperColumn[]): string {
+  const definitions = columns.map((column) => columnDefinition({ ...column, nullable: true, primary_key: false }));
+  return `ALTER TABLE ${quoteIdentifier(table.name)} ADD (${definitions.join(', ')})`;
+}
+
+/**
+ * The DDL that `prepare` runs for a table whose live columns are `live` (undefined: no such
+ * table): its CREATE TABLE, or, with schema evolution, one ALTER TABLE … ADD of the missing
+ * columns; nothing for a table that matches. Throws a permanent `table_mismatch` for a column
+ * whose live type cannot take the mapper's values (columnCompatibility.ts), for missing columns
+ * without evolution, and for a missing key column. Columns are never dropped or altered.
+ */
+export function schemaChangesSql(table: TableSpec, live: readonly LiveColumn[] | undefined): string[] {
+  const name = quoteIdentifier(table.name);
+  if (live === undefined) return [createTableSql(table)];
+  const incompatible = incompatibleColumns('oracle', live, table.columns);
+  if (incompatible.length > 0) throw new TargetError('permanent', 'table_mismatch', `Table ${name}: ${incompatible.map(incompatibilityMessage).join('; ')}`);
+  const missing = missingColumns(live, table.columns);
+  if (missing.length === 0) return [];
+  const names = missing.map((column) => quoteIdentifier(column.name)).join(', ');
+  if (table.evolution !== 'add_columns') throw new TargetError('permanent', 'table_mismatch', `Table ${name} exists without the column(s) ${names} (schema evolution is off)`);
+  const keys = missing.filter((column) => column.primary_key);
+  if (keys.length > 0) {
+    throw new TargetError('permanent', 'table_mismatch', `Table ${name} exists without the primary key column(s) ${keys.map((column) => quoteIdentifier(column.name)).join(', ')}, which cannot be added to an existing table`);
+  }
+  return [addColumnsSql(table, missing)];
+}
+
 /** The bind `:n` of a column, converted where the bound text is not the column's type. */
-function placeholder(column: MapperColumn, n: number): string {
+export function placeholder(column: MapperColumn, n: number): string {
   switch (column.type) {
     case 'date':
       return `TO_DATE(:${n}, 'YYYY-MM-DD')`;
@@ -115,6 +159,20 @@ export function writeSql(table: TableSpec): string {
   ].join(' ');
 }
 
+/** Deletes one row by its primary key (run once per key with executeMany; binds in key-column order). */
+export function deleteSql(table: TableSpec): string {
+  const keys = table.columns.map((column, index) => ({ column, index })).filter(({ column }) => column.primary_key);
+  if (keys.length === 0) throw new TargetError('permanent', 'table_mismatch', `Table ${quoteIdentifier(table.name)} has no primary key to delete by`);
+  return `DELETE FROM ${quoteIdentifier(table.name)} WHERE ${keys.map(({ column }, n) => `${quoteIdentifier(column.name)} = ${placeholder(column, n + 1)}`).join(' AND ')}`;
+}
+
+/** The keys of `keys` as executeMany binds them for deleteSql. */
+export function deleteBatch(table: TableSpec, keys: readonly Row[]): OracleBatch {
+  const keyColumns = table.columns.filter((column) => column.primary_key);
+  const binds = keys.map((key) => keyColumns.map((column) => bindValue(column, Object.hasOwn(key, column.name) ? key[column.name] : undefined)));
+  return { sql: deleteSql(table), binds, bindDefs: keyColumns.map((column, index) => bindDefOf(column, binds.map((values) => values[index] ?? null))) };
+}
+
 export type OracleBind = string | number | null;
 
 /** How executeMany binds a column: node-oracledb's `DB_TYPE_<type>`, and the longest text in bytes. */
@@ -138,6 +196,28 @@ export function writeBatch(table: TableSpec, rows: readonly Row[]): OracleBatch 
     rows.map((row) => table.columns.map((column) => bindValue(column, Object.hasOwn(row, column.name) ? row[column.name] : undefined))),
   );
   return { sql, binds, bindDefs: table.columns.map((column, index) => bindDefOf(column, binds.map((values) => values[index] ?? null))) };
+}
+
+/**
+ * The dry run's batch: every row bound on its own, none merged by key, so that each batch error
+ * of executeMany points at one row. A row that a column cannot bind is left out, with why;
+ * `indexes[i]` is the index in `rows` of the batch's i-th bind row.
+ */
+export function trialBatch(table: TableSpec, rows: readonly Row[]): { batch: OracleBatch; indexes: number[]; unbound: { index: number; error: TargetError }[] } {
+  const binds: OracleBind[][] = [];
+  const indexes: number[] = [];
+  const unbound: { index: number; error: TargetError }[] = [];
+  rows.forEach((row, index) => {
+    try {
+      binds.push(table.columns.map((column) => bindValue(column, Object.hasOwn(row, column.name) ? row[column.name] : undefined)));
+      indexes.push(index);
+    } catch (error: unknown) {
+      if (!(error instanceof TargetError)) throw error;
+      unbound.push({ index, error });
+    }
+  });
+  const bindDefs = table.columns.map((column, index) => bindDefOf(column, binds.map((values) => values[index] ?? null)));
+  return { batch: { sql: writeSql(table), binds, bindDefs }, indexes, unbound };
 }
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;

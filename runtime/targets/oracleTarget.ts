@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import type { ConnectorCheckReason, OracleTargetConfig } from '../../domain/connectorConfig';
 import { connectStringOf, oracleCheckError, oracleErrorCode } from '../sql/oracleCheck';
-import { createTableSql, TABLE_EXISTS_SQL, writeBatch, type OracleBind, type OracleBindDef } from './oracleSql';
+import { createTableSql, deleteBatch, LIVE_COLUMNS_SQL, liveColumnsFrom, schemaChangesSql, TABLE_EXISTS_SQL, writeBatch, type OracleBatch, type OracleBind, type OracleBindDef } from './oracleSql';
 import { TargetError, type RowTarget } from './rowTarget';
 
 /**
@@ -86,13 +86,29 @@ export function oracleTarget(config: OracleTargetConfig, options: OracleTargetOp
     }
   }
 
+  /** One executeMany with autoCommit: the whole batch is one transaction. */
+  async function run(batch: OracleBatch): Promise<void> {
+    const types = driver();
+    const bindDefs = batch.bindDefs.map((def) => ({ ...def, type: types[`DB_TYPE_${def.type}`] }));
+    await withSession((session) => session.executeMany(batch.sql, batch.binds, { autoCommit: true, bindDefs }));
+  }
+
   return {
     async prepare(table) {
       const ddl = createTableSql(table); // refuses a bad name before any round trip
       await withSession(async (session) => {
         // Looked up first, so that a table made by a DBA needs no CREATE TABLE privilege.
         const found = await session.execute(TABLE_EXISTS_SQL, [table.name]);
-        if (Number(found.rows?.[0]?.[0]) > 0) return;
+        if (Number(found.rows?.[0]?.[0]) > 0) {
+          const live = liveColumnsFrom((await session.execute(LIVE_COLUMNS_SQL, [table.name])).rows ?? []);
+          for (const statement of schemaChangesSql(table, live)) {
+            // ORA-01430: the column exists already, added meanwhile by another worker.
+            await session.execute(statement).catch((error: unknown) => {
+              if (oracleErrorCode(error) !== 'ORA-01430') throw error;
+            });
+          }
+          return;
+        }
         await session.execute(ddl).catch((error: unknown) => {
           // ORA-00955: the name was taken meanwhile, by another worker creating the same table.
           if (oracleErrorCode(error) !== 'ORA-00955') throw error;
@@ -101,11 +117,11 @@ export function oracleTarget(config: OracleTargetConfig, options: OracleTargetOp
     },
 
     async write(table, rows) {
-      if (rows.length === 0) return;
-      const batch = writeBatch(table, rows);
-      const types = driver();
-      const bindDefs = batch.bindDefs.map((def) => ({ ...def, type: types[`DB_TYPE_${def.type}`] }));
-      await withSession((session) => session.executeMany(batch.sql, batch.binds, { autoCommit: true, bindDefs }));
+      if (rows.length > 0) await run(writeBatch(table, rows));
+    },
+
+    async delete(table, keys) {
+      if (keys.length > 0) await run(deleteBatch(table, keys));
     },
 
     async close() {
@@ -148,6 +164,28 @@ const TRANSIENT_CODES: ReadonlySet<string> = new Set([
 ]);
 
 /**
+ * What Oracle says of a row's data, not of the table or the session: the worker isolates the
+ * rows it refused and writes the others.
+ */
+const REJECTED_CODES: ReadonlySet<string> = new Set([
+  'ORA-00001', // a unique index other than the key (the key itself is merged, never duplicated)
+  'ORA-01400', // NULL into a NOT NULL column
+  'ORA-01407', // an update to NULL of a NOT NULL column
+  'ORA-01401', // a value too large for its column (older servers)
+  'ORA-01438', // a number larger than its column's precision
+  'ORA-01722', // not a number
+  'ORA-01830', // a date format picture ends early
+  'ORA-01841', // a year out of range
+  'ORA-01843', // not a valid month
+  'ORA-01847', // a day of month out of range
+  'ORA-01861', // a literal that does not match the format
+  'ORA-02290', // a CHECK constraint
+  'ORA-02291', // a foreign key without its parent
+  'ORA-12899', // a value too large for its column
+  'ORA-40441', // JSON syntax (an IS JSON check)
+]);
+
+/**
  * A driver or server failure as a TargetError: its words are the check's (plain, one line, never
  * the password); its kind tells the worker whether to retry. Anything not known as passing is
  * permanent (bad credentials, a missing table or column, a value a column refuses): retrying
@@ -157,5 +195,6 @@ function targetError(error: unknown, config: OracleTargetConfig): TargetError {
   if (error instanceof TargetError) return error;
   const { reason, message } = oracleCheckError(error, config);
   const code = oracleErrorCode(error) || 'ORACLE_ERROR';
+  if (REJECTED_CODES.has(code)) return new TargetError('rejected', code, message, code);
   return new TargetError(TRANSIENT_REASONS.has(reason) || TRANSIENT_CODES.has(code) ? 'transient' : 'permanent', code, message);
 }

@@ -2,7 +2,9 @@ import pg from 'pg';
 import { redact, type PostgresTargetConfig } from '../../domain/connectorConfig';
 import type { MapperColumn } from '../../domain/mapperSpec';
 import type { Logger } from '../logger';
-import { pgConnectionOf } from '../sql/postgresCheck';
+import { incompatibilityMessage, incompatibleColumns, missingColumns, type LiveColumn } from '../sql/columnCompatibility';
+import { pgConnectionOf, queryLiveColumns } from '../sql/postgresCheck';
+import type { PostgresPools } from './postgresPools';
 import { TargetError, type Row, type RowTarget, type TableSpec } from './rowTarget';
 
 /**
@@ -19,7 +21,12 @@ export interface PostgresTargetOptions {
   readonly statementTimeoutMs?: number;
   /** Hears connection errors that happen between calls (nobody awaits them). */
   readonly logger?: Logger;
+  /** The process's shared pools; without them the target has a pool of its own. */
+  readonly pools?: PostgresPools;
 }
+
+/** Connections of a pool shared by a process's targets of one server (see postgresPools.ts). */
+const SHARED_POOL_CONNECTIONS = 8;
 
 /** Bind parameters per statement: the wire protocol counts them in 16 bits. */
 const MAX_PARAMETERS = 65535;
@@ -46,20 +53,30 @@ const sqlTypes: Readonly<Record<MapperColumn['type'], string>> = {
 export function postgresTarget(config: PostgresTargetConfig, options: PostgresTargetOptions = {}): RowTarget {
   if (config.host.startsWith('/')) throw new TargetError('permanent', 'invalid_host', 'host must be a host name or an IP address');
   const statementTimeoutMs = options.statementTimeoutMs ?? 60_000;
-  const pool = new pg.Pool({
-    ...pgConnectionOf(config, 'popsink-target'),
-    max: 2,
-    connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
-    statement_timeout: statementTimeoutMs,
-    query_timeout: statementTimeoutMs + CLIENT_TIMEOUT_MARGIN_MS,
-    keepAlive: true,
-  });
   const fail = (error: unknown) => postgresTargetError(error, config);
-  // An idle connection's error reaches the pool; a checked-out one's between two queries of a
-  // transaction reaches the client, and the query after it fails anyway. Unheard, either would
-  // be an uncaught 'error' event, which ends the process.
-  pool.on('error', (error) => options.logger?.warn('PostgreSQL target connection lost', { error: fail(error).message }));
-  pool.on('connect', (client) => client.on('error', () => undefined));
+  const newPool = (max: number) => {
+    const created = new pg.Pool({
+      ...pgConnectionOf(config, 'popsink-target'),
+      max,
+      connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
+      statement_timeout: statementTimeoutMs,
+      query_timeout: statementTimeoutMs + CLIENT_TIMEOUT_MARGIN_MS,
+      keepAlive: true,
+    });
+    // An idle connection's error reaches the pool; a checked-out one's between two queries of a
+    // transaction reaches the client, and the query after it fails anyway. Unheard, either would
+    // be an uncaught 'error' event, which ends the process.
+    created.on('error', (error) => options.logger?.warn('PostgreSQL target connection lost', { error: fail(error).message }));
+    created.on('connect', (client) => client.on('error', () => undefined));
+    return created;
+  };
+  // Two connections let a batch and its error-table rows go side by side; a shared pool serves many targets.
+  const ownPool = (): { pool: pg.Pool; release(): Promise<void> } => {
+    const own = newPool(2);
+    return { pool: own, release: () => own.end() };
+  };
+  const lease = options.pools?.acquire(config, () => newPool(SHARED_POOL_CONNECTIONS)) ?? ownPool();
+  const { pool } = lease;
 
   async function inTransaction(work: (client: pg.PoolClient) => Promise<void>): Promise<void> {
     const client = await pool.connect();
@@ -83,7 +100,6 @@ export function postgresTarget(config: PostgresTargetConfig, options: PostgresTa
   return {
     async prepare(table) {
       const plan = planOf(config.schema, table);
-      let found: pg.QueryResult<{ column_name: string }>;
       try {
         await pool.query(createTableSql(plan)).catch((error: unknown) => {
           // IF NOT EXISTS is not atomic: a concurrent creator makes ours fail on a catalog
@@ -91,14 +107,16 @@ export function postgresTarget(config: PostgresTargetConfig, options: PostgresTa
           // (42710). The table exists either way.
           if (!hasSqlState(error, '23505', '42P07', '42710')) throw error;
         });
-        found = await pool.query('SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2', [config.schema, table.name]);
+        const live = await queryLiveColumns(pool, config.schema, table.name);
+        for (const statement of schemaChangesOf(config.schema, table, live)) {
+          // ADD COLUMN IF NOT EXISTS races like CREATE: a concurrent worker that added the
+          // column first makes ours fail as duplicate_column (42701) or on the catalog (23505).
+          await pool.query(statement).catch((error: unknown) => {
+            if (!hasSqlState(error, '42701', '23505')) throw error;
+          });
+        }
       } catch (error: unknown) {
         throw fail(error);
-      }
-      const present = new Set(found.rows.map((row) => row.column_name));
-      const missing = table.columns.filter((column) => !present.has(column.name)).map((column) => column.name);
-      if (missing.length > 0) {
-        throw new TargetError('permanent', 'table_mismatch', `Table ${plan.qualified} exists without the column(s) ${missing.map(quoteIdentifier).join(', ')}`);
       }
     },
 
@@ -119,8 +137,26 @@ export function postgresTarget(config: PostgresTargetConfig, options: PostgresTa
       }
     },
 
+    async delete(table, keys) {
+      const plan = planOf(config.schema, table);
+      const keyColumns = plan.columns.filter((column) => column.primary_key);
+      if (keys.length === 0) return;
+      if (keyColumns.length === 0) throw new TargetError('permanent', 'table_mismatch', `Table ${plan.qualified} has no primary key to delete by`);
+      const rowsPerStatement = Math.floor(MAX_PARAMETERS / keyColumns.length);
+      try {
+        await inTransaction(async (client) => {
+          for (let start = 0; start < keys.length; start += rowsPerStatement) {
+            const chunk = keys.slice(start, start + rowsPerStatement);
+            await client.query(deleteSql(plan, chunk.length), chunk.flatMap((key) => keyColumns.map((column) => bound(column, key[column.name]))));
+          }
+        });
+      } catch (error: unknown) {
+        throw fail(error);
+      }
+    },
+
     close() {
-      closing ??= pool.end();
+      closing ??= lease.release();
       return closing;
     },
   };
@@ -149,7 +185,7 @@ function planOf(schema: string, table: TableSpec): TablePlan {
 }
 
 /** Any name PostgreSQL can hold exactly, double-quoted (so `offset` or `a"; DROP` are just names). */
-function quoteIdentifier(name: string): string {
+export function quoteIdentifier(name: string): string {
   if (name === '' || name.includes('\0') || Buffer.byteLength(name, 'utf8') > MAX_IDENTIFIER_BYTES) {
     throw new TargetError('permanent', 'invalid_identifier', `Not a valid PostgreSQL name (1 to ${MAX_IDENTIFIER_BYTES} bytes, no NUL): ${JSON.stringify(name.slice(0, 80))}`);
   }
@@ -162,6 +198,38 @@ function createTableSql(plan: TablePlan): string {
   return `CREATE TABLE IF NOT EXISTS ${plan.qualified} (${definitions.join(', ')})`;
 }
 
+/**
+ * The DDL that `prepare` runs for a table whose live columns are `live` (undefined: no such
+ * table): its CREATE TABLE, or, with schema evolution, one ALTER TABLE adding the mapper's
+ * missing columns (always nullable and never a key: the rows already there have no value for
+ * them); nothing for a table that matches. Throws a permanent `table_mismatch` for a column
+ * whose live type cannot take the mapper's values (see columnCompatibility.ts), for missing
+ * columns without evolution, and for a missing key column (a key cannot be added to rows that
+ * exist). Columns are never dropped or altered. The dry run runs the same list.
+ */
+export function schemaChangesOf(schema: string, table: TableSpec, live: readonly LiveColumn[] | undefined): string[] {
+  const plan = planOf(schema, table);
+  if (live === undefined) return [createTableSql(plan)];
+  const incompatible = incompatibleColumns('postgres', live, table.columns);
+  if (incompatible.length > 0) throw new TargetError('permanent', 'table_mismatch', `Table ${plan.qualified}: ${incompatible.map(incompatibilityMessage).join('; ')}`);
+  const missing = missingColumns(live, table.columns);
+  if (missing.length === 0) return [];
+  const names = missing.map((column) => quoteIdentifier(column.name)).join(', ');
+  if (table.evolution !== 'add_columns') throw new TargetError('permanent', 'table_mismatch', `Table ${plan.qualified} exists without the column(s) ${names} (schema evolution is off)`);
+  const keys = missing.filter((column) => column.primary_key);
+  if (keys.length > 0) {
+    throw new TargetError('permanent', 'table_mismatch', `Table ${plan.qualified} exists without the primary key column(s) ${keys.map((column) => quoteIdentifier(column.name)).join(', ')}, which cannot be added to an existing table`);
+  }
+  const additions = missing.map((column) => `ADD COLUMN IF NOT EXISTS ${quoteIdentifier(column.name)} ${sqlTypes[column.type]}`);
+  return [`ALTER TABLE ${plan.qualified} ${additions.join(', ')}`];
+}
+
+/** One row's upsert, statement and values: the dry run tries each row on its own. */
+export function rowUpsertOf(schema: string, table: TableSpec, row: Row): { readonly text: string; readonly values: unknown[] } {
+  const plan = planOf(schema, table);
+  return { text: upsertSql(plan, 1), values: plan.columns.map((column) => bound(column, row[column.name])) };
+}
+
 function upsertSql(plan: TablePlan, rowCount: number): string {
   const width = plan.columns.length;
   const tuples = Array.from({ length: rowCount }, (_, row) => {
@@ -169,6 +237,13 @@ function upsertSql(plan: TablePlan, rowCount: number): string {
     return `(${placeholders.join(', ')})`;
   });
   return `INSERT INTO ${plan.qualified} (${plan.quoted.join(', ')}) VALUES ${tuples.join(', ')}${onConflict(plan)}`;
+}
+
+/** `DELETE … WHERE (k1, k2) IN (($1, $2), …)`: one statement for a chunk of keys. */
+function deleteSql(plan: TablePlan, keyCount: number): string {
+  const width = plan.quotedKeys.length;
+  const tuples = Array.from({ length: keyCount }, (_, key) => `(${plan.quotedKeys.map((_, i) => `$${key * width + i + 1}`).join(', ')})`);
+  return `DELETE FROM ${plan.qualified} WHERE (${plan.quotedKeys.join(', ')}) IN (${tuples.join(', ')})`;
 }
 
 function onConflict(plan: TablePlan): string {
@@ -212,9 +287,10 @@ const unreachable = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNR
 const tlsProblem = /^(ERR_SSL_|ERR_TLS_|CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_|HOSTNAME_MISMATCH)/;
 
 /**
- * Retry or give up: the server unreachable, restarting, overloaded or losing a serialization
- * race is transient; what it refused on the merits (credentials, names, values, constraints) is
- * permanent, as is anything unrecognised, which a retry would only repeat.
+ * Retry, isolate or give up: the server unreachable, restarting, overloaded or losing a
+ * serialization race is transient; a value or a constraint it refused is a rejection of some
+ * row; what else it refused on the merits (credentials, names) is permanent, as is anything
+ * unrecognised, which a retry would only repeat.
  */
 function postgresTargetError(error: unknown, config: PostgresTargetConfig): TargetError {
   if (error instanceof TargetError) return error;
@@ -224,7 +300,7 @@ function postgresTargetError(error: unknown, config: PostgresTargetConfig): Targ
   const where = `PostgreSQL at ${config.host}:${config.port}`;
   if (error instanceof pg.DatabaseError) {
     const [kind, reason] = sqlStateClass(code);
-    return new TargetError(kind, reason, `${where}: ${said} (SQLSTATE ${code})`);
+    return new TargetError(kind, reason, `${where}: ${said} (SQLSTATE ${code})`, code);
   }
   const transient = (reason: string) => new TargetError('transient', reason, `${where}: ${said}`);
   if (typeof shape.syscall === 'string') {
@@ -237,7 +313,7 @@ function postgresTargetError(error: unknown, config: PostgresTargetConfig): Targ
   return new TargetError('permanent', 'unexpected', `${where}: ${said}`);
 }
 
-function sqlStateClass(code: string): ['transient' | 'permanent', string] {
+function sqlStateClass(code: string): [TargetError['kind'], string] {
   switch (code) {
     case '40001': // serialization_failure
     case '40P01': // deadlock_detected
@@ -268,10 +344,10 @@ function sqlStateClass(code: string): ['transient' | 'permanent', string] {
       return ['transient', 'server_busy'];
     case '28':
       return ['permanent', 'auth_failed'];
-    case '22':
-      return ['permanent', 'invalid_value'];
-    case '23':
-      return ['permanent', 'constraint_violation'];
+    case '22': // data exception: a value too long, out of range, not of the column's type
+      return ['rejected', 'invalid_value'];
+    case '23': // integrity constraint: CHECK, NOT NULL, a unique index other than the key, a foreign key
+      return ['rejected', 'constraint_violation'];
   }
   return ['permanent', 'server_error'];
 }

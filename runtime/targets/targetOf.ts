@@ -3,6 +3,7 @@ import { connectorConfigCodecs } from '../../domain/connectorConfig';
 import type { WorkerConnector } from '../worker/workerSpec';
 import { kafkaTarget } from './kafkaTarget';
 import { oracleTarget } from './oracleTarget';
+import type { PostgresPools } from './postgresPools';
 import { postgresTarget } from './postgresTarget';
 import { TargetError, type RowTarget } from './rowTarget';
 
@@ -11,6 +12,8 @@ export interface TargetOptions {
   /** Kafka only: enables the exactly-once `writeWithOffsets`. */
   readonly transactionalId?: string;
   readonly retention?: { readonly retention_ms?: number; readonly retention_bytes?: number };
+  /** PostgreSQL only: the process's shared pools. */
+  readonly postgresPools?: PostgresPools;
 }
 
 /** The target adapter of a connector; a connector that is not a target, or whose config does not decode, is refused. */
@@ -28,7 +31,7 @@ export function targetOf(connector: WorkerConnector, options: TargetOptions): Ro
     case 'POSTGRES_TARGET': {
       const config = connectorConfigCodecs.POSTGRES_TARGET.decode(connector.config);
       if (isLeft(config)) break;
-      return postgresTarget(config.right);
+      return postgresTarget(config.right, options.postgresPools === undefined ? {} : { pools: options.postgresPools });
     }
     case 'ORACLE_TARGET': {
       const config = connectorConfigCodecs.ORACLE_TARGET.decode(connector.config);

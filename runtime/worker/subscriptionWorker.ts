@@ -1,15 +1,19 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isLeft } from 'fp-ts/lib/Either.js';
-import { Kafka, type Batch, type EachBatchPayload, type KafkaMessage } from 'kafkajs';
+import { Kafka, type EachBatchPayload, type KafkaMessage } from 'kafkajs';
 import { connectorConfigCodecs, type KafkaSourceConfig } from '../../domain/connectorConfig';
-import { schemaOf, type MapperColumn } from '../../domain/mapperSpec';
 import { kafkaClientConfig } from '../kafka/kafkaClientConfig';
-import { compileMapper, MESSAGE_COLUMN } from '../mapper';
 import { latencyWindow } from '../observability/latencyWindow';
 import type { LogLevel, PartitionProgress, WorkerReport } from '../observability/workerReport';
-import { ERROR_TABLE_COLUMNS, TargetError, type Row, type RowTarget, type TableSpec } from '../targets/rowTarget';
+import { TargetError, type RowRun, type RowTarget, type TableSpec } from '../targets/rowTarget';
 import { kafkaFailure } from '../targets/kafkaTarget';
+import type { PostgresPools } from '../targets/postgresPools';
 import { targetOf } from '../targets/targetOf';
+import { deadLetterOf, errorRowOf } from './errorRows';
+import { errorTolerance } from './errorTolerance';
+import { messageReader, runsOf, type RejectedMessage, type RowOp, type Run } from './messageChanges';
+import { writeIsolatingRejections } from './rejectionIsolation';
+import { errorTableOf, readOptionsOf, targetTableOf } from './subscriptionTables';
 import type { WorkerSpec } from './workerSpec';
 
 /**
@@ -35,22 +39,31 @@ export interface RunningWorker {
 export interface WorkerOptions {
   readonly now?: () => number;
   readonly metricsIntervalMs?: number;
+  /** The hosting process's shared PostgreSQL pools (see postgresPools.ts). */
+  readonly postgresPools?: PostgresPools;
 }
 
-/** Columns added to every row when the source connector has `include_metadata`. */
-const METADATA_COLUMNS: readonly MapperColumn[] = [
-  { name: 'kafka_topic', type: 'string', nullable: false, primary_key: false },
-  { name: 'kafka_partition', type: 'int', nullable: false, primary_key: false },
-  { name: 'kafka_offset', type: 'string', nullable: false, primary_key: false },
-  { name: 'kafka_timestamp', type: 'datetime', nullable: true, primary_key: false },
-  { name: 'kafka_key', type: 'string', nullable: true, primary_key: false },
-  { name: 'kafka_headers', type: 'json', nullable: true, primary_key: false },
-];
-
 class PermanentFailure extends Error {
+  /** Read by kafkajs: a failure of eachBatch that is not retriable crashes the consumer at once, without a restart. */
+  readonly retriable = false;
   constructor(readonly code: string, message: string) {
     super(message);
   }
+}
+
+/** What an error wraps, down to the first cause (kafkajs wraps a failure in retries-exceeded errors). */
+function innermostCause(error: Error): Error {
+  let current = error;
+  for (let depth = 0; current.cause instanceof Error && depth < 5; depth += 1) current = current.cause;
+  return current;
+}
+
+/** The PermanentFailure in an error or in what it wraps (kafkajs wraps what eachBatch throws). */
+function permanentFailureIn(error: unknown): PermanentFailure | undefined {
+  for (let current = error, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth += 1) {
+    if (current instanceof PermanentFailure) return current;
+  }
+  return undefined;
 }
 
 class Stopped extends Error {}
@@ -59,14 +72,6 @@ type Side = 'source' | 'target';
 
 /** kafkajs's default longest wait of a fetch for new messages. */
 const FETCH_WAIT_MS = 5000;
-
-const isoOf = (timestamp: string): string | null => {
-  const ms = Number(timestamp);
-  return Number.isFinite(ms) && ms > 0 ? new Date(ms).toISOString() : null;
-};
-
-const headersOf = (message: KafkaMessage): Record<string, string> =>
-  Object.fromEntries(Object.entries(message.headers ?? {}).map(([name, value]) => [name, Array.isArray(value) ? value.map(String).join(',') : String(value ?? '')]));
 
 const nextOffset = (offset: string): string => (BigInt(offset) + 1n).toString();
 
@@ -83,12 +88,15 @@ export function startSubscriptionWorker(spec: WorkerSpec, report: (report: Worke
   }
   const source: KafkaSourceConfig = sourceConfig.right;
   const clientId = `popsink-${spec.subscriptionId}`;
-  const mapper = compileMapper(spec.mapper);
-  const table: TableSpec = { name: spec.tableName, columns: [...schemaOf(spec.mapper), ...(source.include_metadata ? METADATA_COLUMNS : [])] };
-  const errorTable: TableSpec | undefined = spec.errorTable === null ? undefined : { name: spec.errorTable.name, columns: ERROR_TABLE_COLUMNS };
+  const readBatch = messageReader(readOptionsOf(spec, source));
+  const tolerance = errorTolerance(spec.feed.errorTolerance, spec.feed.errorToleranceWindow);
+  const table: TableSpec = targetTableOf(spec, source);
+  const errorTable: TableSpec | undefined = errorTableOf(spec);
   const retention = spec.retention ?? undefined;
-  const target = targetOf(spec.target, { clientId, ...(spec.transactionalId === null ? {} : { transactionalId: spec.transactionalId }), ...(retention ? { retention } : {}) });
-  const errorTarget: RowTarget | undefined = spec.errorTable === null ? undefined : targetOf(spec.errorTable.target, { clientId: `${clientId}-errors`, ...(retention ? { retention } : {}) });
+  const shared = options.postgresPools === undefined ? {} : { postgresPools: options.postgresPools };
+  const target = targetOf(spec.target, { clientId, ...shared, ...(spec.transactionalId === null ? {} : { transactionalId: spec.transactionalId }), ...(retention ? { retention } : {}) });
+  const errorTopicInTransaction = spec.transactionalId !== null && spec.errorTable !== null && JSON.stringify(spec.errorTable.target) === JSON.stringify(spec.target);
+  const errorTarget: RowTarget | undefined = spec.errorTable === null ? undefined : targetOf(spec.errorTable.target, { clientId: `${clientId}-errors`, ...shared, ...(retention ? { retention } : {}) });
 
   const kafka = new Kafka(
     kafkaClientConfig(source, {
@@ -111,7 +119,7 @@ export function startSubscriptionWorker(spec: WorkerSpec, report: (report: Worke
     // rebalance waits for its old self until that session expires: the session bounds recovery.
     sessionTimeout: 10_000,
     heartbeatInterval: 3_000,
-    retry: { retries: 8, restartOnFailure: async (error) => !(error instanceof PermanentFailure) && !stopping },
+    retry: { retries: 8, restartOnFailure: async (error) => permanentFailureIn(error) === undefined && !stopping },
   });
 
   // --- health: live once the group is joined and the targets answered; failed / live on changes
@@ -141,7 +149,7 @@ export function startSubscriptionWorker(spec: WorkerSpec, report: (report: Worke
   };
 
   /** Runs `attempt` until it succeeds, retrying transient faults of one side with backoff. */
-  async function retrying<T>(side: Side, what: string, attempt: () => Promise<T>, heartbeat?: () => Promise<void>): Promise<T> {
+  async function retrying<T>(side: Side, what: string, attempt: () => Promise<T>, heartbeat?: () => Promise<void>, options: { passRejections?: boolean } = {}): Promise<T> {
     const prefix = side.toUpperCase();
     const started = now();
     let delay = 200;
@@ -155,6 +163,8 @@ export function startSubscriptionWorker(spec: WorkerSpec, report: (report: Worke
         if (error instanceof TargetError && error.kind === 'transient') {
           log('warn', `${what} failed (${error.code}), retrying in ${delay} ms: ${error.message}`);
           if (failing === undefined && now() - started >= spec.retryWindowMs) failed(side, `${prefix}_${error.code.toUpperCase()}`, error.message);
+        } else if (error instanceof TargetError && error.kind === 'rejected' && options.passRejections === true) {
+          throw error;
         } else if (error instanceof TargetError) {
           throw new PermanentFailure(`${prefix}_${error.code.toUpperCase()}`, error.message);
         } else {
@@ -182,26 +192,40 @@ export function startSubscriptionWorker(spec: WorkerSpec, report: (report: Worke
   const metricsTimer = setInterval(sendMetrics, options.metricsIntervalMs ?? 1000);
   metricsTimer.unref();
 
-  // --- one batch: map, write rows and failures, then commit
-  const errorRow = (batch: Batch, message: KafkaMessage, column: string, reason: string): Row => ({
-    topic: batch.topic,
-    partition: batch.partition,
-    offset: message.offset,
-    message_timestamp: isoOf(message.timestamp),
-    payload: message.value === null ? null : message.value.toString('utf8'),
-    error_column: column,
-    error: reason,
-    failed_at: new Date(now()).toISOString(),
-  });
+  // --- one batch: read, write rows and deletes (isolating rejected rows), write the rejected messages, then commit
+  const failedAt = () => new Date(now()).toISOString();
+  const where = ({ source }: RejectedMessage) => `${source.topic}/${source.partition}@${source.message.offset}`;
 
-  async function deliverFailures(batch: Batch, failures: readonly Row[], heartbeat: () => Promise<void>): Promise<void> {
-    if (failures.length === 0) return;
+  /** Applies one run of same-kind changes, rejected rows isolated (found by halving the run). */
+  async function applyRun(run: Run, heartbeat: () => Promise<void>): Promise<RejectedMessage[]> {
+    const apply = (ops: readonly RowOp[]) => {
+      const rows = ops.map(({ row }) => row);
+      return retrying('target', `target ${run.kind}`, () => (run.kind === 'upsert' ? target.write(table, rows) : target.delete(table, rows)), heartbeat, { passRejections: true });
+    };
+    const rejected = await writeIsolatingRejections(run.ops, apply);
+    return rejected.map(({ item, error }) => ({ source: item.source, rejection: { stage: 'target', code: error.targetCode ?? error.code, column: null, message: error.message } }));
+  }
+
+  const stopIfTooMany = (messages: number, rejected: number) => {
+    const tooMany = tolerance.record(messages, rejected);
+    if (tooMany !== undefined) throw new PermanentFailure('ERROR_RATE_EXCEEDED', tooMany);
+  };
+
+  async function deliverRejections(rejected: readonly RejectedMessage[], heartbeat: () => Promise<void>): Promise<void> {
+    if (rejected.length === 0) return;
     if (errorTarget === undefined || errorTable === undefined) {
       // No error table: never silent. Counted, and each failure logged with where it sits.
-      for (const failure of failures) log('warn', `message ${batch.topic}/${batch.partition}@${String(failure['offset'])} failed at ${String(failure['error_column'])}: ${String(failure['error'])}`);
+      for (const failure of rejected) log('warn', `message ${where(failure)} failed at ${failure.rejection.stage} (${failure.rejection.column ?? failure.rejection.code}): ${failure.rejection.message}`);
       return;
     }
-    await retrying('target', 'error table write', () => errorTarget.write(errorTable, failures), heartbeat);
+    const context = { pipelineVersion: spec.version, at: failedAt() };
+    if (errorTarget.writeDeadLetters !== undefined) {
+      const letters = rejected.map(({ source, rejection }) => deadLetterOf(source, rejection, context));
+      await retrying('target', 'error topic write', () => errorTarget.writeDeadLetters!(errorTable, letters), heartbeat);
+      return;
+    }
+    const rows = rejected.map(({ source, rejection }) => errorRowOf(source, rejection, context));
+    await retrying('target', 'error table write', () => errorTarget.write(errorTable, rows), heartbeat);
   }
 
   /** A batch blocked on a failing target must not be taken for a silent broker. */
@@ -218,41 +242,30 @@ export function startSubscriptionWorker(spec: WorkerSpec, report: (report: Worke
 
   async function mapAndWrite({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     if (batch.messages.length === 0 || !isRunning() || isStale()) return;
-    const rows: Row[] = [];
-    const failures: Row[] = [];
-    for (const message of batch.messages) {
-      if (message.value === null) {
-        failures.push(errorRow(batch, message, MESSAGE_COLUMN, 'empty message (no value)'));
-        continue;
-      }
-      const mapped = mapper(message.value);
-      if (!mapped.ok) {
-        failures.push(errorRow(batch, message, mapped.column, mapped.reason));
-        continue;
-      }
-      if (source.include_metadata !== true) {
-        rows.push(mapped.row);
-        continue;
-      }
-      rows.push({
-        ...mapped.row,
-        kafka_topic: batch.topic,
-        kafka_partition: batch.partition,
-        kafka_offset: message.offset,
-        kafka_timestamp: isoOf(message.timestamp),
-        kafka_key: message.key === null ? null : message.key.toString('utf8'),
-        kafka_headers: headersOf(message),
-      });
-    }
+    const { ops, rejected } = readBatch(batch.topic, batch.partition, batch.messages);
     const last = batch.messages[batch.messages.length - 1] as KafkaMessage;
     const next = nextOffset(last.offset);
 
-    await deliverFailures(batch, failures, heartbeat);
+    const runs = runsOf(ops);
     if (spec.transactionalId !== null && target.writeWithOffsets !== undefined) {
+      // Exactly-once: one transaction per batch, so a rejected record stops the pipeline rather than being isolated.
+      stopIfTooMany(batch.messages.length, rejected.length);
       const offsets = { consumerGroupId: spec.groupId, topic: batch.topic, partitions: [{ partition: batch.partition, offset: next }] };
-      await retrying('target', 'transactional write', () => target.writeWithOffsets!(table, rows, offsets), heartbeat);
+      const rowRuns = runs.map(({ kind, ops: run }): RowRun => (kind === 'upsert' ? { kind, rows: run.map(({ row }) => row) } : { kind, keys: run.map(({ row }) => row) }));
+      // An error topic on the same cluster and credentials joins the transaction: a crash can then neither lose nor repeat its records.
+      const context = { pipelineVersion: spec.version, at: failedAt() };
+      const letters = errorTopicInTransaction && errorTable !== undefined ? { table: errorTable, letters: rejected.map(({ source, rejection }) => deadLetterOf(source, rejection, context)) } : undefined;
+      if (letters === undefined) await deliverRejections(rejected, heartbeat);
+      await retrying('target', 'transactional write', () => target.writeWithOffsets!(table, rowRuns, offsets, letters), heartbeat);
     } else {
-      if (rows.length > 0) await retrying('target', 'target write', () => target.write(table, rows), heartbeat);
+      for (const run of runs) rejected.push(...(await applyRun(run, heartbeat)));
+      const refused = rejected.find(({ rejection }) => rejection.stage === 'target');
+      if (refused !== undefined && errorTable === undefined) {
+        // Nowhere to keep it: the pipeline stops on it, its offset uncommitted, until the row or the table is fixed.
+        throw new PermanentFailure('TARGET_REJECTED_ROW', `${where(refused)} (key ${refused.source.message.key?.toString('utf8') ?? 'null'}): ${refused.rejection.message}`);
+      }
+      stopIfTooMany(batch.messages.length, rejected.length);
+      await deliverRejections(rejected, heartbeat);
       await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);
     }
     resolveOffset(last.offset);
@@ -263,8 +276,8 @@ export function startSubscriptionWorker(spec: WorkerSpec, report: (report: Worke
       if (Number.isFinite(sent) && sent > 0) latency.record(Math.max(0, acked - sent), acked);
     }
     messagesIn += batch.messages.length;
-    messagesOut += rows.length;
-    errors += failures.length;
+    messagesOut += ops.length - rejected.filter(({ rejection }) => rejection.stage === 'target').length;
+    errors += rejected.length;
     lastMessageAt = new Date(acked).toISOString();
     partitions.set(batch.partition, { partition: batch.partition, offset: next, lag: Number(batch.offsetLag()) });
     await heartbeat();
@@ -338,13 +351,17 @@ export function startSubscriptionWorker(spec: WorkerSpec, report: (report: Worke
   }, 1000);
   watchdog.unref();
   consumer.on(consumer.events.CRASH, ({ payload }) => {
-    const error = payload.error;
-    if (error instanceof PermanentFailure) {
-      report({ type: 'failed', code: error.code, reason: error.message, retrying: false });
+    const permanent = permanentFailureIn(payload.error);
+    if (permanent !== undefined) {
+      log('error', `${permanent.code}: ${permanent.message}; the worker stops, the batch's offsets uncommitted`);
+      report({ type: 'failed', code: permanent.code, reason: permanent.message, retrying: false });
       void shutdown();
     } else if (!stopping) {
       joined = false;
-      failed('source', 'SOURCE_UNAVAILABLE', `the source broker failed: ${error.message}; restarting the consumer: ${String(payload.restart)}`);
+      // Only what kafkajs raised is the broker's fault; anything else failed in this worker.
+      const origin = innermostCause(payload.error);
+      if (origin.name.startsWith('KafkaJS')) failed('source', 'SOURCE_UNAVAILABLE', `the source broker failed: ${origin.message}; restarting the consumer: ${String(payload.restart)}`);
+      else failed('source', 'WORKER_FAILED', `the worker failed: ${origin.name}: ${origin.message}; restarting the consumer: ${String(payload.restart)}`);
       if (!payload.restart) void shutdown();
     }
   });

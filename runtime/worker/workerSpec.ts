@@ -28,6 +28,15 @@ export const WorkerSpec = t.type({
    * and consumer offsets committed in one transaction); null for at-least-once.
    */
   transactionalId: t.union([t.null, t.string]),
+  /** How the feed is read and written: the subscription's options with their defaults applied. */
+  feed: t.type({
+    envelope: t.keyof({ none: null, debezium: null }),
+    deleteOnTombstone: t.boolean,
+    schemaEvolution: t.keyof({ add_columns: null, none: null }),
+    /** Largest share of the window's messages sent to the error table; null: no limit. */
+    errorTolerance: t.union([t.number, t.null]),
+    errorToleranceWindow: t.number,
+  }),
   /** How long transient faults are retried while the pipeline stays live, before it reports an error. */
   retryWindowMs: t.number,
   /** Retention for topics the worker creates (the env's, when it uses retention). */
@@ -36,3 +45,6 @@ export const WorkerSpec = t.type({
   labels: t.type({ datamodelId: t.string, connectorIds: t.array(t.string) }),
 });
 export type WorkerSpec = t.TypeOf<typeof WorkerSpec>;
+
+/** A subscription's feed options when it sets none. */
+export const DEFAULT_FEED: WorkerSpec['feed'] = { envelope: 'none', deleteOnTombstone: true, schemaEvolution: 'add_columns', errorTolerance: null, errorToleranceWindow: 1000 };

@@ -190,13 +190,14 @@ export function separateProcessesEnv(): Record<string, string> {
 }
 
 /**
- * `node --import tsx main.ts` as a runtime (POPSINK_ROLE runtime) in a process group of its own,
- * its forked workers with it; its recent output chunks are kept in `output`.
+ * `node --import tsx main.ts` (or, `compiled`, the built `node dist/main.js`) as a runtime
+ * (POPSINK_ROLE runtime) in a process group of its own, its worker processes with it, its probes
+ * on a free port; its recent output chunks are kept in `output`.
  */
-export function spawnRuntime(env: Record<string, string>, output: string[] = []): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'main.ts'], {
+export function spawnRuntime(env: Record<string, string>, output: string[] = [], options: { compiled?: boolean } = {}): ChildProcess {
+  const child = spawn(process.execPath, options.compiled === true ? ['--enable-source-maps', 'dist/main.js'] : ['--import', 'tsx', 'main.ts'], {
     cwd: REPO_ROOT,
-    env: { ...process.env, POPSINK_LOG_LEVEL: 'warn', ...env, POPSINK_ROLE: 'runtime', PORT: '0' },
+    env: { ...process.env, POPSINK_LOG_LEVEL: 'warn', ...env, POPSINK_ROLE: 'runtime', PORT: '0', POPSINK_RUNTIME_PORT: '0' },
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -249,7 +250,7 @@ export async function createOrdersToKafka(
 }
 
 /** POST /pipelines/ as the world's user: the created pipeline's id and its datamodel's. */
-async function createPipeline(world: { api: Api; token: string }, json: Record<string, unknown>): Promise<{ pipelineId: string; datamodelId: string }> {
+export async function createPipeline(world: { api: Api; token: string }, json: Record<string, unknown>): Promise<{ pipelineId: string; datamodelId: string }> {
   const created = await world.api.request('POST', '/pipelines/', { token: world.token, json });
   if (created.status !== 201) throw new Error(`create pipeline: ${created.status} ${JSON.stringify(created.body)}`);
   const pipeline = asRecord(created.body);

@@ -122,3 +122,16 @@ test('part edits merge into the current settings; a whole update read at an olde
 test('update: an edited connector is a new version even when the settings are the same', (t) => {
   spec.given([created]).when({ type: 'UpdatePipeline', settings, connectorEdited: true }).then(t, [{ type: 'PipelineReconfigured', data: { pipelineId, teamId, version: 2, settings } }]);
 });
+
+test('error rows replayed: recorded in any state, with the selection and the counts; the version and the state stay; refused once deleted', (t) => {
+  const counts = { selected: 3, applied: 2, failed: 1, skipped_already_applied: 0, remaining: 0 };
+  const selection = { filter: { reason_code: '23514', replayed: false } };
+  const replayed: PipelineEvent = { type: 'PipelineErrorRowsReplayed', data: { pipelineId, teamId, subscriptionId: 's-1', selection, counts } };
+  for (const given of [[created], [created, started, live], [created, started, live, paused]]) {
+    spec.given(given).when({ type: 'RecordErrorRowsReplay', subscriptionId: 's-1', selection, counts }).then(t, [replayed]);
+  }
+  const before = [created, started, live].reduce(pipelineDecider.evolve, pipelineDecider.initialState);
+  t.deepEqual(pipelineDecider.evolve(before, replayed), before, 'neither version nor state changes');
+  const deleted: PipelineEvent = { type: 'PipelineDeleted', data: { pipelineId, teamId, name: 'kafka-to-oracle-pipeline', wasRunning: false } };
+  spec.given([created, deleted]).when({ type: 'RecordErrorRowsReplay', subscriptionId: 's-1', selection: { all: true }, counts }).thenFails(t, { kind: 'not_found', code: 'PIPELINE_NOT_FOUND' });
+});

@@ -290,10 +290,15 @@ export const ROUTES: readonly Row[] = [
   { route: 'GET /pipelines/{id}/status', call: async (world) => ({ path: `/pipelines/${world.p1}/status` }), expect: e1Readers(200) },
   { route: 'GET /pipelines/{id}/latency-informations', call: async (world) => ({ path: `/pipelines/${world.p1}/latency-informations` }), expect: e1Readers(200) },
   { route: 'GET /pipelines/{id}/logs', call: async (world) => ({ path: `/pipelines/${world.p1}/logs` }), expect: e1Readers(200) },
+  // P1 has no error table: those who may act on it learn so (409), the others are refused first.
+  { route: 'GET /pipelines/{id}/error-rows', call: async (world) => ({ path: `/pipelines/${world.p1}/error-rows` }), expect: e1Readers(409) },
+  { route: 'POST /pipelines/{id}/error-rows/replay', call: async (world) => ({ path: `/pipelines/${world.p1}/error-rows/replay`, json: { all: true } }), expect: t1Operators(409) },
   { route: 'PATCH /pipelines/{id}', call: async (world) => ({ path: `/pipelines/${world.p1}`, json: { subscription_backfill: true } }), expect: t1Operators(200) },
   { route: 'DELETE /pipelines/{id}', call: async (world) => ({ path: `/pipelines/${await freshPipeline(world)}` }), expect: t1Operators(204) },
   { route: 'POST /pipelines/{id}/start', call: async (world) => ({ path: `/pipelines/${await freshPipeline(world)}/start` }), expect: t1Operators(202) },
   { route: 'POST /pipelines/{id}/pause', call: async (world) => ({ path: `/pipelines/${await freshPipeline(world, true)}/pause` }), expect: t1Operators(202) },
+  // A limit out of range: a 422 once authorised, without touching the (unreachable) source or target.
+  { route: 'POST /pipelines/{id}/dry-run', call: async (world) => ({ path: `/pipelines/${world.p1}/dry-run`, json: { limit: 0 } }), expect: t1Operators(422) },
   // Not resource-scoped: every authenticated caller gets the same answer; anonymous 401 before the body is read.
   {
     route: 'POST /smt/process_mapper',

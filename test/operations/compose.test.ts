@@ -26,10 +26,10 @@ const configSource = fromRoot('config.ts');
 /** What README's configuration table says separate api / runtime processes must share. */
 const requiredForSeparateProcesses = ['POPSINK_EVENTSTORE_URL', 'POPSINK_MONGO_URL', 'POPSINK_SECRET_KEY', 'POPSINK_JWT_SECRET', 'POPSINK_ROLE'];
 
-/** The variables config.ts reads: `env['NAME']` and `positiveInt(env, 'NAME', …)`. */
+/** The variables config.ts reads: `env['NAME']`, `positiveInt(env, 'NAME', …)` and `tcpPort(env, 'NAME', …)`. */
 function configVariables(source: string): Set<string> {
   const names = new Set(['PORT', 'HOST']);
-  for (const match of source.matchAll(/env\[\s*['"]([A-Z][A-Z0-9_]*)['"]\s*\]|positiveInt\(\s*env\s*,\s*['"]([A-Z][A-Z0-9_]*)['"]/g)) {
+  for (const match of source.matchAll(/env\[\s*['"]([A-Z][A-Z0-9_]*)['"]\s*\]|(?:positiveInt|tcpPort)\(\s*env\s*,\s*['"]([A-Z][A-Z0-9_]*)['"]/g)) {
     names.add((match[1] ?? match[2]) as string);
   }
   return names;
@@ -109,9 +109,13 @@ test('the Dockerfile starts from pinned images and runs the platform as it docum
   t.regex(dockerfile, /^USER (?!root\b)\S+/m);
   t.regex(dockerfile, /POPSINK_DATA_DIR=\/data\b/);
   t.regex(dockerfile, /^VOLUME \["\/data"\]/m);
-  t.regex(dockerfile, /^EXPOSE 8000$/m);
-  t.regex(dockerfile, /^HEALTHCHECK\b[\s\S]*\/api\/livez/m);
-  t.regex(dockerfile, /^CMD \["node", "--import", "tsx", "main\.ts"\]/m);
+  t.regex(dockerfile, /^EXPOSE 8000 8001$/m);
+  const healthcheck = /^HEALTHCHECK\b.*\n.*$/m.exec(dockerfile)?.[0] ?? '';
+  t.regex(healthcheck, /\/api\/livez/, 'the API answers its liveness');
+  t.regex(healthcheck, /POPSINK_RUNTIME_PORT\D+8001\D+\/livez/, 'a runtime-only process answers on its probes port');
+  // The compiled platform, built in the image: no TypeScript tooling at run time.
+  t.regex(dockerfile, /^RUN node scripts\/build\.mjs\b/m);
+  t.regex(dockerfile, /^CMD \["node", "--enable-source-maps", "dist\/main\.js"\]/m);
   const unknown = [...new Set(dockerfile.match(/\bPOPSINK_[A-Z0-9_]+/g) ?? [])].filter((name) => !known.has(name));
   t.deepEqual(unknown, [], 'the Dockerfile names variables config.ts does not read');
 });

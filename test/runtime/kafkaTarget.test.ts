@@ -227,13 +227,14 @@ test('write: a 10k-row batch (more than a record batch may hold) lands entirely,
   );
 });
 
-test('write: a row larger than the broker accepts is a permanent failure', async (t) => {
+test('write: a row larger than the broker accepts is a rejection of that row, with the error name the broker gave', async (t) => {
   const table: TableSpec = { name: topicName('too-large'), columns: [column('id', 'int', true), column('blob', 'string')] };
   await withTarget(plaintext(), async (target) => {
     await target.prepare(table);
     const { error } = await targetFailure(() => target.write(table, [{ id: 1, blob: 'x'.repeat(2 * 1024 * 1024) }]));
     t.log(error.message);
-    t.is(error.kind, 'permanent');
+    t.is(error.kind, 'rejected');
+    t.is(error.targetCode, 'MESSAGE_TOO_LARGE');
     // The target recovers: the next batch goes through.
     await target.write(table, [{ id: 2, blob: 'small' }]);
   });
@@ -313,7 +314,7 @@ test('writeWithOffsets: rows and source offsets commit together; the group resum
               const rows = batch.messages.map(({ value }) => JSON.parse(text(value) ?? 'null') as Row);
               const next = (BigInt(batch.lastOffset()) + 1n).toString();
               const started = Date.now();
-              await writeWithOffsets(target)(table, rows, { consumerGroupId: groupId, topic: source, partitions: [{ partition: batch.partition, offset: next }] });
+              await writeWithOffsets(target)(table, [{ kind: 'upsert', rows }], { consumerGroupId: groupId, topic: source, partitions: [{ partition: batch.partition, offset: next }] });
               commitMs = Date.now() - started;
               if (next === '5') resolve();
             },
@@ -359,10 +360,10 @@ test('writeWithOffsets: a failed transaction is aborted: its rows stay invisible
     plaintext(),
     async (target) => {
       await target.prepare(table);
-      const { error } = await targetFailure(() => writeWithOffsets(target)(table, failing, offsets(abortedGroup, '3')));
+      const { error } = await targetFailure(() => writeWithOffsets(target)(table, [{ kind: 'upsert', rows: failing }], offsets(abortedGroup, '3')));
       t.log(`aborted: ${error.message}`);
-      t.is(error.kind, 'permanent');
-      await writeWithOffsets(target)(table, [{ id: 4, blob: 'd' }], offsets(committedGroup, '4'));
+      t.is(error.kind, 'rejected');
+      await writeWithOffsets(target)(table, [{ kind: 'upsert', rows: [{ id: 4, blob: 'd' }] }], offsets(committedGroup, '4'));
     },
     { transactionalId: `popsink-test-tx-${randomUUID()}` },
   );

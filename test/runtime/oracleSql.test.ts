@@ -2,12 +2,14 @@ import test, { type ExecutionContext } from 'ava';
 import type { MapperColumn } from '../../domain/mapperSpec';
 import { bindValue, createTableSql, PLAIN_TEXT_MAX, quoteIdentifier, writeBatch, writeSql } from '../../runtime/targets/oracleSql';
 import { ERROR_TABLE_COLUMNS, TargetError, type TableSpec } from '../../runtime/targets/rowTarget';
+import { addColumnsSql, LIVE_COLUMNS_SQL, liveColumnsFrom, schemaChangesSql, trialBatch } from '../../runtime/targets/oracleSql';
 
 const column = (name: string, type: MapperColumn['type'], nullable = true): MapperColumn => ({ name, type, nullable, primary_key: false });
 const key = (name: string, type: MapperColumn['type']): MapperColumn => ({ name, type, nullable: false, primary_key: true });
 
 const orders: TableSpec = { name: 'orders', columns: [key('id', 'int'), column('amount', 'float'), column('note', 'string')] };
-const errorTable: TableSpec = { name: 'orders_errors', columns: ERROR_TABLE_COLUMNS };
+/** The first eight columns of an error table: its original layout, enough to pin the SQL down. */
+const errorTable: TableSpec = { name: 'orders_errors', columns: ERROR_TABLE_COLUMNS.slice(0, 8) };
 
 const refusal = (t: ExecutionContext, run: () => unknown, code: string): TargetError | undefined => {
   const error = t.throws(run, { instanceOf: TargetError });
@@ -202,3 +204,68 @@ test('only a row\'s own properties are read: a column named constructor is not O
   const table: TableSpec = { name: 'odd', columns: [column('constructor', 'string'), column('toString', 'json')] };
   t.deepEqual(writeBatch(table, [{}]).binds, [[null, null]]);
 });
+
+// Schema evolution and the dry run's batch.
+
+/** The live columns of `orders` as Oracle describes the table createTableSql made: NUMBER(19) has scale 0. */
+const ordersLive = liveColumnsFrom([
+  ['id', 'NUMBER', 0],
+  ['amount', 'BINARY_DOUBLE', null],
+  ['note', 'NCLOB', null],
+]);
+
+test('the live columns are read from USER_TAB_COLUMNS by exact name, in order', (t) => {
+  t.is(LIVE_COLUMNS_SQL, 'SELECT COLUMN_NAME, DATA_TYPE, DATA_SCALE FROM USER_TAB_COLUMNS WHERE TABLE_NAME = :1 ORDER BY COLUMN_ID');
+  t.deepEqual(ordersLive.map((c) => [c.name, c.family]), [
+    ['id', 'integer'],
+    ['amount', 'decimal'],
+    ['note', 'text'],
+  ]);
+});
+
+test('a missing table is created; a table that matches needs nothing', (t) => {
+  t.deepEqual(schemaChangesSql(orders, undefined), [createTableSql(orders)]);
+  t.deepEqual(schemaChangesSql({ ...orders, evolution: 'add_columns' }, ordersLive), []);
+});
+
+test('add_columns: one ALTER TABLE … ADD of the missing columns, nullable, never a key, checks kept', (t) => {
+  const grown: TableSpec = { ...orders, columns: [...orders.columns, { name: 'paid', type: 'bool', nullable: false, primary_key: false }, column('meta', 'json'), column('at', 'datetime')], evolution: 'add_columns' };
+  t.deepEqual(schemaChangesSql(grown, ordersLive), [
+    'ALTER TABLE "orders" ADD ("paid" NUMBER(1) CHECK ("paid" IN (0, 1)), "meta" CLOB CHECK ("meta" IS JSON), "at" TIMESTAMP(6) WITH TIME ZONE)',
+  ]);
+  t.is(addColumnsSql(orders, [key('code', 'string')]), 'ALTER TABLE "orders" ADD ("code" NCLOB)');
+});
+
+test('without evolution a missing column is refused; so is a missing key column, even with it', (t) => {
+  const grown: TableSpec = { ...orders, columns: [...orders.columns, column('paid', 'bool')] };
+  const off = refusal(t, () => schemaChangesSql(grown, ordersLive), 'table_mismatch');
+  t.regex(off?.message ?? '', /"paid" \(schema evolution is off\)/);
+  const keyed: TableSpec = { ...orders, columns: [...orders.columns, key('tenant', 'string')], evolution: 'add_columns' };
+  t.regex(refusal(t, () => schemaChangesSql(keyed, ordersLive), 'table_mismatch')?.message ?? '', /primary key column\(s\) "tenant"/);
+});
+
+test('a live column that cannot take the mapper\'s type is refused, naming it; bool fits a NUMBER, datetime a DATE', (t) => {
+  const live = liveColumnsFrom([
+    ['id', 'NUMBER', 0],
+    ['amount', 'NUMBER', 0],
+    ['note', 'DATE', null],
+  ]);
+  const changed: TableSpec = { ...orders, evolution: 'add_columns' };
+  const error = refusal(t, () => schemaChangesSql(changed, live), 'table_mismatch');
+  t.regex(error?.message ?? '', /column "amount" is NUMBER \(whole\) in the existing table, which cannot take the mapper's float values/);
+  t.notRegex(error?.message ?? '', /"note"/); // a string goes anywhere: the database parses it
+  const fits: TableSpec = { name: 'orders', columns: [key('id', 'bool'), column('amount', 'int'), column('note', 'datetime')] };
+  t.deepEqual(schemaChangesSql(fits, live), []);
+});
+
+test('the dry run\'s batch binds every row on its own (no merging by key) and sets aside a row that cannot bind', (t) => {
+  const { batch, indexes, unbound } = trialBatch(orders, [{ id: 1, amount: 1.5 }, { id: 1, amount: 'x' }, { id: 1, amount: 2 }]);
+  t.is(batch.sql, writeSql(orders));
+  t.deepEqual(batch.binds, [
+    [1, 1.5, null],
+    [1, 2, null],
+  ]);
+  t.deepEqual(indexes, [0, 2]);
+  t.deepEqual(unbound.map(({ index, error }) => [index, error.code]), [[1, 'INVALID_VALUE']]);
+});
+

@@ -192,7 +192,7 @@ test('a batch that fails writes nothing, even past its first statement', async (
     const rows = Array.from({ length: 20_000 }, (_, i) => wideRow(i + 100));
     rows.push({ ...wideRow(1), c0: 'changed' }, { ...wideRow(50_000), id: 'not a number' });
     const error = await t.throwsAsync(target.write(table, rows), { instanceOf: TargetError });
-    t.is(error?.kind, 'permanent');
+    t.is(error?.kind, 'rejected');
   });
   t.deepEqual(await rowsOf(table), [{ ...wideRow(1), id: '1' }]);
 });
@@ -346,14 +346,15 @@ test('a wrong password is permanent, and never echoed', async (t) => {
   );
 });
 
-test('a value the existing column refuses is permanent', async (t) => {
+test('a value the existing column refuses is a rejection of the row, with its SQLSTATE', async (t) => {
   const table = keyed();
   await admin((client) => client.query(`CREATE TABLE "${schema}"."${table.name}" (id bigint PRIMARY KEY, name bigint, score double precision)`));
   await withTarget(async (target) => {
     await target.prepare(table);
     const error = await t.throwsAsync(target.write(table, [{ id: 1, name: 'not a number', score: 1 }]), { instanceOf: TargetError });
-    t.is(error?.kind, 'permanent');
+    t.is(error?.kind, 'rejected');
     t.is(error?.code, 'invalid_value');
+    t.is(error?.targetCode, '22P02');
     t.regex(error?.message ?? '', /SQLSTATE 22P02/);
     // The failure left the pool usable.
     await target.write(table, [{ id: 1, name: '7', score: 1 }]);
