@@ -96,6 +96,43 @@ export function postgresTarget(config: PostgresTargetConfig, options: PostgresTa
     }
   }
 
+  /**
+   * Runs `work` on a pooled connection. An error the server answered leaves the connection
+   * sound, and it goes back to the pool (pool.query would drop it, and a feed that rejects rows
+   * would then pay a new connection and its authentication for each); any other error drops it.
+   */
+  async function onConnection(work: (client: pg.PoolClient) => Promise<unknown>): Promise<void> {
+    const client = await pool.connect();
+    try {
+      await work(client);
+      client.release();
+    } catch (error: unknown) {
+      client.release(!(error instanceof pg.DatabaseError));
+      throw error;
+    }
+  }
+
+  /**
+   * Runs the statements of `rows` (as many rows per statement as the bind parameters allow):
+   * one statement is atomic on its own and goes alone, a round trip instead of three; several
+   * go in one transaction, so that the call lands whole or not at all either way.
+   */
+  async function inStatements(rows: readonly Row[], valuesPerRow: number, statementOf: (chunk: readonly Row[]) => [string, unknown[]]): Promise<void> {
+    if (rows.length === 0) return;
+    const rowsPerStatement = Math.floor(MAX_PARAMETERS / valuesPerRow);
+    try {
+      if (rows.length <= rowsPerStatement) {
+        await onConnection((client) => client.query(...statementOf(rows)));
+        return;
+      }
+      await inTransaction(async (client) => {
+        for (let start = 0; start < rows.length; start += rowsPerStatement) await client.query(...statementOf(rows.slice(start, start + rowsPerStatement)));
+      });
+    } catch (error: unknown) {
+      throw fail(error);
+    }
+  }
+
   let closing: Promise<void> | undefined;
   return {
     async prepare(table) {
@@ -123,18 +160,7 @@ export function postgresTarget(config: PostgresTargetConfig, options: PostgresTa
     async write(table, rows) {
       const plan = planOf(config.schema, table);
       const unique = lastRowPerKey(plan, rows);
-      if (unique.length === 0) return;
-      const rowsPerStatement = Math.floor(MAX_PARAMETERS / plan.columns.length);
-      try {
-        await inTransaction(async (client) => {
-          for (let start = 0; start < unique.length; start += rowsPerStatement) {
-            const chunk = unique.slice(start, start + rowsPerStatement);
-            await client.query(upsertSql(plan, chunk.length), chunk.flatMap((row) => plan.columns.map((column) => bound(column, row[column.name]))));
-          }
-        });
-      } catch (error: unknown) {
-        throw fail(error);
-      }
+      await inStatements(unique, plan.columns.length, (chunk) => [upsertSql(plan, chunk.length), chunk.flatMap((row) => plan.columns.map((column) => bound(column, row[column.name])))]);
     },
 
     async delete(table, keys) {
@@ -142,17 +168,7 @@ export function postgresTarget(config: PostgresTargetConfig, options: PostgresTa
       const keyColumns = plan.columns.filter((column) => column.primary_key);
       if (keys.length === 0) return;
       if (keyColumns.length === 0) throw new TargetError('permanent', 'table_mismatch', `Table ${plan.qualified} has no primary key to delete by`);
-      const rowsPerStatement = Math.floor(MAX_PARAMETERS / keyColumns.length);
-      try {
-        await inTransaction(async (client) => {
-          for (let start = 0; start < keys.length; start += rowsPerStatement) {
-            const chunk = keys.slice(start, start + rowsPerStatement);
-            await client.query(deleteSql(plan, chunk.length), chunk.flatMap((key) => keyColumns.map((column) => bound(column, key[column.name]))));
-          }
-        });
-      } catch (error: unknown) {
-        throw fail(error);
-      }
+      await inStatements(keys, keyColumns.length, (chunk) => [deleteSql(plan, chunk.length), chunk.flatMap((key) => keyColumns.map((column) => bound(column, key[column.name])))]);
     },
 
     close() {

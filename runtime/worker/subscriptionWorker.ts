@@ -196,13 +196,18 @@ export function startSubscriptionWorker(spec: WorkerSpec, report: (report: Worke
   const failedAt = () => new Date(now()).toISOString();
   const where = ({ source }: RejectedMessage) => `${source.topic}/${source.partition}@${source.message.offset}`;
 
-  /** Applies one run of same-kind changes, rejected rows isolated (found by halving the run). */
+  /** The share of rows the target rejected lately (a moving average over runs): how to cut the next failed run. */
+  let rejectedShare = 0;
+
+  /** Applies one run of same-kind changes, rejected rows isolated (found by cutting the run). */
   async function applyRun(run: Run, heartbeat: () => Promise<void>): Promise<RejectedMessage[]> {
     const apply = (ops: readonly RowOp[]) => {
       const rows = ops.map(({ row }) => row);
       return retrying('target', `target ${run.kind}`, () => (run.kind === 'upsert' ? target.write(table, rows) : target.delete(table, rows)), heartbeat, { passRejections: true });
     };
-    const rejected = await writeIsolatingRejections(run.ops, apply);
+    const expected = rejectedShare * run.ops.length;
+    const rejected = await writeIsolatingRejections(run.ops, apply, { pieces: Math.min(64, Math.round(2 * expected)), expectRejections: expected >= 1 });
+    rejectedShare = 0.8 * rejectedShare + 0.2 * (rejected.length / run.ops.length);
     return rejected.map(({ item, error }) => ({ source: item.source, rejection: { stage: 'target', code: error.targetCode ?? error.code, column: null, message: error.message } }));
   }
 
