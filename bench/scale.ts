@@ -103,7 +103,17 @@ async function main(): Promise<void> {
   console.log(`scale bench: ${PIPELINES} pipelines × ${MESSAGES} messages; load average at start ${loadavg().map((n) => n.toFixed(2)).join(' / ')}`);
   const admin = kafka.admin();
   await admin.connect();
-  for (let start = 0; start < topics.length; start += 100) await admin.createTopics({ topics: topics.slice(start, start + 100).map((topic) => ({ topic, numPartitions: 1 })), waitForLeaders: true });
+  // Leaders are polled rather than awaited by createTopics, whose wait gives up when the metadata lags behind.
+  for (let start = 0; start < topics.length; start += 100) await admin.createTopics({ topics: topics.slice(start, start + 100).map((topic) => ({ topic, numPartitions: 1 })), waitForLeaders: false });
+  const led = async () => {
+    let count = 0;
+    for (let start = 0; start < topics.length; start += 100) {
+      const { topics: found } = await admin.fetchTopicMetadata({ topics: topics.slice(start, start + 100) }).catch(() => ({ topics: [] }));
+      count += found.filter((topic) => topic.partitions.every((partition) => partition.leader >= 0)).length;
+    }
+    return count;
+  };
+  await waitFor('topic leaders', led, (count) => count === topics.length, 120_000);
   await admin.disconnect();
   const producer = kafka.producer();
   await producer.connect();
@@ -126,6 +136,9 @@ async function main(): Promise<void> {
       POPSINK_ADMIN_PASSWORD: ADMIN.password,
       POPSINK_LOG_LEVEL: 'warn',
       POPSINK_SQLITE_SYNCHRONOUS: 'normal',
+      // The embedded read store, as `npm start`: a MongoDB database would hold another run's read models.
+      POPSINK_MONGO_URL: '',
+      POPSINK_EVENTSTORE_URL: '',
       ...(args.processes === undefined ? {} : { POPSINK_WORKER_PROCESSES: args.processes }),
     },
     stdio: ['ignore', 'ignore', 'inherit'],
