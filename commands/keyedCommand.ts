@@ -32,7 +32,11 @@ export async function handleKeyedCommand<C, E extends DomainEvent, S>(
   const run = () => handleCommand(deps, aggregate.decider, aggregate.stream(id), command, context);
 
   const wanted = aggregate.wantedKey(command, state);
-  if (wanted !== undefined) return withReservation(deps, context, id, wanted, run, held);
+  const holds = async (ownerId: string): Promise<boolean> => {
+    const holderKey = aggregate.heldKey((await loadState(deps.store, aggregate.decider, aggregate.stream(ownerId))).state);
+    return holderKey !== undefined && wanted !== undefined && holderKey.scope === wanted.scope && holderKey.value === wanted.value;
+  };
+  if (wanted !== undefined) return withReservation(deps, context, id, wanted, run, held, holds);
 
   const outcome = await run();
   if (isLeft(outcome) || held === undefined || aggregate.heldKey(outcome.right.state) !== undefined) return outcome;

@@ -25,6 +25,33 @@ export function claim(deps: CommandDeps, key: ReservationKey, ownerId: string, c
   return handleCommand(deps, reservationDecider, streamOf(key), { type: 'Claim', ...key, ownerId }, context);
 }
 
+/**
+ * How long a claim is left to its holder before it may be found abandoned: a create appends its
+ * aggregate's event milliseconds after its claim, so a claim this old whose holder still does
+ * not hold the value was left by a process that died between the two appends.
+ */
+export const ABANDONED_CLAIM_MS = 60_000;
+
+/** Whether `ownerId`'s aggregate holds the key now (its stream read, not a read model). */
+export type HoldsKey = (ownerId: string) => Promise<boolean>;
+
+/**
+ * Claims `key`; when another owner holds it, takes it over if that claim was abandoned: older
+ * than ABANDONED_CLAIM_MS and its holder's aggregate does not hold the value (never created,
+ * deleted, or renamed with the release lost). Otherwise the key is taken: refused as before.
+ */
+async function claimRepairing(deps: CommandDeps, key: ReservationKey, ownerId: string, context: CommandContext, holds: HoldsKey | undefined) {
+  const claimed = await claim(deps, key, ownerId, context);
+  if (!isLeft(claimed) || holds === undefined) return claimed;
+  const stream = await deps.store.readStream(streamOf(key));
+  const last = stream[stream.length - 1];
+  const holder = (await holderOf(deps, key)) ?? undefined;
+  if (last === undefined || holder === undefined || holder === ownerId) return claimed;
+  const age = deps.now().getTime() - Date.parse(last.metadata.time);
+  if (!(age >= ABANDONED_CLAIM_MS) || (await holds(holder))) return claimed;
+  return handleCommand(deps, reservationDecider, streamOf(key), { type: 'TakeOver', ...key, ownerId, fromOwnerId: holder }, context);
+}
+
 export function release(deps: CommandDeps, key: Omit<ReservationKey, 'takenCode'>, ownerId: string, context: CommandContext) {
   return handleCommand(deps, reservationDecider, streamOf(key), { type: 'Release', ...key, ownerId }, context);
 }
@@ -32,7 +59,8 @@ export function release(deps: CommandDeps, key: Omit<ReservationKey, 'takenCode'
 /**
  * Runs `action` holding `key` for `ownerId`; when the action is refused the claim is released,
  * so a failed create or rename never keeps a name. A previous key (rename) is released only
- * after the action succeeded.
+ * after the action succeeded. With `holds`, a claim abandoned by a process that died before its
+ * action is taken over (see claimRepairing).
  */
 export async function withReservation<T>(
   deps: CommandDeps,
@@ -41,8 +69,9 @@ export async function withReservation<T>(
   key: ReservationKey,
   action: () => Promise<Either<DomainError, T>>,
   previous?: Omit<ReservationKey, 'takenCode'>,
+  holds?: HoldsKey,
 ): Promise<Either<DomainError, T>> {
-  const claimed = await claim(deps, key, ownerId, context);
+  const claimed = await claimRepairing(deps, key, ownerId, context, holds);
   if (isLeft(claimed)) return claimed;
   // Release on failure only what this call claimed: the owner may have held the key already.
   const undo = async (): Promise<void> => {

@@ -16,7 +16,12 @@ export type ReservationEvent = t.TypeOf<typeof ReservationEvent>;
 
 export type ReservationCommand =
   | { readonly type: 'Claim'; readonly scope: string; readonly value: string; readonly ownerId: string; readonly takenCode: string }
-  | { readonly type: 'Release'; readonly scope: string; readonly value: string; readonly ownerId: string };
+  | { readonly type: 'Release'; readonly scope: string; readonly value: string; readonly ownerId: string }
+  /**
+   * Takes a value over from an owner found not to hold it (see commands/reservations.ts): only
+   * while `fromOwnerId` is still the owner, so that two repairs cannot both win.
+   */
+  | { readonly type: 'TakeOver'; readonly scope: string; readonly value: string; readonly ownerId: string; readonly fromOwnerId: string; readonly takenCode: string };
 
 export type ReservationState = { readonly ownerId: string | null };
 
@@ -29,6 +34,12 @@ export const reservationDecider: Decider<ReservationCommand, ReservationEvent, R
       return right(state.ownerId === ownerId ? [{ type: 'ReservationReleased', data: { scope, value, ownerId } }] : []);
     }
     if (state.ownerId === ownerId) return right([]);
+    if (command.type === 'TakeOver' && state.ownerId === command.fromOwnerId) {
+      return right([
+        { type: 'ReservationReleased', data: { scope, value, ownerId: command.fromOwnerId } },
+        { type: 'ReservationClaimed', data: { scope, value, ownerId } },
+      ]);
+    }
     if (state.ownerId !== null) return left(conflict(command.takenCode));
     return right([{ type: 'ReservationClaimed', data: { scope, value, ownerId } }]);
   },
