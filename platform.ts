@@ -10,7 +10,7 @@ import { sqliteEventStore } from './commands/eventstore/sqliteEventStore';
 import { ensureSuperuser } from './commands/ensureSuperuser';
 import type { CommandDeps } from './commands/handleCommand';
 import { scryptHasher } from './commands/passwords';
-import { uuidv7 } from './commands/uuidv7';
+import { newEventId } from './commands/eventIds';
 import { parseSecretKey, secretBox, type SecretBox } from './commands/secretBox';
 import { createApp } from './http/app';
 import { authenticate } from './http/auth';
@@ -70,7 +70,7 @@ function secretBoxOf(config: Config): SecretBox {
   return secretBox(key);
 }
 
-export const commandDepsOf = (store: EventStore): CommandDeps => ({ store, newId: uuidv7, now: () => new Date() });
+export const commandDepsOf = (store: EventStore): CommandDeps => ({ store, newId: newEventId, now: () => new Date() });
 
 export interface RunningPlatform {
   /** The API's port; undefined for a runtime-only process. */
