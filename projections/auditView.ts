@@ -1,7 +1,8 @@
 import { isSealed } from '../commands/secretBox';
+import { eventResourceOf } from '../domain/eventResource';
 import { MASK } from '../domain/secrets';
 import { USER_LOGS } from './collections';
-import type { ProjectedEvent, Projection } from './projection';
+import type { Projection } from './projection';
 
 /** Fields that must never reach an audit reader, even hashed. */
 const SECRET_FIELDS = new Set(['passwordHash', 'tokenHash']);
@@ -14,24 +15,6 @@ const maskSealed = (value: unknown): unknown => {
   return value;
 };
 
-interface Resource {
-  readonly type: 'user' | 'env' | 'team' | 'connector' | 'pipeline';
-  readonly id: string;
-  readonly envId: string | null;
-  readonly teamId: string | null;
-}
-
-const resourceOf = (event: ProjectedEvent): Resource | undefined => {
-  const data: Record<string, unknown> = event.data;
-  const str = (key: string): string | null => (typeof data[key] === 'string' ? (data[key] as string) : null);
-  if (event.type.startsWith('Pipeline')) return { type: 'pipeline', id: str('pipelineId') ?? '', envId: null, teamId: str('teamId') };
-  if (event.type.startsWith('Connector')) return { type: 'connector', id: str('connectorId') ?? '', envId: null, teamId: str('teamId') };
-  if (event.type.startsWith('Team')) return { type: 'team', id: str('teamId') ?? '', envId: str('envId'), teamId: str('teamId') };
-  if (event.type.startsWith('Env')) return { type: 'env', id: str('envId') ?? '', envId: str('envId'), teamId: null };
-  if (event.type.startsWith('User')) return { type: 'user', id: str('userId') ?? '', envId: null, teamId: null };
-  return undefined;
-};
-
 /**
  * The audit trail behind GET /user-logs: one document per domain event (reservations are
  * bookkeeping, not actions), with who, what, on which resource, in which env / team, and when.
@@ -40,7 +23,7 @@ export const auditView: Projection = {
   name: 'audit',
   collections: { [USER_LOGS]: ['user_id', 'resource_id', 'event_type', 'env_id', 'team_id', 'time', 'position'] },
   project: (event) => {
-    const resource = resourceOf(event);
+    const resource = eventResourceOf(event.type, event.data);
     if (resource === undefined) return [];
     const details = maskSealed(Object.fromEntries(Object.entries(event.data).filter(([key]) => !SECRET_FIELDS.has(key))));
     return [

@@ -1,4 +1,5 @@
 import type { RecordedEvent } from '../../commands/eventStore';
+import { eventResourceOf } from '../../domain/eventResource';
 
 /** One line of `popsink audit`: who did what, when, to what; never a secret's value. */
 export interface AuditEntry {
@@ -19,16 +20,6 @@ export interface AuditEntry {
 }
 
 type Data = Readonly<Record<string, unknown>>;
-
-/** Which id names the resource of each family of events (as GET /user-logs says). */
-const families: readonly (readonly [prefix: string, type: string, key: string])[] = [
-  ['Pipeline', 'pipeline', 'pipelineId'],
-  ['Subscription', 'pipeline', 'pipelineId'],
-  ['Connector', 'connector', 'connectorId'],
-  ['Team', 'team', 'teamId'],
-  ['Env', 'env', 'envId'],
-  ['User', 'user', 'userId'],
-];
 
 /**
  * Values shown as they are. Anything else is listed by name only: a value this does not know
@@ -80,10 +71,11 @@ export function auditTrail() {
   return {
     /** The entry for one event, or undefined for bookkeeping (reservations) and foreign events. */
     entryOf(event: RecordedEvent): AuditEntry | undefined {
-      const family = families.find(([prefix]) => event.type.startsWith(prefix));
-      if (family === undefined || typeof event.data !== 'object' || event.data === null) return undefined;
+      if (typeof event.data !== 'object' || event.data === null) return undefined;
       const data = event.data as Data;
-      const [, resourceType, resourceKey] = family;
+      const resource = eventResourceOf(event.type, data);
+      if (resource === undefined) return undefined;
+      const resourceKey = resource.key;
       if (event.type === 'UserRegistered' || event.type === 'UserEmailChanged') {
         if (typeof data['userId'] === 'string' && typeof data['email'] === 'string') emails.set(data['userId'], data['email']);
       }
@@ -105,8 +97,8 @@ export function auditTrail() {
         actor_email: emails.get(event.metadata.actorId) ?? null,
         event_type: event.type,
         stream_id: event.streamId,
-        resource_type: resourceType,
-        resource_id: typeof data[resourceKey] === 'string' ? (data[resourceKey] as string) : '',
+        resource_type: resource.type,
+        resource_id: resource.id,
         correlation_id: event.metadata.correlationId,
         details,
         changed_fields: changed,

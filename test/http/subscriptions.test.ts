@@ -118,3 +118,14 @@ test('validation answers 422 at the field: unknown pipeline 404, bad mapper, bad
   t.is(badCast.status, 422);
   t.deepEqual(detailLoc(badCast.body)?.slice(0, 3), ['body', 'mapper_config', 0]);
 });
+
+test('pausing and starting one subscription shows in GET /user-logs, as an action on its pipeline', async (t) => {
+  const created = await pipeline('audited-subscriptions');
+  const [subscription] = asRecord((await api.request('GET', `/subscriptions/?pipeline_id=${String(created['id'])}`, { token })).body)['items'] as Record<string, unknown>[];
+  t.is((await api.request('POST', `/subscriptions/${String(subscription?.['id'])}/pause`, { token })).status, 202);
+  t.is((await api.request('POST', `/subscriptions/${String(subscription?.['id'])}/start`, { token })).status, 202);
+  const logs = asRecord((await api.request('GET', `/user-logs?resource_id=${String(created['id'])}&limit=100`, { token })).body)['items'] as { event_type: string; resource_type: string }[];
+  const subscriptionEvents = logs.filter(({ event_type: type }) => type.startsWith('Subscription'));
+  t.deepEqual(subscriptionEvents.map(({ event_type: type }) => type).sort(), ['SubscriptionPaused', 'SubscriptionResumed']);
+  t.true(subscriptionEvents.every(({ resource_type: type }) => type === 'pipeline'));
+});
