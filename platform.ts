@@ -70,6 +70,12 @@ function secretBoxOf(config: Config): SecretBox {
   return secretBox(key);
 }
 
+/** Resolves when the event store and the read store both answer (the health checks). */
+async function checkStores(store: EventStore, readStore: ReadStore): Promise<void> {
+  await store.headPosition();
+  await readStore.getCheckpoint('projections');
+}
+
 export const commandDepsOf = (store: EventStore): CommandDeps => ({ store, newId: newEventId, now: () => new Date() });
 
 export interface RunningPlatform {
@@ -115,7 +121,14 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Run
   // A runtime without the API still answers its orchestrator's probes and Prometheus.
   const probes =
     config.role === 'runtime'
-      ? await startProbeServer({ port: config.runtimePort, host: config.host, ready: () => supervisor !== undefined && projections.caughtUp(), registry: metrics.registry, metricsToken: config.metricsToken })
+      ? await startProbeServer({
+          port: config.runtimePort,
+          host: config.host,
+          ready: () => supervisor !== undefined && projections.caughtUp(),
+          checkStores: () => checkStores(store, readStore),
+          registry: metrics.registry,
+          metricsToken: config.metricsToken,
+        })
       : undefined;
   supervisor =
     pool === undefined
@@ -178,10 +191,7 @@ async function startApi(config: Config, platformLogger: Logger, { store, readSto
   }
 
   const jwtKey = signingKey(config.jwtSecret ?? persistentSecret(config, 'jwt-secret'));
-  const checkStores = async (): Promise<void> => {
-    await store.headPosition();
-    await readStore.getCheckpoint('projections');
-  };
+
   const deps: ApiDeps = {
     commands,
     readStore,
@@ -198,7 +208,7 @@ async function startApi(config: Config, platformLogger: Logger, { store, readSto
     readModels: projections,
   };
   const app = createApp({
-    routers: [healthRouter({ ready: () => projections.caughtUp(), checkStores }), ...apiRouters(deps, guard(readStore))],
+    routers: [healthRouter({ ready: () => projections.caughtUp(), checkStores: () => checkStores(store, readStore) }), ...apiRouters(deps, guard(readStore))],
     outerMiddleware: [requestScope, accessLog(logger), httpMetrics(metrics.registry)],
     rootRouters: [metricsRouter(metrics.registry, { token: config.metricsToken })],
     middleware: authenticate(deps.jwtKey, readStore),

@@ -1,29 +1,22 @@
-import Router from '@koa/router';
 import Koa from 'koa';
 import type { Server } from 'node:http';
 import type { MetricsRegistry } from '../runtime/metrics/registry';
 import { metricsRouter } from './metricsRoute';
+import { healthRouter, type HealthDeps } from './routes/health';
 
 /**
  * What a `runtime`-role process serves (it has no API): `/livez` (the process answers),
- * `/readyz` (200 once its supervisor runs on caught-up read models, 503 before) and `/metrics`.
+ * `/readyz` (200 once its supervisor runs on caught-up read models, 503 before), the store
+ * health checks and `/metrics`.
  */
-export async function startProbeServer(options: {
+export async function startProbeServer(options: HealthDeps & {
   readonly port: number;
   readonly host: string;
-  readonly ready: () => boolean;
   readonly registry: MetricsRegistry;
   readonly metricsToken: string | undefined;
 }): Promise<{ readonly port: number; stop(): Promise<void> }> {
-  const router = new Router();
-  router.get('/livez', (ctx) => {
-    ctx.body = { status: 'ok' };
-  });
-  router.get('/readyz', (ctx) => {
-    const ready = options.ready();
-    ctx.status = ready ? 200 : 503;
-    ctx.body = { status: ready ? 'ready' : 'starting' };
-  });
+  // The API's own health routes, at the top level: this process has no /api.
+  const router = healthRouter(options);
   const app = new Koa();
   app.use(router.routes()).use(router.allowedMethods());
   app.use(metricsRouter(options.registry, { token: options.metricsToken }).routes());

@@ -58,44 +58,10 @@ export const connectStringOf = (config: OracleTargetConfig): string =>
   `${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}/${config.server_name}`;
 
 export async function checkOracleCredentials(config: OracleTargetConfig, options: OracleCheckOptions = {}): Promise<{ status: 'ok' }> {
-  const budget = options.timeoutMs ?? CHECK_TIMEOUT_MS;
-  const workMs = Math.max(1000, budget - CLEANUP_MS);
-  // The driver's timeouts are whole seconds: they end a stage a little before the deadline, so
-  // the usual failures keep their own reason rather than a generic timeout.
-  const connectSeconds = Math.max(1, Math.floor((workMs - 1000) / 1000));
-  let connection: OracleConnection | undefined;
-  let abandoned = false;
-  const work = (async () => {
-    const opened = await oracle().getConnection({
-      user: config.user,
-      password: config.password,
-      connectString: connectStringOf(config),
-      connectTimeout: connectSeconds,
-      transportConnectTimeout: Math.min(connectSeconds, 5),
-    });
-    // A connection that arrives after the deadline is closed at once, not leaked.
-    if (abandoned) {
-      await opened.close().catch(() => undefined);
-      return { status: 'ok' as const };
-    }
-    connection = opened;
-    opened.callTimeout = Math.max(500, workMs - 1000);
-    await opened.execute('SELECT 1 FROM DUAL');
+  return withOracleSession(config, options, async (session) => {
+    await session.execute('SELECT 1 FROM DUAL');
     return { status: 'ok' as const };
-  })();
-  try {
-    return await withinDeadline(
-      workMs,
-      () => new ConnectorCheckError('timeout', `No answer from ${config.host}:${config.port} within ${budget / 1000} s`),
-      work,
-      async () => {
-        abandoned = true;
-        if (connection !== undefined) await closeWithin(connection, CLEANUP_MS - 200);
-      },
-    );
-  } catch (error: unknown) {
-    throw oracleCheckError(error, config);
-  }
+  });
 }
 
 /**
@@ -106,6 +72,8 @@ export async function checkOracleCredentials(config: OracleTargetConfig, options
 export async function withOracleSession<T>(config: OracleTargetConfig, options: OracleCheckOptions, work: (session: OracleConnection, driver: OracleDriver) => Promise<T>): Promise<T> {
   const budget = options.timeoutMs ?? CHECK_TIMEOUT_MS;
   const workMs = Math.max(1000, budget - CLEANUP_MS);
+  // The driver's timeouts are whole seconds: they end a stage a little before the deadline, so
+  // the usual failures keep their own reason rather than a generic timeout.
   const connectSeconds = Math.max(1, Math.floor((workMs - 1000) / 1000));
   let connection: OracleConnection | undefined;
   let abandoned = false;
@@ -117,6 +85,7 @@ export async function withOracleSession<T>(config: OracleTargetConfig, options: 
       connectTimeout: connectSeconds,
       transportConnectTimeout: Math.min(connectSeconds, 5),
     });
+    // A connection that arrives after the deadline is closed at once, not leaked.
     if (abandoned) {
       await opened.close().catch(() => undefined);
       throw new ConnectorCheckError('timeout', `No answer from ${config.host}:${config.port} within ${budget / 1000} s`);

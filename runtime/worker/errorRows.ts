@@ -34,7 +34,8 @@ function textOf(bytes: Buffer | null): string | null {
   }
 }
 
-const isoOf = (timestamp: string): string | null => {
+/** A Kafka timestamp (ms as text) as an ISO date-time, null when there is none. */
+export const isoOf = (timestamp: string): string | null => {
   const ms = Number(timestamp);
   return Number.isFinite(ms) && ms > 0 ? new Date(ms).toISOString() : null;
 };

@@ -3,7 +3,7 @@ import type { MapperColumn, MapperEntry } from '../../domain/mapperSpec';
 import { changesOf, type Envelope } from '../envelope/changeOf';
 import { compileMapper, MESSAGE_COLUMN, type Mapper, type MapResult } from '../mapper';
 import type { Row } from '../targets/rowTarget';
-import type { Rejection, SourceMessage } from './errorRows';
+import { isoOf, type Rejection, type SourceMessage } from './errorRows';
 
 /**
  * What a batch of source messages asks of the target, in order: rows to upsert, keys to delete,
@@ -45,11 +45,6 @@ export const METADATA_COLUMNS: readonly MapperColumn[] = [
   { name: 'kafka_key', type: 'string', nullable: true, primary_key: false },
   { name: 'kafka_headers', type: 'json', nullable: true, primary_key: false },
 ];
-
-const isoOf = (timestamp: string): string | null => {
-  const ms = Number(timestamp);
-  return Number.isFinite(ms) && ms > 0 ? new Date(ms).toISOString() : null;
-};
 
 const headersOf = (message: KafkaMessage): Record<string, string> =>
   Object.fromEntries(Object.entries(message.headers ?? {}).map(([name, value]) => [name, Array.isArray(value) ? value.map(String).join(',') : String(value ?? '')]));
