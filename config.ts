@@ -1,6 +1,6 @@
 import { availableParallelism, hostname } from 'node:os';
 import { resolve } from 'node:path';
-import type { LogLevel } from './runtime/logger';
+import type { LogLevel } from './infrastructure/logger';
 
 export interface Config {
   readonly port: number;

@@ -1,6 +1,6 @@
 import { readConfig } from './config';
 import { startPlatform } from './platform';
-import { jsonLogger } from './runtime/logger';
+import { jsonLogger } from './infrastructure/logger';
 
 // The server's entry point: the only place, with cli.ts, that reads the environment.
 const boot = jsonLogger((line) => process.stdout.write(line));

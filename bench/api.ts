@@ -15,7 +15,7 @@ import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { readConfig } from '../config';
 import { startPlatform, type RunningPlatform } from '../platform';
-import { jsonLogger } from '../runtime/logger';
+import { jsonLogger } from '../infrastructure/logger';
 
 const { values } = parseArgs({
   options: {

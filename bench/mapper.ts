@@ -1,5 +1,5 @@
 /**
- * Benchmark of the mapper engine (runtime/mapper.ts): messages per second of a realistic
+ * Benchmark of the mapper engine (runtime/mapper/mapper.ts): messages per second of a realistic
  * 10-column mapper, compiled accessors against the same mapper with every path sent through
  * jsonpath-plus (`engine: 'jsonpath'`, the naive way), in the same process.
  *
@@ -15,8 +15,8 @@
 import { cpus } from 'node:os';
 import { isDeepStrictEqual } from 'node:util';
 import { isLeft } from 'fp-ts/lib/Either.js';
-import { validateMapperConfig, type MapperEntry } from '../domain/mapperSpec';
-import { compileMapper, type Mapper, type PathEngine } from '../runtime/mapper';
+import { validateMapperConfig, type MapperEntry } from '../domain/mapper/mapperSpec';
+import { compileMapper, type Mapper, type PathEngine } from '../runtime/mapper/mapper';
 
 function parseCount(text: string | undefined, fallback: number): number {
   if (text === undefined) return fallback;

@@ -38,7 +38,7 @@ import { parseArgs } from 'node:util';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { Kafka, logLevel, type Consumer, type EachBatchPayload, type KafkaMessage } from 'kafkajs';
 import pg from 'pg';
-import { validateMapperConfig } from '../domain/mapperSpec';
+import { validateMapperConfig } from '../domain/mapper/mapperSpec';
 import type { LatencySummary, WorkerMetrics } from '../runtime/observability/workerReport';
 import { startSubscriptionWorker } from '../runtime/worker/subscriptionWorker';
 import { DEFAULT_FEED, type WorkerConnector, type WorkerSpec } from '../runtime/worker/workerSpec';

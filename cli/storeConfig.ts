@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, readConfig, type Config } from '../config';
-import type { EventStore } from '../commands/eventStore';
+import type { EventStore } from '../commands/eventstore/eventStore';
 import { openEventStore } from '../platform';
 import { CliFailure, EXIT, type CliContext } from './context';
 

@@ -1,9 +1,9 @@
-import { validateEmail } from '../domain/email';
-import { connectorDecider, type ConnectorCommand, type ConnectorEvent, type ConnectorState } from '../domain/connector';
-import { pipelineDecider, type PipelineCommand, type PipelineEvent, type PipelineState } from '../domain/pipeline';
-import { envDecider, type EnvCommand, type EnvEvent, type EnvState } from '../domain/env';
-import { teamDecider, type TeamCommand, type TeamEvent, type TeamState } from '../domain/team';
-import { userDecider, type UserCommand, type UserEvent, type UserState } from '../domain/user';
+import { validateEmail } from '../domain/identity/email';
+import { connectorDecider, type ConnectorCommand, type ConnectorEvent, type ConnectorState } from '../domain/connector/connector';
+import { pipelineDecider, type PipelineCommand, type PipelineEvent, type PipelineState } from '../domain/pipeline/pipeline';
+import { envDecider, type EnvCommand, type EnvEvent, type EnvState } from '../domain/env/env';
+import { teamDecider, type TeamCommand, type TeamEvent, type TeamState } from '../domain/team/team';
+import { userDecider, type UserCommand, type UserEvent, type UserState } from '../domain/identity/user';
 import type { KeyedAggregate } from './keyedCommand';
 import { connectorStream, envStream, pipelineStream, teamStream, userStream } from './streams';
 

@@ -2,7 +2,7 @@ import { isLeft, left, right, type Either } from 'fp-ts/lib/Either.js';
 import { PathReporter } from 'io-ts/lib/PathReporter.js';
 import type { Decider, DomainEvent } from '../domain/decider';
 import { conflict, type DomainError } from '../domain/errors';
-import { WrongExpectedRevisionError, type EventStore, type ExpectedRevision, type RecordedEvent } from './eventStore';
+import { WrongExpectedRevisionError, type EventStore, type ExpectedRevision, type RecordedEvent } from './eventstore/eventStore';
 
 /** Who is acting and in which request; copied into every event's metadata. */
 export interface CommandContext {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { isLeft, type Either } from 'fp-ts/lib/Either.js';
 import type { DomainError } from '../domain/errors';
-import { reservationDecider } from '../domain/reservation';
+import { reservationDecider } from '../domain/reservation/reservation';
 import { handleCommand, loadState, type CommandContext, type CommandDeps } from './handleCommand';
 
 /** A unique value within a scope, e.g. `{scope: 'email', value: 'jane@example.com'}`. */

@@ -1,10 +1,10 @@
 import * as t from 'io-ts';
-import { ConnectorEvent } from './connector';
-import { EnvEvent } from './env';
-import { PipelineEvent } from './pipeline';
-import { ReservationEvent } from './reservation';
-import { TeamEvent } from './team';
-import { UserEvent } from './user';
+import { ConnectorEvent } from './connector/connector';
+import { EnvEvent } from './env/env';
+import { PipelineEvent } from './pipeline/pipeline';
+import { ReservationEvent } from './reservation/reservation';
+import { TeamEvent } from './team/team';
+import { UserEvent } from './identity/user';
 
 /** Every event the log may hold, decoded by projections, audit and export from what is read back. */
 export const AnyEvent = t.union([UserEvent, EnvEvent, TeamEvent, ConnectorEvent, PipelineEvent, ReservationEvent]);

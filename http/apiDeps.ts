@@ -1,13 +1,13 @@
 import type { KeyObject } from 'node:crypto';
 import type { CommandDeps } from '../commands/handleCommand';
-import type { PasswordHasher } from '../commands/passwords';
-import type { SecretBox } from '../commands/secretBox';
+import type { PasswordHasher } from '../infrastructure/crypto/passwords';
+import type { SecretBox } from '../infrastructure/crypto/secretBox';
 import type { ReadStore } from '../projections/readStore';
-import type { Logger } from '../runtime/logger';
+import type { Logger } from '../infrastructure/logger';
 import type { ObservabilityReader } from '../runtime/observability/observabilityStore';
-import type { LoginThrottle } from './loginThrottle';
-import type { Notifier } from './notifier';
-import type { TokenIssuer } from './tokens';
+import type { LoginThrottle } from './identity/loginThrottle';
+import type { Notifier } from './identity/notifier';
+import type { TokenIssuer } from './identity/tokens';
 
 /** Everything the routers use, built once by the composition root. */
 export interface ApiDeps {

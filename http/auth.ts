@@ -3,7 +3,7 @@ import koaJwt from 'koa-jwt';
 import type { KeyObject } from 'node:crypto';
 import type { ReadStore } from '../projections/readStore';
 import { REVOKED_TOKENS, USERS } from '../projections/collections';
-import { AUDIENCE, claimsOf } from './tokens';
+import { AUDIENCE, claimsOf } from './identity/tokens';
 import { Unauthorized } from './errors';
 
 /** The authenticated user making the request, as the read models know them. */

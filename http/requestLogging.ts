@@ -1,8 +1,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Middleware } from 'koa';
-import type { Logger } from '../runtime/logger';
+import type { Logger } from '../infrastructure/logger';
 import { requestId } from './execute';
-import { routeTemplateOf } from './metricsRoute';
+import { routeTemplateOf } from './operations/metricsRoute';
 
 const scope = new AsyncLocalStorage<{ readonly requestId: string }>();
 

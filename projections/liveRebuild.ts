@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { EventStore } from '../commands/eventStore';
+import type { EventStore } from '../commands/eventstore/eventStore';
 import { checkpointNameOf, generationalReadStore, type GenerationalReadStore } from './blueGreenReadStore';
 import type { Projection } from './projection';
 import type { ReadStore } from './readStore';

@@ -1,4 +1,4 @@
-import type { EventMetadata } from '../commands/eventStore';
+import type { EventMetadata } from '../commands/eventstore/eventStore';
 import type { AnyEvent } from '../domain/events';
 import type { WriteOp } from './readStore';
 

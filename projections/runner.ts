@@ -1,7 +1,7 @@
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { PathReporter } from 'io-ts/lib/PathReporter.js';
 import { CorruptEventError } from '../commands/handleCommand';
-import type { EventStore, RecordedEvent, Subscription } from '../commands/eventStore';
+import type { EventStore, RecordedEvent, Subscription } from '../commands/eventstore/eventStore';
 import { AnyEvent, isKnownEventType } from '../domain/events';
 import type { ProjectedEvent, Projection } from './projection';
 import type { ReadStore, WriteOp } from './readStore';

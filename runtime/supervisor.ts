@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import type { EventStore } from '../commands/eventStore';
+import type { EventStore } from '../commands/eventstore/eventStore';
 import type { CommandDeps } from '../commands/handleCommand';
 import { handleKeyedCommand } from '../commands/keyedCommand';
 import { pipelines } from '../commands/aggregates';
-import type { SecretBox } from '../commands/secretBox';
-import type { PipelineCommand } from '../domain/pipeline';
+import type { SecretBox } from '../infrastructure/crypto/secretBox';
+import type { PipelineCommand } from '../domain/pipeline/pipeline';
 import type { ReadStore } from '../projections/readStore';
-import type { Logger } from './logger';
+import type { Logger } from '../infrastructure/logger';
 import type { ObservabilityStore } from './observability/observabilityStore';
 import type { WorkerReport } from './observability/workerReport';
 import type { SpawnWorker, WorkerHandle } from './worker/workerHandle';

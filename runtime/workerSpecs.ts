@@ -1,7 +1,7 @@
-import { isSealed, type SecretBox } from '../commands/secretBox';
-import { ConnectorType, secretFieldsOf } from '../domain/connectorConfig';
+import { isSealed, type SecretBox } from '../infrastructure/crypto/secretBox';
+import { ConnectorType, secretFieldsOf } from '../domain/connector/connectorConfig';
 import { CONNECTORS, ENVS, PIPELINES, SUBSCRIPTIONS, TEAMS } from '../projections/collections';
-import { settingsOfDoc } from '../projections/pipelinesView';
+import { settingsOfDoc } from '../projections/pipeline/pipelinesView';
 import type { Doc, ReadStore } from '../projections/readStore';
 import { DEFAULT_FEED, type WorkerConnector, type WorkerSpec } from './worker/workerSpec';
 

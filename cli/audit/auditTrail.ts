@@ -1,5 +1,5 @@
-import type { RecordedEvent } from '../../commands/eventStore';
-import { eventResourceOf } from '../../domain/eventResource';
+import type { RecordedEvent } from '../../commands/eventstore/eventStore';
+import { eventResourceOf } from '../../domain/audit/eventResource';
 
 /** One line of `popsink audit`: who did what, when, to what; never a secret's value. */
 export interface AuditEntry {

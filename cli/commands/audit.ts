@@ -1,4 +1,4 @@
-import type { EventStore, RecordedEvent, StartFrom } from '../../commands/eventStore';
+import type { EventStore, RecordedEvent, StartFrom } from '../../commands/eventstore/eventStore';
 import { auditLine, auditTrail, mentions, type AuditEntry } from '../audit/auditTrail';
 import { CliFailure, EXIT, parseOptions, timeOption, usageFailure, type CliCommand } from '../context';
 import { openServerEventStore, serverConfig } from '../storeConfig';

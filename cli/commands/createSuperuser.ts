@@ -1,6 +1,6 @@
 import { isLeft } from 'fp-ts/lib/Either.js';
-import { ensureSuperuser } from '../../commands/ensureSuperuser';
-import { scryptHasher } from '../../commands/passwords';
+import { ensureSuperuser } from '../../commands/identity/ensureSuperuser';
+import { scryptHasher } from '../../infrastructure/crypto/passwords';
 import { commandDepsOf } from '../../platform';
 import { EXIT, parseOptions, usageFailure, type CliCommand } from '../context';
 import { openServerEventStore, serverConfig } from '../storeConfig';

@@ -36,7 +36,7 @@ import {
   type RecordedEvent,
   type StartFrom,
   type Subscription,
-} from '../eventStore';
+} from './eventStore';
 
 /*
  * EventStoreDB adapter. Requires EventStoreDB 22.6 or later: older servers do not report the $all

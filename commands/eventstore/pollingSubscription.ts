@@ -1,5 +1,5 @@
 import type { EventEmitter } from 'node:events';
-import type { RecordedEvent, StartFrom, Subscription } from '../eventStore';
+import type { RecordedEvent, StartFrom, Subscription } from './eventStore';
 
 const BATCH_SIZE = 1000;
 

@@ -12,7 +12,7 @@ import {
   type RecordedEvent,
   type StartFrom,
   type Subscription,
-} from '../eventStore';
+} from './eventStore';
 import { pollingSubscription } from './pollingSubscription';
 
 export interface SqliteEventStoreOptions {

@@ -1,20 +1,20 @@
 import * as t from 'io-ts';
-import { InstallationDocument } from '../../commands/installationDocument';
-import { ConnectorType, PostgresSslMode, SaslMechanism, SecurityProtocol } from '../../domain/connectorConfig';
+import { InstallationDocument } from '../../commands/installation/installationDocument';
+import { ConnectorType, PostgresSslMode, SaslMechanism, SecurityProtocol } from '../../domain/connector/connectorConfig';
 import { PagingQuery } from '../paging';
-import { ErrorTableFields, SubscriptionFields } from '../pipelineSettingsInput';
-import * as auth from '../routes/auth';
-import * as connectors from '../routes/connectors';
-import * as dryRun from '../routes/dryRun';
-import * as envs from '../routes/envs';
-import * as errorRows from '../routes/errorRows';
-import * as installation from '../routes/installation';
-import * as observability from '../routes/pipelineObservability';
-import * as pipelines from '../routes/pipelines';
-import * as subscriptions from '../routes/subscriptions';
-import * as teams from '../routes/teams';
-import * as userLogs from '../routes/userLogs';
-import * as users from '../routes/users';
+import { ErrorTableFields, SubscriptionFields } from '../pipeline/pipelineSettingsInput';
+import * as auth from '../identity/authRouter';
+import * as connectors from '../connector/connectorsRouter';
+import * as dryRun from '../dryRun/dryRunRouter';
+import * as envs from '../env/envsRouter';
+import * as errorRows from '../errorRows/errorRowsRouter';
+import * as installation from '../installation/installationRouter';
+import * as observability from '../observability/pipelineObservabilityRouter';
+import * as pipelines from '../pipeline/pipelinesRouter';
+import * as subscriptions from '../pipeline/subscriptionsRouter';
+import * as teams from '../team/teamsRouter';
+import * as userLogs from '../audit/userLogsRouter';
+import * as users from '../identity/usersRouter';
 import { jsonSchemaOf, type JsonSchema } from './ioTsSchema';
 
 /** A request body: the codec the route decodes it with, or (where the route has none) its schema. */

@@ -1,5 +1,5 @@
 import { isLeft } from 'fp-ts/lib/Either.js';
-import { CHECK_TIMEOUT_MS, connectorConfigCodecs, type KafkaSourceConfig } from '../../domain/connectorConfig';
+import { CHECK_TIMEOUT_MS, connectorConfigCodecs, type KafkaSourceConfig } from '../../domain/connector/connectorConfig';
 import { fetchRecords, type FetchedRecord } from '../kafka/kafkaTools';
 import type { Row, TableSpec } from '../targets/rowTarget';
 import { messageReader, type ReadOptions } from '../worker/messageChanges';

@@ -1,9 +1,9 @@
 import { isLeft, left, right, type Either } from 'fp-ts/lib/Either.js';
-import type { SecretBox } from '../../commands/secretBox';
-import { connectorConfigCodecs } from '../../domain/connectorConfig';
-import { schemaOf, type MapperEntry } from '../../domain/mapperSpec';
+import type { SecretBox } from '../../infrastructure/crypto/secretBox';
+import { connectorConfigCodecs } from '../../domain/connector/connectorConfig';
+import { schemaOf, type MapperEntry } from '../../domain/mapper/mapperSpec';
 import { CONNECTORS } from '../../projections/collections';
-import { settingsOfDoc } from '../../projections/pipelinesView';
+import { settingsOfDoc } from '../../projections/pipeline/pipelinesView';
 import type { Doc, ReadStore } from '../../projections/readStore';
 import { METADATA_COLUMNS } from '../worker/messageChanges';
 import { DEFAULT_FEED } from '../worker/workerSpec';

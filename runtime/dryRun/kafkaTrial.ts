@@ -1,4 +1,4 @@
-import { ConnectorCheckError, type KafkaTargetConfig } from '../../domain/connectorConfig';
+import { ConnectorCheckError, type KafkaTargetConfig } from '../../domain/connector/connectorConfig';
 import { DEFAULT_MAX_MESSAGE_BYTES, describeTopic } from '../kafka/kafkaTools';
 import { recordEncoder } from '../targets/kafkaTarget';
 import type { Row, TableSpec } from '../targets/rowTarget';

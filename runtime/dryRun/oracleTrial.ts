@@ -1,4 +1,4 @@
-import type { OracleTargetConfig } from '../../domain/connectorConfig';
+import type { OracleTargetConfig } from '../../domain/connector/connectorConfig';
 import { oracleCheckError, withOracleSession } from '../sql/oracleCheck';
 import { LIVE_COLUMNS_SQL, liveColumnsFrom, schemaChangesSql, TABLE_EXISTS_SQL, trialBatch } from '../targets/oracleSql';
 import { TargetError, type Row, type TableSpec } from '../targets/rowTarget';

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { ConnectorCheckError, redact, type PostgresTargetConfig } from '../../domain/connectorConfig';
+import { ConnectorCheckError, redact, type PostgresTargetConfig } from '../../domain/connector/connectorConfig';
 import { withinDeadline } from '../deadline';
 import { endClient, pgConnectionOf, postgresCheckError, queryLiveColumns } from '../sql/postgresCheck';
 import { rowUpsertOf, schemaChangesOf } from '../targets/postgresTarget';

@@ -1,5 +1,5 @@
-import { ConnectorCheckError } from '../../domain/connectorConfig';
-import type { ErrorRowFilter } from '../../domain/errorRowSelection';
+import { ConnectorCheckError } from '../../domain/connector/connectorConfig';
+import type { ErrorRowFilter } from '../../domain/errorRows/errorRowSelection';
 import { missingColumns, type LiveColumn } from '../sql/columnCompatibility';
 import { ERROR_TABLE_COLUMNS } from '../targets/rowTarget';
 

@@ -1,5 +1,5 @@
-import type { OracleTargetConfig } from '../../domain/connectorConfig';
-import type { MapperColumn } from '../../domain/mapperSpec';
+import type { OracleTargetConfig } from '../../domain/connector/connectorConfig';
+import type { MapperColumn } from '../../domain/mapper/mapperSpec';
 import { withOracleSession } from '../sql/oracleCheck';
 import { bindValue, LIVE_COLUMNS_SQL, liveColumnsFrom, placeholder, quoteIdentifier, TABLE_EXISTS_SQL } from '../targets/oracleSql';
 import { ERROR_TABLE_COLUMNS } from '../targets/rowTarget';

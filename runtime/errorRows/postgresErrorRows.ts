@@ -1,4 +1,4 @@
-import type { PostgresTargetConfig } from '../../domain/connectorConfig';
+import type { PostgresTargetConfig } from '../../domain/connector/connectorConfig';
 import { queryLiveColumns, withPostgresSession } from '../sql/postgresCheck';
 import { quoteIdentifier } from '../targets/postgresTarget';
 import { ERROR_ROW_COLUMN_NAMES, ErrorRowsError, outdatedTableError, readFailureOf, storedErrorRowOf, type ErrorRowPage, type ErrorRowQuery, type ErrorRowReader } from './errorRowReader';

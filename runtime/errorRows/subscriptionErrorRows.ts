@@ -1,6 +1,6 @@
 import { isLeft } from 'fp-ts/lib/Either.js';
-import type { SecretBox } from '../../commands/secretBox';
-import { connectorConfigCodecs } from '../../domain/connectorConfig';
+import type { SecretBox } from '../../infrastructure/crypto/secretBox';
+import { connectorConfigCodecs } from '../../domain/connector/connectorConfig';
 import type { Doc, ReadStore } from '../../projections/readStore';
 import type { WorkerSpec } from '../worker/workerSpec';
 import { workerSpecsOf } from '../workerSpecs';

@@ -1,5 +1,5 @@
 import { logLevel, type KafkaConfig, type SASLOptions, type logCreator } from 'kafkajs';
-import { parseBrokerList, type KafkaSourceConfig, type KafkaTargetConfig } from '../../domain/connectorConfig';
+import { parseBrokerList, type KafkaSourceConfig, type KafkaTargetConfig } from '../../domain/connector/connectorConfig';
 
 /** Either Kafka connector: they differ in the broker field's name only (as the contract has it). */
 export type KafkaConnectorConfig = KafkaSourceConfig | KafkaTargetConfig;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import kafkajs, { Kafka, type Batch, type KafkaMessage } from 'kafkajs';
-import { CHECK_TIMEOUT_MS, ConnectorCheckError, redact, type KafkaSourceConfig } from '../../domain/connectorConfig';
+import { CHECK_TIMEOUT_MS, ConnectorCheckError, redact, type KafkaSourceConfig } from '../../domain/connector/connectorConfig';
 import { brokersOf, kafkaClientConfig, type KafkaClientOptions, type KafkaConnectorConfig } from './kafkaClientConfig';
 
 /**

@@ -1,8 +1,8 @@
-import type { EventStore } from '../../commands/eventStore';
+import type { EventStore } from '../../commands/eventstore/eventStore';
 import { RUNTIME_METRICS } from '../../projections/collections';
 import type { ReadStore } from '../../projections/readStore';
 import type { ObservabilityReader, PipelineMetrics } from '../observability/observabilityStore';
-import { metricsRegistry, type Counter, type MetricsRegistry, type Sample } from './registry';
+import { metricsRegistry, type Counter, type MetricsRegistry, type Sample } from '../../infrastructure/metrics/registry';
 
 export interface PlatformMetricsDeps {
   readonly store: EventStore;
@@ -30,7 +30,7 @@ const pipelineSamples = (all: readonly PipelineMetrics[], read: (metrics: Pipeli
  * The platform's metrics in one registry, built once by the composition root: per-pipeline
  * counters and lag read from the observability store on scrape (summed over every runtime, as
  * `latency-informations` answers them), the projection lag, worker restarts, and the process.
- * HTTP request durations are added by the API (`http/metricsRoute.ts`).
+ * HTTP request durations are added by the API (`http/operations/metricsRoute.ts`).
  */
 export function platformMetrics(deps: PlatformMetricsDeps): PlatformMetrics {
   const registry = metricsRegistry();

@@ -1,6 +1,6 @@
 import type { Supervisor } from '../supervisor';
 import type { WorkerPool } from '../worker/workerPool';
-import type { MetricsRegistry, Sample } from './registry';
+import type { MetricsRegistry, Sample } from '../../infrastructure/metrics/registry';
 
 /**
  * What a runtime process knows of its own workers, added to its registry: the state of each

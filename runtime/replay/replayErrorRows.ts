@@ -1,6 +1,6 @@
 import { isLeft } from 'fp-ts/lib/Either.js';
-import { connectorConfigCodecs } from '../../domain/connectorConfig';
-import { ERROR_ROW_ID, type ErrorRowSelection, type ReplayCounts } from '../../domain/errorRowSelection';
+import { connectorConfigCodecs } from '../../domain/connector/connectorConfig';
+import { ERROR_ROW_ID, type ErrorRowSelection, type ReplayCounts } from '../../domain/errorRows/errorRowSelection';
 import { sourceMessageOf } from '../errorRows/errorRowMessage';
 import { ErrorRowsError, MAX_IDS_PER_QUERY, type ErrorRowId, type ErrorRowReader, type StoredErrorRow } from '../errorRows/errorRowReader';
 import { APPLIED } from '../errorRows/errorRowSql';

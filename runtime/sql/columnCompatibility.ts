@@ -1,4 +1,4 @@
-import type { MapperColumn } from '../../domain/mapperSpec';
+import type { MapperColumn } from '../../domain/mapper/mapperSpec';
 
 /**
  * Which mapper types an existing table column can take, for PostgreSQL and Oracle: the one rule

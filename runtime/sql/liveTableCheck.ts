@@ -1,6 +1,6 @@
 import { isLeft } from 'fp-ts/lib/Either.js';
-import { connectorConfigCodecs, ConnectorCheckError } from '../../domain/connectorConfig';
-import type { MapperColumn } from '../../domain/mapperSpec';
+import { connectorConfigCodecs, ConnectorCheckError } from '../../domain/connector/connectorConfig';
+import type { MapperColumn } from '../../domain/mapper/mapperSpec';
 import type { WorkerConnector } from '../worker/workerSpec';
 import { incompatibleColumns, type Incompatibility, type LiveColumn } from './columnCompatibility';
 import { readOracleColumns } from './oracleCheck';

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { CHECK_TIMEOUT_MS, ConnectorCheckError, redact, type OracleTargetConfig } from '../../domain/connectorConfig';
+import { CHECK_TIMEOUT_MS, ConnectorCheckError, redact, type OracleTargetConfig } from '../../domain/connector/connectorConfig';
 import { withinDeadline } from '../deadline';
 import { LIVE_COLUMNS_SQL, liveColumnsFrom, TABLE_EXISTS_SQL, type OracleBindDef } from '../targets/oracleSql';
 import type { LiveColumn } from './columnCompatibility';

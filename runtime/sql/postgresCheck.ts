@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { ConnectionOptions } from 'node:tls';
-import { CHECK_TIMEOUT_MS, ConnectorCheckError, redact, type PostgresTargetConfig } from '../../domain/connectorConfig';
+import { CHECK_TIMEOUT_MS, ConnectorCheckError, redact, type PostgresTargetConfig } from '../../domain/connector/connectorConfig';
 import { withinDeadline } from '../deadline';
 import { postgresLiveColumn, type LiveColumn } from './columnCompatibility';
 

@@ -1,5 +1,5 @@
 import { Kafka, Partitioners, type Message, type Producer } from 'kafkajs';
-import type { ConnectorCheckReason, KafkaTargetConfig } from '../../domain/connectorConfig';
+import type { ConnectorCheckReason, KafkaTargetConfig } from '../../domain/connector/connectorConfig';
 import { kafkaClientConfig, type KafkaClientOptions, type KafkaConnectorConfig } from '../kafka/kafkaClientConfig';
 import { causes, checkError } from '../kafka/kafkaTools';
 import { TargetError, type DeadLetter, type Row, type RowTarget, type TableSpec } from './rowTarget';

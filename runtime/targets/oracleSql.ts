@@ -1,4 +1,4 @@
-import { preview, type MapperColumn } from '../../domain/mapperSpec';
+import { preview, type MapperColumn } from '../../domain/mapper/mapperSpec';
 import { incompatibilityMessage, incompatibleColumns, missingColumns, oracleLiveColumn, type LiveColumn } from '../sql/columnCompatibility';
 import { TargetError, type Row, type TableSpec } from './rowTarget';
 

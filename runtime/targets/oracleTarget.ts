@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import type { ConnectorCheckReason, OracleTargetConfig } from '../../domain/connectorConfig';
+import type { ConnectorCheckReason, OracleTargetConfig } from '../../domain/connector/connectorConfig';
 import { connectStringOf, oracleCheckError, oracleErrorCode } from '../sql/oracleCheck';
 import { createTableSql, deleteBatch, LIVE_COLUMNS_SQL, liveColumnsFrom, schemaChangesSql, TABLE_EXISTS_SQL, writeBatch, type OracleBatch, type OracleBind, type OracleBindDef } from './oracleSql';
 import { TargetError, type RowTarget } from './rowTarget';

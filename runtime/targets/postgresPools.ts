@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { PostgresTargetConfig } from '../../domain/connectorConfig';
+import type { PostgresTargetConfig } from '../../domain/connector/connectorConfig';
 
 /**
  * Connection pools shared by the PostgreSQL targets of one process: one per server, database

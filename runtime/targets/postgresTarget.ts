@@ -1,7 +1,7 @@
 import pg from 'pg';
-import { redact, type PostgresTargetConfig } from '../../domain/connectorConfig';
-import type { MapperColumn } from '../../domain/mapperSpec';
-import type { Logger } from '../logger';
+import { redact, type PostgresTargetConfig } from '../../domain/connector/connectorConfig';
+import type { MapperColumn } from '../../domain/mapper/mapperSpec';
+import type { Logger } from '../../infrastructure/logger';
 import { incompatibilityMessage, incompatibleColumns, missingColumns, type LiveColumn } from '../sql/columnCompatibility';
 import { pgConnectionOf, queryLiveColumns } from '../sql/postgresCheck';
 import type { PostgresPools } from './postgresPools';

@@ -1,4 +1,4 @@
-import type { MapperColumn } from '../../domain/mapperSpec';
+import type { MapperColumn } from '../../domain/mapper/mapperSpec';
 
 /**
  * The port every target of the data plane implements (Kafka topic, PostgreSQL table, Oracle

@@ -1,5 +1,5 @@
 import { isLeft } from 'fp-ts/lib/Either.js';
-import { connectorConfigCodecs } from '../../domain/connectorConfig';
+import { connectorConfigCodecs } from '../../domain/connector/connectorConfig';
 import type { WorkerConnector } from '../worker/workerSpec';
 import { kafkaTarget } from './kafkaTarget';
 import { oracleTarget } from './oracleTarget';

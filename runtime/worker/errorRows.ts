@@ -1,5 +1,5 @@
 import type { KafkaMessage } from 'kafkajs';
-import type { FailureStage } from '../../domain/mapperSpec';
+import type { FailureStage } from '../../domain/mapper/mapperSpec';
 import type { DeadLetter, Row } from '../targets/rowTarget';
 
 /** Where a message failed: reading it, finding a column's value, casting it, or in the target. */

@@ -1,7 +1,7 @@
 import type { KafkaMessage } from 'kafkajs';
-import type { MapperColumn, MapperEntry } from '../../domain/mapperSpec';
+import type { MapperColumn, MapperEntry } from '../../domain/mapper/mapperSpec';
 import { changesOf, type Envelope } from '../envelope/changeOf';
-import { compileMapper, MESSAGE_COLUMN, type Mapper, type MapResult } from '../mapper';
+import { compileMapper, MESSAGE_COLUMN, type Mapper, type MapResult } from '../mapper/mapper';
 import type { Row } from '../targets/rowTarget';
 import { isoOf, type Rejection, type SourceMessage } from './errorRows';
 

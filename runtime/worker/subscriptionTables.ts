@@ -1,5 +1,5 @@
-import type { KafkaSourceConfig } from '../../domain/connectorConfig';
-import { schemaOf } from '../../domain/mapperSpec';
+import type { KafkaSourceConfig } from '../../domain/connector/connectorConfig';
+import { schemaOf } from '../../domain/mapper/mapperSpec';
 import { ERROR_TABLE_COLUMNS, type TableSpec } from '../targets/rowTarget';
 import { METADATA_COLUMNS, type ReadOptions } from './messageChanges';
 import type { WorkerSpec } from './workerSpec';

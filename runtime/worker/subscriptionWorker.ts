@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { Kafka, type EachBatchPayload, type KafkaMessage } from 'kafkajs';
-import { connectorConfigCodecs, type KafkaSourceConfig } from '../../domain/connectorConfig';
+import { connectorConfigCodecs, type KafkaSourceConfig } from '../../domain/connector/connectorConfig';
 import { kafkaClientConfig } from '../kafka/kafkaClientConfig';
 import { latencyWindow } from '../observability/latencyWindow';
 import type { LogLevel, PartitionProgress, WorkerReport } from '../observability/workerReport';

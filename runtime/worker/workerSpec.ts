@@ -1,6 +1,6 @@
 import * as t from 'io-ts';
-import { ConnectorType } from '../../domain/connectorConfig';
-import { MapperEntry } from '../../domain/mapperSpec';
+import { ConnectorType } from '../../domain/connector/connectorConfig';
+import { MapperEntry } from '../../domain/mapper/mapperSpec';
 
 /** A connector as a worker receives it: its type and its config with secrets in clear (IPC only, never logged). */
 export const WorkerConnector = t.type({ type: ConnectorType, config: t.UnknownRecord });

@@ -13,7 +13,7 @@ import {
   type Position,
   type ReadPosition,
 } from '@eventstore/db-client';
-import { WrongExpectedRevisionError, type RecordedEvent } from '../../commands/eventStore';
+import { WrongExpectedRevisionError, type RecordedEvent } from '../../commands/eventstore/eventStore';
 import {
   backoffDelay,
   esdbEventStore,

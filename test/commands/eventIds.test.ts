@@ -1,5 +1,5 @@
 import test from 'ava';
-import { newEventId } from '../../commands/eventIds';
+import { newEventId } from '../../infrastructure/ids/eventIds';
 
 test('event ids are v7 UUIDs that grow in the order they are made, within one millisecond too', (t) => {
   const ids = Array.from({ length: 10_000 }, newEventId);

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { isLeft, isRight } from 'fp-ts/lib/Either.js';
 import { CorruptEventError, handleCommand } from '../../commands/handleCommand';
-import { teamDecider } from '../../domain/team';
+import { teamDecider } from '../../domain/team/team';
 import { commandDeps, context } from './commandFixtures';
 
 const createTeam = { type: 'CreateTeam', teamId: 't-1', envId: 'e-1', ownerId: 'owner', name: 'Team', description: null } as const;

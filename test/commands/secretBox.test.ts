@@ -1,7 +1,7 @@
 import test from 'ava';
 import { randomBytes } from 'node:crypto';
-import { isSealed, parseSecretKey, secretBox, SecretKeyMismatch } from '../../commands/secretBox';
-import { keepMaskedSecrets, maskSecrets, MASK } from '../../domain/secrets';
+import { isSealed, parseSecretKey, secretBox, SecretKeyMismatch } from '../../infrastructure/crypto/secretBox';
+import { keepMaskedSecrets, maskSecrets, MASK } from '../../domain/connector/secrets';
 
 test('a sealed secret opens with the same key and never contains the plaintext', (t) => {
   const box = secretBox(randomBytes(32));

@@ -6,7 +6,7 @@ import {
   type NewEvent,
   type RecordedEvent,
   type StartFrom,
-} from '../../commands/eventStore';
+} from '../../commands/eventstore/eventStore';
 
 /**
  * The behaviour every event store adapter promises. Stores may be shared between tests

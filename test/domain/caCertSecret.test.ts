@@ -1,9 +1,9 @@
 import test from 'ava';
 import { randomBytes } from 'node:crypto';
-import { isSealed, secretBox } from '../../commands/secretBox';
-import { caCertIsSecret, secretFieldsOf, validateConnectorConfig } from '../../domain/connectorConfig';
-import { keepMaskedSecrets, MASK } from '../../domain/secrets';
-import { maskedConfig, sealSecrets } from '../../http/connectorInput';
+import { isSealed, secretBox } from '../../infrastructure/crypto/secretBox';
+import { caCertIsSecret, secretFieldsOf, validateConnectorConfig } from '../../domain/connector/connectorConfig';
+import { keepMaskedSecrets, MASK } from '../../domain/connector/secrets';
+import { maskedConfig, sealSecrets } from '../../http/connector/connectorInput';
 
 /**
  * `ca_cert` (either Kafka connector) is public while it holds certificates only, and a secret,

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { connectorDecider, type ConnectorEvent } from '../../domain/connector';
+import { connectorDecider, type ConnectorEvent } from '../../domain/connector/connector';
 import { deciderSpec } from './deciderSpec';
 
 const spec = deciderSpec(connectorDecider);

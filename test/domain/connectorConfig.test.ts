@@ -8,7 +8,7 @@ import {
   redact,
   validateConnectorConfig,
   type ConnectorType,
-} from '../../domain/connectorConfig';
+} from '../../domain/connector/connectorConfig';
 import type { DomainError } from '../../domain/errors';
 import { decode, ValidationFailure } from '../../http/decode';
 

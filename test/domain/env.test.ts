@@ -1,5 +1,5 @@
 import test from 'ava';
-import { envDecider, type EnvEvent } from '../../domain/env';
+import { envDecider, type EnvEvent } from '../../domain/env/env';
 import { deciderSpec } from './deciderSpec';
 
 const spec = deciderSpec(envDecider);

@@ -9,7 +9,7 @@ import {
   schemaOf,
   validateMapperConfig,
   type MapperCast,
-} from '../../domain/mapperSpec';
+} from '../../domain/mapper/mapperSpec';
 
 const at = ['body', 'subscription_mapper_config'] as const;
 

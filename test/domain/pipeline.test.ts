@@ -1,5 +1,5 @@
 import test from 'ava';
-import { pipelineDecider, type PipelineEvent } from '../../domain/pipeline';
+import { pipelineDecider, type PipelineEvent } from '../../domain/pipeline/pipeline';
 import { deciderSpec } from './deciderSpec';
 
 const spec = deciderSpec(pipelineDecider);

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { reservationDecider, type ReservationEvent } from '../../domain/reservation';
+import { reservationDecider, type ReservationEvent } from '../../domain/reservation/reservation';
 import { deciderSpec } from './deciderSpec';
 
 const spec = deciderSpec(reservationDecider);

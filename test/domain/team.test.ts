@@ -1,5 +1,5 @@
 import test from 'ava';
-import { teamDecider, type TeamEvent } from '../../domain/team';
+import { teamDecider, type TeamEvent } from '../../domain/team/team';
 import { deciderSpec } from './deciderSpec';
 
 const spec = deciderSpec(teamDecider);

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { userDecider, type UserEvent } from '../../domain/user';
+import { userDecider, type UserEvent } from '../../domain/identity/user';
 import { deciderSpec } from './deciderSpec';
 
 const spec = deciderSpec(userDecider);

@@ -2,7 +2,7 @@ import type { TestFn } from 'ava';
 import { randomUUID } from 'node:crypto';
 import { readConfig } from '../../config';
 import { startPlatform, type RunningPlatform } from '../../platform';
-import { jsonLogger } from '../../runtime/logger';
+import { jsonLogger } from '../../infrastructure/logger';
 import { tempDir } from '../commands/commandFixtures';
 
 export const ADMIN = { email: 'admin@example.com', password: 'admin-password-1' };

@@ -4,7 +4,7 @@ import * as t from 'io-ts';
 import { createApp } from '../../http/app';
 import { decode } from '../../http/decode';
 import { DomainFailure } from '../../http/errors';
-import { healthRouter } from '../../http/routes/health';
+import { healthRouter } from '../../http/operations/healthRouter';
 import { conflict, invalid, notFound } from '../../domain/errors';
 import { serve } from './httpFixtures';
 

@@ -2,7 +2,7 @@ import test from 'ava';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { readConfig } from '../../config';
-import { parseSecretKey } from '../../commands/secretBox';
+import { parseSecretKey } from '../../infrastructure/crypto/secretBox';
 
 // docker-compose.yml and the Dockerfile cannot be run here (no Docker): this suite reads them and
 // checks what can go wrong silently: a floating image, a variable the platform never reads, the

@@ -1,5 +1,5 @@
 import test from 'ava';
-import type { MapperColumn } from '../../domain/mapperSpec';
+import type { MapperColumn } from '../../domain/mapper/mapperSpec';
 import { incompatibilityMessage, incompatibleColumns, missingColumns, oracleLiveColumn, postgresLiveColumn, takes } from '../../runtime/sql/columnCompatibility';
 
 const column = (name: string, type: MapperColumn['type']): MapperColumn => ({ name, type, nullable: true, primary_key: false });

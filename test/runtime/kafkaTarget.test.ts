@@ -1,8 +1,8 @@
 import test from 'ava';
 import { randomUUID } from 'node:crypto';
 import kafkajs, { Kafka, logLevel, type KafkaMessage } from 'kafkajs';
-import type { KafkaTargetConfig } from '../../domain/connectorConfig';
-import type { MapperColumn } from '../../domain/mapperSpec';
+import type { KafkaTargetConfig } from '../../domain/connector/connectorConfig';
+import type { MapperColumn } from '../../domain/mapper/mapperSpec';
 import { kafkaTarget, type KafkaTargetOptions } from '../../runtime/targets/kafkaTarget';
 import { TargetError, type Row, type RowTarget, type TableSpec } from '../../runtime/targets/rowTarget';
 import { closedPort } from '../fixtures/tcpPeers';

@@ -3,7 +3,7 @@ import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
 import { Kafka, logLevel } from 'kafkajs';
-import type { KafkaSourceConfig, KafkaTargetConfig } from '../../domain/connectorConfig';
+import type { KafkaSourceConfig, KafkaTargetConfig } from '../../domain/connector/connectorConfig';
 import { checkCredentials, fetchMessages, listTopics } from '../../runtime/kafka/kafkaTools';
 import { kafkaTarget } from '../../runtime/targets/kafkaTarget';
 import type { TableSpec } from '../../runtime/targets/rowTarget';

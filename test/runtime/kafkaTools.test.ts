@@ -1,7 +1,7 @@
 import test from 'ava';
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
-import { type KafkaSourceConfig, type KafkaTargetConfig } from '../../domain/connectorConfig';
+import { type KafkaSourceConfig, type KafkaTargetConfig } from '../../domain/connector/connectorConfig';
 import { kafkaClientConfig } from '../../runtime/kafka/kafkaClientConfig';
 import { checkCredentials, fetchMessages, listTopics } from '../../runtime/kafka/kafkaTools';
 import { closedPort, withSilentListener } from '../fixtures/tcpPeers';

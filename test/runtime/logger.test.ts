@@ -1,5 +1,5 @@
 import test from 'ava';
-import { jsonLogger, type LogLevel } from '../../runtime/logger';
+import { jsonLogger, type LogLevel } from '../../infrastructure/logger';
 
 const AT = new Date('2026-01-02T03:04:05.678Z');
 

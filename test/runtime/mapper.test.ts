@@ -1,8 +1,8 @@
 import test, { type ExecutionContext } from 'ava';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { JSONPath } from 'jsonpath-plus';
-import { ValueFailure, validateMapperConfig, type MapperEntry } from '../../domain/mapperSpec';
-import { MESSAGE_COLUMN, compileMapper, jsonPathReader, queryJsonPath, type MapResult } from '../../runtime/mapper';
+import { ValueFailure, validateMapperConfig, type MapperEntry } from '../../domain/mapper/mapperSpec';
+import { MESSAGE_COLUMN, compileMapper, jsonPathReader, queryJsonPath, type MapResult } from '../../runtime/mapper/mapper';
 
 /** Entries as validation normalises them, so that the tests read like a config. */
 function mapperOf(config: unknown[]) {

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { type OracleTargetConfig } from '../../domain/connectorConfig';
+import { type OracleTargetConfig } from '../../domain/connector/connectorConfig';
 import { checkOracleCredentials, connectStringOf } from '../../runtime/sql/oracleCheck';
 import { closedPort, withListener } from '../fixtures/tcpPeers';
 import { timed } from '../fixtures/timedCheck';

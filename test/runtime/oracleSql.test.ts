@@ -1,5 +1,5 @@
 import test, { type ExecutionContext } from 'ava';
-import type { MapperColumn } from '../../domain/mapperSpec';
+import type { MapperColumn } from '../../domain/mapper/mapperSpec';
 import { bindValue, createTableSql, PLAIN_TEXT_MAX, quoteIdentifier, writeBatch, writeSql } from '../../runtime/targets/oracleSql';
 import { ERROR_TABLE_COLUMNS, TargetError, type TableSpec } from '../../runtime/targets/rowTarget';
 import { addColumnsSql, LIVE_COLUMNS_SQL, liveColumnsFrom, schemaChangesSql, trialBatch } from '../../runtime/targets/oracleSql';

@@ -1,8 +1,8 @@
 import test from 'ava';
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
-import type { OracleTargetConfig } from '../../domain/connectorConfig';
-import { MapperCast, type MapperColumn } from '../../domain/mapperSpec';
+import type { OracleTargetConfig } from '../../domain/connector/connectorConfig';
+import { MapperCast, type MapperColumn } from '../../domain/mapper/mapperSpec';
 import { connectStringOf } from '../../runtime/sql/oracleCheck';
 import { oracleTarget } from '../../runtime/targets/oracleTarget';
 import { ERROR_TABLE_COLUMNS, TargetError, type TableSpec } from '../../runtime/targets/rowTarget';

@@ -1,6 +1,6 @@
 import test from 'ava';
-import { ConnectorCheckError, type OracleTargetConfig } from '../../domain/connectorConfig';
-import type { MapperColumn } from '../../domain/mapperSpec';
+import { ConnectorCheckError, type OracleTargetConfig } from '../../domain/connector/connectorConfig';
+import type { MapperColumn } from '../../domain/mapper/mapperSpec';
 import { tryOnOracle } from '../../runtime/dryRun/oracleTrial';
 import type { OracleConnection, OracleDriver, withOracleSession } from '../../runtime/sql/oracleCheck';
 import { createTableSql, LIVE_COLUMNS_SQL, TABLE_EXISTS_SQL, writeSql } from '../../runtime/targets/oracleSql';

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import type { MapperColumn } from '../../domain/mapperSpec';
+import type { MapperColumn } from '../../domain/mapper/mapperSpec';
 import { readPostgresColumns } from '../../runtime/sql/postgresCheck';
 import { postgresTarget } from '../../runtime/targets/postgresTarget';
 import { TargetError, type RowTarget, type TableSpec } from '../../runtime/targets/rowTarget';

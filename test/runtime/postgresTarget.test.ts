@@ -1,9 +1,9 @@
 import test from 'ava';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { type PostgresTargetConfig } from '../../domain/connectorConfig';
-import type { MapperColumn } from '../../domain/mapperSpec';
-import type { Logger } from '../../runtime/logger';
+import { type PostgresTargetConfig } from '../../domain/connector/connectorConfig';
+import type { MapperColumn } from '../../domain/mapper/mapperSpec';
+import type { Logger } from '../../infrastructure/logger';
 import { postgresTarget } from '../../runtime/targets/postgresTarget';
 import { ERROR_TABLE_COLUMNS, TargetError, type Row, type RowTarget, type TableSpec } from '../../runtime/targets/rowTarget';
 import { closedPort } from '../fixtures/tcpPeers';

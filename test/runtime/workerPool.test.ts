@@ -2,7 +2,7 @@ import test from 'ava';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { validateMapperConfig } from '../../domain/mapperSpec';
+import { validateMapperConfig } from '../../domain/mapper/mapperSpec';
 import type { WorkerReport } from '../../runtime/observability/workerReport';
 import { workerPool, type WorkerPool } from '../../runtime/worker/workerPool';
 import type { WorkerHandle } from '../../runtime/worker/workerHandle';

@@ -1,0 +1,55 @@
+import Router from '@koa/router';
+import * as t from 'io-ts';
+import { isLeft } from 'fp-ts/lib/Either.js';
+import { ConnectorCheckError } from '../../domain/connector/connectorConfig';
+import { notFound } from '../../domain/errors';
+import { validateMapperConfig } from '../../domain/mapper/mapperSpec';
+import { PIPELINES } from '../../projections/collections';
+import { DEFAULT_DRY_RUN_LIMIT, dryRun, MAX_DRY_RUN_LIMIT } from '../../runtime/dryRun/dryRun';
+import { dryRunInputOf } from '../../runtime/dryRun/dryRunInput';
+import type { ApiDeps } from '../apiDeps';
+import { callerOf } from '../auth';
+import { decode, ValidationFailure, validationFailureOf } from '../decode';
+import { DomainFailure, HttpFailure } from '../errors';
+import type { Guard } from '../guard';
+
+const Nullable = <C extends t.Mixed>(codec: C) => t.union([codec, t.null]);
+
+/** `mapper_config`: a mapper to try instead of the stored one (validated as a PATCH validates it); `limit`: 1 to 100 messages. */
+export const DryRunBody = t.exact(t.partial({ mapper_config: Nullable(t.UnknownArray), limit: Nullable(t.number) }));
+
+/**
+ * `POST /pipelines/{id}/dry-run`: the latest messages of the pipeline's source, mapped and tried
+ * against its real target without keeping anything (runtime/dryRun/). Any state, drafts too;
+ * the caller must be allowed to operate the pipeline's team. Within 10 s: a source that cannot
+ * be read answers 400 with its reason (as the connection checks do); a target that cannot be
+ * tried answers 200 with `target_reachable: false` and `target_error`, beside each message's
+ * mapping.
+ */
+export function dryRunRouter(deps: ApiDeps, guard: Guard): Router {
+  const router = new Router({ prefix: '/pipelines' });
+
+  router.post('/:id/dry-run', async (ctx) => {
+    const caller = callerOf(ctx);
+    const pipeline = await deps.readStore.get(PIPELINES, ctx.params['id'] ?? '');
+    if (pipeline === undefined) throw new DomainFailure(notFound('PIPELINE_NOT_FOUND'));
+    await guard.team(caller, String(pipeline['team_id']), 'operate');
+    const body = decode(DryRunBody, ctx.request.body ?? {}, 'body');
+    const limit = body.limit ?? DEFAULT_DRY_RUN_LIMIT;
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_DRY_RUN_LIMIT) {
+      throw new ValidationFailure([{ loc: ['body', 'limit'], msg: `a whole number of messages, from 1 to ${MAX_DRY_RUN_LIMIT}`, type: 'value_error.number.range' }]);
+    }
+    const mapper = body.mapper_config == null ? undefined : validateMapperConfig(body.mapper_config, ['body', 'mapper_config']);
+    if (mapper !== undefined && isLeft(mapper)) throw validationFailureOf(mapper.left);
+    const input = await dryRunInputOf(deps.readStore, deps.secrets, pipeline, { ...(mapper === undefined ? {} : { mapper: mapper.right }), limit });
+    if (isLeft(input)) throw new HttpFailure(400, input.left);
+    try {
+      ctx.body = await dryRun(input.right);
+    } catch (error: unknown) {
+      if (error instanceof ConnectorCheckError) throw new HttpFailure(400, `The source cannot be read: ${error.message}`);
+      throw error;
+    }
+  });
+
+  return router;
+}
