@@ -13,6 +13,9 @@ const commands: Readonly<Record<string, () => Promise<{ command: CliCommand }>>>
   export: () => import('./cli/commands/export'),
   import: () => import('./cli/commands/import'),
   rebuild: () => import('./cli/commands/rebuild'),
+  plan: () => import('./cli/commands/plan'),
+  apply: () => import('./cli/commands/apply'),
+  schema: () => import('./cli/commands/schema'),
 };
 
 const overview = `usage: popsink COMMAND [OPTIONS]   (popsink COMMAND --help for its options)\ncommands: ${Object.keys(commands).join(', ')}\nexit codes: 0 ok, 1 failure, 2 usage, 3 not found, 4 refused (401/403, not logged in)`;

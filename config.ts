@@ -40,6 +40,8 @@ export interface Config {
   readonly workerHeapMb: number;
   /** Port of a `runtime`-role process's probes and metrics (/livez, /readyz, /metrics). */
   readonly runtimePort: number;
+  /** The built web console served at `/`; undefined = the project's dist/console/. */
+  readonly consoleDir: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -105,6 +107,7 @@ export function readConfig(env: Readonly<Record<string, string | undefined>>): C
     workerProcesses: positiveInt(env, 'POPSINK_WORKER_PROCESSES', availableParallelism()),
     workerHeapMb: positiveInt(env, 'POPSINK_WORKER_HEAP_MB', 2048),
     runtimePort: tcpPort(env, 'POPSINK_RUNTIME_PORT', 8001),
+    consoleDir: env['POPSINK_CONSOLE_DIR'] ? resolve(env['POPSINK_CONSOLE_DIR']) : undefined,
   };
 }
 

@@ -9,6 +9,7 @@ import { esdbEventStore } from './commands/eventstore/esdbEventStore';
 import { sqliteEventStore } from './commands/eventstore/sqliteEventStore';
 import { ensureSuperuser } from './commands/identity/ensureSuperuser';
 import type { CommandDeps } from './commands/handleCommand';
+import { EVENT_UPCASTERS } from './domain/events';
 import { scryptHasher } from './infrastructure/crypto/passwords';
 import { newEventId } from './infrastructure/ids/eventIds';
 import { parseSecretKey, secretBox, type SecretBox } from './infrastructure/crypto/secretBox';
@@ -19,8 +20,9 @@ import { guard } from './http/guard';
 import { attachLogSockets } from './http/observability/logSockets';
 import { loginThrottle } from './http/identity/loginThrottle';
 import { httpMetrics, metricsRouter } from './http/operations/metricsRoute';
-import { logNotifier } from './http/identity/notifier';
+import { logNotifier } from './infrastructure/notifier';
 import { apiRouters } from './http/routers';
+import { consoleRouter, defaultConsoleDir } from './http/console/consoleRoute';
 import { accessLog, requestScope, requestScopedLogger } from './http/requestLogging';
 import { healthRouter } from './http/operations/healthRouter';
 import { signingKey, tokenIssuer } from './http/identity/tokens';
@@ -30,12 +32,18 @@ import { memoryReadStore } from './projections/readstore/memoryReadStore';
 import { mongoReadStore } from './projections/readstore/mongoReadStore';
 import { startLiveProjections, type LiveProjections } from './projections/liveRebuild';
 import type { Logger } from './infrastructure/logger';
-import { platformMetrics, type PlatformMetrics } from './runtime/metrics/platformMetrics';
+import { metricsRegistry, type Registry } from './infrastructure/metrics/prometheus';
+import { platformMetrics } from './runtime/metrics/platformMetrics';
 import { observabilityStore, type ObservabilityReader } from './runtime/observability/observabilityStore';
 import { startSupervisor, type Supervisor } from './runtime/supervisor';
+import { mapperTableCheck } from './runtime/sql/mapperTableCheck';
+import { readModelsOf } from './projections/readModels';
 import { runtimeMetrics } from './runtime/metrics/runtimeMetrics';
 import { workerPool } from './runtime/worker/workerPool';
 import { startProbeServer } from './http/operations/probeServer';
+import { guardedEventStore } from './commands/installation/guardedEventStore';
+import { logReplacer } from './commands/installation/installationReplace';
+import { listArchivedLogs } from './commands/installation/sqliteLogFiles';
 
 /**
  * Wires the adapters the configuration asks for. `main.ts` (the server) and `cli.ts` build on it;
@@ -76,7 +84,7 @@ async function checkStores(store: EventStore, readStore: ReadStore): Promise<voi
   await readStore.getCheckpoint('projections');
 }
 
-export const commandDepsOf = (store: EventStore): CommandDeps => ({ store, newId: newEventId, now: () => new Date() });
+export const commandDepsOf = (store: EventStore): CommandDeps => ({ store, newId: newEventId, now: () => new Date(), upcasters: EVENT_UPCASTERS });
 
 export interface RunningPlatform {
   /** The API's port; undefined for a runtime-only process. */
@@ -99,12 +107,14 @@ interface RunningApi {
  * data-plane runtime (a supervisor of worker processes), or both (the default).
  */
 export async function startPlatform(config: Config, logger: Logger): Promise<RunningPlatform> {
-  const store = await openEventStore(config);
+  // Guarded: a replace of the log (installationReplace.ts) holds appends and fences subscriptions.
+  const store = guardedEventStore(await openEventStore(config));
   // Read models in generations, rebuilt while serving by `POST /api/admin/rebuild` (projections/liveRebuild.ts).
   const projections = await startLiveProjections({
     store,
     readStore: await openReadStore(config),
     projections: allProjections,
+    upcasters: EVENT_UPCASTERS,
     onError: (error) => logger.error('projection failed; retrying', { error: String(error) }),
     onRebuild: (rebuild) => rebuild.state !== 'running' && logger.info(`read-model rebuild ${rebuild.state}`, { rebuildId: rebuild.id, generation: rebuild.generation, error: rebuild.error }),
   });
@@ -112,12 +122,65 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Run
   const commands = commandDepsOf(store);
   const secrets = secretBoxOf(config);
   const observability = observabilityStore(readStore, { runtimeId: config.runtimeId });
-  const metrics = platformMetrics({ store, readStore, observability, projectionPosition: () => projections.position(), runtime: config.role !== 'api' });
+  // One registry per platform: tests start several in one process.
+  const registry = metricsRegistry();
+  const metrics = platformMetrics(registry, { store, readStore, observability, projectionPosition: () => projections.position(), runtime: config.role !== 'api' });
 
-  const api = config.role === 'runtime' ? undefined : await startApi(config, logger, { store, readStore, projections, commands, secrets, observability, metrics });
   const pool = config.role === 'api' ? undefined : workerPool({ processes: config.workerProcesses, maxOldSpaceMb: config.workerHeapMb });
   let supervisor: Supervisor | undefined;
-  if (pool !== undefined) runtimeMetrics(metrics.registry, { supervisor: () => supervisor, pool });
+  if (pool !== undefined) runtimeMetrics(registry, { supervisor: () => supervisor, pool });
+  const startRuntime = async (): Promise<void> => {
+    supervisor =
+      pool === undefined
+        ? undefined
+        : await startSupervisor({
+            store,
+            views: readModelsOf(readStore),
+            // A runtime starting over a long log waits for its read models to catch up first.
+            waitFor: (position) => projections.waitFor(position, 600_000),
+            commands,
+            secrets,
+            spawn: pool.spawn,
+            observability,
+            logger,
+            runtimeId: config.runtimeId,
+            retryWindowMs: config.retryWindowSeconds * 1000,
+            workerRestarts: metrics.workerRestarts,
+          });
+  };
+  // Only one process over the embedded log can swap it under itself (no other process to stop).
+  const installationLog =
+    config.eventStoreUrl === undefined && config.role === 'all'
+      ? {
+          replacer: logReplacer({
+            dataDir: config.dataDir,
+            store,
+            // A scratch file until complete: its clean close checkpoints and syncs it, so `normal` loses nothing.
+            openLogFile: (file) => sqliteEventStore(file, { synchronous: 'normal' }),
+            commands,
+            upcasters: EVENT_UPCASTERS,
+            keyId: secrets.keyId,
+            stopRuntime: async () => {
+              await supervisor?.stop();
+              supervisor = undefined;
+            },
+            startRuntime,
+            rebuildReadModels: async () => {
+              await projections.rebuildDone().catch(() => undefined);
+              await projections.rebuild();
+            },
+            waitFor: (position) => projections.waitFor(position, 600_000),
+            // The configured superuser survives a replace: the document's account of that email, else a new one.
+            afterSwap: async () => {
+              if (config.adminEmail === undefined || config.adminPassword === undefined) return;
+              const outcome = await ensureSuperuser(commands, scryptHasher(), config.adminEmail, config.adminPassword);
+              if (isLeft(outcome)) logger.warn('superuser not ensured after the log was replaced', { code: outcome.left.code });
+            },
+          }),
+          archives: () => listArchivedLogs(config.dataDir),
+        }
+      : undefined;
+  const api = config.role === 'runtime' ? undefined : await startApi(config, logger, { store, readStore, projections, commands, secrets, observability, registry, installationLog });
   // A runtime without the API still answers its orchestrator's probes and Prometheus.
   const probes =
     config.role === 'runtime'
@@ -126,34 +189,21 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Run
           host: config.host,
           ready: () => supervisor !== undefined && projections.caughtUp(),
           checkStores: () => checkStores(store, readStore),
-          registry: metrics.registry,
+          registry,
           metricsToken: config.metricsToken,
         })
       : undefined;
-  supervisor =
-    pool === undefined
-      ? undefined
-      : await startSupervisor({
-          store,
-          readStore,
-          // A runtime starting over a long log waits for its read models to catch up first.
-          waitFor: (position) => projections.waitFor(position, 600_000),
-          commands,
-          secrets,
-          spawn: pool.spawn,
-          observability,
-          logger,
-          runtimeId: config.runtimeId,
-          retryWindowMs: config.retryWindowSeconds * 1000,
-          workerRestarts: metrics.workerRestarts,
-        });
+  await startRuntime();
   if (supervisor !== undefined) {
     logger.info('popsink runtime started', { runtimeId: config.runtimeId, workers: supervisor.workers().length, workerProcesses: config.workerProcesses, probesPort: probes?.port });
   }
 
   return {
     port: api?.port,
-    supervisor,
+    // The supervisor of now: a replace of the log starts a new one.
+    get supervisor() {
+      return supervisor;
+    },
     probesPort: probes?.port,
     async stop() {
       await api?.stop();
@@ -174,10 +224,11 @@ interface Stores {
   readonly commands: CommandDeps;
   readonly secrets: SecretBox;
   readonly observability: ObservabilityReader;
-  readonly metrics: PlatformMetrics;
+  readonly registry: Registry;
+  readonly installationLog: ApiDeps['installationLog'];
 }
 
-async function startApi(config: Config, platformLogger: Logger, { store, readStore, projections, commands, secrets, observability, metrics }: Stores): Promise<RunningApi> {
+async function startApi(config: Config, platformLogger: Logger, { store, readStore, projections, commands, secrets, observability, registry, installationLog }: Stores): Promise<RunningApi> {
   // Lines written while a request is served carry its id.
   const logger = requestScopedLogger(platformLogger);
   const passwords = scryptHasher();
@@ -192,9 +243,12 @@ async function startApi(config: Config, platformLogger: Logger, { store, readSto
 
   const jwtKey = signingKey(config.jwtSecret ?? persistentSecret(config, 'jwt-secret'));
 
+  const views = readModelsOf(readStore);
   const deps: ApiDeps = {
     commands,
+    views,
     readStore,
+    checkMapper: mapperTableCheck(views, secrets),
     waitFor: (position) => projections.waitFor(position),
     passwords,
     tokens: tokenIssuer(jwtKey, config.jwtLifetimeSeconds, commands.now),
@@ -206,12 +260,13 @@ async function startApi(config: Config, platformLogger: Logger, { store, readSto
     resetTokenLifetimeSeconds: config.resetTokenLifetimeSeconds,
     observability,
     readModels: projections,
+    ...(installationLog !== undefined ? { installationLog } : {}),
   };
   const app = createApp({
-    routers: [healthRouter({ ready: () => projections.caughtUp(), checkStores: () => checkStores(store, readStore) }), ...apiRouters(deps, guard(readStore))],
-    outerMiddleware: [requestScope, accessLog(logger), httpMetrics(metrics.registry)],
-    rootRouters: [metricsRouter(metrics.registry, { token: config.metricsToken })],
-    middleware: authenticate(deps.jwtKey, readStore),
+    routers: [healthRouter({ ready: () => projections.caughtUp(), checkStores: () => checkStores(store, readStore) }), ...apiRouters(deps, guard(views))],
+    outerMiddleware: [requestScope, accessLog(logger), httpMetrics(registry)],
+    rootRouters: [metricsRouter(registry, { token: config.metricsToken }), consoleRouter({ dir: config.consoleDir ?? defaultConsoleDir() })],
+    middleware: authenticate(deps.jwtKey, views),
     logger,
     bodyLimit: config.bodyLimit,
   });

@@ -35,6 +35,7 @@ import type { ReadStore } from '../projections/readStore';
 import { memoryReadStore } from '../projections/readstore/memoryReadStore';
 import { mongoReadStore } from '../projections/readstore/mongoReadStore';
 import { ProjectionTimeoutError, projectBatch, startProjectionRunner } from '../projections/runner';
+import { EVENT_UPCASTERS } from '../domain/events';
 
 // ---------------------------------------------------------------------------------------------
 // Sizes. Fixed so that runs compare; each section takes seconds on 2 cores, the log of section
@@ -684,7 +685,7 @@ function expectRight<T>(what: string, outcome: Either<DomainError, T>): T {
 async function commandSections(dir: string): Promise<void> {
   progress('3. command round trips');
   const store = sqliteEventStore(join(dir, 'commands.db'));
-  const deps: CommandDeps = { store, newId: randomUUID, now: () => new Date() };
+  const deps: CommandDeps = { store, newId: randomUUID, now: () => new Date(), upcasters: EVENT_UPCASTERS };
   const context: CommandContext = { actorId: ACTOR, correlationId: randomUUID() };
   const envId = randomUUID();
   try {
@@ -829,6 +830,7 @@ async function rebuild(store: EventStore, readStore: ReadStore, timeoutMs: numbe
     store,
     readStore,
     projections: allProjections,
+    upcasters: EVENT_UPCASTERS,
     checkpointName: 'bench',
     // The runner would retry forever with back-off; a benchmark must fail instead.
     onError: (error) => {
@@ -838,7 +840,7 @@ async function rebuild(store: EventStore, readStore: ReadStore, timeoutMs: numbe
   });
   try {
     await Promise.race([runner.waitFor(head, timeoutMs), failed.promise]);
-    if (failure !== undefined) throw failure;
+    if (failure !== undefined) throw failure instanceof Error ? failure : new Error(String(failure));
     return { events: Number(head), ...elapsed(), complete: true };
   } catch (error) {
     if (!(error instanceof ProjectionTimeoutError)) throw error;
@@ -884,7 +886,7 @@ async function embeddedRebuildSections(store: EventStore, total: number): Promis
     const last = page[page.length - 1];
     if (last === undefined) break;
     stop = startClock();
-    const writes = projectBatch(allProjections, page);
+    const writes = projectBatch(allProjections, EVENT_UPCASTERS, page);
     project = plus(project, stop());
     stop = startClock();
     await parts.apply(writes);

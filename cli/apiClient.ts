@@ -27,7 +27,7 @@ function messageOf(status: number, text: string): string {
   let detail: unknown = text;
   try {
     const parsed = JSON.parse(text) as unknown;
-    detail = typeof parsed === 'object' && parsed !== null && 'detail' in parsed ? (parsed as { detail: unknown }).detail : parsed;
+    detail = typeof parsed === 'object' && parsed !== null && 'detail' in parsed ? (parsed).detail : parsed;
   } catch {
     // not JSON: the text itself
   }

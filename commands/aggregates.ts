@@ -49,14 +49,17 @@ export const teams: KeyedAggregate<TeamCommand, TeamEvent, TeamState> = {
 // Connector and pipeline names are unique within their team.
 const teamScoped = (kind: string, teamId: string): string => `${kind}-name-${teamId}`;
 
+/** The reservation of a connector's name in its team: who holds it is the connector of that name. */
+export const connectorNameKey = (teamId: string, name: string) => ({ scope: teamScoped('connector', teamId), value: nameValue(name) });
+
 export const connectors: KeyedAggregate<ConnectorCommand, ConnectorEvent, ConnectorState> = {
   decider: connectorDecider,
   stream: connectorStream,
-  heldKey: (state) => (state.status === 'exists' ? { scope: teamScoped('connector', state.teamId), value: state.name } : undefined),
+  heldKey: (state) => (state.status === 'exists' ? connectorNameKey(state.teamId, state.name) : undefined),
   wantedKey: (command, state) => {
     const teamId = command.type === 'CreateConnector' ? command.teamId : state.status === 'exists' ? state.teamId : undefined;
     if (teamId === undefined || command.type === 'DeleteConnector' || command.name === undefined) return undefined;
-    return { scope: teamScoped('connector', teamId), value: nameValue(command.name), takenCode: 'CONNECTOR_NAME_ALREADY_EXISTS' };
+    return { ...connectorNameKey(teamId, command.name), takenCode: 'CONNECTOR_NAME_ALREADY_EXISTS' };
   },
 };
 

@@ -1,8 +1,9 @@
 import { isLeft, left, right, type Either } from 'fp-ts/lib/Either.js';
-import { PathReporter } from 'io-ts/lib/PathReporter.js';
 import type { Decider, DomainEvent } from '../domain/decider';
 import { conflict, type DomainError } from '../domain/errors';
-import { WrongExpectedRevisionError, type EventStore, type ExpectedRevision, type RecordedEvent } from './eventstore/eventStore';
+import type { Upcasters } from '../domain/upcasting/upcasters';
+import { decodeRecorded } from './eventstore/decodeRecorded';
+import { WrongExpectedRevisionError, type EventStore, type ExpectedRevision } from './eventstore/eventStore';
 
 /** Who is acting and in which request; copied into every event's metadata. */
 export interface CommandContext {
@@ -17,6 +18,8 @@ export interface CommandDeps {
   /** Ids of new events (time-ordered ones keep the event store's id index append-only). */
   readonly newId: () => string;
   readonly now: () => Date;
+  /** Brings stored events of older shapes to today's when read, and says the version new ones are written at. */
+  readonly upcasters: Upcasters;
   /** Attempts after an optimistic-concurrency conflict before answering conflict. */
   readonly maxRetries?: number;
 }
@@ -28,31 +31,17 @@ export interface Handled<Event, State> {
   readonly position: bigint | undefined;
 }
 
-export class CorruptEventError extends Error {
-  constructor(event: RecordedEvent, reasons: string[]) {
-    super(`Event ${event.id} (${event.type}) in ${event.streamId} does not decode: ${reasons.join('; ')}`);
-    this.name = 'CorruptEventError';
-  }
-}
-
 /** Reads a stream and folds it with the decider, decoding every event it reads back. */
 export async function loadState<C, E extends DomainEvent, S>(
-  store: EventStore,
+  deps: Pick<CommandDeps, 'store' | 'upcasters'>,
   decider: Decider<C, E, S>,
   streamId: string,
 ): Promise<{ state: S; expected: ExpectedRevision; position: bigint | undefined }> {
-  const recorded = await store.readStream(streamId);
+  const recorded = await deps.store.readStream(streamId);
   let state = decider.initialState;
-  for (const event of recorded) state = decider.evolve(state, decodeRecorded(decider, event));
+  for (const event of recorded) state = decider.evolve(state, decodeRecorded(decider.eventCodec, deps.upcasters, event));
   const last = recorded[recorded.length - 1];
   return { state, expected: last === undefined ? 'no_stream' : last.revision, position: last?.position };
-}
-
-/** A stored event decoded by its aggregate's codec; one that does not decode is never trusted. */
-export function decodeRecorded<E extends DomainEvent>(decider: Pick<Decider<unknown, E, unknown>, 'eventCodec'>, event: RecordedEvent): E {
-  const decoded = decider.eventCodec.decode({ type: event.type, data: event.data });
-  if (isLeft(decoded)) throw new CorruptEventError(event, PathReporter.report(decoded));
-  return decoded.right;
 }
 
 /**
@@ -68,7 +57,7 @@ export async function handleCommand<C, E extends DomainEvent, S>(
 ): Promise<Either<DomainError, Handled<E, S>>> {
   const attempts = (deps.maxRetries ?? 5) + 1;
   for (let attempt = 1; attempt <= attempts; attempt++) {
-    const { state, expected, position } = await loadState(deps.store, decider, streamId);
+    const { state, expected, position } = await loadState(deps, decider, streamId);
     const decision = decider.decide(command, state);
     if (isLeft(decision)) return decision;
     const events = decision.right;
@@ -84,7 +73,7 @@ export async function handleCommand<C, E extends DomainEvent, S>(
     try {
       const result = await deps.store.append(
         streamId,
-        events.map((e) => ({ id: deps.newId(), type: e.type, data: e.data, metadata })),
+        events.map((e) => ({ id: deps.newId(), type: e.type, data: e.data, metadata: { ...metadata, schemaVersion: deps.upcasters.currentVersion(e.type) } })),
         expected,
       );
       return right({ events, state: events.reduce(decider.evolve, state), position: result.position });

@@ -27,13 +27,13 @@ export async function handleKeyedCommand<C, E extends DomainEvent, S>(
   id: string,
   command: C,
 ): Promise<Either<DomainError, Handled<E, S>>> {
-  const { state } = await loadState(deps.store, aggregate.decider, aggregate.stream(id));
+  const { state } = await loadState(deps, aggregate.decider, aggregate.stream(id));
   const held = aggregate.heldKey(state);
   const run = () => handleCommand(deps, aggregate.decider, aggregate.stream(id), command, context);
 
   const wanted = aggregate.wantedKey(command, state);
   const holds = async (ownerId: string): Promise<boolean> => {
-    const holderKey = aggregate.heldKey((await loadState(deps.store, aggregate.decider, aggregate.stream(ownerId))).state);
+    const holderKey = aggregate.heldKey((await loadState(deps, aggregate.decider, aggregate.stream(ownerId))).state);
     return holderKey !== undefined && wanted !== undefined && holderKey.scope === wanted.scope && holderKey.value === wanted.value;
   };
   if (wanted !== undefined) return withReservation(deps, context, id, wanted, run, held, holds);

@@ -18,7 +18,7 @@ const streamOf = (key: Pick<ReservationKey, 'scope' | 'value'>): string =>
 
 /** Who holds a unique value now, read from its reservation stream (not from a read model). */
 export async function holderOf(deps: CommandDeps, key: Omit<ReservationKey, 'takenCode'>): Promise<string | null> {
-  return (await loadState(deps.store, reservationDecider, streamOf(key))).state.ownerId;
+  return (await loadState(deps, reservationDecider, streamOf(key))).state.ownerId;
 }
 
 export function claim(deps: CommandDeps, key: ReservationKey, ownerId: string, context: CommandContext) {

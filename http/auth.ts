@@ -1,8 +1,7 @@
 import type { Context, Middleware } from 'koa';
 import koaJwt from 'koa-jwt';
 import type { KeyObject } from 'node:crypto';
-import type { ReadStore } from '../projections/readStore';
-import { REVOKED_TOKENS, USERS } from '../projections/collections';
+import type { ReadModels } from '../projections/readModels';
 import { AUDIENCE, claimsOf } from './identity/tokens';
 import { Unauthorized } from './errors';
 
@@ -22,7 +21,7 @@ export interface Caller {
  * resolves its user; routes that need a caller ask `callerOf`. A token of a deleted or
  * deactivated user is as good as none.
  */
-export function authenticate(key: KeyObject, readStore: ReadStore): Middleware[] {
+export function authenticate(key: KeyObject, views: Pick<ReadModels, 'users' | 'revokedTokens'>): Middleware[] {
   const verify = koaJwt({
     // koa-jwt hands the secret to jsonwebtoken, which takes a KeyObject; its typings predate that.
     secret: key as unknown as koaJwt.Secret,
@@ -32,19 +31,19 @@ export function authenticate(key: KeyObject, readStore: ReadStore): Middleware[]
     key: 'token',
     isRevoked: async (_ctx, decoded) => {
       const claims = claimsOf(decoded);
-      return claims === undefined || (await readStore.get(REVOKED_TOKENS, claims.jti)) !== undefined;
+      return claims === undefined || (await views.revokedTokens.get(claims.jti)) !== undefined;
     },
   });
   const resolve: Middleware = async (ctx, next) => {
     const claims = claimsOf(ctx.state['token']);
     if (claims !== undefined) {
-      const user = await readStore.get(USERS, claims.sub);
-      if (user !== undefined && user['is_active'] === true) {
+      const user = await views.users.get(claims.sub);
+      if (user !== undefined && user.is_active) {
         const caller: Caller = {
           id: user.id,
-          email: String(user['email']),
-          isSuperuser: user['is_superuser'] === true,
-          activeEnvId: typeof user['active_env_id'] === 'string' ? user['active_env_id'] : null,
+          email: user.email,
+          isSuperuser: user.is_superuser,
+          activeEnvId: user.active_env_id,
           tokenId: claims.jti,
           tokenExpiresAt: claims.exp === undefined ? null : new Date(claims.exp * 1000).toISOString(),
         };

@@ -1,17 +1,7 @@
 import * as t from 'io-ts';
 import { isLeft } from 'fp-ts/lib/Either.js';
-import { issuesOf, type ValidationIssue } from '../domain/validationIssue';
-import type { DomainError } from '../domain/errors';
-
-export type { ValidationIssue };
-
-/** A request that does not match its codec; answered 422 with every issue found. */
-export class ValidationFailure extends Error {
-  constructor(readonly issues: readonly ValidationIssue[]) {
-    super('Request validation failed');
-    this.name = 'ValidationFailure';
-  }
-}
+import { issuesOf } from '../domain/validationIssue';
+import { ValidationFailure } from '../domain/failures';
 
 /** Decodes a request part with its codec, or throws every problem found as a ValidationFailure. */
 export function decode<A, O>(codec: t.Type<A, O, unknown>, value: unknown, where: 'body' | 'query' | 'path'): A {
@@ -20,7 +10,10 @@ export function decode<A, O>(codec: t.Type<A, O, unknown>, value: unknown, where
   return result.right;
 }
 
-/** Domain validation problems (each with its loc) as one 422 answer. */
-export function validationFailureOf(errors: readonly DomainError[]): ValidationFailure {
-  return new ValidationFailure(errors.map((e) => ({ loc: e.loc ?? ['body'], msg: e.message ?? e.code, type: e.code })));
+
+/** A path parameter of the matched route (Koa's router types them loosely); '' when absent. */
+export function pathParam(ctx: object, name = 'id'): string {
+  const params: unknown = 'params' in ctx ? ctx.params : undefined;
+  const value = t.UnknownRecord.is(params) ? params[name] : undefined;
+  return typeof value === 'string' ? value : '';
 }

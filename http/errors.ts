@@ -1,20 +1,7 @@
 import type { Middleware } from 'koa';
-import type { DomainError, DomainErrorKind } from '../domain/errors';
-import { ValidationFailure } from './decode';
-
-/** A refusal from the domain or the guard, carried up to the one place that answers errors. */
-export class DomainFailure extends Error {
-  constructor(readonly error: DomainError) {
-    super(error.message ?? error.code);
-    this.name = 'DomainFailure';
-  }
-}
-
-/** Thrown where an Either is unwrapped in a route: a Left becomes the HTTP answer. */
-export function unwrap<T>(outcome: { _tag: 'Left'; left: DomainError } | { _tag: 'Right'; right: T }): T {
-  if (outcome._tag === 'Left') throw new DomainFailure(outcome.left);
-  return outcome.right;
-}
+import type { DomainErrorKind } from '../domain/errors';
+import { DomainFailure, ValidationFailure } from '../domain/failures';
+import { ProjectionTimeoutError } from '../projections/runner';
 
 /** An answer the contract fixes outside the domain's codes (e.g. 429, or 400 with an object detail). */
 export class HttpFailure extends Error {
@@ -87,6 +74,13 @@ export function errorMapper(logger: ErrorLogger): Middleware {
         }
         ctx.status = contractStatus[code] ?? statusOf[kind];
         ctx.body = { detail: code };
+        return;
+      }
+      if (error instanceof ProjectionTimeoutError) {
+        // The change is recorded; only its read models lag (e.g. a busy MongoDB during a rebuild).
+        ctx.status = 503;
+        ctx.set('Retry-After', '2');
+        ctx.body = { detail: 'READ_MODELS_LAGGING: the change is recorded but not yet readable; read it again shortly' };
         return;
       }
       if (error instanceof HttpFailure) {

@@ -1,7 +1,7 @@
 import * as t from 'io-ts';
-import { decode, ValidationFailure } from './decode';
+import { decode } from './decode';
+import { ValidationFailure } from '../domain/failures';
 import { IntFromQuery } from './queryCodecs';
-import type { Page } from '../projections/readStore';
 
 export const PagingQuery = t.partial({ skip: IntFromQuery, limit: IntFromQuery, page: IntFromQuery, size: IntFromQuery });
 
@@ -28,7 +28,7 @@ export function pagingOf(query: unknown): Paging {
 }
 
 /** The contract's paged answer. */
-export const pagedBody = <T>(page: Page, paging: Paging, toItem: (doc: Page['items'][number]) => T) => ({
+export const pagedBody = <D, T>(page: { readonly items: readonly D[]; readonly total: number }, paging: Paging, toItem: (doc: D) => T) => ({
   items: page.items.map(toItem),
   total: page.total,
   skip: paging.skip,

@@ -10,7 +10,11 @@ const scope = new AsyncLocalStorage<{ readonly requestId: string }>();
  * Gives the request its id (the client's valid X-Request-ID, else a new one) before anything
  * else runs, and keeps it for the loggers of `requestScopedLogger` while the request is served.
  */
-export const requestScope: Middleware = (ctx, next) => requestId(ctx, () => scope.run({ requestId: String(ctx.state['requestId']) }, next));
+export const requestScope: Middleware = async (ctx, next) => {
+  await requestId(ctx, async () => {
+    await scope.run({ requestId: String(ctx.state['requestId']) }, next);
+  });
+};
 
 /** A logger whose lines, written while a request is served, carry that request's id. */
 export function requestScopedLogger(logger: Logger): Logger {

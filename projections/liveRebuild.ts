@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { EventStore } from '../commands/eventstore/eventStore';
+import type { Upcasters } from '../domain/upcasting/upcasters';
 import { checkpointNameOf, generationalReadStore, type GenerationalReadStore } from './blueGreenReadStore';
 import type { Projection } from './projection';
 import type { ReadStore } from './readStore';
@@ -62,6 +63,7 @@ export interface LiveProjectionsDeps {
   /** The underlying read store; the returned `readStore` wraps it. */
   readonly readStore: ReadStore;
   readonly projections: readonly Projection[];
+  readonly upcasters: Upcasters;
   readonly onError?: (error: unknown) => void;
   readonly onRebuild?: (state: RebuildState) => void;
 }
@@ -77,6 +79,7 @@ export async function startLiveProjections(deps: LiveProjectionsDeps): Promise<L
       store: deps.store,
       readStore: readStore.pinned(generation),
       projections: deps.projections,
+      upcasters: deps.upcasters,
       checkpointName: checkpointNameOf(generation),
       ...(deps.onError !== undefined ? { onError: deps.onError } : {}),
     });

@@ -1,8 +1,7 @@
-import { isLeft } from 'fp-ts/lib/Either.js';
-import { PathReporter } from 'io-ts/lib/PathReporter.js';
-import { CorruptEventError } from '../commands/handleCommand';
+import { decodeRecorded } from '../commands/eventstore/decodeRecorded';
 import type { EventStore, RecordedEvent, Subscription } from '../commands/eventstore/eventStore';
 import { AnyEvent, isKnownEventType } from '../domain/events';
+import type { Upcasters } from '../domain/upcasting/upcasters';
 import type { ProjectedEvent, Projection } from './projection';
 import type { ReadStore, WriteOp } from './readStore';
 
@@ -10,6 +9,7 @@ export interface ProjectionRunnerDeps {
   readonly store: EventStore;
   readonly readStore: ReadStore;
   readonly projections: readonly Projection[];
+  readonly upcasters: Upcasters;
   /** Name of the checkpoint this runner keeps in the read store. */
   readonly checkpointName?: string;
   readonly onError?: (error: unknown) => void;
@@ -34,18 +34,16 @@ export class ProjectionTimeoutError extends Error {
   }
 }
 
-/** Decodes what was read back; foreign events (not ours) are skipped, ours must decode. */
-export function toProjected(event: RecordedEvent): ProjectedEvent | undefined {
+/** Decodes what was read back, upcast to today's shapes; foreign events (not ours) are skipped, ours must decode. */
+export function toProjected(upcasters: Upcasters, event: RecordedEvent): ProjectedEvent | undefined {
   if (!isKnownEventType(event.type)) return undefined;
-  const decoded = AnyEvent.decode({ type: event.type, data: event.data });
-  if (isLeft(decoded)) throw new CorruptEventError(event, PathReporter.report(decoded));
-  return { ...decoded.right, eventId: event.id, position: event.position, metadata: event.metadata, streamId: event.streamId };
+  return { ...decodeRecorded(AnyEvent, upcasters, event), eventId: event.id, position: event.position, metadata: event.metadata, streamId: event.streamId };
 }
 
-export function projectBatch(projections: readonly Projection[], batch: readonly RecordedEvent[]): WriteOp[] {
+export function projectBatch(projections: readonly Projection[], upcasters: Upcasters, batch: readonly RecordedEvent[]): WriteOp[] {
   const ops: WriteOp[] = [];
   for (const recorded of batch) {
-    const event = toProjected(recorded);
+    const event = toProjected(upcasters, recorded);
     if (event === undefined) continue;
     for (const projection of projections) ops.push(...projection.project(event));
   }
@@ -85,7 +83,7 @@ export async function startProjectionRunner(deps: ProjectionRunnerDeps): Promise
   const handle = async (batch: readonly RecordedEvent[]): Promise<void> => {
     const last = batch[batch.length - 1];
     if (last === undefined) return;
-    await deps.readStore.apply(projectBatch(deps.projections, batch));
+    await deps.readStore.apply(projectBatch(deps.projections, deps.upcasters, batch));
     await deps.readStore.setCheckpoint(checkpointName, last.position);
     applied = last.position;
     notify();

@@ -5,7 +5,7 @@ import { handleKeyedCommand } from '../commands/keyedCommand';
 import { pipelines } from '../commands/aggregates';
 import type { SecretBox } from '../infrastructure/crypto/secretBox';
 import type { PipelineCommand } from '../domain/pipeline/pipeline';
-import type { ReadStore } from '../projections/readStore';
+import type { WorkerViews } from './workerSpecs';
 import type { Logger } from '../infrastructure/logger';
 import type { ObservabilityStore } from './observability/observabilityStore';
 import type { WorkerReport } from './observability/workerReport';
@@ -15,7 +15,7 @@ import { desiredWorkerSpecs } from './workerSpecs';
 
 export interface SupervisorDeps {
   readonly store: EventStore;
-  readonly readStore: ReadStore;
+  readonly views: WorkerViews;
   /** Resolves once the read models reflect the log up to a position. */
   readonly waitFor: (position: bigint) => Promise<void>;
   readonly commands: CommandDeps;
@@ -90,6 +90,8 @@ export async function startSupervisor(deps: SupervisorDeps) {
   };
 
   const start = (spec: WorkerSpec, fingerprint: string) => {
+    // A report can arrive while spawn runs, before `self` is set: the reader sees undefined then.
+    // eslint-disable-next-line prefer-const
     let self: Running | undefined;
     const handle = deps.spawn(spec, onReport(() => self, spec));
     self = { spec, fingerprint, handle, live: false, stopping: false };
@@ -125,7 +127,7 @@ export async function startSupervisor(deps: SupervisorDeps) {
       again = false;
       if (stopped) return;
       try {
-        const desired = await desiredWorkerSpecs(deps.readStore, deps.secrets, { runtimeId: deps.runtimeId, retryWindowMs: deps.retryWindowMs });
+        const desired = await desiredWorkerSpecs(deps.views, deps.secrets, { runtimeId: deps.runtimeId, retryWindowMs: deps.retryWindowMs });
         const wanted = new Map(desired.map((spec) => [spec.subscriptionId, { spec, fingerprint: JSON.stringify(spec) }]));
         const stops: Promise<void>[] = [];
         for (const worker of running.values()) {

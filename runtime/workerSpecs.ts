@@ -1,12 +1,15 @@
 import { isSealed, type SecretBox } from '../infrastructure/crypto/secretBox';
-import { ConnectorType, secretFieldsOf } from '../domain/connector/connectorConfig';
-import { CONNECTORS, ENVS, PIPELINES, SUBSCRIPTIONS, TEAMS } from '../projections/collections';
-import { settingsOfDoc } from '../projections/pipeline/pipelinesView';
-import type { Doc, ReadStore } from '../projections/readStore';
+import { secretFieldsOf } from '../domain/connector/connectorConfig';
+import type { ConnectorDoc } from '../projections/connector/connectorsView';
+import { settingsOf, type PipelineDoc } from '../projections/pipeline/pipelinesView';
+import type { ReadModels } from '../projections/readModels';
 import { DEFAULT_FEED, type WorkerConnector, type WorkerSpec } from './worker/workerSpec';
 
 /** States in which a pipeline's workers run (an `error` one keeps retrying what is transient). */
 export const RUNNING_STATES = ['building', 'live', 'error'] as const;
+
+/** The read models a worker's spec is built from. */
+export type WorkerViews = Pick<ReadModels, 'pipelines' | 'subscriptions' | 'connectors' | 'teams' | 'envs'>;
 
 export interface SpecOptions {
   readonly runtimeId: string;
@@ -14,10 +17,10 @@ export interface SpecOptions {
 }
 
 /** A connector's config with its secrets opened: only ever handed to a worker, over IPC. */
-export function openConnector(doc: Doc | undefined, secrets: SecretBox): WorkerConnector | undefined {
-  const type = doc?.['connector_type'];
-  if (doc === undefined || !ConnectorType.is(type)) return undefined;
-  const config = { ...((doc['config'] ?? {}) as Record<string, unknown>) };
+export function openConnector(doc: ConnectorDoc | undefined, secrets: SecretBox): WorkerConnector | undefined {
+  if (doc === undefined) return undefined;
+  const type = doc.connector_type;
+  const config = { ...doc.config };
   for (const field of secretFieldsOf(type, config)) {
     const value = config[field];
     if (typeof value === 'string' && isSealed(value)) config[field] = secrets.open(value);
@@ -26,27 +29,24 @@ export function openConnector(doc: Doc | undefined, secrets: SecretBox): WorkerC
 }
 
 /** The env's retention for topics the platform creates, when the env uses retention. */
-async function retentionOf(readStore: ReadStore, teamId: string): Promise<WorkerSpec['retention']> {
-  const team = await readStore.get(TEAMS, teamId);
-  const env = team === undefined ? undefined : await readStore.get(ENVS, String(team['env_id']));
-  if (env?.['use_retention'] !== true) return null;
-  const configured = (env['retention_configuration'] ?? {}) as Record<string, unknown>;
-  const retention: { retention_ms?: number; retention_bytes?: number } = {};
-  if (typeof configured['retention_ms'] === 'number') retention.retention_ms = configured['retention_ms'];
-  if (typeof configured['retention_bytes'] === 'number') retention.retention_bytes = configured['retention_bytes'];
-  return retention;
+async function retentionOf(views: WorkerViews, teamId: string): Promise<WorkerSpec['retention']> {
+  const team = await views.teams.get(teamId);
+  const env = team === undefined ? undefined : await views.envs.get(team.env_id);
+  if (env?.use_retention !== true) return null;
+  const { retention_ms, retention_bytes } = env.retention_configuration ?? {};
+  return { ...(typeof retention_ms === 'number' ? { retention_ms } : {}), ...(typeof retention_bytes === 'number' ? { retention_bytes } : {}) };
 }
 
 /**
  * Every worker that should run now, from the read models: one per subscription of a running
  * pipeline that was not paused on its own. A pipeline whose connectors are gone gets none.
  */
-export async function desiredWorkerSpecs(readStore: ReadStore, secrets: SecretBox, options: SpecOptions): Promise<WorkerSpec[]> {
-  const running = await readStore.find(PIPELINES, { where: { state: [...RUNNING_STATES] }, limit: 100_000 });
+export async function desiredWorkerSpecs(views: WorkerViews, secrets: SecretBox, options: SpecOptions): Promise<WorkerSpec[]> {
+  const running = await views.pipelines.find({ where: { state: [...RUNNING_STATES] }, limit: 100_000 });
   const specs: WorkerSpec[] = [];
   for (const pipeline of running.items) {
-    const paused = new Set((await readStore.find(SUBSCRIPTIONS, { where: { pipeline_id: pipeline.id, paused: true }, limit: 10_000 })).items.map((doc) => doc.id));
-    specs.push(...(await workerSpecsOf(readStore, secrets, pipeline, options)).filter((spec) => !paused.has(spec.subscriptionId)));
+    const paused = new Set((await views.subscriptions.find({ where: { pipeline_id: pipeline.id, paused: true }, limit: 10_000 })).items.map((doc) => doc.id));
+    specs.push(...(await workerSpecsOf(views, secrets, pipeline, options)).filter((spec) => !paused.has(spec.subscriptionId)));
   }
   return specs;
 }
@@ -57,29 +57,29 @@ export async function desiredWorkerSpecs(readStore: ReadStore, secrets: SecretBo
  * replay re-runs rows exactly as they would. None when its connectors are gone or it has no
  * source topic.
  */
-export async function workerSpecsOf(readStore: ReadStore, secrets: SecretBox, pipeline: Doc, options: SpecOptions): Promise<WorkerSpec[]> {
+export async function workerSpecsOf(views: WorkerViews, secrets: SecretBox, pipeline: PipelineDoc, options: SpecOptions): Promise<WorkerSpec[]> {
   const specs: WorkerSpec[] = [];
-  const settings = settingsOfDoc(pipeline);
-  const source = openConnector(await readStore.get(CONNECTORS, settings.sourceConnectorId), secrets);
-  const target = openConnector(await readStore.get(CONNECTORS, settings.targetConnectorId), secrets);
+  const settings = settingsOf(pipeline);
+  const source = openConnector(await views.connectors.get(settings.sourceConnectorId), secrets);
+  const target = openConnector(await views.connectors.get(settings.targetConnectorId), secrets);
   if (source === undefined || target === undefined) return [];
   const topic = settings.datamodel.source_topic ?? (typeof source.config['topic'] === 'string' ? source.config['topic'] : undefined);
   if (topic === undefined) return [];
-  const retention = await retentionOf(readStore, String(pipeline['team_id']));
+  const retention = await retentionOf(views, pipeline.team_id);
   for (const subscription of settings.subscriptions) {
     // The subscription's error table, else the datamodel's; on the pipeline's target unless another is named.
     const errorSettings = subscription.error_table_enabled === true ? subscription : settings.datamodel.error_table_enabled === true ? settings.datamodel : undefined;
-    const errorConnector = errorSettings?.error_table_target_id == null ? target : openConnector(await readStore.get(CONNECTORS, errorSettings.error_table_target_id), secrets);
+    const errorConnector = errorSettings?.error_table_target_id == null ? target : openConnector(await views.connectors.get(errorSettings.error_table_target_id), secrets);
     specs.push({
       pipelineId: pipeline.id,
       subscriptionId: subscription.id,
-      version: Number(pipeline['version']),
+      version: pipeline.version,
       source,
       topic,
       groupId: subscription.consumer_id,
       backfill: subscription.backfill,
       target,
-      tableName: subscription.target_table_name ?? String(pipeline['name']),
+      tableName: subscription.target_table_name ?? pipeline.name,
       mapper: subscription.mapper_config,
       errorTable: errorSettings?.error_table_name == null || errorConnector === undefined ? null : { target: errorConnector, name: errorSettings.error_table_name },
       feed: {

@@ -2,9 +2,11 @@
 // runtime/worker/poolProcess.js), so that production processes load no TypeScript tooling.
 // esbuild bundles the project's modules (the sources import without extensions, as tsconfig's
 // "bundler" resolution allows, which Node's own ESM loader would refuse) and leaves packages
-// external. Type checking is `npm run typecheck`; this only translates.
+// external. Type checking is `npm run typecheck`; this only translates. The web console is built
+// last, into dist/console/ (scripts/buildConsole.mjs).
 import { build } from 'esbuild';
 import { rmSync } from 'node:fs';
+import { buildConsole } from './buildConsole.mjs';
 
 rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
 await build({
@@ -22,3 +24,4 @@ await build({
   sourcemap: true,
   logLevel: 'warning',
 });
+await buildConsole();

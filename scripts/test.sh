@@ -32,8 +32,12 @@ use_service TEST_PG_URL postgres
 
 # The contract's Python example script is run by a test: it needs `requests`.
 python3 -c 'import requests' 2>/dev/null || python3 -m pip install --quiet requests
+# The web console's browser test drives Debian's Chromium (playwright-core downloads no browser).
+[[ -x /usr/bin/chromium ]] || { apt-get update && apt-get install -y chromium; }
 
 npx tsc --noEmit
+npx tsc --noEmit -p web
+npm run lint
 npx ava "$@"
 # The outage suites stop and start the servers: after the main suite, and only for a full run.
 if (($# == 0)); then npx ava --config ava.outage.config.js; fi

@@ -1,5 +1,7 @@
 import type { EventStore, RecordedEvent, StartFrom } from '../../commands/eventstore/eventStore';
-import { auditLine, auditTrail, mentions, type AuditEntry } from '../audit/auditTrail';
+import { EVENT_UPCASTERS } from '../../domain/events';
+import { toProjected } from '../../projections/runner';
+import { auditTrail, mentions, type AuditEntry } from '../audit/auditTrail';
 import { CliFailure, EXIT, parseOptions, timeOption, usageFailure, type CliCommand } from '../context';
 import { openServerEventStore, serverConfig } from '../storeConfig';
 
@@ -26,11 +28,11 @@ async function usersNamed(store: EventStore, user: string): Promise<Set<string>>
   if (!user.includes('@')) return new Set([user]);
   const wanted = user.toLowerCase();
   const ids = new Set<string>();
-  for await (const event of allEvents(store)) {
-    const data = event.data as Record<string, unknown> | null;
-    if (!event.type.startsWith('User') || typeof data?.['userId'] !== 'string') continue;
-    const named = [data['email'], data['previousEmail']].some((email) => typeof email === 'string' && email.toLowerCase() === wanted);
-    if (named) ids.add(data['userId']);
+  for await (const recorded of allEvents(store)) {
+    const event = recorded.type.startsWith('User') ? toProjected(EVENT_UPCASTERS, recorded) : undefined;
+    if (event?.type !== 'UserRegistered' && event?.type !== 'UserDeleted' && event?.type !== 'UserEmailChanged') continue;
+    const emails = event.type === 'UserEmailChanged' ? [event.data.email, event.data.previousEmail] : [event.data.email];
+    if (emails.some((email) => email.toLowerCase() === wanted)) ids.add(event.data.userId);
   }
   if (ids.size === 0) throw new CliFailure(EXIT.failure, `no user with email ${user} in the event log`);
   return ids;
@@ -65,10 +67,10 @@ export const command: CliCommand = {
         );
       };
       // The whole log is read even for a short range: emails and the last configs come from earlier events.
-      const trail = auditTrail();
+      const trail = auditTrail(EVENT_UPCASTERS);
       for await (const event of allEvents(store)) {
-        const entry = trail.entryOf(event);
-        if (entry !== undefined && wanted(entry)) ctx.write(`${values.json === true ? JSON.stringify(entry) : auditLine(entry)}\n`);
+        const described = trail.describe(event);
+        if (described !== undefined && wanted(described.entry)) ctx.write(`${values.json === true ? JSON.stringify(described.entry) : described.line}\n`);
       }
       return EXIT.ok;
     } finally {

@@ -406,7 +406,7 @@ export function resilientSubscription(deps: ResilientSubscriptionDeps): Subscrip
       // The server ending a subscription on its own means it is going away: same as a lost connection.
       const reason = transportError?.error ?? new Error('EventStoreDB ended the subscription');
       failures += 1;
-      if (failures > deps.retry.maxAttempts) throw reason;
+      if (failures > deps.retry.maxAttempts) throw reason instanceof Error ? reason : new Error(String(reason));
       const delay = backoffDelay(failures, deps.retry);
       deps.onResubscribe?.(reason, failures, delay);
       await pause(delay);

@@ -1,12 +1,22 @@
 import * as t from 'io-ts';
 
-/** Who caused an event and why; every event in the log carries it (audit, tracing). */
-export const EventMetadata = t.type({
-  actorId: t.string,
-  correlationId: t.string,
-  causationId: t.string,
-  time: t.string,
-});
+const SchemaVersion = t.refinement(t.number, (n) => Number.isInteger(n) && n >= 1, 'SchemaVersion');
+
+/**
+ * Who caused an event and why; every event in the log carries it (audit, tracing). And the
+ * version of its data's shape, which readers upcast from (domain/upcasting): it travels in the
+ * metadata, not the data, so that the data stays exactly what the codec of that version says
+ * and an export carries it with the event. Events appended before versioning have none: 1.
+ */
+export const EventMetadata = t.intersection([
+  t.type({
+    actorId: t.string,
+    correlationId: t.string,
+    causationId: t.string,
+    time: t.string,
+  }),
+  t.partial({ schemaVersion: SchemaVersion }),
+]);
 export type EventMetadata = t.TypeOf<typeof EventMetadata>;
 
 export interface NewEvent {

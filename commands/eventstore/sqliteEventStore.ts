@@ -167,7 +167,7 @@ export function sqliteEventStore(file: string, options: SqliteEventStoreOptions 
   return {
     append(streamId, events, expected) {
       return new Promise<AppendResult>((resolve, reject) => {
-        queue.push({ streamId, events, expected, settle: (o) => ('ok' in o ? resolve(o.ok) : reject(o.error)) });
+        queue.push({ streamId, events, expected, settle: (o) => ('ok' in o ? resolve(o.ok) : reject(o.error instanceof Error ? o.error : new Error(String(o.error)))) });
         if (queue.length === 1) setImmediate(flush);
       });
     },

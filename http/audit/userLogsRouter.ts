@@ -1,7 +1,6 @@
 import Router from '@koa/router';
 import * as t from 'io-ts';
-import { USER_LOGS } from '../../projections/collections';
-import type { Doc, FindQuery } from '../../projections/readStore';
+import type { UserLogDoc } from '../../projections/audit/auditView';
 import type { ApiDeps } from '../apiDeps';
 import { callerOf } from '../auth';
 import { decode } from '../decode';
@@ -11,18 +10,7 @@ import { IsoTime } from '../queryCodecs';
 
 export const LogsQuery = t.partial({ user_id: t.string, resource_id: t.string, event_type: t.string, since: IsoTime, until: IsoTime });
 
-const logEntry = (doc: Doc) => ({
-  id: doc.id,
-  user_id: doc['user_id'],
-  event_type: doc['event_type'],
-  resource_type: doc['resource_type'],
-  resource_id: doc['resource_id'],
-  env_id: doc['env_id'],
-  team_id: doc['team_id'],
-  time: doc['time'],
-  correlation_id: doc['correlation_id'],
-  details: doc['details'],
-});
+const logEntry = ({ position: _position, ...entry }: UserLogDoc) => entry;
 
 /** Who did what, when: superusers see everything, others their own actions and those in their envs and teams. */
 export function userLogsRouter(deps: ApiDeps, guard: Guard): Router {
@@ -36,15 +24,15 @@ export function userLogsRouter(deps: ApiDeps, guard: Guard): Router {
       ...(q.resource_id !== undefined ? { resource_id: q.resource_id } : {}),
       ...(q.event_type !== undefined ? { event_type: q.event_type } : {}),
     };
-    const anyOf: FindQuery['anyOf'] = caller.isSuperuser
+    const anyOf = caller.isSuperuser
       ? undefined
       : [
           { user_id: caller.id },
           { resource_id: caller.id },
           { env_id: await guard.envIdsOf(caller) },
-          { team_id: (await guard.membershipsOf(caller)).map((m) => String(m['team_id'])) },
+          { team_id: (await guard.membershipsOf(caller)).map((m) => m.team_id) },
         ];
-    const page = await deps.readStore.find(USER_LOGS, {
+    const page = await deps.views.userLogs.find({
       where,
       ...(anyOf !== undefined ? { anyOf } : {}),
       ...(q.since !== undefined || q.until !== undefined

@@ -13,7 +13,8 @@ import { DEFAULT_FETCH_LIMIT, MAX_FETCH_LIMIT, checkCredentials, fetchMessages, 
 import { checkOracleCredentials } from '../../runtime/sql/oracleCheck';
 import { checkPostgresCredentials } from '../../runtime/sql/postgresCheck';
 import { callerOf } from '../auth';
-import { ValidationFailure, type ValidationIssue } from '../decode';
+import type { ValidationIssue } from '../../domain/validationIssue';
+import { ValidationFailure } from '../../domain/failures';
 import { HttpFailure } from '../errors';
 
 /**

@@ -1,77 +1,61 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import { randomUUID } from 'node:crypto';
 import * as t from 'io-ts';
-import { isLeft } from 'fp-ts/lib/Either.js';
-import { connectors, pipelines } from '../../commands/aggregates';
-import { connectorRole, ConnectorType, validateConnectorConfig } from '../../domain/connector/connectorConfig';
-import { conflict, notFound } from '../../domain/errors';
-import { CONNECTORS, PIPELINES } from '../../projections/collections';
-import type { Doc } from '../../projections/readStore';
+import { pipelines } from '../../commands/aggregates';
+import { createConnector, deleteConnector, updateConnector, type Side } from '../../commands/connector/connectorService';
+import { execute } from '../../commands/execute';
+import { connectorRole, ConnectorType } from '../../domain/connector/connectorConfig';
+import { notFound } from '../../domain/errors';
+import { DomainFailure } from '../../domain/failures';
+import type { ConnectorDoc } from '../../projections/connector/connectorsView';
+import type { PipelineDoc } from '../../projections/pipeline/pipelinesView';
 import type { ApiDeps } from '../apiDeps';
 import { callerOf, type Caller } from '../auth';
-import { maskedConfig, sealSecrets, updateConnector, type Side } from './connectorInput';
-import { decode } from '../decode';
-import { DomainFailure } from '../errors';
-import { execute } from '../execute';
-import type { Guard } from '../guard';
+import { decode, pathParam } from '../decode';
+import { commandContext } from '../execute';
+import type { Guard, Need } from '../guard';
 import { NonEmptyQuery } from '../queryCodecs';
+import { connectorRead, maskedConfig } from './connectorRead';
 
 export const ConnectorCreate = t.type({ name: t.string, team_id: t.string, connector_type: ConnectorType, config: t.UnknownRecord });
 export const ConnectorPatch = t.exact(t.partial({ name: t.string, config: t.UnknownRecord }));
 export const FilterOneQuery = t.intersection([t.type({ name: NonEmptyQuery }), t.partial({ team_id: t.string })]);
 export const TeamQuery = t.partial({ team_id: t.string });
 
-const connectorRead = (doc: Doc) => ({
-  id: doc.id,
-  name: doc['name'],
-  connector_type: doc['connector_type'],
-  team_id: doc['team_id'],
-  config: maskedConfig(doc),
-  created_at: doc['created_at'],
-  updated_at: doc['updated_at'],
-});
-
 export function connectorsRouter(deps: ApiDeps, guard: Guard): Router {
   const router = new Router({ prefix: '/connectors' });
+  const { views } = deps;
 
-  const load = async (caller: Caller, id: string, need: 'read' | 'operate'): Promise<Doc> => {
-    const doc = await deps.readStore.get(CONNECTORS, id);
+  const load = async (caller: Caller, id: string, need: Need): Promise<ConnectorDoc> => {
+    const doc = await views.connectors.get(id);
     if (doc === undefined) throw new DomainFailure(notFound('CONNECTOR_NOT_FOUND'));
-    await guard.team(caller, String(doc['team_id']), need);
+    await guard.team(caller, doc.team_id, need);
     return doc;
   };
+  const loadOf = (ctx: Context, need: Need) => load(callerOf(ctx), pathParam(ctx), need);
 
   /** Connectors of the teams the caller sees, optionally of one team. */
-  const visible = async (caller: Caller, teamId: string | undefined): Promise<Doc[]> => {
+  const visible = async (caller: Caller, teamId: string | undefined): Promise<ConnectorDoc[]> => {
     const teamIds = await guard.visibleTeamIds(caller);
     const scope = teamId === undefined ? teamIds : (teamIds ?? [teamId]).filter((id) => id === teamId);
-    const page = await deps.readStore.find(CONNECTORS, { where: scope === undefined ? {} : { team_id: scope }, sort: [{ field: 'name', direction: 'asc' }], limit: 10_000 });
-    return page.items;
+    return (await views.connectors.find({ where: { team_id: scope }, sort: [{ field: 'name', direction: 'asc' }], limit: 10_000 })).items;
   };
 
   /** Pipelines that read from or write to a connector. */
-  const usersOf = async (connectorId: string): Promise<Doc[]> => {
-    const [asSource, asTarget] = await Promise.all([
-      deps.readStore.find(PIPELINES, { where: { source_connector_id: connectorId }, limit: 10_000 }),
-      deps.readStore.find(PIPELINES, { where: { target_connector_id: connectorId }, limit: 10_000 }),
-    ]);
-    return [...asSource.items, ...asTarget.items];
-  };
+  const usersOf = async (connectorId: string): Promise<PipelineDoc[]> =>
+    (await views.pipelines.find({ anyOf: [{ source_connector_id: connectorId }, { target_connector_id: connectorId }], limit: 10_000 })).items;
 
   const byRole = (side: Side) => async (ctx: Context) => {
-    const caller = callerOf(ctx);
     const { team_id } = decode(TeamQuery, ctx.query, 'query');
-    const docs = await visible(caller, team_id);
-    ctx.body = docs.filter((doc) => ConnectorType.is(doc['connector_type']) && connectorRole[doc['connector_type']] === side).map(connectorRead);
+    const docs = await visible(callerOf(ctx), team_id);
+    ctx.body = docs.filter((doc) => connectorRole[doc.connector_type] === side).map(connectorRead);
   };
   router.get('/source-config', byRole('source'));
   router.get('/target-config', byRole('target'));
 
   router.get('/filter-one', async (ctx) => {
-    const caller = callerOf(ctx);
     const query = decode(FilterOneQuery, ctx.query, 'query');
-    const doc = (await visible(caller, query.team_id)).find((connector) => connector['name'] === query.name);
+    const doc = (await visible(callerOf(ctx), query.team_id)).find((connector) => connector.name === query.name);
     if (doc === undefined) throw new DomainFailure(notFound('CONNECTOR_NOT_FOUND'));
     ctx.body = connectorRead(doc);
   });
@@ -80,47 +64,35 @@ export function connectorsRouter(deps: ApiDeps, guard: Guard): Router {
     const caller = callerOf(ctx);
     const body = decode(ConnectorCreate, ctx.request.body, 'body');
     await guard.team(caller, body.team_id, 'operate');
-    const config = validateConnectorConfig(body.connector_type, body.config, ['body', 'config']);
-    if (isLeft(config)) throw new DomainFailure(config.left);
-    const connectorId = randomUUID();
-    await execute(deps, ctx, caller.id, connectors, connectorId, {
-      type: 'CreateConnector',
-      connectorId,
-      teamId: body.team_id,
-      connectorType: body.connector_type,
-      name: body.name,
-      config: sealSecrets(body.connector_type, config.right, deps.secrets),
-    });
+    const connector = { teamId: body.team_id, type: body.connector_type, name: body.name, config: body.config };
+    const connectorId = await createConnector(deps, commandContext(ctx, caller.id), connector, ['body', 'config']);
     ctx.status = 201;
     ctx.body = connectorRead(await load(caller, connectorId, 'read'));
   });
 
   router.get('/:id', async (ctx) => {
-    ctx.body = connectorRead(await load(callerOf(ctx), ctx.params['id'] ?? '', 'read'));
+    ctx.body = connectorRead(await loadOf(ctx, 'read'));
   });
 
   router.patch('/:id', async (ctx) => {
     const caller = callerOf(ctx);
-    const doc = await load(caller, ctx.params['id'] ?? '', 'operate');
+    const doc = await loadOf(ctx, 'operate');
     const patch = decode(ConnectorPatch, ctx.request.body, 'body');
-    await updateConnector(deps, ctx, caller, doc, patch, { merge: false, loc: ['body', 'config'] });
+    await updateConnector(deps, commandContext(ctx, caller.id), doc.id, patch, { merge: false, loc: ['body', 'config'] });
     ctx.body = connectorRead(await load(caller, doc.id, 'read'));
   });
 
   router.delete('/:id', async (ctx) => {
-    const caller = callerOf(ctx);
-    const doc = await load(caller, ctx.params['id'] ?? '', 'operate');
-    if ((await usersOf(doc.id)).length > 0) throw new DomainFailure(conflict('CONNECTOR_IN_USE', 'A pipeline uses this connector'));
-    await execute(deps, ctx, caller.id, connectors, doc.id, { type: 'DeleteConnector' });
+    const doc = await loadOf(ctx, 'operate');
+    await deleteConnector(deps, commandContext(ctx, callerOf(ctx).id), doc.id, (await usersOf(doc.id)).length);
     ctx.status = 204;
   });
 
   const workerConfig = (side: Side) => async (ctx: Context) => {
-    const doc = await load(callerOf(ctx), ctx.params['id'] ?? '', 'read');
-    const type = doc['connector_type'];
-    if (!ConnectorType.is(type) || connectorRole[type] !== side) throw new DomainFailure(notFound('CONNECTOR_NOT_FOUND'));
+    const doc = await loadOf(ctx, 'read');
+    if (connectorRole[doc.connector_type] !== side) throw new DomainFailure(notFound('CONNECTOR_NOT_FOUND'));
     const users = await usersOf(doc.id);
-    ctx.body = { connector_id: doc.id, connector_type: type, config: maskedConfig(doc), pipelines: users.map((p) => ({ id: p.id, name: p['name'], state: p['state'], version: p['version'] })) };
+    ctx.body = { connector_id: doc.id, connector_type: doc.connector_type, config: maskedConfig(doc), pipelines: users.map((p) => ({ id: p.id, name: p.name, state: p.state, version: p.version })) };
   };
   router.get('/:id/source-worker-config', workerConfig('source'));
   router.get('/:id/target-worker-config', workerConfig('target'));
@@ -128,9 +100,9 @@ export function connectorsRouter(deps: ApiDeps, guard: Guard): Router {
   // Start / stop act on every pipeline that uses the connector (e.g. stop all writes to a database before its maintenance).
   const control = (command: 'StartPipeline' | 'PausePipeline') => async (ctx: Context) => {
     const caller = callerOf(ctx);
-    const doc = await load(caller, ctx.params['id'] ?? '', 'operate');
-    const affected = (await usersOf(doc.id)).filter((p) => (command === 'StartPipeline' ? p['state'] !== 'draft' : p['state'] !== 'draft' && p['state'] !== 'paused'));
-    for (const pipeline of affected) await execute(deps, ctx, caller.id, pipelines, pipeline.id, { type: command });
+    const doc = await loadOf(ctx, 'operate');
+    const affected = (await usersOf(doc.id)).filter((p) => (command === 'StartPipeline' ? p.state !== 'draft' : p.state !== 'draft' && p.state !== 'paused'));
+    for (const pipeline of affected) await execute(deps, commandContext(ctx, caller.id), pipelines, pipeline.id, { type: command });
     ctx.status = 202;
     ctx.body = { connector_id: doc.id, pipelines: affected.map((p) => p.id) };
   };

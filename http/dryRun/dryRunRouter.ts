@@ -2,16 +2,16 @@ import Router from '@koa/router';
 import * as t from 'io-ts';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { ConnectorCheckError } from '../../domain/connector/connectorConfig';
-import { notFound } from '../../domain/errors';
 import { validateMapperConfig } from '../../domain/mapper/mapperSpec';
-import { PIPELINES } from '../../projections/collections';
 import { DEFAULT_DRY_RUN_LIMIT, dryRun, MAX_DRY_RUN_LIMIT } from '../../runtime/dryRun/dryRun';
 import { dryRunInputOf } from '../../runtime/dryRun/dryRunInput';
 import type { ApiDeps } from '../apiDeps';
 import { callerOf } from '../auth';
-import { decode, ValidationFailure, validationFailureOf } from '../decode';
-import { DomainFailure, HttpFailure } from '../errors';
+import { decode, pathParam } from '../decode';
+import { ValidationFailure, validationFailureOf } from '../../domain/failures';
+import { HttpFailure } from '../errors';
 import type { Guard } from '../guard';
+import { pipelineFor } from '../pipeline/pipelineRead';
 
 const Nullable = <C extends t.Mixed>(codec: C) => t.union([codec, t.null]);
 
@@ -31,9 +31,7 @@ export function dryRunRouter(deps: ApiDeps, guard: Guard): Router {
 
   router.post('/:id/dry-run', async (ctx) => {
     const caller = callerOf(ctx);
-    const pipeline = await deps.readStore.get(PIPELINES, ctx.params['id'] ?? '');
-    if (pipeline === undefined) throw new DomainFailure(notFound('PIPELINE_NOT_FOUND'));
-    await guard.team(caller, String(pipeline['team_id']), 'operate');
+    const pipeline = await pipelineFor(deps.views, guard, caller, pathParam(ctx), 'operate');
     const body = decode(DryRunBody, ctx.request.body ?? {}, 'body');
     const limit = body.limit ?? DEFAULT_DRY_RUN_LIMIT;
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_DRY_RUN_LIMIT) {
@@ -41,7 +39,7 @@ export function dryRunRouter(deps: ApiDeps, guard: Guard): Router {
     }
     const mapper = body.mapper_config == null ? undefined : validateMapperConfig(body.mapper_config, ['body', 'mapper_config']);
     if (mapper !== undefined && isLeft(mapper)) throw validationFailureOf(mapper.left);
-    const input = await dryRunInputOf(deps.readStore, deps.secrets, pipeline, { ...(mapper === undefined ? {} : { mapper: mapper.right }), limit });
+    const input = await dryRunInputOf(deps.views, deps.secrets, pipeline, { ...(mapper === undefined ? {} : { mapper: mapper.right }), limit });
     if (isLeft(input)) throw new HttpFailure(400, input.left);
     try {
       ctx.body = await dryRun(input.right);

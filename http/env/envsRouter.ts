@@ -1,20 +1,19 @@
 import Router from '@koa/router';
-import { randomUUID } from 'node:crypto';
 import * as t from 'io-ts';
-import { envs, users } from '../../commands/aggregates';
-import { conflict, notFound } from '../../domain/errors';
+import { envs } from '../../commands/aggregates';
+import { notFound } from '../../domain/errors';
 import { RetentionConfiguration } from '../../domain/env/env';
-import { ENVS, TEAMS } from '../../projections/collections';
-import type { FindQuery } from '../../projections/readStore';
 import type { ApiDeps } from '../apiDeps';
 import { callerOf } from '../auth';
-import { decode } from '../decode';
-import { DomainFailure } from '../errors';
-import { execute } from '../execute';
+import { decode, pathParam } from '../decode';
+import { DomainFailure } from '../../domain/failures';
+import { execute } from '../../commands/execute';
+import { commandContext } from '../execute';
 import type { Guard } from '../guard';
 import { pagedBody, pagingOf } from '../paging';
 import { NonEmptyQuery } from '../queryCodecs';
-import { envRead } from '../views';
+import { envRead } from './envRead';
+import { createEnv, deleteEnv } from '../../commands/env/envService';
 import { checkByokCredentials } from '../connector/connectorTypesRouter';
 
 const Nullable = <C extends t.Mixed>(codec: C) => t.union([codec, t.null]);
@@ -42,33 +41,24 @@ export function envsRouter(deps: ApiDeps, guard: Guard): Router {
   router.post('/', async (ctx) => {
     const caller = callerOf(ctx);
     const body = decode(EnvCreate, ctx.request.body, 'body');
-    const envId = randomUUID();
-    await execute(deps, ctx, caller.id, envs, envId, {
-      type: 'CreateEnv',
-      envId,
-      ownerId: caller.id,
-      name: body.name,
-      description: body.description ?? null,
-      useRetention: body.use_retention ?? false,
-      retentionConfiguration: body.retention_configuration ?? null,
-    });
-    if (caller.activeEnvId === null) await execute(deps, ctx, caller.id, users, caller.id, { type: 'SetActiveEnv', envId });
+    const env = { name: body.name, description: body.description ?? null, useRetention: body.use_retention ?? false, retentionConfiguration: body.retention_configuration ?? null };
+    const envId = await createEnv(deps, commandContext(ctx, caller.id), env, caller.activeEnvId !== null);
     ctx.status = 201;
-    ctx.body = envRead(await deps.readStore.get(ENVS, envId));
+    ctx.body = envRead(await deps.views.envs.get(envId));
   });
 
   router.get('/', async (ctx) => {
     const caller = callerOf(ctx);
     const paging = pagingOf(ctx.query);
-    const where: FindQuery['where'] = caller.isSuperuser ? {} : { id: await guard.envIdsOf(caller) };
-    const page = await deps.readStore.find(ENVS, { where, sort: [{ field: 'name', direction: 'asc' }], ...paging });
+    const where = caller.isSuperuser ? {} : { id: await guard.envIdsOf(caller) };
+    const page = await deps.views.envs.find({ where, sort: [{ field: 'name', direction: 'asc' }], ...paging });
     ctx.body = pagedBody(page, paging, envRead);
   });
 
   router.get('/filter-one', async (ctx) => {
     const caller = callerOf(ctx);
     const { name } = decode(FilterOneQuery, ctx.query, 'query');
-    const env = (await deps.readStore.find(ENVS, { where: { name }, limit: 1 })).items[0];
+    const env = await deps.views.envs.first({ name });
     // An env the caller cannot see answers as if it did not exist: names are not for probing.
     const visible = env !== undefined && (caller.isSuperuser || (await guard.envIdsOf(caller)).includes(env.id));
     if (!visible) throw new DomainFailure(notFound('ENV_NOT_FOUND'));
@@ -82,29 +72,27 @@ export function envsRouter(deps: ApiDeps, guard: Guard): Router {
   });
 
   router.get('/:id', async (ctx) => {
-    ctx.body = envRead(await guard.env(callerOf(ctx), ctx.params['id'] ?? '', 'read'));
+    ctx.body = envRead(await guard.env(callerOf(ctx), pathParam(ctx), 'read'));
   });
 
   router.patch('/:id', async (ctx) => {
     const caller = callerOf(ctx);
-    const env = await guard.env(caller, ctx.params['id'] ?? '', 'manage');
+    const env = await guard.env(caller, pathParam(ctx), 'manage');
     const patch = decode(EnvPatch, ctx.request.body, 'body');
-    await execute(deps, ctx, caller.id, envs, env.id, {
+    await execute(deps, commandContext(ctx, caller.id), envs, env.id, {
       type: 'UpdateEnv',
       ...(patch.name !== undefined ? { name: patch.name } : {}),
       ...(patch.description !== undefined ? { description: patch.description } : {}),
       ...(patch.use_retention !== undefined ? { useRetention: patch.use_retention } : {}),
       ...(patch.retention_configuration !== undefined ? { retentionConfiguration: patch.retention_configuration } : {}),
     });
-    ctx.body = envRead(await deps.readStore.get(ENVS, env.id));
+    ctx.body = envRead(await deps.views.envs.get(env.id));
   });
 
   router.delete('/:id', async (ctx) => {
     const caller = callerOf(ctx);
-    const env = await guard.env(caller, ctx.params['id'] ?? '', 'manage');
-    const teams = await deps.readStore.find(TEAMS, { where: { env_id: env.id }, limit: 1 });
-    if (teams.total > 0) throw new DomainFailure(conflict('ENV_NOT_EMPTY', 'Delete the teams of this env first'));
-    await execute(deps, ctx, caller.id, envs, env.id, { type: 'DeleteEnv' });
+    const env = await guard.env(caller, pathParam(ctx), 'manage');
+    await deleteEnv(deps, commandContext(ctx, caller.id), env.id, await deps.views.teams.count({ env_id: env.id }));
     ctx.status = 204;
   });
 

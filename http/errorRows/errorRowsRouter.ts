@@ -4,17 +4,19 @@ import * as t from 'io-ts';
 import { pipelines } from '../../commands/aggregates';
 import { ERROR_ROW_ID, ErrorRowFilter, type ErrorRowSelection } from '../../domain/errorRows/errorRowSelection';
 import { notFound } from '../../domain/errors';
-import { PIPELINES } from '../../projections/collections';
-import type { Doc } from '../../projections/readStore';
 import { ErrorRowsError, type StoredErrorRow } from '../../runtime/errorRows/errorRowReader';
 import { errorRowReaderOf, subscriptionSpecOf } from '../../runtime/errorRows/subscriptionErrorRows';
 import { MAX_REPLAY_ROWS, replayErrorRows } from '../../runtime/replay/replayErrorRows';
 import type { ApiDeps } from '../apiDeps';
 import { callerOf } from '../auth';
-import { decode, ValidationFailure } from '../decode';
-import { DomainFailure, HttpFailure } from '../errors';
-import { execute } from '../execute';
+import { decode, pathParam } from '../decode';
+import { ValidationFailure } from '../../domain/failures';
+import { HttpFailure } from '../errors';
+import { DomainFailure } from '../../domain/failures';
+import { execute } from '../../commands/execute';
+import { commandContext } from '../execute';
 import type { Guard, Need } from '../guard';
+import { pipelineFor } from '../pipeline/pipelineRead';
 import { pagingOf } from '../paging';
 import { Flag, IsoTime } from '../queryCodecs';
 
@@ -124,33 +126,28 @@ const translated = async <T>(work: () => Promise<T>): Promise<T> => {
 export function errorRowsRouter(deps: ApiDeps, guard: Guard): Router {
   const router = new Router();
 
-  const pipelineFor = async (ctx: Context, need: Need): Promise<Doc> => {
-    const pipeline = await deps.readStore.get(PIPELINES, ctx.params['id'] ?? '');
-    if (pipeline === undefined) throw new DomainFailure(notFound('PIPELINE_NOT_FOUND'));
-    await guard.team(callerOf(ctx), String(pipeline['team_id']), need);
-    return pipeline;
-  };
+  const pipelineOf = (ctx: Context, need: Need) => pipelineFor(deps.views, guard, callerOf(ctx), pathParam(ctx), need);
 
   router.get('/pipelines/:id/error-rows', async (ctx) => {
-    const pipeline = await pipelineFor(ctx, 'read');
+    const pipeline = await pipelineOf(ctx, 'read');
     const paging = pagingOf(ctx.query);
     const { subscription_id: subscriptionId } = decode(ErrorRowsQuery, ctx.query, 'query');
     // Decoded on its own as well: its exact codec keeps the filters only.
     const filter = decode(ErrorRowFilterFields, ctx.query, 'query');
-    const page = await translated(async () => errorRowReaderOf(await subscriptionSpecOf(deps.readStore, deps.secrets, pipeline, subscriptionId)).page(filter, paging));
+    const page = await translated(async () => errorRowReaderOf(await subscriptionSpecOf(deps.views, deps.secrets, pipeline, subscriptionId)).page(filter, paging));
     ctx.body = { items: page.items.map(errorRowItem), total: page.total, skip: paging.skip, limit: paging.limit };
   });
 
   router.post('/pipelines/:id/error-rows/replay', async (ctx) => {
     const caller = callerOf(ctx);
-    const pipeline = await pipelineFor(ctx, 'operate');
+    const pipeline = await pipelineOf(ctx, 'operate');
     const { subscriptionId, selection } = replayRequestOf(ctx.request.body);
     ctx.body = await translated(async () => {
-      const spec = await subscriptionSpecOf(deps.readStore, deps.secrets, pipeline, subscriptionId);
+      const spec = await subscriptionSpecOf(deps.views, deps.secrets, pipeline, subscriptionId);
       return replayErrorRows(spec, selection, {
         now: deps.commands.now,
         record: async (counts) => {
-          await execute(deps, ctx, caller.id, pipelines, pipeline.id, { type: 'RecordErrorRowsReplay', subscriptionId: spec.subscriptionId, selection, counts });
+          await execute(deps, commandContext(ctx, caller.id), pipelines, pipeline.id, { type: 'RecordErrorRowsReplay', subscriptionId: spec.subscriptionId, selection, counts });
         },
       });
     });

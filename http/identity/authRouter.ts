@@ -1,15 +1,16 @@
 import Router from '@koa/router';
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import * as t from 'io-ts';
 import { users } from '../../commands/aggregates';
 import { validateEmail } from '../../domain/identity/email';
-import { CREDENTIALS, USERS } from '../../projections/collections';
 import type { ApiDeps } from '../apiDeps';
 import { callerOf } from '../auth';
 import { decode } from '../decode';
-import { DomainFailure, HttpFailure } from '../errors';
-import { execute } from '../execute';
-import { userRead } from '../views';
+import { HttpFailure } from '../errors';
+import { execute } from '../../commands/execute';
+import { commandContext, correlationOf } from '../execute';
+import { registerUser, requestPasswordReset, resetPassword } from '../../commands/identity/identityService';
+import { userRead } from './userRead';
 
 export const MIN_PASSWORD_LENGTH = 8;
 
@@ -29,8 +30,6 @@ export function checkPassword(password: string, code: string): void {
   }
 }
 
-const hashResetToken = (token: string): string => createHash('sha256').update(token).digest('hex');
-
 export function authRouter(deps: ApiDeps): Router {
   const router = new Router({ prefix: '/auth' });
   // Verifying against a throwaway hash when the email is unknown keeps both answers equally slow.
@@ -39,17 +38,9 @@ export function authRouter(deps: ApiDeps): Router {
   router.post('/register', async (ctx) => {
     const body = decode(RegisterBody, ctx.request.body, 'body');
     checkPassword(body.password, 'REGISTER_INVALID_PASSWORD');
-    const userId = randomUUID();
-    await execute(deps, ctx, userId, users, userId, {
-      type: 'RegisterUser',
-      userId,
-      email: body.email,
-      passwordHash: await deps.passwords.hash(body.password),
-      isActive: body.is_active ?? true,
-      isSuperuser: false,
-    });
+    const userId = await registerUser(deps, correlationOf(ctx), { email: body.email, password: body.password, isActive: body.is_active ?? true });
     ctx.status = 201;
-    ctx.body = userRead(await deps.readStore.get(USERS, userId));
+    ctx.body = userRead(await deps.views.users.get(userId));
   });
 
   router.post('/jwt/login', async (ctx) => {
@@ -58,11 +49,11 @@ export function authRouter(deps: ApiDeps): Router {
     const wait = deps.loginThrottle.blockedFor(email);
     if (wait > 0) throw new HttpFailure(429, 'LOGIN_TOO_MANY_ATTEMPTS', { 'Retry-After': String(wait) });
 
-    const credentials = (await deps.readStore.find(CREDENTIALS, { where: { email }, limit: 1 })).items[0];
-    const hash = typeof credentials?.['password_hash'] === 'string' ? credentials['password_hash'] : await decoyHash;
+    const credentials = await deps.views.credentials.first({ email });
+    const hash = credentials?.password_hash ?? (await decoyHash);
     const valid = await deps.passwords.verify(form.password, hash);
-    const user = credentials === undefined ? undefined : await deps.readStore.get(USERS, credentials.id);
-    if (!valid || user === undefined || user['is_active'] !== true) {
+    const user = credentials === undefined ? undefined : await deps.views.users.get(credentials.id);
+    if (!valid || user === undefined || !user.is_active) {
       deps.loginThrottle.failed(email);
       throw new HttpFailure(400, 'LOGIN_BAD_CREDENTIALS');
     }
@@ -73,7 +64,7 @@ export function authRouter(deps: ApiDeps): Router {
 
   router.post('/jwt/logout', async (ctx) => {
     const caller = callerOf(ctx);
-    await execute(deps, ctx, caller.id, users, caller.id, {
+    await execute(deps, commandContext(ctx, caller.id), users, caller.id, {
       type: 'RevokeToken',
       tokenId: caller.tokenId,
       expiresAt: caller.tokenExpiresAt,
@@ -83,17 +74,7 @@ export function authRouter(deps: ApiDeps): Router {
 
   router.post('/forgot-password', async (ctx) => {
     const { email } = decode(ForgotBody, ctx.request.body, 'body');
-    const normalised = validateEmail(email);
-    const credentials =
-      normalised === undefined ? undefined : (await deps.readStore.find(CREDENTIALS, { where: { email: normalised }, limit: 1 })).items[0];
-    const user = credentials === undefined ? undefined : await deps.readStore.get(USERS, credentials.id);
-    if (user !== undefined && user['is_active'] === true) {
-      // The user id rides in the token so that reset needs no lookup; only its hash is stored.
-      const token = `${user.id}.${randomBytes(32).toString('base64url')}`;
-      const expiresAt = new Date(deps.commands.now().getTime() + deps.resetTokenLifetimeSeconds * 1000).toISOString();
-      await execute(deps, ctx, user.id, users, user.id, { type: 'RequestPasswordReset', tokenHash: hashResetToken(token), expiresAt });
-      await deps.notifier.sendPasswordReset(String(user['email']), token);
-    }
+    await requestPasswordReset(deps, correlationOf(ctx), email);
     // Koa reads a null body as "no content"; the status is set after it on purpose.
     ctx.body = null;
     ctx.status = 202;
@@ -101,18 +82,8 @@ export function authRouter(deps: ApiDeps): Router {
 
   router.post('/reset-password', async (ctx) => {
     const body = decode(ResetBody, ctx.request.body, 'body');
-    const userId = body.token.split('.')[0] ?? '';
-    if (!/^[0-9a-f-]{36}$/.test(userId)) throw new HttpFailure(400, 'RESET_PASSWORD_BAD_TOKEN');
     checkPassword(body.password, 'RESET_PASSWORD_INVALID_PASSWORD');
-    await execute(deps, ctx, userId, users, userId, {
-      type: 'ResetPassword',
-      tokenHash: hashResetToken(body.token),
-      passwordHash: await deps.passwords.hash(body.password),
-      now: deps.commands.now().toISOString(),
-    }).catch((error: unknown) => {
-      // An unknown user is a bad token too: the answer must not tell which part was wrong.
-      throw error instanceof DomainFailure ? new HttpFailure(400, 'RESET_PASSWORD_BAD_TOKEN') : error;
-    });
+    if (!(await resetPassword(deps, correlationOf(ctx), body.token, body.password))) throw new HttpFailure(400, 'RESET_PASSWORD_BAD_TOKEN');
     ctx.body = null;
     ctx.status = 200;
   });

@@ -4,15 +4,16 @@ import { randomUUID } from 'node:crypto';
 import * as t from 'io-ts';
 import { users } from '../../commands/aggregates';
 import type { UserCommand } from '../../domain/identity/user';
-import { CREDENTIALS, SERVICE_TOKENS, USERS } from '../../projections/collections';
 import type { ApiDeps } from '../apiDeps';
 import { callerOf, type Caller } from '../auth';
-import { decode, ValidationFailure } from '../decode';
+import { decode, pathParam } from '../decode';
+import { ValidationFailure } from '../../domain/failures';
 import { HttpFailure } from '../errors';
-import { execute } from '../execute';
+import { execute } from '../../commands/execute';
+import { commandContext } from '../execute';
 import type { Guard } from '../guard';
 import { pagedBody, pagingOf } from '../paging';
-import { userRead } from '../views';
+import { userRead } from './userRead';
 import { checkPassword } from './authRouter';
 
 export const MePatch = t.exact(t.partial({ email: t.string, password: t.string, active_env_id: t.union([t.string, t.null]) }));
@@ -26,7 +27,7 @@ export const UsersQuery = t.partial({ search: t.string });
 export function usersRouter(deps: ApiDeps, guard: Guard): Router {
   const router = new Router({ prefix: '/users' });
   const run = (ctx: Context, caller: Caller, userId: string, command: UserCommand) =>
-    execute(deps, ctx, caller.id, users, userId, command);
+    execute(deps, commandContext(ctx, caller.id), users, userId, command);
 
   /** Email and password changes shared by a user on themselves and a superuser on anyone. */
   const applyCommon = async (ctx: Context, caller: Caller, userId: string, patch: { email?: string; password?: string }) => {
@@ -38,7 +39,7 @@ export function usersRouter(deps: ApiDeps, guard: Guard): Router {
   };
 
   router.get('/me', async (ctx) => {
-    ctx.body = userRead(await deps.readStore.get(USERS, callerOf(ctx).id));
+    ctx.body = userRead(await deps.views.users.get(callerOf(ctx).id));
   });
 
   router.patch('/me', async (ctx) => {
@@ -47,14 +48,13 @@ export function usersRouter(deps: ApiDeps, guard: Guard): Router {
     if (patch.active_env_id !== undefined && patch.active_env_id !== null) await guard.env(caller, patch.active_env_id, 'read');
     await applyCommon(ctx, caller, caller.id, patch);
     if (patch.active_env_id !== undefined) await run(ctx, caller, caller.id, { type: 'SetActiveEnv', envId: patch.active_env_id });
-    ctx.body = userRead(await deps.readStore.get(USERS, caller.id));
+    ctx.body = userRead(await deps.views.users.get(caller.id));
   });
 
   router.post('/me/change-password', async (ctx) => {
     const caller = callerOf(ctx);
     const body = decode(ChangePasswordBody, ctx.request.body, 'body');
-    const credentials = await deps.readStore.get(CREDENTIALS, caller.id);
-    const current = typeof credentials?.['password_hash'] === 'string' ? credentials['password_hash'] : '';
+    const current = (await deps.views.credentials.get(caller.id))?.password_hash ?? '';
     if (!(await deps.passwords.verify(body.current_password, current))) throw new HttpFailure(400, 'CHANGE_PASSWORD_BAD_CURRENT_PASSWORD');
     checkPassword(body.new_password, 'CHANGE_PASSWORD_INVALID_PASSWORD');
     await run(ctx, caller, caller.id, { type: 'ChangePassword', passwordHash: await deps.passwords.hash(body.new_password) });
@@ -78,13 +78,13 @@ export function usersRouter(deps: ApiDeps, guard: Guard): Router {
 
   router.get('/me/service-account-tokens', async (ctx) => {
     const caller = callerOf(ctx);
-    const page = await deps.readStore.find(SERVICE_TOKENS, { where: { user_id: caller.id }, sort: [{ field: 'created_at', direction: 'asc' }] });
-    ctx.body = page.items.map((doc) => ({ id: doc.id, name: doc['name'], created_at: doc['created_at'], expires_at: doc['expires_at'] }));
+    const page = await deps.views.serviceTokens.find({ where: { user_id: caller.id }, sort: [{ field: 'created_at', direction: 'asc' }] });
+    ctx.body = page.items.map(({ id, name, created_at, expires_at }) => ({ id, name, created_at, expires_at }));
   });
 
   router.delete('/me/service-account-tokens/:tokenId', async (ctx) => {
     const caller = callerOf(ctx);
-    await run(ctx, caller, caller.id, { type: 'RevokeServiceToken', tokenId: ctx.params['tokenId'] ?? '' });
+    await run(ctx, caller, caller.id, { type: 'RevokeServiceToken', tokenId: pathParam(ctx, 'tokenId') });
     ctx.status = 204;
   });
 
@@ -92,7 +92,7 @@ export function usersRouter(deps: ApiDeps, guard: Guard): Router {
     guard.superuser(callerOf(ctx));
     const paging = pagingOf(ctx.query);
     const { search } = decode(UsersQuery, ctx.query, 'query');
-    const page = await deps.readStore.find(USERS, {
+    const page = await deps.views.users.find({
       ...(search ? { search: { field: 'email', text: search } } : {}),
       sort: [{ field: 'email', direction: 'asc' }],
       ...paging,
@@ -102,26 +102,26 @@ export function usersRouter(deps: ApiDeps, guard: Guard): Router {
 
   router.get('/:id', async (ctx) => {
     guard.superuser(callerOf(ctx));
-    ctx.body = userRead(await deps.readStore.get(USERS, ctx.params['id'] ?? ''));
+    ctx.body = userRead(await deps.views.users.get(pathParam(ctx)));
   });
 
   router.patch('/:id', async (ctx) => {
     const caller = callerOf(ctx);
     guard.superuser(caller);
-    const userId = ctx.params['id'] ?? '';
-    userRead(await deps.readStore.get(USERS, userId));
+    const userId = pathParam(ctx);
+    userRead(await deps.views.users.get(userId));
     const patch = decode(AdminPatch, ctx.request.body, 'body');
     await applyCommon(ctx, caller, userId, patch);
     if (patch.is_active !== undefined) await run(ctx, caller, userId, { type: patch.is_active ? 'ActivateUser' : 'DeactivateUser' });
     if (patch.is_superuser !== undefined) await run(ctx, caller, userId, { type: 'SetSuperuser', isSuperuser: patch.is_superuser });
     if (patch.is_verified === true) await run(ctx, caller, userId, { type: 'VerifyUser' });
-    ctx.body = userRead(await deps.readStore.get(USERS, userId));
+    ctx.body = userRead(await deps.views.users.get(userId));
   });
 
   router.delete('/:id', async (ctx) => {
     const caller = callerOf(ctx);
     guard.superuser(caller);
-    await run(ctx, caller, ctx.params['id'] ?? '', { type: 'DeleteUser' });
+    await run(ctx, caller, pathParam(ctx), { type: 'DeleteUser' });
     ctx.status = 204;
   });
 

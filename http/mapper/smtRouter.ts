@@ -2,7 +2,8 @@ import Router from '@koa/router';
 import { validateMapperConfig } from '../../domain/mapper/mapperSpec';
 import { MESSAGE_COLUMN, compileMapper } from '../../runtime/mapper/mapper';
 import { callerOf } from '../auth';
-import { ValidationFailure, type ValidationIssue } from '../decode';
+import type { ValidationIssue } from '../../domain/validationIssue';
+import { ValidationFailure } from '../../domain/failures';
 
 /**
  * `POST /smt/process_mapper`: try a mapper on sample messages, with the very engine the workers

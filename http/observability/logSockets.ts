@@ -5,7 +5,8 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { LogFilter } from '../../runtime/observability/observabilityStore';
 import type { ApiDeps } from '../apiDeps';
 import { authenticate, callerOf, type Caller } from '../auth';
-import { DomainFailure, Unauthorized } from '../errors';
+import { Unauthorized } from '../errors';
+import { DomainFailure } from '../../domain/failures';
 import { guard } from '../guard';
 import { readableLogs, type LogSource } from './pipelineObservabilityRouter';
 
@@ -16,7 +17,7 @@ const AUTH_PROTOCOL = 'Authorization';
 const BEARER_PROTOCOL = /^Bearer(?: |%20)(.+)$/;
 const BACKLOG_LINES = 100;
 
-export type LogSocketDeps = Pick<ApiDeps, 'readStore' | 'jwtKey' | 'observability' | 'logger'>;
+export type LogSocketDeps = Pick<ApiDeps, 'views' | 'jwtKey' | 'observability' | 'logger'>;
 
 /** Writes a plain HTTP answer on a socket that asked for an upgrade, then closes it. */
 function refuse(socket: Duplex, status: number, detail: string): void {
@@ -60,10 +61,10 @@ const refusalOf = (error: unknown): { status: number; detail: string } | undefin
  */
 export function attachLogSockets(server: Server, deps: LogSocketDeps, { pollMs = 500 }: { readonly pollMs?: number } = {}): void {
   const sockets = new WebSocketServer({ noServer: true, handleProtocols: (offered) => (offered.has(AUTH_PROTOCOL) ? AUTH_PROTOCOL : false) });
-  const access = guard(deps.readStore);
+  const access = guard(deps.views);
   // The API's own authentication middleware, run on the upgrade request: a socket takes exactly
   // the tokens a request takes (signature, audience, expiry, revocation, active user).
-  const authentication = authenticate(deps.jwtKey, deps.readStore);
+  const authentication = authenticate(deps.jwtKey, deps.views);
   const contexts = new Koa();
   const callerOfUpgrade = async (req: IncomingMessage): Promise<Caller> => {
     const ctx = contexts.createContext(req, new ServerResponse(req));
@@ -93,7 +94,7 @@ export function attachLogSockets(server: Server, deps: LogSocketDeps, { pollMs =
     let filter: LogFilter;
     try {
       normaliseToken(req, url);
-      filter = await readableLogs(deps.readStore, access, await callerOfUpgrade(req), source, id);
+      filter = await readableLogs(deps.views, access, await callerOfUpgrade(req), source, id);
     } catch (error) {
       const refusal = refusalOf(error);
       if (refusal === undefined) deps.logger.error('log stream: upgrade failed', { path: url.pathname, error: String(error) });

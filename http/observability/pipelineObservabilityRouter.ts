@@ -2,13 +2,13 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import * as t from 'io-ts';
 import { notFound } from '../../domain/errors';
-import { CONNECTORS, PIPELINES } from '../../projections/collections';
-import type { Doc, ReadStore } from '../../projections/readStore';
+import type { ReadModels } from '../../projections/readModels';
 import type { LogFilter, ObservabilityReader } from '../../runtime/observability/observabilityStore';
 import type { ApiDeps } from '../apiDeps';
 import { callerOf, type Caller } from '../auth';
-import { decode, ValidationFailure } from '../decode';
-import { DomainFailure } from '../errors';
+import { decode, pathParam } from '../decode';
+import { ValidationFailure } from '../../domain/failures';
+import { DomainFailure } from '../../domain/failures';
 import type { Guard } from '../guard';
 import { IntFromQuery } from '../queryCodecs';
 
@@ -20,17 +20,17 @@ export const LogsQuery = t.partial({ limit: IntFromQuery });
 /** Whose logs a path names: a pipeline's, or those of every pipeline using a connector. */
 export type LogSource = 'pipelines' | 'connectors';
 
-const readable = async (readStore: ReadStore, guard: Guard, caller: Caller, collection: string, id: string, missing: string): Promise<Doc> => {
-  const doc = await readStore.get(collection, id);
+/** A team resource the caller may read: its id, once the guard agreed (404 / 403 as DomainFailure). */
+const readable = async (guard: Guard, caller: Caller, doc: { readonly id: string; readonly team_id: string } | undefined, missing: string): Promise<string> => {
   if (doc === undefined) throw new DomainFailure(notFound(missing));
-  await guard.team(caller, String(doc['team_id']), 'read');
-  return doc;
+  await guard.team(caller, doc.team_id, 'read');
+  return doc.id;
 };
 
 /** The log lines a caller may read at a path, shared by the GET route and the WebSocket (404 / 403 as DomainFailure). */
-export async function readableLogs(readStore: ReadStore, guard: Guard, caller: Caller, source: LogSource, id: string): Promise<LogFilter> {
-  if (source === 'pipelines') return { pipelineId: (await readable(readStore, guard, caller, PIPELINES, id, 'PIPELINE_NOT_FOUND')).id };
-  return { connectorId: (await readable(readStore, guard, caller, CONNECTORS, id, 'CONNECTOR_NOT_FOUND')).id };
+export async function readableLogs(views: Pick<ReadModels, 'pipelines' | 'connectors'>, guard: Guard, caller: Caller, source: LogSource, id: string): Promise<LogFilter> {
+  if (source === 'pipelines') return { pipelineId: await readable(guard, caller, await views.pipelines.get(id), 'PIPELINE_NOT_FOUND') };
+  return { connectorId: await readable(guard, caller, await views.connectors.get(id), 'CONNECTOR_NOT_FOUND') };
 }
 
 /** Latency, counters and logs of the workers, as the runtimes report them; read access to the team, like the resources themselves. */
@@ -43,23 +43,20 @@ export function pipelineObservabilityRouter(deps: ApiDeps, guard: Guard, observa
     if (limit < 1 || limit > MAX_LOG_LINES) {
       throw new ValidationFailure([{ loc: ['query', 'limit'], msg: `ensure this value is between 1 and ${MAX_LOG_LINES}`, type: 'value_error.number.not_in_range' }]);
     }
-    ctx.body = await observability.logs(await readableLogs(deps.readStore, guard, caller, source, ctx.params['id'] ?? ''), { limit });
+    ctx.body = await observability.logs(await readableLogs(deps.views, guard, caller, source, pathParam(ctx)), { limit });
   };
   router.get('/pipelines/:id/logs', logs('pipelines'));
   router.get('/connectors/:id/logs', logs('connectors'));
 
   router.get('/pipelines/:id/latency-informations', async (ctx) => {
-    const pipeline = await readable(deps.readStore, guard, callerOf(ctx), PIPELINES, ctx.params['id'] ?? '', 'PIPELINE_NOT_FOUND');
-    ctx.body = await observability.pipelineMetrics(pipeline.id);
+    const pipelineId = await readable(guard, callerOf(ctx), await deps.views.pipelines.get(pathParam(ctx)), 'PIPELINE_NOT_FOUND');
+    ctx.body = await observability.pipelineMetrics(pipelineId);
   });
 
   router.get('/datamodels/:id/monitoring', async (ctx) => {
-    const caller = callerOf(ctx);
-    const datamodelId = ctx.params['id'] ?? '';
-    const pipeline = (await deps.readStore.find(PIPELINES, { where: { datamodel_id: datamodelId }, limit: 1 })).items[0];
-    if (pipeline === undefined) throw new DomainFailure(notFound('DATAMODEL_NOT_FOUND'));
-    await guard.team(caller, String(pipeline['team_id']), 'read');
-    ctx.body = await observability.datamodelMonitoring({ datamodelId, pipelineId: pipeline.id });
+    const datamodelId = pathParam(ctx);
+    const pipelineId = await readable(guard, callerOf(ctx), await deps.views.pipelines.first({ datamodel_id: datamodelId }), 'DATAMODEL_NOT_FOUND');
+    ctx.body = await observability.datamodelMonitoring({ datamodelId, pipelineId });
   });
 
   return router;

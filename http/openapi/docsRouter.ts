@@ -3,6 +3,7 @@ import { createReadStream, existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { openApiDocument, routesOf, type OpenApiDocument } from './openApiDocument';
+import { pathParam } from '../decode';
 
 /** Where the `swagger-ui-dist` package lies: the Swagger UI page is served from it, no CDN. */
 const SWAGGER_UI_DIR = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
@@ -83,7 +84,7 @@ export function docsRouter(): Router {
   });
 
   router.get('/docs/:file', (ctx) => {
-    const file = ctx.params['file'] ?? '';
+    const file = pathParam(ctx, 'file');
     if (file === INITIALIZER) {
       ctx.type = 'text/javascript; charset=utf-8';
       ctx.body = INITIALIZER_JS;

@@ -2,7 +2,8 @@ import * as t from 'io-ts';
 import { InstallationDocument } from '../../commands/installation/installationDocument';
 import { ConnectorType, PostgresSslMode, SaslMechanism, SecurityProtocol } from '../../domain/connector/connectorConfig';
 import { PagingQuery } from '../paging';
-import { ErrorTableFields, SubscriptionFields } from '../pipeline/pipelineSettingsInput';
+import { ErrorTableFields, SubscriptionFields } from '../../commands/pipeline/pipelineFields';
+import * as pipelineBodies from '../../commands/pipeline/pipelineBodies';
 import * as auth from '../identity/authRouter';
 import * as connectors from '../connector/connectorsRouter';
 import * as dryRun from '../dryRun/dryRunRouter';
@@ -176,10 +177,21 @@ export const OPERATIONS: Readonly<Record<string, OperationSpec>> = {
   'POST /users/import-all': {
     summary: 'Import an installation',
     description:
-      'Superuser only: appends an exported event log into an empty installation (or, with `merge=true`, the events it lacks); nothing is appended unless the whole document is valid and sealed with this installation\'s key. Pipelines that were running come back paused.',
+      'Superuser only. `mode=empty` (default): appends an exported event log into an empty installation; one that holds nothing but its bootstrap superuser takes the document whole, the document\'s account with that email in its place (the answer says so in `superuser_replaced`). `mode=merge` (or `merge=true`): appends the events it lacks; ids that clash are listed. `mode=replace`: archives the live log (`<data dir>/archive/<time>.sqlite`) and makes the document\'s live, workers stopped meanwhile; single-process installations on the embedded log only. Nothing is written unless the whole document is valid, sealed with this installation\'s key, and every id it points at resolves. Pipelines that were running come back paused.',
     body: { codec: InstallationDocument },
     query: [installation.ImportQuery],
-    responses: { 200: 'Counts of what was imported', 403: 'Not a superuser', 409: 'Not empty, another secret key, or a diverging stream', 413: 'Larger than POPSINK_BODY_LIMIT' },
+    responses: {
+      200: 'Counts of what was imported',
+      403: 'Not a superuser',
+      409: 'Not empty, another secret key, clashing ids, unresolved references, or a replace this process cannot do',
+      413: 'Larger than POPSINK_BODY_LIMIT',
+      422: 'Not a valid document',
+    },
+  },
+  'GET /users/import-all/archives': {
+    summary: 'List archived logs',
+    description: 'Superuser only: the logs a replace archived in `<data dir>/archive/` (name, bytes, time), oldest first; empty where this process cannot replace its log.',
+    responses: { 200: '`{"items": [{"name", "bytes", "archived_at"}]}`', 403: 'Not a superuser' },
   },
   'GET /users': { summary: 'List users', description: 'Every user, by email (superuser only); `search` filters by email.', query: [PagingQuery, users.UsersQuery], paged: true, responses: { 200: 'A page of users', 403: 'Not a superuser' } },
   'GET /users/{id}': { summary: 'Get a user', description: 'One user (superuser only).', responses: { 200: 'The user', 403: 'Not a superuser' } },
@@ -240,7 +252,7 @@ export const OPERATIONS: Readonly<Record<string, OperationSpec>> = {
   'POST /pipelines': {
     summary: 'Create a pipeline',
     description: 'Creates a draft pipeline in a team: its source and target are existing connectors (`existing_*_id`) or created with it (`*_name`, `*_type`, `*_config`), with its first subscription and datamodel in flattened fields.',
-    body: { codec: pipelines.PipelineCreate },
+    body: { codec: pipelineBodies.PipelineCreate },
     responses: { 201: 'The pipeline created', 403: 'Not allowed to operate the team', 409: 'Name taken' },
   },
   'GET /pipelines': { summary: 'List pipelines', description: 'Pipelines of the visible teams, newest first; filter by `state`, `team_id`, `search` (name).', query: [PagingQuery, pipelines.ListQuery], paged: true, responses: { 200: 'A page of pipelines' } },
@@ -262,14 +274,14 @@ export const OPERATIONS: Readonly<Record<string, OperationSpec>> = {
   'POST /pipelines/{id}/configuration': {
     summary: 'Import configuration',
     description: "Applies a portable configuration to this pipeline: its connectors are found by name in the pipeline's team; subscriptions keep their consumer groups by position.",
-    body: { codec: pipelines.Configuration },
+    body: { codec: pipelineBodies.Configuration },
     responses: { 200: 'The pipeline updated', 403: 'Not allowed to operate the team', 409: 'Version conflict' },
   },
   'PATCH /pipelines/{id}': {
     summary: 'Update a pipeline',
     description:
       "Changes name, connectors, first subscription or datamodel (flattened fields); a change is a new pipeline version. A new `subscription_mapper_config` whose column types the target's existing PostgreSQL or Oracle table cannot take is refused with a 422 at `subscription_mapper_config.<index>.cast` (checked when the target answers within 3 s).",
-    body: { codec: pipelines.PipelinePatch },
+    body: { codec: pipelineBodies.PipelinePatch },
     responses: { 200: 'The pipeline updated', 403: 'Not allowed to operate the team', 409: 'Name taken or version conflict' },
   },
   'POST /pipelines/{id}/dry-run': {

@@ -1,7 +1,8 @@
 import Router from '@koa/router';
 import type { Middleware } from 'koa';
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { CONTENT_TYPE, type MetricsRegistry } from '../../infrastructure/metrics/registry';
+import { Histogram } from 'prom-client';
+import { CONTENT_TYPE, exposition, type Registry } from '../../infrastructure/metrics/prometheus';
 
 /** Seconds; from a health check answered from memory to a slow connection check (10 s). */
 export const HTTP_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
@@ -22,12 +23,14 @@ export const statusClassOf = (status: number): string => `${Math.min(5, Math.max
  * Times every request, outermost so that the status is the one answered (error mapping
  * included): `popsink_http_request_duration_seconds{method, route, status}`.
  */
-export function httpMetrics(registry: MetricsRegistry): Middleware {
-  const durations = registry.histogram(
-    'popsink_http_request_duration_seconds',
-    'Time to answer an HTTP request, by method, route template and status class.',
-    HTTP_BUCKETS,
-  );
+export function httpMetrics(registry: Registry): Middleware {
+  const durations = new Histogram({
+    name: 'popsink_http_request_duration_seconds',
+    help: 'Time to answer an HTTP request, by method, route template and status class.',
+    labelNames: ['method', 'route', 'status'],
+    buckets: HTTP_BUCKETS,
+    registers: [registry],
+  });
   return async (ctx, next) => {
     const started = process.hrtime.bigint();
     let failed = false;
@@ -57,7 +60,7 @@ const digest = (text: string): Buffer => createHash('sha256').update(text).diges
  * (`Authorization: Bearer <token>`) is answered; without one, the port should be firewalled.
  * Nothing secret is exposed either way: pipeline ids, route templates and counts.
  */
-export function metricsRouter(registry: MetricsRegistry, options: { readonly token?: string | undefined } = {}): Router {
+export function metricsRouter(registry: Registry, options: { readonly token?: string | undefined } = {}): Router {
   const router = new Router();
   const expected = options.token === undefined ? undefined : digest(options.token);
   router.get('/metrics', async (ctx) => {
@@ -72,7 +75,7 @@ export function metricsRouter(registry: MetricsRegistry, options: { readonly tok
     }
     ctx.set('Cache-Control', 'no-store');
     ctx.type = CONTENT_TYPE;
-    ctx.body = await registry.exposition();
+    ctx.body = await exposition(registry);
   });
   return router;
 }

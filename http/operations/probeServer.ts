@@ -1,6 +1,6 @@
 import Koa from 'koa';
 import type { Server } from 'node:http';
-import type { MetricsRegistry } from '../../infrastructure/metrics/registry';
+import type { Registry } from '../../infrastructure/metrics/prometheus';
 import { metricsRouter } from './metricsRoute';
 import { healthRouter, type HealthDeps } from './healthRouter';
 
@@ -12,7 +12,7 @@ import { healthRouter, type HealthDeps } from './healthRouter';
 export async function startProbeServer(options: HealthDeps & {
   readonly port: number;
   readonly host: string;
-  readonly registry: MetricsRegistry;
+  readonly registry: Registry;
   readonly metricsToken: string | undefined;
 }): Promise<{ readonly port: number; stop(): Promise<void> }> {
   // The API's own health routes, at the top level: this process has no /api.

@@ -2,18 +2,18 @@ import Router from '@koa/router';
 import { randomUUID } from 'node:crypto';
 import * as t from 'io-ts';
 import { teams } from '../../commands/aggregates';
-import { conflict, invalid, notFound } from '../../domain/errors';
-import { CONNECTORS, PIPELINES, TEAM_MEMBERS, TEAMS, USERS } from '../../projections/collections';
-import type { FindQuery } from '../../projections/readStore';
+import { invalid, notFound } from '../../domain/errors';
 import type { ApiDeps } from '../apiDeps';
 import { callerOf, type Caller } from '../auth';
-import { decode } from '../decode';
-import { DomainFailure } from '../errors';
-import { execute } from '../execute';
+import { decode, pathParam } from '../decode';
+import { DomainFailure } from '../../domain/failures';
+import { execute } from '../../commands/execute';
+import { commandContext } from '../execute';
 import type { Guard } from '../guard';
 import { pagedBody, pagingOf } from '../paging';
 import { NonEmptyQuery } from '../queryCodecs';
-import { teamRead } from '../views';
+import { teamRead } from './teamRead';
+import { addMembers, deleteTeam } from '../../commands/team/teamService';
 
 export const TeamCreate = t.intersection([
   t.type({ name: t.string }),
@@ -28,7 +28,7 @@ export function teamsRouter(deps: ApiDeps, guard: Guard): Router {
   const router = new Router({ prefix: '/teams' });
 
   /** Teams the caller can see: all for a superuser, else those of the caller's envs. */
-  const visibleWhere = async (caller: Caller, envId: string | undefined): Promise<FindQuery['where']> => {
+  const visibleWhere = async (caller: Caller, envId: string | undefined): Promise<{ env_id?: string | string[] }> => {
     if (caller.isSuperuser) return envId === undefined ? {} : { env_id: envId };
     const envIds = await guard.envIdsOf(caller);
     return { env_id: envId === undefined ? envIds : envIds.filter((id) => id === envId) };
@@ -41,7 +41,7 @@ export function teamsRouter(deps: ApiDeps, guard: Guard): Router {
     if (envId === null) throw new DomainFailure(invalid('NO_ACTIVE_ENV'));
     await guard.env(caller, envId, 'read');
     const teamId = randomUUID();
-    await execute(deps, ctx, caller.id, teams, teamId, {
+    await execute(deps, commandContext(ctx, caller.id), teams, teamId, {
       type: 'CreateTeam',
       teamId,
       envId,
@@ -50,14 +50,14 @@ export function teamsRouter(deps: ApiDeps, guard: Guard): Router {
       description: body.description ?? null,
     });
     ctx.status = 201;
-    ctx.body = teamRead(await deps.readStore.get(TEAMS, teamId));
+    ctx.body = teamRead(await deps.views.teams.get(teamId));
   });
 
   router.get('/', async (ctx) => {
     const caller = callerOf(ctx);
     const paging = pagingOf(ctx.query);
     const query = decode(TeamsQuery, ctx.query, 'query');
-    const page = await deps.readStore.find(TEAMS, {
+    const page = await deps.views.teams.find({
       where: await visibleWhere(caller, query.env_id),
       ...(query.search ? { search: { field: 'name', text: query.search } } : {}),
       sort: [{ field: 'name', direction: 'asc' }],
@@ -69,72 +69,58 @@ export function teamsRouter(deps: ApiDeps, guard: Guard): Router {
   router.get('/filter-one', async (ctx) => {
     const caller = callerOf(ctx);
     const query = decode(FilterOneQuery, ctx.query, 'query');
-    const where = { ...(await visibleWhere(caller, query.env_id)), name: query.name };
-    const team = (await deps.readStore.find(TEAMS, { where, limit: 1 })).items[0];
+    const team = await deps.views.teams.first({ ...(await visibleWhere(caller, query.env_id)), name: query.name });
     if (team === undefined) throw new DomainFailure(notFound('TEAM_NOT_FOUND'));
     ctx.body = teamRead(team);
   });
 
   router.get('/:id', async (ctx) => {
-    ctx.body = teamRead(await guard.team(callerOf(ctx), ctx.params['id'] ?? '', 'read'));
+    ctx.body = teamRead(await guard.team(callerOf(ctx), pathParam(ctx), 'read'));
   });
 
   router.patch('/:id', async (ctx) => {
     const caller = callerOf(ctx);
-    const team = await guard.team(caller, ctx.params['id'] ?? '', 'manage');
+    const team = await guard.team(caller, pathParam(ctx), 'manage');
     const patch = decode(TeamPatch, ctx.request.body, 'body');
-    await execute(deps, ctx, caller.id, teams, team.id, { type: 'UpdateTeam', ...patch });
-    ctx.body = teamRead(await deps.readStore.get(TEAMS, team.id));
+    await execute(deps, commandContext(ctx, caller.id), teams, team.id, { type: 'UpdateTeam', ...patch });
+    ctx.body = teamRead(await deps.views.teams.get(team.id));
   });
 
   router.delete('/:id', async (ctx) => {
     const caller = callerOf(ctx);
-    const team = await guard.team(caller, ctx.params['id'] ?? '', 'manage');
-    const [pipelinesLeft, connectorsLeft] = await Promise.all([
-      deps.readStore.find(PIPELINES, { where: { team_id: team.id }, limit: 1 }),
-      deps.readStore.find(CONNECTORS, { where: { team_id: team.id }, limit: 1 }),
-    ]);
-    if (pipelinesLeft.total + connectorsLeft.total > 0) {
-      throw new DomainFailure(conflict('TEAM_NOT_EMPTY', 'Delete the pipelines and connectors of this team first'));
-    }
-    await execute(deps, ctx, caller.id, teams, team.id, { type: 'DeleteTeam' });
+    const team = await guard.team(caller, pathParam(ctx), 'manage');
+    const held = await Promise.all([deps.views.pipelines.count({ team_id: team.id }), deps.views.connectors.count({ team_id: team.id })]);
+    await deleteTeam(deps, commandContext(ctx, caller.id), team.id, held[0] + held[1]);
     ctx.status = 204;
   });
 
   router.get('/:id/members', async (ctx) => {
-    const team = await guard.team(callerOf(ctx), ctx.params['id'] ?? '', 'read');
-    const members = await deps.readStore.find(TEAM_MEMBERS, { where: { team_id: team.id }, limit: 10_000 });
-    const people = await deps.readStore.find(USERS, { where: { id: members.items.map((m) => String(m['user_id'])) }, limit: 10_000 });
-    const emails = new Map(people.items.map((u) => [u.id, u['email']]));
+    const team = await guard.team(callerOf(ctx), pathParam(ctx), 'read');
+    const members = await deps.views.teamMembers.find({ where: { team_id: team.id }, limit: 10_000 });
+    const people = await deps.views.users.find({ where: { id: members.items.map((m) => m.user_id) }, limit: 10_000 });
+    const emails = new Map(people.items.map((u) => [u.id, u.email]));
     ctx.body = members.items
-      .filter((m) => emails.has(String(m['user_id'])))
-      .map((m) => ({ id: m['user_id'], email: emails.get(String(m['user_id'])), role: m['role'] }))
-      .sort((a, b) => (a.role === b.role ? String(a.email).localeCompare(String(b.email)) : a.role === 'owner' ? -1 : 1));
+      .flatMap((m) => {
+        const email = emails.get(m.user_id);
+        return email === undefined ? [] : [{ id: m.user_id, email, role: m.role }];
+      })
+      .sort((a, b) => (a.role === b.role ? a.email.localeCompare(b.email) : a.role === 'owner' ? -1 : 1));
   });
 
   router.post('/:id/members/bulk', async (ctx) => {
     const caller = callerOf(ctx);
-    const team = await guard.team(caller, ctx.params['id'] ?? '', 'manage');
+    const team = await guard.team(caller, pathParam(ctx), 'manage');
     const body = decode(MembersBulk, ctx.request.body, 'body');
-    const owners = body.owners ?? [];
-    const wanted = [...new Set([...body.members, ...owners])];
-    const known = await deps.readStore.find(USERS, { where: { id: wanted }, limit: wanted.length });
-    const missing = wanted.find((id) => !known.items.some((u) => u.id === id));
-    if (missing !== undefined) throw new DomainFailure({ kind: 'not_found', code: `USER_NOT_FOUND: ${missing}` });
-    const members = [
-      ...body.members.filter((id) => !owners.includes(id)).map((userId) => ({ userId, role: 'member' as const })),
-      ...owners.map((userId) => ({ userId, role: 'owner' as const })),
-    ];
-    await execute(deps, ctx, caller.id, teams, team.id, { type: 'AddMembers', members });
+    await addMembers(deps, commandContext(ctx, caller.id), team.id, body.members, body.owners ?? []);
     ctx.status = 204;
   });
 
   router.delete('/:id/members/:userId', async (ctx) => {
     const caller = callerOf(ctx);
-    const userId = ctx.params['userId'] ?? '';
+    const userId = pathParam(ctx, 'userId');
     // Leaving a team is always allowed (the last owner rule still holds); removing others needs ownership.
-    const team = await guard.team(caller, ctx.params['id'] ?? '', userId === caller.id ? 'read' : 'manage');
-    await execute(deps, ctx, caller.id, teams, team.id, { type: 'RemoveMember', userId });
+    const team = await guard.team(caller, pathParam(ctx), userId === caller.id ? 'read' : 'manage');
+    await execute(deps, commandContext(ctx, caller.id), teams, team.id, { type: 'RemoveMember', userId });
     ctx.status = 204;
   });
 

@@ -1,19 +1,26 @@
-import { isSealed } from '../../infrastructure/crypto/secretBox';
-import { eventResourceOf } from '../../domain/audit/eventResource';
-import { MASK } from '../../domain/connector/secrets';
+import { describeEvent } from '../../domain/audit/eventDescriber';
 import { USER_LOGS } from '../collections';
 import type { Projection } from '../projection';
+import * as t from 'io-ts';
+import { documentsOf } from '../documents';
+import type { ReadStore } from '../readStore';
 
-/** Fields that must never reach an audit reader, even hashed. */
-const SECRET_FIELDS = new Set(['passwordHash', 'tokenHash']);
-
-/** A connector config's sealed secrets, wherever they sit in the details, shown as the mask. */
-const maskSealed = (value: unknown): unknown => {
-  if (typeof value === 'string') return isSealed(value) ? MASK : value;
-  if (Array.isArray(value)) return value.map(maskSealed);
-  if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, maskSealed(item)]));
-  return value;
-};
+const Nullable = <C extends t.Mixed>(codec: C) => t.union([codec, t.null]);
+export const UserLogDoc = t.type({
+  id: t.string,
+  user_id: t.string,
+  event_type: t.string,
+  resource_type: t.string,
+  resource_id: Nullable(t.string),
+  env_id: Nullable(t.string),
+  team_id: Nullable(t.string),
+  time: t.string,
+  correlation_id: t.string,
+  position: t.number,
+  details: t.unknown,
+});
+export type UserLogDoc = t.TypeOf<typeof UserLogDoc>;
+export const userLogDocuments = (store: ReadStore) => documentsOf(UserLogDoc, USER_LOGS, store);
 
 /**
  * The audit trail behind GET /user-logs: one document per domain event (reservations are
@@ -23,9 +30,9 @@ export const auditView: Projection = {
   name: 'audit',
   collections: { [USER_LOGS]: ['user_id', 'resource_id', 'event_type', 'env_id', 'team_id', 'time', 'position'] },
   project: (event) => {
-    const resource = eventResourceOf(event.type, event.data);
-    if (resource === undefined) return [];
-    const details = maskSealed(Object.fromEntries(Object.entries(event.data).filter(([key]) => !SECRET_FIELDS.has(key))));
+    const description = describeEvent(event);
+    if (description === undefined) return [];
+    const { resource, details } = description;
     return [
       {
         kind: 'upsert',

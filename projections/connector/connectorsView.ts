@@ -1,5 +1,22 @@
 import { CONNECTORS } from '../collections';
 import type { Projection } from '../projection';
+import * as t from 'io-ts';
+import type { ReadStore } from '../readStore';
+import { documentsOf } from '../documents';
+import { ConnectorType } from '../../domain/connector/connectorConfig';
+
+/** A connector; its config's secret fields hold sealed values. */
+export const ConnectorDoc = t.type({
+  id: t.string,
+  team_id: t.string,
+  connector_type: ConnectorType,
+  name: t.string,
+  config: t.UnknownRecord,
+  created_at: t.string,
+  updated_at: t.string,
+});
+export type ConnectorDoc = t.TypeOf<typeof ConnectorDoc>;
+export const connectorDocuments = (store: ReadStore) => documentsOf(ConnectorDoc, CONNECTORS, store);
 
 /** Connectors with their type and config (secrets still sealed; responses mask them). */
 export const connectorsView: Projection = {

@@ -1,6 +1,22 @@
 import { ENVS } from '../collections';
 import type { Projection } from '../projection';
+import * as t from 'io-ts';
+import type { ReadStore } from '../readStore';
+import { documentsOf } from '../documents';
+import { RetentionConfiguration } from '../../domain/env/env';
 
+export const EnvDoc = t.type({
+  id: t.string,
+  name: t.string,
+  description: t.union([t.string, t.null]),
+  use_retention: t.boolean,
+  retention_configuration: t.union([RetentionConfiguration, t.null]),
+  owner_id: t.string,
+  created_at: t.string,
+  updated_at: t.string,
+});
+export type EnvDoc = t.TypeOf<typeof EnvDoc>;
+export const envDocuments = (store: ReadStore) => documentsOf(EnvDoc, ENVS, store);
 
 export const envsView: Projection = {
   name: 'envs',

@@ -1,6 +1,12 @@
 import { CREDENTIALS } from '../collections';
 import type { Projection } from '../projection';
-import type { WriteOp } from '../readStore';
+import type { ReadStore, WriteOp } from '../readStore';
+import * as t from 'io-ts';
+import { documentsOf } from '../documents';
+
+export const CredentialsDoc = t.type({ id: t.string, email: t.string, password_hash: t.string });
+export type CredentialsDoc = t.TypeOf<typeof CredentialsDoc>;
+export const credentialDocuments = (store: ReadStore) => documentsOf(CredentialsDoc, CREDENTIALS, store);
 
 /** What login needs: email → password hash. Kept apart from `users`, which the API returns. */
 export const credentialsView: Projection = {

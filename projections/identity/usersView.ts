@@ -1,6 +1,21 @@
 import { USERS } from '../collections';
 import type { Projection } from '../projection';
+import * as t from 'io-ts';
+import type { ReadStore } from '../readStore';
+import { documentsOf } from '../documents';
 
+export const UserDoc = t.type({
+  id: t.string,
+  email: t.string,
+  is_active: t.boolean,
+  is_superuser: t.boolean,
+  is_verified: t.boolean,
+  active_env_id: t.union([t.string, t.null]),
+  created_at: t.string,
+  updated_at: t.string,
+});
+export type UserDoc = t.TypeOf<typeof UserDoc>;
+export const userDocuments = (store: ReadStore) => documentsOf(UserDoc, USERS, store);
 
 /** Users as the API shows them (UserRead), never with a password hash. */
 export const usersView: Projection = {

@@ -1,7 +1,9 @@
 import { PIPELINES } from '../collections';
 import type { Projection } from '../projection';
-import type { Doc, WriteOp } from '../readStore';
-import { PipelineSettings } from '../../domain/pipeline/pipeline';
+import * as t from 'io-ts';
+import type { ReadStore, WriteOp } from '../readStore';
+import { documentsOf } from '../documents';
+import { DatamodelSettings, PipelineStateName, SubscriptionSettings, type PipelineSettings } from '../../domain/pipeline/pipeline';
 
 const settingsFields = (settings: PipelineSettings) => ({
   source_connector_id: settings.sourceConnectorId,
@@ -13,19 +15,35 @@ const settingsFields = (settings: PipelineSettings) => ({
   datamodel_id: settings.datamodel.id,
 });
 
-/** The settings a pipeline document was projected from (the inverse of settingsFields), checked by their codec. */
-export const settingsOfDoc = (doc: Doc): PipelineSettings => {
-  const settings = {
-    sourceConnectorId: doc['source_connector_id'],
-    targetConnectorId: doc['target_connector_id'],
-    ownsSource: doc['owns_source'],
-    ownsTarget: doc['owns_target'],
-    subscriptions: doc['subscriptions'],
-    datamodel: doc['datamodel'],
-  };
-  if (!PipelineSettings.is(settings)) throw new Error(`pipeline ${doc.id}: its read model does not hold valid settings`);
-  return settings;
-};
+export const PipelineDoc = t.type({
+  id: t.string,
+  name: t.string,
+  team_id: t.string,
+  state: PipelineStateName,
+  version: t.number,
+  error_reason: t.union([t.string, t.null]),
+  source_connector_id: t.string,
+  target_connector_id: t.string,
+  owns_source: t.boolean,
+  owns_target: t.boolean,
+  subscriptions: t.array(SubscriptionSettings),
+  datamodel: DatamodelSettings,
+  datamodel_id: t.string,
+  created_at: t.string,
+  updated_at: t.string,
+});
+export type PipelineDoc = t.TypeOf<typeof PipelineDoc>;
+export const pipelineDocuments = (store: ReadStore) => documentsOf(PipelineDoc, PIPELINES, store);
+
+/** The settings a pipeline document was projected from (the inverse of settingsFields). */
+export const settingsOf = (doc: PipelineDoc): PipelineSettings => ({
+  sourceConnectorId: doc.source_connector_id,
+  targetConnectorId: doc.target_connector_id,
+  ownsSource: doc.owns_source,
+  ownsTarget: doc.owns_target,
+  subscriptions: doc.subscriptions,
+  datamodel: doc.datamodel,
+});
 
 /** Pipelines for the list / filter / search / count-status endpoints and the flattened read shape. */
 export const pipelinesView: Projection = {

@@ -1,6 +1,17 @@
 import { SUBSCRIPTIONS } from '../collections';
 import type { Projection } from '../projection';
-import type { WriteOp } from '../readStore';
+import * as t from 'io-ts';
+import type { ReadStore, WriteOp } from '../readStore';
+import { documentsOf } from '../documents';
+import { SubscriptionSettings } from '../../domain/pipeline/pipeline';
+
+export const SubscriptionDoc = t.intersection([
+  SubscriptionSettings,
+  t.type({ pipeline_id: t.string, team_id: t.string, order: t.number, updated_at: t.string }),
+  t.partial({ paused: t.boolean }),
+]);
+export type SubscriptionDoc = t.TypeOf<typeof SubscriptionDoc>;
+export const subscriptionDocuments = (store: ReadStore) => documentsOf(SubscriptionDoc, SUBSCRIPTIONS, store);
 
 /**
  * One document per subscription, for `/subscriptions/`: its settings, its pipeline and team, and

@@ -169,7 +169,7 @@ function* storedOf(docs: Map<string, Stored>, idSets: readonly Set<string>[]): G
 
 const matches = (value: unknown, wanted: Scalar | readonly Scalar[]): boolean => {
   const actual = value === undefined ? null : value;
-  return Array.isArray(wanted) ? wanted.includes(actual as Scalar) : actual === wanted;
+  return Array.isArray(wanted) ? wanted.includes(actual) : actual === wanted;
 };
 
 /** Like MongoDB's type bracketing: a bound only admits values of its own type, never an absent field. */

@@ -247,7 +247,7 @@ async function readCurrent(coll: Collection<Stored>, ids: readonly string[]): Pr
     let next = 0;
     const worker = async (): Promise<void> => {
       for (let i = next++; i < ids.length; i = next++) {
-        const doc = await coll.findOne({ _id: ids[i] as string }, options);
+        const doc = await coll.findOne({ _id: ids[i] }, options);
         if (doc !== null) keep(doc);
       }
     };
@@ -416,7 +416,7 @@ function isList(value: Scalar | readonly Scalar[]): value is readonly Scalar[] {
 
 /** Backslash before punctuation is literal in both PCRE (MongoDB) and RE2 (FerretDB). */
 function escapeRegex(text: string): string {
-  return text.replace(/[\\^$.*+?()[\]{}|\-]/g, '\\$&');
+  return text.replace(/[\\^$.*+?()[\]{}|-]/g, '\\$&');
 }
 
 function toSort(sort: FindQuery['sort']): [string, 1 | -1][] {

@@ -1,9 +1,27 @@
 import { TEAMS, TEAM_MEMBERS } from '../collections';
-import type { WriteOp } from '../readStore';
+import type { ReadStore, WriteOp } from '../readStore';
 import type { Projection } from '../projection';
+import * as t from 'io-ts';
+import { documentsOf } from '../documents';
+import { TeamRole } from '../../domain/team/team';
 
+export const TeamDoc = t.type({
+  id: t.string,
+  name: t.string,
+  description: t.union([t.string, t.null]),
+  env_id: t.string,
+  created_at: t.string,
+  updated_at: t.string,
+});
+export type TeamDoc = t.TypeOf<typeof TeamDoc>;
+export const teamDocuments = (store: ReadStore) => documentsOf(TeamDoc, TEAMS, store);
 
-const memberId = (teamId: string, userId: string): string => `${teamId}:${userId}`;
+export const TeamMemberDoc = t.type({ id: t.string, team_id: t.string, user_id: t.string, env_id: t.string, role: TeamRole });
+export type TeamMemberDoc = t.TypeOf<typeof TeamMemberDoc>;
+export const teamMemberDocuments = (store: ReadStore) => documentsOf(TeamMemberDoc, TEAM_MEMBERS, store);
+
+/** A membership's document id: one per (team, user), so a guard reads it without a query. */
+export const memberId = (teamId: string, userId: string): string => `${teamId}:${userId}`;
 
 /** Teams, and one document per (team, user) so membership is a plain equality query. */
 export const teamsView: Projection = {

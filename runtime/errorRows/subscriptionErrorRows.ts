@@ -1,9 +1,9 @@
 import { isLeft } from 'fp-ts/lib/Either.js';
 import type { SecretBox } from '../../infrastructure/crypto/secretBox';
 import { connectorConfigCodecs } from '../../domain/connector/connectorConfig';
-import type { Doc, ReadStore } from '../../projections/readStore';
+import type { PipelineDoc } from '../../projections/pipeline/pipelinesView';
 import type { WorkerSpec } from '../worker/workerSpec';
-import { workerSpecsOf } from '../workerSpecs';
+import { workerSpecsOf, type WorkerViews } from '../workerSpecs';
 import { ErrorRowsError, type ErrorRowReader } from './errorRowReader';
 import { oracleErrorRows } from './oracleErrorRows';
 import { postgresErrorRows } from './postgresErrorRows';
@@ -13,9 +13,9 @@ import { postgresErrorRows } from './postgresErrorRows';
  * worker runs it now: its current mapper, feed options, target and error table, whatever the
  * pipeline's state (a draft, a paused pipeline or subscription too).
  */
-export async function subscriptionSpecOf(readStore: ReadStore, secrets: SecretBox, pipeline: Doc, subscriptionId: string | undefined): Promise<WorkerSpec> {
+export async function subscriptionSpecOf(views: WorkerViews, secrets: SecretBox, pipeline: PipelineDoc, subscriptionId: string | undefined): Promise<WorkerSpec> {
   // The runtime id names exactly-once transactions only, which a replay does not use.
-  const specs = await workerSpecsOf(readStore, secrets, pipeline, { runtimeId: 'replay', retryWindowMs: 0 });
+  const specs = await workerSpecsOf(views, secrets, pipeline, { runtimeId: 'replay', retryWindowMs: 0 });
   if (specs.length === 0) throw new ErrorRowsError('not_queryable', 'PIPELINE_INCOMPLETE', 'the pipeline has no source topic, or one of its connectors is gone');
   const spec = subscriptionId === undefined ? specs[0] : specs.find((candidate) => candidate.subscriptionId === subscriptionId);
   if (spec === undefined) throw new ErrorRowsError('not_found', 'SUBSCRIPTION_NOT_FOUND', `the pipeline has no subscription ${subscriptionId ?? ''}`);

@@ -290,7 +290,7 @@ interface KafkaJsErrorShape {
   readonly retriable?: unknown;
 }
 
-const shapeOf = (value: unknown): KafkaJsErrorShape | undefined => (typeof value === 'object' && value !== null ? (value as KafkaJsErrorShape) : undefined);
+const shapeOf = (value: unknown): KafkaJsErrorShape | undefined => (typeof value === 'object' && value !== null ? value : undefined);
 
 /** The error and what it wraps (retries exceeded → the last attempt's error → its socket error). */
 export function causes(error: unknown): KafkaJsErrorShape[] {
@@ -298,7 +298,7 @@ export function causes(error: unknown): KafkaJsErrorShape[] {
   let current = shapeOf(error);
   while (current !== undefined && out.length < 10) {
     out.push(current);
-    const aggregated = Array.isArray(current.errors) ? current.errors[0] : undefined;
+    const aggregated: unknown = Array.isArray(current.errors) ? current.errors[0] : undefined;
     current = shapeOf(current.cause ?? current.originalError ?? aggregated);
   }
   return out;

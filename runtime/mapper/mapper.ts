@@ -202,7 +202,7 @@ function runJsonPath(path: string, json: object, wrap: boolean): unknown {
 export function queryJsonPath(path: string, json: object): unknown[] | ValueFailure {
   const matches = runJsonPath(path, json, true);
   if (matches instanceof ValueFailure) return matches;
-  return Array.isArray(matches) ? matches : [];
+  return Array.isArray(matches) ? (matches as unknown[]) : [];
 }
 
 /**

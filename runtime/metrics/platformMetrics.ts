@@ -2,7 +2,8 @@ import type { EventStore } from '../../commands/eventstore/eventStore';
 import { RUNTIME_METRICS } from '../../projections/collections';
 import type { ReadStore } from '../../projections/readStore';
 import type { ObservabilityReader, PipelineMetrics } from '../observability/observabilityStore';
-import { metricsRegistry, type Counter, type MetricsRegistry, type Sample } from '../../infrastructure/metrics/registry';
+import { Counter } from 'prom-client';
+import { scrapedFamily, type Registry, type Sample } from '../../infrastructure/metrics/prometheus';
 
 export interface PlatformMetricsDeps {
   readonly store: EventStore;
@@ -15,7 +16,6 @@ export interface PlatformMetricsDeps {
 }
 
 export interface PlatformMetrics {
-  readonly registry: MetricsRegistry;
   /** Counted by the supervisor each time it restarts a crashed worker; undefined without a runtime. */
   readonly workerRestarts: Counter | undefined;
 }
@@ -23,17 +23,17 @@ export interface PlatformMetrics {
 /** The projection lag is counted by reading the events past the checkpoint, up to this many. */
 export const PROJECTION_LAG_CAP = 10_000;
 
-const pipelineSamples = (all: readonly PipelineMetrics[], read: (metrics: PipelineMetrics) => number): Sample[] =>
+const pipelineSamples = (all: readonly PipelineMetrics[], read: (metrics: PipelineMetrics) => number): Sample<'pipeline_id'>[] =>
   all.map((metrics) => ({ labels: { pipeline_id: metrics.pipeline_id }, value: read(metrics) }));
 
 /**
- * The platform's metrics in one registry, built once by the composition root: per-pipeline
- * counters and lag read from the observability store on scrape (summed over every runtime, as
- * `latency-informations` answers them), the projection lag, worker restarts, and the process.
- * HTTP request durations are added by the API (`http/operations/metricsRoute.ts`).
+ * The platform's metrics, added to the composition root's registry: per-pipeline counters and
+ * lag read from the observability store on scrape (summed over every runtime, as
+ * `latency-informations` answers them), the projection lag, worker restarts. The registry
+ * brings the process metrics; HTTP request durations are added by the API
+ * (`http/operations/metricsRoute.ts`).
  */
-export function platformMetrics(deps: PlatformMetricsDeps): PlatformMetrics {
-  const registry = metricsRegistry();
+export function platformMetrics(registry: Registry, deps: PlatformMetricsDeps): PlatformMetrics {
 
   // One read of every pipeline a runtime reported on, shared by the families of one scrape.
   let current: Promise<PipelineMetrics[]> | undefined;
@@ -49,39 +49,62 @@ export function platformMetrics(deps: PlatformMetricsDeps): PlatformMetrics {
     return current;
   };
   const perPipeline = (name: string, help: string, type: 'counter' | 'gauge', read: (metrics: PipelineMetrics) => number) =>
-    registry.collect(name, help, type, async () => pipelineSamples(await pipelines(), read));
+    scrapedFamily(registry, { name, help, type, labelNames: ['pipeline_id'], read: async () => pipelineSamples(await pipelines(), read) });
   perPipeline('popsink_pipeline_messages_in_total', 'Messages a pipeline consumed from its source, summed over its subscriptions and runtimes.', 'counter', (m) => m.messages_in);
   perPipeline('popsink_pipeline_messages_out_total', 'Rows or messages a pipeline wrote to its target.', 'counter', (m) => m.messages_out);
   perPipeline('popsink_pipeline_errors_total', 'Messages a pipeline sent to its error table.', 'counter', (m) => m.errors);
   perPipeline('popsink_pipeline_lag_messages', 'Messages of the source topic a pipeline has not consumed yet (all partitions).', 'gauge', (m) => m.lag_total);
-  registry.collect('popsink_pipeline_latency_seconds', 'End-to-end latency percentiles of a pipeline over its recent window (absent without recent traffic).', 'gauge', async () =>
-    (await pipelines()).flatMap((metrics) =>
-      (
-        [
-          ['0.5', metrics.p50_ms],
-          ['0.95', metrics.p95_ms],
-          ['0.99', metrics.p99_ms],
-        ] as const
-      ).flatMap(([quantile, ms]) => (ms === null ? [] : [{ labels: { pipeline_id: metrics.pipeline_id, quantile }, value: ms / 1000 }])),
-    ),
-  );
-
-  registry.collect('popsink_projection_lag_events', `Events in the log past the read models' checkpoint (counted up to ${PROJECTION_LAG_CAP}).`, 'gauge', async () => {
-    const applied = deps.projectionPosition();
-    const behind = await deps.store.readAll(applied === undefined ? 'start' : { after: applied }, PROJECTION_LAG_CAP);
-    return [{ value: behind.length }];
-  });
-  registry.collect('popsink_projection_position', "Log position of the last event the read models applied (-1 before the first).", 'gauge', async () => {
-    const applied = deps.projectionPosition();
-    return [{ value: applied === undefined ? -1 : Number(applied) }];
+  scrapedFamily(registry, {
+    name: 'popsink_pipeline_latency_seconds',
+    help: 'End-to-end latency percentiles of a pipeline over its recent window (absent without recent traffic).',
+    type: 'gauge',
+    labelNames: ['pipeline_id', 'quantile'],
+    read: async () =>
+      (await pipelines()).flatMap((metrics) =>
+        (
+          [
+            ['0.5', metrics.p50_ms],
+            ['0.95', metrics.p95_ms],
+            ['0.99', metrics.p99_ms],
+          ] as const
+        ).flatMap(([quantile, ms]) => (ms === null ? [] : [{ labels: { pipeline_id: metrics.pipeline_id, quantile }, value: ms / 1000 }])),
+      ),
   });
 
-  const workerRestarts = deps.runtime ? registry.counter('popsink_worker_restarts_total', 'Crashed worker processes the supervisor of this process restarted.') : undefined;
+  scrapedFamily(registry, {
+    name: 'popsink_projection_lag_events',
+    help: `Events in the log past the read models' checkpoint (counted up to ${PROJECTION_LAG_CAP}).`,
+    type: 'gauge',
+    labelNames: [],
+    read: async () => {
+      const applied = deps.projectionPosition();
+      const behind = await deps.store.readAll(applied === undefined ? 'start' : { after: applied }, PROJECTION_LAG_CAP);
+      return [{ labels: {}, value: behind.length }];
+    },
+  });
+  scrapedFamily(registry, {
+    name: 'popsink_projection_position',
+    help: 'Log position of the last event the read models applied (-1 before the first).',
+    type: 'gauge',
+    labelNames: [],
+    read: async () => {
+      const applied = deps.projectionPosition();
+      return [{ labels: {}, value: applied === undefined ? -1 : Number(applied) }];
+    },
+  });
 
-  const started = Date.now() / 1000;
-  registry.collect('process_start_time_seconds', 'Start time of the process since the Unix epoch, in seconds.', 'gauge', async () => [{ value: started }]);
-  registry.collect('process_resident_memory_bytes', 'Resident memory size in bytes.', 'gauge', async () => [{ value: process.memoryUsage.rss() }]);
-  registry.collect('nodejs_heap_used_bytes', 'V8 heap in use, in bytes.', 'gauge', async () => [{ value: process.memoryUsage().heapUsed }]);
+  const workerRestarts = deps.runtime
+    ? new Counter({ name: 'popsink_worker_restarts_total', help: 'Crashed worker processes the supervisor of this process restarted.', registers: [registry] })
+    : undefined;
 
-  return { registry, workerRestarts };
+  // prom-client's nodejs_heap_size_used_bytes says the same; this is the name README documents.
+  scrapedFamily(registry, {
+    name: 'nodejs_heap_used_bytes',
+    help: 'V8 heap in use, in bytes.',
+    type: 'gauge',
+    labelNames: [],
+    read: async () => [{ labels: {}, value: process.memoryUsage().heapUsed }],
+  });
+
+  return { workerRestarts };
 }

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isLeft } from 'fp-ts/lib/Either.js';
-import { Kafka, type EachBatchPayload, type KafkaMessage } from 'kafkajs';
+import { Kafka, logLevel, type EachBatchPayload, type KafkaMessage } from 'kafkajs';
 import { connectorConfigCodecs, type KafkaSourceConfig } from '../../domain/connector/connectorConfig';
 import { kafkaClientConfig } from '../kafka/kafkaClientConfig';
 import { latencyWindow } from '../observability/latencyWindow';
@@ -107,7 +107,7 @@ export function startSubscriptionWorker(spec: WorkerSpec, report: (report: Worke
       retries: 8,
       logCreator: () => ({ namespace, level, log: entry }) => {
         // kafkajs logs its own retries as errors; they are warnings until the retry window is out.
-        if (level <= 2) log('warn', `kafka ${namespace}: ${String(entry.message)}`);
+        if (level <= logLevel.WARN) log('warn', `kafka ${namespace}: ${String(entry.message)}`);
       },
     }),
   );

@@ -85,6 +85,32 @@ test('audit --user EMAIL|ID: what that user did', async (t) => {
   t.deepEqual(ranged, []);
 });
 
+test('a connector secret, set then changed, is in clear in none of GET /user-logs, the connector history and popsink audit', async (t) => {
+  // Its own user, env and team: the other tests of this file count what alice and bob did.
+  const carol = `carol-${randomUUID().slice(0, 8)}@example.com`;
+  await api.register(carol);
+  const token = await api.login(carol);
+  await api.request('POST', '/envs/', { token, json: { name: `env-${randomUUID()}` } });
+  const team = String(asRecord((await api.request('POST', '/teams/', { token, json: { name: 'Secret Keepers' } })).body)['id']);
+  const config = { topic: 'a', bootstrap_servers: 'k:9092', security_protocol: 'SASL_PLAINTEXT', sasl_mechanism: 'PLAIN', sasl_username: 'u', sasl_password: 'audit-secret-1' };
+  const connector = asRecord((await api.request('POST', '/connectors/', { token, json: { name: 'audited-conn', team_id: team, connector_type: 'KAFKA_SOURCE', config } })).body);
+  const id = String(connector['id']);
+  t.is((await api.request('PATCH', `/connectors/${id}`, { token, json: { config: { ...config, sasl_password: 'audit-secret-2', topic: 'b' } } })).status, 200);
+
+  const logs = await api.request('GET', `/user-logs?resource_id=${id}`, { token });
+  const history = await api.request('GET', `/connectors/${id}/history`, { token });
+  const json = await runCli(['audit', '--json', '--resource', id], env);
+  const text = await runCli(['audit', '--resource', id], env);
+  const outputs = { logs: JSON.stringify(logs.body), history: JSON.stringify(history.body), json: json.stdout, text: text.stdout };
+  for (const [name, output] of Object.entries(outputs)) {
+    t.true(output.includes('ConnectorUpdated'), `${name} shows the change`);
+    for (const leak of ['audit-secret-1', 'audit-secret-2', 'sealed:']) t.false(output.includes(leak), `${name} holds ${leak}`);
+  }
+  const updated = (asRecord(logs.body)['items'] as { event_type: string; details: { config: Record<string, unknown> } }[]).find((entry) => entry.event_type === 'ConnectorUpdated');
+  t.like(updated?.details.config, { sasl_password: '********', topic: 'b' });
+  t.true(text.stdout.split('\n').some((line) => /ConnectorUpdated {2}connector:\S+ {2}.*changed: config\.topic$/.test(line)), text.stdout);
+});
+
 test('audit exit codes: 2 on bad usage, 1 on an unknown user or a missing log', async (t) => {
   const usage = await Promise.all([['audit', '--since', 'yesterday'], ['audit', '--bogus'], ['audit', '--since', between, '--until', '2000-01-01T00:00:00Z']].map((args) => runCli(args, env)));
   t.deepEqual(usage.map((run) => run.code), [2, 2, 2]);

@@ -9,6 +9,7 @@ import { allProjections } from '../../projections/allProjections';
 import { startProjectionRunner } from '../../projections/runner';
 import { mongoReadStore } from '../../projections/readstore/mongoReadStore';
 import { tempDir } from './commandFixtures';
+import { EVENT_UPCASTERS } from '../../domain/events';
 
 const mongoUrl = process.env['POPSINK_MONGO_URL'];
 
@@ -46,7 +47,7 @@ test('after SIGKILL mid-append every acknowledged event is there and the read mo
   // The killed process was projecting into MongoDB; a restarted runner resumes from its checkpoint.
   const readStore = await mongoReadStore(mongoUrl, { database });
   t.teardown(() => readStore.close());
-  const runner = await startProjectionRunner({ store, readStore, projections: allProjections });
+  const runner = await startProjectionRunner({ store, readStore, projections: allProjections, upcasters: EVENT_UPCASTERS });
   t.teardown(() => runner.stop());
   await runner.waitFor((await store.headPosition())!, 30_000);
   const projected = await readStore.find('users', { limit: 1_000_000 });

@@ -1,18 +1,19 @@
 import test from 'ava';
 import { isLeft, isRight } from 'fp-ts/lib/Either.js';
-import { CorruptEventError, handleCommand } from '../../commands/handleCommand';
+import { handleCommand } from '../../commands/handleCommand';
+import { CorruptEventError } from '../../commands/eventstore/decodeRecorded';
 import { teamDecider } from '../../domain/team/team';
 import { commandDeps, context } from './commandFixtures';
 
 const createTeam = { type: 'CreateTeam', teamId: 't-1', envId: 'e-1', ownerId: 'owner', name: 'Team', description: null } as const;
 
-test('a command becomes events carrying actor, correlation, causation and time', async (t) => {
+test('a command becomes events carrying actor, correlation, causation, time and the version of their shape', async (t) => {
   const deps = { ...commandDeps(), now: () => new Date('2025-11-19T10:30:00Z') };
   const outcome = await handleCommand(deps, teamDecider, 'team-t-1', createTeam, { actorId: 'u-9', correlationId: 'req-1' });
   t.true(isRight(outcome));
   const [stored] = await deps.store.readStream('team-t-1');
   t.is(stored?.type, 'TeamCreated');
-  t.deepEqual(stored?.metadata, { actorId: 'u-9', correlationId: 'req-1', causationId: 'req-1', time: '2025-11-19T10:30:00.000Z' });
+  t.deepEqual(stored?.metadata, { actorId: 'u-9', correlationId: 'req-1', causationId: 'req-1', time: '2025-11-19T10:30:00.000Z', schemaVersion: 1 });
 });
 
 test('a refused command appends nothing', async (t) => {

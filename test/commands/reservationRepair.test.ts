@@ -10,6 +10,7 @@ import { handleCommand } from '../../commands/handleCommand';
 import { handleKeyedCommand } from '../../commands/keyedCommand';
 import { ABANDONED_CLAIM_MS, holderOf } from '../../commands/reservations';
 import { context, tempDir } from './commandFixtures';
+import { EVENT_UPCASTERS } from '../../domain/events';
 
 /**
  * A reservation whose holder died between its claim and its own event, or whose release was
@@ -23,7 +24,7 @@ const register = (userId: string, email: string) => ({ type: 'RegisterUser', use
 function world() {
   const file = join(tempDir(), 'events.db');
   let offsetMs = 0;
-  const deps = { store: sqliteEventStore(file), newId: randomUUID, now: () => new Date(Date.now() + offsetMs) };
+  const deps = { store: sqliteEventStore(file), newId: randomUUID, now: () => new Date(Date.now() + offsetMs), upcasters: EVENT_UPCASTERS };
   return { file, deps, later: (ms: number) => (offsetMs += ms) };
 }
 

@@ -128,6 +128,18 @@ export function eventStoreConformance(test: TestFn, name: string, open: () => Pr
     });
   });
 
+  test(`${name}: the schema version of an event's data travels in its metadata, absent where it was absent`, async (t) => {
+    await withStore(async (store) => {
+      const stream = `${prefix()}a`;
+      const unversioned = newEvent('Created');
+      const versioned = { ...newEvent('Renamed'), metadata: { ...unversioned.metadata, schemaVersion: 3 } };
+      await store.append(stream, [unversioned, versioned], 'no_stream');
+      const [first, second] = await store.readStream(stream);
+      t.false(first !== undefined && 'schemaVersion' in first.metadata);
+      t.is(second?.metadata.schemaVersion, 3);
+    });
+  });
+
   test(`${name}: re-appending stored event ids is a no-op`, async (t) => {
     await withStore(async (store) => {
       const stream = `${prefix()}a`;

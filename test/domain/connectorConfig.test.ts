@@ -10,7 +10,8 @@ import {
   type ConnectorType,
 } from '../../domain/connector/connectorConfig';
 import type { DomainError } from '../../domain/errors';
-import { decode, ValidationFailure } from '../../http/decode';
+import { decode } from '../../http/decode';
+import { ValidationFailure } from '../../domain/failures';
 
 const loc = ['body', 'source_config'] as const;
 

@@ -3,7 +3,7 @@ import Router from '@koa/router';
 import * as t from 'io-ts';
 import { createApp } from '../../http/app';
 import { decode } from '../../http/decode';
-import { DomainFailure } from '../../http/errors';
+import { DomainFailure } from '../../domain/failures';
 import { healthRouter } from '../../http/operations/healthRouter';
 import { conflict, invalid, notFound } from '../../domain/errors';
 import { serve } from './httpFixtures';

@@ -1,6 +1,7 @@
 import test from 'ava';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { ADMIN, asRecord, noSecretInClear, startApi, type Api } from './apiFixtures';
+import { allPages, ok, type Body } from './installationFixtures';
 
 /**
  * Export a populated installation, import it into a fresh one with the same secret key, and
@@ -14,8 +15,6 @@ const SECRET_KEY = randomBytes(32).toString('base64');
 const IMPORTER = { email: 'importer@example.com', password: 'importer-password-1' };
 const importerEnv = (key = SECRET_KEY) => ({ POPSINK_SECRET_KEY: key, POPSINK_ADMIN_EMAIL: IMPORTER.email, POPSINK_ADMIN_PASSWORD: IMPORTER.password });
 const SECRETS = Array.from({ length: 6 }, (_, i) => `kafka-secret-${i}-${randomUUID().slice(0, 6)}`);
-
-type Body = Record<string, unknown>;
 
 interface Populated {
   readonly adminToken: string;
@@ -33,12 +32,6 @@ let document: Body | undefined;
 let firstImport: Body | undefined;
 
 noSecretInClear(test, () => source, SECRETS);
-
-async function ok(api: Api, method: string, path: string, token: string, json?: unknown): Promise<Body> {
-  const res = await api.request(method, path, { token, ...(json !== undefined ? { json } : {}) });
-  if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(res.body)}`);
-  return asRecord(res.body);
-}
 
 async function populate(api: Api): Promise<Populated> {
   const adminToken = await api.login(ADMIN.email, ADMIN.password);
@@ -99,17 +92,6 @@ async function populate(api: Api): Promise<Populated> {
     }
   }
   return { adminToken, alice: { id: alice.id, token: aliceToken }, pipelineIds, startedIds, teamIds: [String(data['id']), String(ops['id'])] };
-}
-
-/** Every page of a paged list. */
-async function allPages(api: Api, path: string, token: string): Promise<Body[]> {
-  const all: Body[] = [];
-  for (;;) {
-    const page = await ok(api, 'GET', `${path}${path.includes('?') ? '&' : '?'}limit=100&skip=${all.length}`, token);
-    const got = page['items'] as Body[];
-    all.push(...got);
-    if (got.length < 100) return all;
-  }
 }
 
 const eventCount = async (api: Api, token: string): Promise<number> => ((await ok(api, 'GET', '/users/export-all', token))['events'] as unknown[]).length;

@@ -45,7 +45,8 @@ function parsePrometheus(text: string): Parsed {
     }
     if (consumed !== rawLabels.length) throw new Error(`malformed labels: ${line}`);
     const value = rawValue === '+Inf' ? Infinity : rawValue === '-Inf' ? -Infinity : Number(rawValue);
-    if (Number.isNaN(value) && rawValue !== 'NaN') throw new Error(`malformed value: ${line}`);
+    // Prometheus parses values as Go floats, NaN in any case (prom-client writes `Nan`).
+    if (Number.isNaN(value) && rawValue.toLowerCase() !== 'nan') throw new Error(`malformed value: ${line}`);
     const family = name.replace(/_(bucket|sum|count)$/, '');
     if (!types.has(name) && types.get(family) !== 'histogram') throw new Error(`sample before its TYPE: ${line}`);
     samples.push({ name, labels, value });

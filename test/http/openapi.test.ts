@@ -7,7 +7,7 @@ import { scryptHasher } from '../../infrastructure/crypto/passwords';
 import type { ApiDeps } from '../../http/apiDeps';
 import { guard } from '../../http/guard';
 import { loginThrottle } from '../../http/identity/loginThrottle';
-import { logNotifier } from '../../http/identity/notifier';
+import { logNotifier } from '../../infrastructure/notifier';
 import { jsonSchemaOf } from '../../http/openapi/ioTsSchema';
 import { OPERATIONS } from '../../http/openapi/operations';
 import { apiRouters } from '../../http/routers';
@@ -18,6 +18,7 @@ import { jsonLogger } from '../../infrastructure/logger';
 import { observabilityStore } from '../../runtime/observability/observabilityStore';
 import { commandDeps } from '../commands/commandFixtures';
 import { ADMIN, JWT_SECRET, startApi, type Api } from './apiFixtures';
+import { readModelsOf } from '../../projections/readModels';
 
 // ---------------------------------------------------------------------------------------------
 // The checker: every route a router serves must be in the document, with a description. It walks
@@ -155,7 +156,9 @@ function routersOfTheApi(): Router[] {
   const jwtKey = signingKey(JWT_SECRET);
   const deps: ApiDeps = {
     commands: commandDeps(),
+    views: readModelsOf(readStore),
     readStore,
+    checkMapper: async () => undefined,
     waitFor: async () => undefined,
     passwords: scryptHasher({ N: 1024, r: 8, p: 1 }),
     tokens: tokenIssuer(jwtKey, 3600, now),
@@ -167,7 +170,7 @@ function routersOfTheApi(): Router[] {
     resetTokenLifetimeSeconds: 3600,
     observability: observabilityStore(readStore, { runtimeId: 'openapi-test' }),
   };
-  return [healthRouter({ ready: () => true, checkStores: async () => undefined }), ...apiRouters(deps, guard(readStore))];
+  return [healthRouter({ ready: () => true, checkStores: async () => undefined }), ...apiRouters(deps, guard(deps.views))];
 }
 
 /** POST / PATCH routes that take no body. Any other one must document its body. */

@@ -12,6 +12,7 @@ import { observabilityStore, type ObservabilityStore } from '../../runtime/obser
 import type { WorkerMetrics } from '../../runtime/observability/workerReport';
 import { quietDatamodel, quietPipeline } from '../fixtures/observability';
 import { asRecord, JWT_SECRET, startApi, type Api } from './apiFixtures';
+import { readModelsOf } from '../../projections/readModels';
 
 /**
  * The API on MongoDB read models, a data-plane runtime writing to the same database (as another
@@ -48,7 +49,7 @@ async function buildWorld(url: string): Promise<World> {
   await api.register(outsider);
   const readStore = await mongoReadStore(url, { database: api.mongoDatabase ?? '' });
   const sockets = createServer();
-  attachLogSockets(sockets, { readStore, jwtKey: signingKey(JWT_SECRET), observability: observabilityStore(readStore, { runtimeId: 'api' }), logger: jsonLogger(() => undefined) }, { pollMs: 50 });
+  attachLogSockets(sockets, { views: readModelsOf(readStore), jwtKey: signingKey(JWT_SECRET), observability: observabilityStore(readStore, { runtimeId: 'api' }), logger: jsonLogger(() => undefined) }, { pollMs: 50 });
   await new Promise<void>((resolve) => sockets.listen(0, '127.0.0.1', resolve));
   const { port } = sockets.address() as AddressInfo;
   return {

@@ -22,7 +22,7 @@ test("the contract's curl commands of steps 6-8 and Patterns 1, 2 and 5 answer a
   const { api, token, teamId } = await startTeamApi('seed-curl', 'Data Engineering Team');
   try {
     t.is(blocks.length, 13);
-    const env: Record<string, string> = { ...process.env, TOKEN: token, TEAM_ID: teamId } as Record<string, string>;
+    const env: Record<string, string> = { ...process.env, TOKEN: token, TEAM_ID: teamId };
     const server = api.url.replace(/\/api$/, '');
     for (const [index, { expected, command }] of blocks.entries()) {
       let runnable = command.replaceAll('https://your-server', server);

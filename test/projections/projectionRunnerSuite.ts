@@ -7,6 +7,7 @@ import { allProjections } from '../../projections/allProjections';
 import { projectBatch, startProjectionRunner } from '../../projections/runner';
 import type { ReadStore } from '../../projections/readStore';
 import { commandDeps, context } from '../commands/commandFixtures';
+import { EVENT_UPCASTERS } from '../../domain/events';
 
 /** A small installation: two users, an env, a team with a member, one of them renamed and one removed. */
 async function populate(deps: CommandDeps): Promise<{ owner: string; member: string; envId: string; teamId: string }> {
@@ -44,7 +45,7 @@ export function projectionRunnerSuite(test: TestFn, name: string, open: () => Pr
   test(`${name}: read models reflect the commands once the runner reached their position`, async (t) => {
     const deps = commandDeps();
     const readStore = await open();
-    const runner = await startProjectionRunner({ store: deps.store, readStore, projections: allProjections });
+    const runner = await startProjectionRunner({ store: deps.store, readStore, projections: allProjections, upcasters: EVENT_UPCASTERS });
     const { owner, member, envId, teamId } = await populate(deps);
     await runner.waitFor((await deps.store.headPosition())!);
     t.true(runner.caughtUp());
@@ -65,14 +66,14 @@ export function projectionRunnerSuite(test: TestFn, name: string, open: () => Pr
   test(`${name}: replaying any event changes nothing, and a rebuild gives the same read models`, async (t) => {
     const deps = commandDeps();
     const readStore = await open();
-    const runner = await startProjectionRunner({ store: deps.store, readStore, projections: allProjections });
+    const runner = await startProjectionRunner({ store: deps.store, readStore, projections: allProjections, upcasters: EVENT_UPCASTERS });
     await populate(deps);
     await runner.waitFor((await deps.store.headPosition())!);
     const before = await snapshot(readStore);
 
     const log = await deps.store.readAll('start', 10_000);
-    for (const event of log) await readStore.apply(projectBatch(allProjections, [event]));
-    await readStore.apply(projectBatch(allProjections, log));
+    for (const event of log) await readStore.apply(projectBatch(allProjections, EVENT_UPCASTERS, [event]));
+    await readStore.apply(projectBatch(allProjections, EVENT_UPCASTERS, log));
     t.deepEqual(await snapshot(readStore), before);
 
     await runner.rebuild();
@@ -86,7 +87,7 @@ export function projectionRunnerSuite(test: TestFn, name: string, open: () => Pr
   test(`${name}: a restarted runner resumes from its checkpoint`, async (t) => {
     const deps = commandDeps();
     const readStore = await open();
-    const first = await startProjectionRunner({ store: deps.store, readStore, projections: allProjections });
+    const first = await startProjectionRunner({ store: deps.store, readStore, projections: allProjections, upcasters: EVENT_UPCASTERS });
     const { teamId, member } = await populate(deps);
     await first.waitFor((await deps.store.headPosition())!);
     await first.stop();
@@ -94,7 +95,7 @@ export function projectionRunnerSuite(test: TestFn, name: string, open: () => Pr
     t.is(checkpoint, await deps.store.headPosition());
 
     await handleKeyedCommand(deps, context(), teams, teamId, { type: 'RemoveMember', userId: member });
-    const second = await startProjectionRunner({ store: deps.store, readStore, projections: allProjections });
+    const second = await startProjectionRunner({ store: deps.store, readStore, projections: allProjections, upcasters: EVENT_UPCASTERS });
     await second.waitFor((await deps.store.headPosition())!);
     t.true(second.caughtUp());
     t.is((await readStore.find('team_members', { where: { team_id: teamId } })).total, 1);
