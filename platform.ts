@@ -84,7 +84,12 @@ async function checkStores(store: EventStore, readStore: ReadStore): Promise<voi
   await readStore.getCheckpoint('projections');
 }
 
-export const commandDepsOf = (store: EventStore): CommandDeps => ({ store, newId: newEventId, now: () => new Date(), upcasters: EVENT_UPCASTERS });
+export const commandDepsOf = (store: EventStore): CommandDeps => ({
+  store,
+  newId: newEventId,
+  now: () => new Date(),
+  upcasters: EVENT_UPCASTERS,
+});
 
 export interface RunningPlatform {
   /** The API's port; undefined for a runtime-only process. */
@@ -116,7 +121,9 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Run
     projections: allProjections,
     upcasters: EVENT_UPCASTERS,
     onError: (error) => logger.error('projection failed; retrying', { error: String(error) }),
-    onRebuild: (rebuild) => rebuild.state !== 'running' && logger.info(`read-model rebuild ${rebuild.state}`, { rebuildId: rebuild.id, generation: rebuild.generation, error: rebuild.error }),
+    onRebuild: (rebuild) =>
+      rebuild.state !== 'running' &&
+      logger.info(`read-model rebuild ${rebuild.state}`, { rebuildId: rebuild.id, generation: rebuild.generation, error: rebuild.error }),
   });
   const readStore = projections.readStore;
   const commands = commandDepsOf(store);
@@ -124,7 +131,13 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Run
   const observability = observabilityStore(readStore, { runtimeId: config.runtimeId });
   // One registry per platform: tests start several in one process.
   const registry = metricsRegistry();
-  const metrics = platformMetrics(registry, { store, readStore, observability, projectionPosition: () => projections.position(), runtime: config.role !== 'api' });
+  const metrics = platformMetrics(registry, {
+    store,
+    readStore,
+    observability,
+    projectionPosition: () => projections.position(),
+    runtime: config.role !== 'api',
+  });
 
   const pool = config.role === 'api' ? undefined : workerPool({ processes: config.workerProcesses, maxOldSpaceMb: config.workerHeapMb });
   let supervisor: Supervisor | undefined;
@@ -180,7 +193,10 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Run
           archives: () => listArchivedLogs(config.dataDir),
         }
       : undefined;
-  const api = config.role === 'runtime' ? undefined : await startApi(config, logger, { store, readStore, projections, commands, secrets, observability, registry, installationLog });
+  const api =
+    config.role === 'runtime'
+      ? undefined
+      : await startApi(config, logger, { store, readStore, projections, commands, secrets, observability, registry, installationLog });
   // A runtime without the API still answers its orchestrator's probes and Prometheus.
   const probes =
     config.role === 'runtime'
@@ -195,7 +211,12 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Run
       : undefined;
   await startRuntime();
   if (supervisor !== undefined) {
-    logger.info('popsink runtime started', { runtimeId: config.runtimeId, workers: supervisor.workers().length, workerProcesses: config.workerProcesses, probesPort: probes?.port });
+    logger.info('popsink runtime started', {
+      runtimeId: config.runtimeId,
+      workers: supervisor.workers().length,
+      workerProcesses: config.workerProcesses,
+      probesPort: probes?.port,
+    });
   }
 
   return {
@@ -228,7 +249,11 @@ interface Stores {
   readonly installationLog: ApiDeps['installationLog'];
 }
 
-async function startApi(config: Config, platformLogger: Logger, { store, readStore, projections, commands, secrets, observability, registry, installationLog }: Stores): Promise<RunningApi> {
+async function startApi(
+  config: Config,
+  platformLogger: Logger,
+  { store, readStore, projections, commands, secrets, observability, registry, installationLog }: Stores,
+): Promise<RunningApi> {
   // Lines written while a request is served carry its id.
   const logger = requestScopedLogger(platformLogger);
   const passwords = scryptHasher();
@@ -263,9 +288,15 @@ async function startApi(config: Config, platformLogger: Logger, { store, readSto
     ...(installationLog !== undefined ? { installationLog } : {}),
   };
   const app = createApp({
-    routers: [healthRouter({ ready: () => projections.caughtUp(), checkStores: () => checkStores(store, readStore) }), ...apiRouters(deps, guard(views))],
+    routers: [
+      healthRouter({ ready: () => projections.caughtUp(), checkStores: () => checkStores(store, readStore) }),
+      ...apiRouters(deps, guard(views)),
+    ],
     outerMiddleware: [requestScope, accessLog(logger), httpMetrics(registry)],
-    rootRouters: [metricsRouter(registry, { token: config.metricsToken }), consoleRouter({ dir: config.consoleDir ?? defaultConsoleDir() })],
+    rootRouters: [
+      metricsRouter(registry, { token: config.metricsToken }),
+      consoleRouter({ dir: config.consoleDir ?? defaultConsoleDir() }),
+    ],
     middleware: authenticate(deps.jwtKey, views),
     logger,
     bodyLimit: config.bodyLimit,

@@ -101,7 +101,10 @@ async function generateLoad(spec: LoadTarget & { duration: number; connections: 
               setupRequest: (request) => {
                 const i = n++;
                 const mark = bodies.markEvery !== undefined && i % bodies.markEvery === 0 ? '-xyz' : '';
-                return { ...request, body: JSON.stringify({ ...bodies.templates[i % bodies.templates.length], name: `${bodies.prefix}${mark}-${i}` }) };
+                return {
+                  ...request,
+                  body: JSON.stringify({ ...bodies.templates[i % bodies.templates.length], name: `${bodies.prefix}${mark}-${i}` }),
+                };
               },
             },
           ],
@@ -109,7 +112,14 @@ async function generateLoad(spec: LoadTarget & { duration: number; connections: 
       : {}),
   });
   const errors = result.errors + result.timeouts + result.non2xx;
-  const reply: LoadResult = { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors, completed: result['2xx'], seconds: result.duration };
+  const reply: LoadResult = {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors,
+    completed: result['2xx'],
+    seconds: result.duration,
+  };
   process.send?.(reply);
 }
 
@@ -170,7 +180,11 @@ async function benchPlatform(mongo?: { url: string; database: string }): Promise
 
 /** Registers and logs in a user who owns one env; answers the request headers. */
 async function signUp(api: string, email: string): Promise<Record<string, string>> {
-  await json(`${api}/auth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password: 'bench-password' }) });
+  await json(`${api}/auth/register`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password: 'bench-password' }),
+  });
   const login = await json(`${api}/auth/jwt/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -227,7 +241,14 @@ async function pipelineRows(bench: Bench, label: string, count: number): Promise
   const createTemplate = await pipelineTeam(api, headers, 'create-team');
 
   process.stderr.write(`${label}: seeding ${count} pipelines (${seedConcurrency} concurrent)...\n`);
-  const seed = await generate({ url: `${api}/pipelines/`, method: 'POST', headers, bodies: { templates, prefix: 'seed', markEvery: MARK_EVERY }, amount: count, connections: seedConcurrency });
+  const seed = await generate({
+    url: `${api}/pipelines/`,
+    method: 'POST',
+    headers,
+    bodies: { templates, prefix: 'seed', markEvery: MARK_EVERY },
+    amount: count,
+    connections: seedConcurrency,
+  });
   const total = Number((await json(`${api}/pipelines/count-status`, { headers }))['all']);
   if (total !== count) process.stderr.write(`${label}: ${total} pipelines after seeding ${count} (${seed.errors} errors)\n`);
 
@@ -245,12 +266,22 @@ async function pipelineRows(bench: Bench, label: string, count: number): Promise
   const teamId = String(templates[0]?.['team_id']);
   const building = Number((await json(`${api}/pipelines/count-status?team_id=${teamId}`, { headers }))['building']);
   const marked = Number((await json(`${api}/pipelines/?team_id=${teamId}&search=xyz&limit=1`, { headers }))['total']);
-  process.stderr.write(`${label}: ${total} pipelines in ${seed.seconds.toFixed(1)} s; team 0 has ${building} building, ${marked} named *xyz*\n`);
+  process.stderr.write(
+    `${label}: ${total} pipelines in ${seed.seconds.toFixed(1)} s; team 0 has ${building} building, ${marked} named *xyz*\n`,
+  );
 
   const rows = [
-    await measure(`${label}: GET ?state=building&team_id&limit=50`, { url: `${api}/pipelines/?state=building&team_id=${teamId}&limit=50`, headers }),
+    await measure(`${label}: GET ?state=building&team_id&limit=50`, {
+      url: `${api}/pipelines/?state=building&team_id=${teamId}&limit=50`,
+      headers,
+    }),
     await measure(`${label}: GET ?team_id&search=xyz`, { url: `${api}/pipelines/?team_id=${teamId}&search=xyz`, headers }),
-    await measure(`${label}: POST /api/pipelines/`, { url: `${api}/pipelines/`, method: 'POST', headers, bodies: { templates: [createTemplate], prefix: `create-${randomUUID().slice(0, 8)}` } }),
+    await measure(`${label}: POST /api/pipelines/`, {
+      url: `${api}/pipelines/`,
+      method: 'POST',
+      headers,
+      bodies: { templates: [createTemplate], prefix: `create-${randomUUID().slice(0, 8)}` },
+    }),
   ];
   return { rows, seeded: { pipelines: total, seconds: seed.seconds, errors: seed.errors, started } };
 }
@@ -274,7 +305,12 @@ try {
   const get = await measure('GET /api/teams/{id}', { url: `${api}/teams/${String(team['id'])}`, headers });
   const pipelines = await pipelineRows(embedded, 'embedded', Number(values.pipelines));
   // Last: it leaves thousands of teams behind, which every visibility check of the memory store scans.
-  const post = await measure('POST /api/teams/', { url: `${api}/teams/`, method: 'POST', headers, bodies: { templates: [{}], prefix: `team-${randomUUID().slice(0, 8)}` } });
+  const post = await measure('POST /api/teams/', {
+    url: `${api}/teams/`,
+    method: 'POST',
+    headers,
+    bodies: { templates: [{}], prefix: `team-${randomUUID().slice(0, 8)}` },
+  });
   await embedded.close();
 
   let mongo: PipelineFigures | undefined;
@@ -287,18 +323,25 @@ try {
     }
   }
 
-  console.log(`${duration}s per run, ${connections} connections, load generator in a child process, embedded store synchronous=${values.sync}, POPSINK_ROLE=api\n`);
+  console.log(
+    `${duration}s per run, ${connections} connections, load generator in a child process, embedded store synchronous=${values.sync}, POPSINK_ROLE=api\n`,
+  );
   console.log(seededLine('embedded', pipelines.seeded));
   if (mongo) console.log(`${seededLine('mongodb', mongo.seeded)} (capped by --mongo-pipelines)`);
   else console.log('mongodb: skipped (POPSINK_MONGO_URL unset)');
   console.log(`\n${'route'.padEnd(47)}   req/s     p50 ms   p99 ms   errors   ratio to bare`);
   for (const f of [baseline, get, post, ...pipelines.rows, ...(mongo?.rows ?? [])]) console.log(row(f, baseline));
-  console.log(`\naim: >= 0.5x the bare route. GET ${get.rps / baseline.rps >= 0.5 ? 'met' : 'NOT met'}, POST ${post.rps / baseline.rps >= 0.5 ? 'met' : 'NOT met'}`);
+  console.log(
+    `\naim: >= 0.5x the bare route. GET ${get.rps / baseline.rps >= 0.5 ? 'met' : 'NOT met'}, POST ${post.rps / baseline.rps >= 0.5 ? 'met' : 'NOT met'}`,
+  );
 } finally {
   bare.close();
   await embedded.close();
   if (mongoUrl !== undefined) {
     const client = await MongoClient.connect(mongoUrl);
-    await client.db(mongoDatabase).dropDatabase().finally(() => client.close());
+    await client
+      .db(mongoDatabase)
+      .dropDatabase()
+      .finally(() => client.close());
   }
 }

@@ -149,11 +149,19 @@ function startClock(): () => Measured {
   const cpu = process.cpuUsage();
   return () => {
     const used = process.cpuUsage(cpu);
-    return { seconds: Number(process.hrtime.bigint() - wall) / 1e9, cpu: (used.user + used.system) / 1e6, windows: [[from, performance.now()]] };
+    return {
+      seconds: Number(process.hrtime.bigint() - wall) / 1e9,
+      cpu: (used.user + used.system) / 1e6,
+      windows: [[from, performance.now()]],
+    };
   };
 }
 
-const plus = (a: Measured, b: Measured): Measured => ({ seconds: a.seconds + b.seconds, cpu: a.cpu + b.cpu, windows: [...a.windows, ...b.windows] });
+const plus = (a: Measured, b: Measured): Measured => ({
+  seconds: a.seconds + b.seconds,
+  cpu: a.cpu + b.cpu,
+  windows: [...a.windows, ...b.windows],
+});
 const ZERO: Measured = { seconds: 0, cpu: 0, windows: [] };
 
 // GC pauses as V8 reports them: asynchronously, after the collection, so they are summed per
@@ -201,14 +209,27 @@ const progress = (line: string): void => {
 function record(id: string, what: string, count: number, unit: string, time: number | Measured, extra?: string): number {
   const m = typeof time === 'number' ? { seconds: time, cpu: undefined, windows: [] } : time;
   const rate = count / m.seconds;
-  const row: Row = { id, what, size: `${int(count)} ${unit}`, ...m, throughput: `${int(rate)} ${unit}/s${extra === undefined ? '' : `  ${extra}`}` };
+  const row: Row = {
+    id,
+    what,
+    size: `${int(count)} ${unit}`,
+    ...m,
+    throughput: `${int(rate)} ${unit}/s${extra === undefined ? '' : `  ${extra}`}`,
+  };
   rows.push(row);
   progress(`${id} ${what}: ${row.size} in ${seconds(m.seconds)} = ${row.throughput}`);
   return rate;
 }
 
 /** A ratio of two rates; with `cpu`, also the CPU time per unit of both sides (insensitive to waits). */
-function compare(id: string, what: string, value: number, base: number, label = 'adapter / bare', cpu?: { unit: string; value: number; base: number }): void {
+function compare(
+  id: string,
+  what: string,
+  value: number,
+  base: number,
+  label = 'adapter / bare',
+  cpu?: { unit: string; value: number; base: number },
+): void {
   const perUnit = cpu === undefined ? '' : `; CPU ${(cpu.value * 1e6).toFixed(1)} vs ${(cpu.base * 1e6).toFixed(1)} µs/${cpu.unit}`;
   comparisons.push(`${id.padEnd(4)} ${what.padEnd(60)} ${label} = ${ratio(value / base)}  (${int(value)} vs ${int(base)} /s${perUnit})`);
 }
@@ -225,12 +246,16 @@ function printReport(header: readonly string[]): void {
   };
   const line = '-'.repeat(w.id + w.what + w.size + 62);
   const out: string[] = ['', ...header, line];
-  out.push(`${'#'.padEnd(w.id)}  ${'measurement'.padEnd(w.what)}  ${'size'.padStart(w.size)}  ${'wall'.padStart(9)}  ${'cpu'.padStart(9)}  ${'gc'.padStart(9)}  throughput`);
+  out.push(
+    `${'#'.padEnd(w.id)}  ${'measurement'.padEnd(w.what)}  ${'size'.padStart(w.size)}  ${'wall'.padStart(9)}  ${'cpu'.padStart(9)}  ${'gc'.padStart(9)}  throughput`,
+  );
   out.push(line);
   for (const r of rows) {
     const cpu = r.cpu === undefined ? '-' : seconds(r.cpu);
     const gc = r.windows.length === 0 ? '-' : seconds(gcSeconds(r.windows));
-    out.push(`${r.id.padEnd(w.id)}  ${r.what.padEnd(w.what)}  ${r.size.padStart(w.size)}  ${seconds(r.seconds).padStart(9)}  ${cpu.padStart(9)}  ${gc.padStart(9)}  ${r.throughput}`);
+    out.push(
+      `${r.id.padEnd(w.id)}  ${r.what.padEnd(w.what)}  ${r.size.padStart(w.size)}  ${seconds(r.seconds).padStart(9)}  ${cpu.padStart(9)}  ${gc.padStart(9)}  ${r.throughput}`,
+    );
   }
   out.push(line, 'Baselines (same process, same data):', ...comparisons.map((c) => `  ${c}`));
   out.push(line, 'Aims:', ...aims.map((a) => `  ${a}`));
@@ -312,8 +337,14 @@ function* identityLog(total: number, seed = 42): Generator<LogBatch> {
     if (item === undefined) throw new Error('pick from an empty list');
     return item;
   };
-  const hash = (): string => `$argon2id$v=19$m=65536,t=3,p=4$${Math.floor(random() * 2 ** 52).toString(36).padEnd(22, 'x')}$${'h'.repeat(43)}`;
-  const secret = (): string => Math.floor(random() * 2 ** 52).toString(16).padStart(64, '0');
+  const hash = (): string =>
+    `$argon2id$v=19$m=65536,t=3,p=4$${Math.floor(random() * 2 ** 52)
+      .toString(36)
+      .padEnd(22, 'x')}$${'h'.repeat(43)}`;
+  const secret = (): string =>
+    Math.floor(random() * 2 ** 52)
+      .toString(16)
+      .padStart(64, '0');
   const users: string[] = [];
   const envs: string[] = [];
   let written = 0;
@@ -324,7 +355,12 @@ function* identityLog(total: number, seed = 42): Generator<LogBatch> {
   const batch = (streamId: string, events: readonly IdentityEvent[]): LogBatch => {
     const correlationId = randomUUID();
     clock += 1_000;
-    const metadata: EventMetadata = { actorId: users[0] ?? ACTOR, correlationId, causationId: correlationId, time: new Date(clock).toISOString() };
+    const metadata: EventMetadata = {
+      actorId: users[0] ?? ACTOR,
+      correlationId,
+      causationId: correlationId,
+      time: new Date(clock).toISOString(),
+    };
     written += events.length;
     return { streamId, events: events.map((e) => toNew(e, metadata)) };
   };
@@ -486,7 +522,6 @@ async function writeIdentityLog(store: EventStore, total: number): Promise<LogWr
 // ---------------------------------------------------------------------------------------------
 // Bare better-sqlite3: the adapter's schema, pragmas and statements without the adapter.
 
-
 type Synchronous = 'full' | 'normal';
 
 function bareDatabase(file: string, synchronous: Synchronous = 'full'): Database.Database {
@@ -561,7 +596,11 @@ async function appendBoth(
 /** Adapter vs bare line for an append measurement. */
 function compareAppends(id: string, what: string, events: number, m: { adapter: Measured; bare: Measured }): number {
   const rate = events / m.adapter.seconds;
-  compare(id, what, rate, events / m.bare.seconds, 'adapter / bare', { unit: 'event', value: m.adapter.cpu / events, base: m.bare.cpu / events });
+  compare(id, what, rate, events / m.bare.seconds, 'adapter / bare', {
+    unit: 'event',
+    value: m.adapter.cpu / events,
+    base: m.bare.cpu / events,
+  });
   return rate;
 }
 
@@ -641,7 +680,14 @@ async function appendSections(dir: string): Promise<void> {
 
   // 1b: a few streams, each append with the exact expected revision (as handleCommand does).
   const b = await compareOn(growingStreams(ONE_EVENT_APPENDS, 1, EXACT_STREAMS));
-  record('1b', `append 1 event to ${EXACT_STREAMS} streams, exact expected revision`, ONE_EVENT_APPENDS, 'appends', b.adapter, '(= events/s)');
+  record(
+    '1b',
+    `append 1 event to ${EXACT_STREAMS} streams, exact expected revision`,
+    ONE_EVENT_APPENDS,
+    'appends',
+    b.adapter,
+    '(= events/s)',
+  );
   compareAppends('1b', '1-event append, exact revision, vs INSERT 1 row per transaction', ONE_EVENT_APPENDS, b);
 
   progress('2. batch appends');
@@ -658,7 +704,14 @@ async function appendSections(dir: string): Promise<void> {
   // 2b: 1000-event batches, each to a new stream.
   const d = await compareOn(growingStreams(BIG_BATCH_APPENDS, BIG_BATCH_SIZE, BIG_BATCH_APPENDS));
   const events2b = BIG_BATCH_APPENDS * BIG_BATCH_SIZE;
-  record('2b', `append ${BIG_BATCH_SIZE}-event batches, each to a new stream`, events2b, 'events', d.adapter, `(${int(BIG_BATCH_APPENDS / d.adapter.seconds)} appends/s)`);
+  record(
+    '2b',
+    `append ${BIG_BATCH_SIZE}-event batches, each to a new stream`,
+    events2b,
+    'events',
+    d.adapter,
+    `(${int(BIG_BATCH_APPENDS / d.adapter.seconds)} appends/s)`,
+  );
   compareAppends('2b', `${BIG_BATCH_SIZE}-event append vs INSERT ${BIG_BATCH_SIZE} rows per transaction`, events2b, d);
 
   // 2c: as 2a with the adapter's `synchronous: 'normal'` option (POPSINK_SQLITE_SYNCHRONOUS):
@@ -722,7 +775,14 @@ async function commandSections(dir: string): Promise<void> {
         expectRight('keyed CreateTeam', await handleKeyedCommand(deps, context, teams, teamId, command));
       }
     });
-    const rate3b = record('3b', 'handleKeyedCommand CreateTeam (name reservation)', KEYED_CREATES, 'commands', b, `(${int((2 * KEYED_CREATES) / b.seconds)} appends/s, 3 reads + 2 appends each)`);
+    const rate3b = record(
+      '3b',
+      'handleKeyedCommand CreateTeam (name reservation)',
+      KEYED_CREATES,
+      'commands',
+      b,
+      `(${int((2 * KEYED_CREATES) / b.seconds)} appends/s, 3 reads + 2 appends each)`,
+    );
 
     // 3c: UpdateTeam renames through the keyed path: claim the new name, update, release the old.
     const c = await timed(async () => {
@@ -732,7 +792,14 @@ async function commandSections(dir: string): Promise<void> {
         expectRight('keyed UpdateTeam', await handleKeyedCommand(deps, context, teams, teamId, command));
       }
     });
-    record('3c', 'handleKeyedCommand UpdateTeam rename (claim + release)', KEYED_RENAMES, 'commands', c, `(${int((3 * KEYED_RENAMES) / c.seconds)} appends/s, 4 reads + 3 appends each)`);
+    record(
+      '3c',
+      'handleKeyedCommand UpdateTeam rename (claim + release)',
+      KEYED_RENAMES,
+      'commands',
+      c,
+      `(${int((3 * KEYED_RENAMES) / c.seconds)} appends/s, 4 reads + 3 appends each)`,
+    );
 
     const single = ONE_EVENT_APPENDS / (rows.find((r) => r.id === '1b')?.seconds ?? Number.NaN);
     compare('3a', 'AddMembers round trip vs 1-event exact-revision append (1b)', rate3a, single, 'command / append');
@@ -865,7 +932,9 @@ async function embeddedRebuildSections(store: EventStore, total: number): Promis
   const rebuilt = await rebuild(store, readStore, 30 * 60_000);
   clearInterval(ticker);
   stall = Math.max(stall, performance.now() - lastTick);
-  notes.push(`5a longest event-loop stall during the rebuild: ${seconds(stall / 1000)} of ${seconds(rebuilt.seconds)} (timers and I/O of this process wait that long)`);
+  notes.push(
+    `5a longest event-loop stall during the rebuild: ${seconds(stall / 1000)} of ${seconds(rebuilt.seconds)} (timers and I/O of this process wait that long)`,
+  );
   if (!rebuilt.complete) throw new Error('embedded rebuild timed out');
   const rate5a = record('5a', 'rebuild: startProjectionRunner + waitFor(head), memory read store', rebuilt.events, 'events', rebuilt);
   notes.push(`5a read models after the rebuild: ${await docCounts(readStore)}`);
@@ -924,8 +993,7 @@ function prefixOf(store: EventStore, limit: bigint): EventStore {
     append: () => Promise.reject(new Error('a log prefix is read-only')),
     readStream: async (streamId) => (await store.readStream(streamId)).filter((e) => e.position <= limit),
     readAll,
-    subscribeToAll: (from, handler) =>
-      pollingSubscription({ from, readAll, handler, appended: new EventEmitter(), pollIntervalMs: 100 }),
+    subscribeToAll: (from, handler) => pollingSubscription({ from, readAll, handler, appended: new EventEmitter(), pollIntervalMs: 100 }),
     headPosition: async () => {
       const head = await store.headPosition();
       return head === undefined || head < limit ? head : limit;
@@ -964,7 +1032,10 @@ async function mongoSections(options: Options, log: EventStore, logEvents: numbe
   // Rebuilds of growing prefixes, each into a fresh database, while the next one is predicted to
   // fit in what is left of the budget. The prediction extrapolates the last two runs (a rate that
   // falls with size, i.e. a cost growing faster than linearly, is extrapolated as such).
-  const steps = options.mongoEvents !== undefined ? [Math.min(options.mongoEvents, logEvents)] : [...MONGO_STEPS.filter((n) => n < logEvents), logEvents];
+  const steps =
+    options.mongoEvents !== undefined
+      ? [Math.min(options.mongoEvents, logEvents)]
+      : [...MONGO_STEPS.filter((n) => n < logEvents), logEvents];
   const done: { events: number; seconds: number }[] = [];
   let spent = 0;
   let last: (Rebuilt & { counts: string }) | undefined;
@@ -1006,8 +1077,16 @@ async function mongoSections(options: Options, log: EventStore, logEvents: numbe
   const embedded = await rebuild(prefixOf(log, BigInt(count)), memory, 30 * 60_000);
   const memoryCounts = await docCounts(memory);
   await memory.close();
-  compare('5f', `MongoDB vs memory rebuild of the same first ${int(count)} events`, rateMongo, embedded.events / embedded.seconds, 'mongo / memory');
-  notes.push(`read models in MongoDB after ${int(count)} events: ${last.counts}; memory store on the same events: ${memoryCounts}${last.counts === memoryCounts ? ' (match)' : ' (MISMATCH)'}`);
+  compare(
+    '5f',
+    `MongoDB vs memory rebuild of the same first ${int(count)} events`,
+    rateMongo,
+    embedded.events / embedded.seconds,
+    'mongo / memory',
+  );
+  notes.push(
+    `read models in MongoDB after ${int(count)} events: ${last.counts}; memory store on the same events: ${memoryCounts}${last.counts === memoryCounts ? ' (match)' : ' (MISMATCH)'}`,
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1016,7 +1095,10 @@ async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2), process.env);
   const dir = mkdtempSync(join(tmpdir(), 'popsink-bench-'));
   const cleanup = (): void => rmSync(dir, { recursive: true, force: true });
-  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+  for (const [signal, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const) {
     process.once(signal, () => {
       cleanup();
       process.exit(code);
@@ -1041,7 +1123,9 @@ async function main(): Promise<void> {
         written.appending,
         `(${int(written.appends / written.appending.seconds)} appends/s; ${seconds(written.wallSeconds)} with generation)`,
       );
-      const mix = [...written.types.entries()].sort((a, b) => b[1] - a[1]).map(([type, n]) => `${type} ${((100 * n) / written.events).toFixed(1)}%`);
+      const mix = [...written.types.entries()]
+        .sort((a, b) => b[1] - a[1])
+        .map(([type, n]) => `${type} ${((100 * n) / written.events).toFixed(1)}%`);
       notes.push(`log mix (${int(written.appends)} streams): ${mix.join(', ')}`);
 
       await catchUpSections(log, logFile, written.events);

@@ -41,7 +41,9 @@ const config = [
   { key: 'first_qty', path: "$.items[0]['quantity']", cast: 'int' },
   { key: 'source', static: 'web' },
 ];
-const pathsOnly = [...config.filter((entry) => entry.path !== undefined), { key: 'channel', path: '$.meta.channel' }].map(({ key, path }) => ({ key, path }));
+const pathsOnly = [...config.filter((entry) => entry.path !== undefined), { key: 'channel', path: '$.meta.channel' }].map(
+  ({ key, path }) => ({ key, path }),
+);
 
 function entriesOf(raw: unknown[]): MapperEntry[] {
   const validated = validateMapperConfig(raw, ['bench']);
@@ -54,7 +56,11 @@ const orders = Array.from({ length: DISTINCT }, (_, i) => ({
   order_id: `ord-${100000 + i}`,
   created_at: `2025-${pad2((i % 12) + 1)}-${pad2((i % 28) + 1)}T${pad2(i % 24)}:${pad2(i % 60)}:${pad2((i * 7) % 60)}.${String(i).padStart(3, '0')}+02:00`,
   day: `${pad2((i % 28) + 1)}/${pad2((i % 12) + 1)}/2025`,
-  customer: { id: String(5000 + i), name: `Customer ${i}`, address: { street: `${i} Main St`, city: 'Lyon', country: i % 3 === 0 ? 'FR' : 'DE' } },
+  customer: {
+    id: String(5000 + i),
+    name: `Customer ${i}`,
+    address: { street: `${i} Main St`, city: 'Lyon', country: i % 3 === 0 ? 'FR' : 'DE' },
+  },
   payment: { amount: (i * 13.37) % 1000, currency: 'EUR', captured: i % 5 === 0 ? 'false' : true },
   items: Array.from({ length: 1 + (i % 4) }, (_, k) => ({ sku: `SKU-${i}-${k}`, quantity: 1 + k, price: 9.99 * (k + 1) })),
   meta: { channel: 'web', trace_id: `t-${i}`, tags: ['a', 'b'] },
@@ -69,11 +75,15 @@ function run(map: Mapper, messages: readonly unknown[], count: number): { second
 }
 
 function measure(label: string, entries: MapperEntry[], messages: readonly unknown[]) {
-  const mappers: Record<PathEngine, Mapper> = { compiled: compileMapper(entries), jsonpath: compileMapper(entries, { engine: 'jsonpath' }) };
+  const mappers: Record<PathEngine, Mapper> = {
+    compiled: compileMapper(entries),
+    jsonpath: compileMapper(entries, { engine: 'jsonpath' }),
+  };
   for (const message of messages) {
     const compiled = mappers.compiled(message);
     if (!compiled.ok) throw new Error(`${label}: ${compiled.column}: ${compiled.reason}`);
-    if (!isDeepStrictEqual(compiled, mappers.jsonpath(message))) throw new Error(`${label}: the engines disagree on ${JSON.stringify(message)}`);
+    if (!isDeepStrictEqual(compiled, mappers.jsonpath(message)))
+      throw new Error(`${label}: the engines disagree on ${JSON.stringify(message)}`);
   }
   const rates: Record<PathEngine, number> = { compiled: 0, jsonpath: 0 };
   for (const engine of ['jsonpath', 'compiled'] as const) {
@@ -96,5 +106,7 @@ const rows = [
 console.log('');
 console.log(`${'run'.padEnd(32)}${'compiled msg/s'.padStart(16)}${'jsonpath-plus msg/s'.padStart(22)}${'ratio'.padStart(9)}`);
 for (const row of rows) {
-  console.log(`${row.label.padEnd(32)}${fmt(row.compiled).padStart(16)}${fmt(row.jsonpath).padStart(22)}${`${row.ratio.toFixed(1)}×`.padStart(9)}`);
+  console.log(
+    `${row.label.padEnd(32)}${fmt(row.compiled).padStart(16)}${fmt(row.jsonpath).padStart(22)}${`${row.ratio.toFixed(1)}×`.padStart(9)}`,
+  );
 }

@@ -29,7 +29,9 @@ import { secretBox } from '../infrastructure/crypto/secretBox';
 import { memoryReadStore } from '../projections/readstore/memoryReadStore';
 import { installationStateOf } from '../projections/installation/installationState';
 
-const { values } = parseArgs({ options: { events: { type: 'string' }, phase: { type: 'string' }, dir: { type: 'string' }, key: { type: 'string' } } });
+const { values } = parseArgs({
+  options: { events: { type: 'string' }, phase: { type: 'string' }, dir: { type: 'string' }, key: { type: 'string' } },
+});
 const TOTAL = Number(values.events ?? 1_000_000);
 
 interface PhaseResult {
@@ -67,18 +69,33 @@ function generateLog(file: string, total: number): void {
         const email = `user-${users.length}@example.com`;
         const reservation = `reservation-email-${userId.replaceAll('-', '')}`;
         put(reservation, 'ReservationClaimed', { scope: 'email', value: email, ownerId: userId }, 'system');
-        put(userStream(userId), 'UserRegistered', { userId, email, passwordHash: 'scrypt$bench', isActive: true, isSuperuser: false, isVerified: false }, 'system');
+        put(
+          userStream(userId),
+          'UserRegistered',
+          { userId, email, passwordHash: 'scrypt$bench', isActive: true, isSuperuser: false, isVerified: false },
+          'system',
+        );
         users.push(userId);
         continue;
       }
       const ownerId = users[written % users.length] ?? 'none';
       const envId = randomUUID();
-      put(envStream(envId), 'EnvCreated', { envId, ownerId, name: `env-${written}`, description: null, useRetention: false, retentionConfiguration: null }, ownerId);
+      put(
+        envStream(envId),
+        'EnvCreated',
+        { envId, ownerId, name: `env-${written}`, description: null, useRetention: false, retentionConfiguration: null },
+        ownerId,
+      );
       const teamId = randomUUID();
       put(teamStream(teamId), 'TeamCreated', { teamId, envId, ownerId, name: `team-${written}`, description: null }, ownerId);
       for (let i = 0; i < 20 && written < stop; i++) {
         const userId = users[(written * 7 + i) % users.length] ?? ownerId;
-        put(teamStream(teamId), i % 3 === 2 ? 'TeamMemberRoleChanged' : 'TeamMemberAdded', { teamId, envId, userId, role: i % 3 === 2 ? 'owner' : 'member' }, ownerId);
+        put(
+          teamStream(teamId),
+          i % 3 === 2 ? 'TeamMemberRoleChanged' : 'TeamMemberAdded',
+          { teamId, envId, userId, role: i % 3 === 2 ? 'owner' : 'member' },
+          ownerId,
+        );
       }
     }
   });
@@ -90,7 +107,15 @@ async function exportPhase(dir: string, keyId: string): Promise<PhaseResult> {
   const store = sqliteEventStore(join(dir, 'source', 'events.db'));
   const out = join(dir, 'installation.json');
   const started = performance.now();
-  await pipeline(Readable.from(exportDocumentText(store, await installationStateOf(memoryReadStore()), { exported_at: new Date().toISOString(), secret_key_fingerprint: keyId })), createWriteStream(out));
+  await pipeline(
+    Readable.from(
+      exportDocumentText(store, await installationStateOf(memoryReadStore()), {
+        exported_at: new Date().toISOString(),
+        secret_key_fingerprint: keyId,
+      }),
+    ),
+    createWriteStream(out),
+  );
   const seconds = (performance.now() - started) / 1000;
   const events = Number((await store.headPosition()) ?? 0n);
   await store.close();
@@ -113,7 +138,11 @@ async function importPhase(dir: string, keyId: string): Promise<PhaseResult> {
 
 /** Runs one phase in a child process and reads its result line. */
 function inChild(phase: string, dir: string, key: string): PhaseResult {
-  const child = spawnSync(process.execPath, ['--import', 'tsx', 'bench/migration.ts', '--phase', phase, '--dir', dir, '--key', key], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 20 });
+  const child = spawnSync(process.execPath, ['--import', 'tsx', 'bench/migration.ts', '--phase', phase, '--dir', dir, '--key', key], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 1 << 20,
+  });
   if (child.status !== 0) throw new Error(`${phase} failed (exit ${child.status})`);
   return JSON.parse(child.stdout.trim().split('\n').pop() ?? '{}') as PhaseResult;
 }
@@ -127,16 +156,30 @@ if (values.phase !== undefined && values.dir !== undefined && values.key !== und
   const dir = mkdtempSync(join(tmpdir(), 'popsink-bench-migration-'));
   const keyId = secretBox(randomBytes(32)).keyId;
   try {
-    process.stdout.write(`load average before: ${loadavg().map((n) => n.toFixed(2)).join(' ')}\n`);
+    process.stdout.write(
+      `load average before: ${loadavg()
+        .map((n) => n.toFixed(2))
+        .join(' ')}\n`,
+    );
     mkdirSync(join(dir, 'source'));
     const generating = performance.now();
     generateLog(join(dir, 'source', 'events.db'), TOTAL);
-    process.stdout.write(`log of ${TOTAL.toLocaleString('en')} events generated in ${((performance.now() - generating) / 1000).toFixed(1)} s (bare SQLite inserts)\n`);
+    process.stdout.write(
+      `log of ${TOTAL.toLocaleString('en')} events generated in ${((performance.now() - generating) / 1000).toFixed(1)} s (bare SQLite inserts)\n`,
+    );
     const exported = inChild('export', dir, keyId);
-    process.stdout.write(`export: ${exported.events.toLocaleString('en')} events in ${exported.seconds.toFixed(1)} s, ${rate(exported)}, ${((exported.bytes ?? 0) / 1_048_576).toFixed(0)} MB document, peak RSS ${exported.peakRssMb} MB\n`);
+    process.stdout.write(
+      `export: ${exported.events.toLocaleString('en')} events in ${exported.seconds.toFixed(1)} s, ${rate(exported)}, ${((exported.bytes ?? 0) / 1_048_576).toFixed(0)} MB document, peak RSS ${exported.peakRssMb} MB\n`,
+    );
     const imported = inChild('import', dir, keyId);
-    process.stdout.write(`import (offline, check then write): ${imported.events.toLocaleString('en')} events in ${imported.seconds.toFixed(1)} s, ${rate(imported)}, peak RSS ${imported.peakRssMb} MB\n`);
-    process.stdout.write(`load average after: ${loadavg().map((n) => n.toFixed(2)).join(' ')}\n`);
+    process.stdout.write(
+      `import (offline, check then write): ${imported.events.toLocaleString('en')} events in ${imported.seconds.toFixed(1)} s, ${rate(imported)}, peak RSS ${imported.peakRssMb} MB\n`,
+    );
+    process.stdout.write(
+      `load average after: ${loadavg()
+        .map((n) => n.toFixed(2))
+        .join(' ')}\n`,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -26,12 +26,15 @@ import { postgresTestConfig } from '../test/fixtures/postgresConfig';
 import { procFile, processTree } from '../test/fixtures/processTree';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const { values: args } = parseArgs({ options: { pipelines: { type: 'string', default: '100' }, messages: { type: 'string', default: '100' }, processes: { type: 'string' } } });
+const { values: args } = parseArgs({
+  options: { pipelines: { type: 'string', default: '100' }, messages: { type: 'string', default: '100' }, processes: { type: 'string' } },
+});
 const PIPELINES = Number(args.pipelines);
 const MESSAGES = Number(args.messages);
 const progress = (line: string) => process.stderr.write(`${line}\n`);
 
-const serviceUrl = (service: string): string => execFileSync('bash', [`scripts/services/${service}.sh`, 'start'], { cwd: ROOT, encoding: 'utf8' }).trim();
+const serviceUrl = (service: string): string =>
+  execFileSync('bash', [`scripts/services/${service}.sh`, 'start'], { cwd: ROOT, encoding: 'utf8' }).trim();
 process.env['TEST_KAFKA_BROKERS'] ||= serviceUrl('kafka');
 process.env['TEST_PG_URL'] ||= serviceUrl('postgres');
 const BROKERS = process.env['TEST_KAFKA_BROKERS'];
@@ -55,7 +58,10 @@ function treeOf(root: number): { rssKb: number; processes: number } {
 async function api(method: string, path: string, token: string | undefined, body?: unknown): Promise<unknown> {
   const response = await fetch(`${BASE}${path}`, {
     method,
-    headers: { ...(token === undefined ? {} : { authorization: `Bearer ${token}` }), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    headers: {
+      ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   const text = await response.text();
@@ -82,9 +88,16 @@ async function rowsLanded(): Promise<number> {
       .slice(start, start + 200)
       .map((table) => `SELECT count(*) AS n FROM "${table}"`)
       .join(' UNION ALL ');
-    const existing = (await pool.query<{ name: string }>('SELECT table_name AS name FROM information_schema.tables WHERE table_name = ANY($1)', [tables.slice(start, start + 200)])).rows.length;
+    const existing = (
+      await pool.query<{ name: string }>('SELECT table_name AS name FROM information_schema.tables WHERE table_name = ANY($1)', [
+        tables.slice(start, start + 200),
+      ])
+    ).rows.length;
     if (existing < Math.min(200, tables.length - start)) return total;
-    total += (await pool.query<{ n: string }>(`SELECT sum(n)::bigint AS n FROM (${union}) AS counts`)).rows.reduce((sum, row) => sum + Number(row.n), 0);
+    total += (await pool.query<{ n: string }>(`SELECT sum(n)::bigint AS n FROM (${union}) AS counts`)).rows.reduce(
+      (sum, row) => sum + Number(row.n),
+      0,
+    );
   }
   return total;
 }
@@ -92,7 +105,9 @@ async function rowsLanded(): Promise<number> {
 /** The largest p99 event-loop lag of the worker processes, from the platform's /metrics. */
 async function eventLoopLagP99Ms(): Promise<number> {
   const text = await (await fetch(`http://127.0.0.1:${PORT}/metrics`)).text();
-  const values = [...text.matchAll(/^popsink_worker_process_event_loop_lag_p99_seconds\{[^}]*\} (\S+)$/gm)].map((match) => Number(match[1]) * 1000);
+  const values = [...text.matchAll(/^popsink_worker_process_event_loop_lag_p99_seconds\{[^}]*\} (\S+)$/gm)].map(
+    (match) => Number(match[1]) * 1000,
+  );
   return values.length === 0 ? NaN : Math.max(...values);
 }
 
@@ -100,11 +115,19 @@ let platform: ChildProcess | undefined;
 const dataDir = mkdtempSync(join(tmpdir(), 'popsink-bench-scale-'));
 
 async function main(): Promise<void> {
-  console.log(`scale bench: ${PIPELINES} pipelines × ${MESSAGES} messages; load average at start ${loadavg().map((n) => n.toFixed(2)).join(' / ')}`);
+  console.log(
+    `scale bench: ${PIPELINES} pipelines × ${MESSAGES} messages; load average at start ${loadavg()
+      .map((n) => n.toFixed(2))
+      .join(' / ')}`,
+  );
   const admin = kafka.admin();
   await admin.connect();
   // Leaders are polled rather than awaited by createTopics, whose wait gives up when the metadata lags behind.
-  for (let start = 0; start < topics.length; start += 100) await admin.createTopics({ topics: topics.slice(start, start + 100).map((topic) => ({ topic, numPartitions: 1 })), waitForLeaders: false });
+  for (let start = 0; start < topics.length; start += 100)
+    await admin.createTopics({
+      topics: topics.slice(start, start + 100).map((topic) => ({ topic, numPartitions: 1 })),
+      waitForLeaders: false,
+    });
   const led = async () => {
     let count = 0;
     for (let start = 0; start < topics.length; start += 100) {
@@ -119,7 +142,10 @@ async function main(): Promise<void> {
   await producer.connect();
   await producer.sendBatch({
     acks: -1,
-    topicMessages: topics.map((topic) => ({ topic, messages: Array.from({ length: MESSAGES }, (_, id) => ({ value: JSON.stringify({ id, name: `row-${id}`, amount: id / 10 }) })) })),
+    topicMessages: topics.map((topic) => ({
+      topic,
+      messages: Array.from({ length: MESSAGES }, (_, id) => ({ value: JSON.stringify({ id, name: `row-${id}`, amount: id / 10 }) })),
+    })),
   });
   await producer.disconnect();
   progress(`${topics.length} topics seeded`);
@@ -144,14 +170,41 @@ async function main(): Promise<void> {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const rootPid = platform.pid ?? 0;
-  await waitFor('the API', () => fetch(`${BASE}/readyz`).then((r) => r.ok, () => false), (ok) => ok, 60_000);
-  const login = await fetch(`${BASE}/auth/jwt/login`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ username: ADMIN.email, password: ADMIN.password }) });
+  await waitFor(
+    'the API',
+    () =>
+      fetch(`${BASE}/readyz`).then(
+        (r) => r.ok,
+        () => false,
+      ),
+    (ok) => ok,
+    60_000,
+  );
+  const login = await fetch(`${BASE}/auth/jwt/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ username: ADMIN.email, password: ADMIN.password }),
+  });
   const token = String(((await login.json()) as { access_token: unknown }).access_token);
   const envId = idOf(await api('POST', '/envs/', token, { name: `scale-${RUN}` }));
   await api('PATCH', '/users/me', token, { current_env_id: envId });
   const teamId = idOf(await api('POST', '/teams/', token, { name: `scale-${RUN}`, env_id: envId }));
-  const sourceId = idOf(await api('POST', '/connectors/', token, { name: `scale-source-${RUN}`, team_id: teamId, connector_type: 'KAFKA_SOURCE', config: { topic: topics[0], bootstrap_servers: BROKERS, security_protocol: 'PLAINTEXT' } }));
-  const targetId = idOf(await api('POST', '/connectors/', token, { name: `scale-target-${RUN}`, team_id: teamId, connector_type: 'POSTGRES_TARGET', config: postgresTestConfig({ host: new URL(process.env['TEST_PG_URL'] ?? '').hostname }) }));
+  const sourceId = idOf(
+    await api('POST', '/connectors/', token, {
+      name: `scale-source-${RUN}`,
+      team_id: teamId,
+      connector_type: 'KAFKA_SOURCE',
+      config: { topic: topics[0], bootstrap_servers: BROKERS, security_protocol: 'PLAINTEXT' },
+    }),
+  );
+  const targetId = idOf(
+    await api('POST', '/connectors/', token, {
+      name: `scale-target-${RUN}`,
+      team_id: teamId,
+      connector_type: 'POSTGRES_TARGET',
+      config: postgresTestConfig({ host: new URL(process.env['TEST_PG_URL'] ?? '').hostname }),
+    }),
+  );
   const mapper = [
     { key: 'id', path: '$.id', cast: 'int', primary_key: true, nullable: false },
     { key: 'name', path: '$.name', cast: 'string' },
@@ -175,8 +228,10 @@ async function main(): Promise<void> {
   progress(`${PIPELINES} pipelines created in ${((performance.now() - created) / 1000).toFixed(1)} s`);
 
   const started = performance.now();
-  for (let start = 0; start < ids.length; start += 20) await Promise.all(ids.slice(start, start + 20).map((id) => api('POST', `/pipelines/${id}/start`, token)));
-  const liveCount = async () => Number(((await api('GET', `/pipelines/?state=live&team_id=${teamId}&limit=1`, token)) as { total: unknown }).total);
+  for (let start = 0; start < ids.length; start += 20)
+    await Promise.all(ids.slice(start, start + 20).map((id) => api('POST', `/pipelines/${id}/start`, token)));
+  const liveCount = async () =>
+    Number(((await api('GET', `/pipelines/?state=live&team_id=${teamId}&limit=1`, token)) as { total: unknown }).total);
   await waitFor('every pipeline live', liveCount, (n) => n === PIPELINES, 600_000);
   const liveSeconds = (performance.now() - started) / 1000;
   progress(`all live after ${liveSeconds.toFixed(1)} s`);
@@ -188,10 +243,16 @@ async function main(): Promise<void> {
 
   console.log(`all ${PIPELINES} live          ${liveSeconds.toFixed(1)} s after the start commands`);
   console.log(`all ${(PIPELINES * MESSAGES).toLocaleString('en-US')} rows landed  ${landedSeconds.toFixed(1)} s after the start commands`);
-  console.log(`resident memory       ${(tree.rssKb / 1024).toFixed(0)} MB for the process tree, ${(tree.rssKb / 1024 / PIPELINES).toFixed(2)} MB per pipeline`);
+  console.log(
+    `resident memory       ${(tree.rssKb / 1024).toFixed(0)} MB for the process tree, ${(tree.rssKb / 1024 / PIPELINES).toFixed(2)} MB per pipeline`,
+  );
   console.log(`processes             ${tree.processes} (the platform and its worker processes)`);
   console.log(`event-loop lag p99    ${lag.toFixed(1)} ms (the worst worker process, last 2 s)`);
-  console.log(`load average at end ${loadavg().map((n) => n.toFixed(2)).join(' / ')}`);
+  console.log(
+    `load average at end ${loadavg()
+      .map((n) => n.toFixed(2))
+      .join(' / ')}`,
+  );
 }
 
 async function cleanUp(): Promise<void> {
@@ -204,7 +265,9 @@ async function cleanUp(): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   const existing = new Set(await admin.listTopics());
-  await admin.deleteTopics({ topics: topics.filter((topic) => existing.has(topic)) }).catch((error: unknown) => progress(`cleanup: topics: ${String(error)}`));
+  await admin
+    .deleteTopics({ topics: topics.filter((topic) => existing.has(topic)) })
+    .catch((error: unknown) => progress(`cleanup: topics: ${String(error)}`));
   await admin.disconnect();
   for (const table of tables) await pool.query(`DROP TABLE IF EXISTS "${table}"`);
   await pool.end();

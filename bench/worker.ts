@@ -95,7 +95,9 @@ async function cleanUp(): Promise<void> {
   await admin.connect();
   const existing = new Set(await admin.listTopics());
   await admin.deleteGroups(created.groups).catch((error: unknown) => progress(`cleanup: consumer groups: ${String(error)}`));
-  await admin.deleteTopics({ topics: created.topics.filter((topic) => existing.has(topic)) }).catch((error: unknown) => progress(`cleanup: topics: ${String(error)}`));
+  await admin
+    .deleteTopics({ topics: created.topics.filter((topic) => existing.has(topic)) })
+    .catch((error: unknown) => progress(`cleanup: topics: ${String(error)}`));
   await admin.disconnect();
   for (const table of created.tables) await pool.query(`DROP TABLE IF EXISTS "${table}"`);
   await pool.end();
@@ -107,7 +109,11 @@ const pad2 = (n: number) => String(n).padStart(2, '0');
 /** An order of about ten fields, nested, with values that need the casts (numbers in text, "false"). */
 const orderOf = (id: number) => ({
   id,
-  customer: { id: String(5000 + (id % 1000)), name: `Customer ${id % 1000}`, address: { street: `${id % 300} Main St`, city: 'Lyon', country: id % 3 === 0 ? 'FR' : 'DE' } },
+  customer: {
+    id: String(5000 + (id % 1000)),
+    name: `Customer ${id % 1000}`,
+    address: { street: `${id % 300} Main St`, city: 'Lyon', country: id % 3 === 0 ? 'FR' : 'DE' },
+  },
   amount: (id * 13.37) % 1000,
   quantity: String(1 + (id % 5)),
   captured: id % 5 === 0 ? 'false' : true,
@@ -146,14 +152,28 @@ const createTable = (table: string, extra = '') =>
 /** The row of the bare PostgreSQL loop: the fields picked by hand, the casts left to the server. */
 function bareRow(value: Buffer): unknown[] {
   const o = JSON.parse(value.toString('utf8'));
-  return [o.id, o.customer.id, o.customer.name, o.customer.address.country, o.amount, o.quantity, o.captured, o.created_at, o.day, o.items[0].sku];
+  return [
+    o.id,
+    o.customer.id,
+    o.customer.name,
+    o.customer.address.country,
+    o.amount,
+    o.quantity,
+    o.captured,
+    o.created_at,
+    o.day,
+    o.items[0].sku,
+  ];
 }
 const BARE_COLUMNS = ['id', 'customer_id', 'customer_name', 'country', 'amount', 'quantity', 'captured', 'created_at', 'day', 'first_sku'];
 function bareUpsert(table: string, rows: readonly unknown[][]): [string, unknown[]] {
   const width = BARE_COLUMNS.length;
   const tuples = rows.map((_, r) => `(${BARE_COLUMNS.map((_, c) => `$${r * width + c + 1}`).join(', ')})`);
   const updates = BARE_COLUMNS.slice(1).map((name) => `${name} = EXCLUDED.${name}`);
-  return [`INSERT INTO "${table}" (${BARE_COLUMNS.join(', ')}) VALUES ${tuples.join(', ')} ON CONFLICT (id) DO UPDATE SET ${updates.join(', ')}`, rows.flat()];
+  return [
+    `INSERT INTO "${table}" (${BARE_COLUMNS.join(', ')}) VALUES ${tuples.join(', ')} ON CONFLICT (id) DO UPDATE SET ${updates.join(', ')}`,
+    rows.flat(),
+  ];
 }
 
 // --- kafka helpers
@@ -202,8 +222,18 @@ const cpuSince = (start: NodeJS.CpuUsage) => {
  * A bare consumer (the worker's consumer settings) handing each batch to `deliver`, then
  * committing its offsets; timed from the group join to `expected` messages delivered.
  */
-async function bareRun(label: string, topic: string, expected: number, deliver: (messages: KafkaMessage[]) => Promise<void>, check: () => Promise<string>): Promise<Run> {
-  const consumer: Consumer = kafka.consumer({ groupId: names.group(label.replaceAll(/\W+/g, '-')), sessionTimeout: 30_000, heartbeatInterval: 3_000 });
+async function bareRun(
+  label: string,
+  topic: string,
+  expected: number,
+  deliver: (messages: KafkaMessage[]) => Promise<void>,
+  check: () => Promise<string>,
+): Promise<Run> {
+  const consumer: Consumer = kafka.consumer({
+    groupId: names.group(label.replaceAll(/\W+/g, '-')),
+    sessionTimeout: 30_000,
+    heartbeatInterval: 3_000,
+  });
   let joinedAt = 0;
   let cpuAtJoin = process.cpuUsage();
   consumer.on(consumer.events.GROUP_JOIN, () => {
@@ -361,7 +391,9 @@ const rateOf = (run: Run) => run.count / run.seconds;
 async function main(): Promise<void> {
   const loadAtStart = loadavg();
   console.log(`worker bench: ${fmt(MESSAGES)} messages, node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? '?'}`);
-  console.log(`load average at start ${loadAtStart.map((n) => n.toFixed(2)).join(' / ')} (1 / 5 / 15 min); Kafka ${BROKERS}, PostgreSQL ${PG_CONFIG.host}:${PG_CONFIG.port}`);
+  console.log(
+    `load average at start ${loadAtStart.map((n) => n.toFixed(2)).join(' / ')} (1 / 5 / 15 min); Kafka ${BROKERS}, PostgreSQL ${PG_CONFIG.host}:${PG_CONFIG.port}`,
+  );
 
   const source = names.topic('source');
   const bareOut = names.topic('bare-out');
@@ -403,7 +435,14 @@ async function main(): Promise<void> {
     rowsCheck(bareTable, MESSAGES),
   );
   progress(`${bareB.label}: ${bareB.seconds.toFixed(2)} s`);
-  const oursB = await workerRun('B worker POSTGRES_TARGET', source, POSTGRES_TARGET, workerTable, MESSAGES, rowsCheck(workerTable, MESSAGES));
+  const oursB = await workerRun(
+    'B worker POSTGRES_TARGET',
+    source,
+    POSTGRES_TARGET,
+    workerTable,
+    MESSAGES,
+    rowsCheck(workerTable, MESSAGES),
+  );
   progress(`${oursB.label}: ${oursB.seconds.toFixed(2)} s`);
 
   // R: Kafka → PostgreSQL, 1% of the rows refused by the table
@@ -411,9 +450,17 @@ async function main(): Promise<void> {
   const rejectErrors = names.table('rejects_errors');
   await createTable(rejectTable, ', CHECK (id % 100 <> 42)');
   const refused = Math.floor((MESSAGES + 57) / 100);
-  const oursR = await workerRun('R worker 1% rejected rows', source, POSTGRES_TARGET, rejectTable, MESSAGES, async () => `${await rowsCheck(rejectTable, MESSAGES - refused)()}, ${await rowsCheck(rejectErrors, refused)()} in the error table`, {
-    errorTable: rejectErrors,
-  });
+  const oursR = await workerRun(
+    'R worker 1% rejected rows',
+    source,
+    POSTGRES_TARGET,
+    rejectTable,
+    MESSAGES,
+    async () => `${await rowsCheck(rejectTable, MESSAGES - refused)()}, ${await rowsCheck(rejectErrors, refused)()} in the error table`,
+    {
+      errorTable: rejectErrors,
+    },
+  );
   progress(`${oursR.label}: ${oursR.seconds.toFixed(2)} s`);
 
   // L: latency at a steady rate
@@ -424,13 +471,25 @@ async function main(): Promise<void> {
   const total = RATE * SECONDS;
   const sentAt = new Map<number, number>();
   progress(`latency: ${fmt(RATE)} msg/s for ${SECONDS} s`);
-  const latency = await workerRun('L worker POSTGRES_TARGET', latencyTopic, POSTGRES_TARGET, latencyTable, total, rowsCheck(latencyTable, total), { onLive: () => steadyProducer(latencyTopic, RATE, SECONDS, sentAt) });
-  const landed = await pool.query<{ id: string; landed: number }>(`SELECT id, extract(epoch FROM landed_at) * 1000 AS landed FROM "${latencyTable}"`);
+  const latency = await workerRun(
+    'L worker POSTGRES_TARGET',
+    latencyTopic,
+    POSTGRES_TARGET,
+    latencyTable,
+    total,
+    rowsCheck(latencyTable, total),
+    { onLive: () => steadyProducer(latencyTopic, RATE, SECONDS, sentAt) },
+  );
+  const landed = await pool.query<{ id: string; landed: number }>(
+    `SELECT id, extract(epoch FROM landed_at) * 1000 AS landed FROM "${latencyTable}"`,
+  );
   const measured = percentiles(landed.rows.map((row) => Number(row.landed) - (sentAt.get(Number(row.id)) ?? NaN)).filter(Number.isFinite));
   const reported: LatencySummary = latency.metrics.latency;
 
   console.log('');
-  console.log(`${'run'.padEnd(30)}${'messages'.padStart(10)}${'wall s'.padStart(8)}${'cpu s'.padStart(8)}${'msg/s'.padStart(10)}${'ratio'.padStart(8)}  target holds`);
+  console.log(
+    `${'run'.padEnd(30)}${'messages'.padStart(10)}${'wall s'.padStart(8)}${'cpu s'.padStart(8)}${'msg/s'.padStart(10)}${'ratio'.padStart(8)}  target holds`,
+  );
   const line = (run: Run, baseline?: Run) =>
     console.log(
       `${run.label.padEnd(30)}${fmt(run.count).padStart(10)}${run.seconds.toFixed(2).padStart(8)}${run.cpuSeconds.toFixed(2).padStart(8)}${fmt(rateOf(run)).padStart(10)}${(baseline ? `${(rateOf(run) / rateOf(baseline)).toFixed(2)}×` : '').padStart(8)}  ${run.check}`,
@@ -442,10 +501,20 @@ async function main(): Promise<void> {
   line(oursR, oursB);
   console.log('');
   const ms = (n: number | null) => (n === null ? '-' : `${n.toFixed(0)} ms`);
-  console.log(`L  Kafka → PostgreSQL at ${fmt(RATE)} msg/s for ${SECONDS} s (${fmt(total)} messages; ${latency.check}), drained ${latency.seconds.toFixed(1)} s after live:`);
-  console.log(`   worker metrics (timestamp → target ack, ${reported.count} samples): p50 ${ms(reported.p50_ms)}, p95 ${ms(reported.p95_ms)}, p99 ${ms(reported.p99_ms)}, max ${ms(reported.max_ms)}`);
-  console.log(`   measured apart (send → row inserted, ${landed.rows.length} rows):      p50 ${ms(measured.p50)}, p99 ${ms(measured.p99)}, max ${ms(measured.max)}`);
-  console.log(`load average at end ${loadavg().map((n) => n.toFixed(2)).join(' / ')}`);
+  console.log(
+    `L  Kafka → PostgreSQL at ${fmt(RATE)} msg/s for ${SECONDS} s (${fmt(total)} messages; ${latency.check}), drained ${latency.seconds.toFixed(1)} s after live:`,
+  );
+  console.log(
+    `   worker metrics (timestamp → target ack, ${reported.count} samples): p50 ${ms(reported.p50_ms)}, p95 ${ms(reported.p95_ms)}, p99 ${ms(reported.p99_ms)}, max ${ms(reported.max_ms)}`,
+  );
+  console.log(
+    `   measured apart (send → row inserted, ${landed.rows.length} rows):      p50 ${ms(measured.p50)}, p99 ${ms(measured.p99)}, max ${ms(measured.max)}`,
+  );
+  console.log(
+    `load average at end ${loadavg()
+      .map((n) => n.toFixed(2))
+      .join(' / ')}`,
+  );
 }
 
 let cleaning: Promise<void> | undefined;

@@ -20,14 +20,15 @@ export interface ApiClient {
 }
 
 /** 404 → 3, 401 / 403 → 4, anything else the API refused → 1. */
-export const exitCodeOf = (status: number): number => (status === 404 ? EXIT.notFound : status === 401 || status === 403 ? EXIT.refused : EXIT.failure);
+export const exitCodeOf = (status: number): number =>
+  status === 404 ? EXIT.notFound : status === 401 || status === 403 ? EXIT.refused : EXIT.failure;
 
 /** `detail` of the API's error body, as one line. */
 function messageOf(status: number, text: string): string {
   let detail: unknown = text;
   try {
     const parsed = JSON.parse(text) as unknown;
-    detail = typeof parsed === 'object' && parsed !== null && 'detail' in parsed ? (parsed).detail : parsed;
+    detail = typeof parsed === 'object' && parsed !== null && 'detail' in parsed ? parsed.detail : parsed;
   } catch {
     // not JSON: the text itself
   }
@@ -50,9 +51,14 @@ export function serverOf(ctx: CliContext, given: string | undefined, usage: stri
 export function apiClient(ctx: CliContext, options: { server?: string | undefined; usage: string; anonymous?: boolean }): ApiClient {
   const server = serverOf(ctx, options.server, options.usage);
   const token = options.anonymous === true ? undefined : storedToken(ctx);
-  if (options.anonymous !== true && token === undefined) throw new CliFailure(EXIT.refused, 'not logged in: run `popsink login` or set POPSINK_TOKEN');
+  if (options.anonymous !== true && token === undefined)
+    throw new CliFailure(EXIT.refused, 'not logged in: run `popsink login` or set POPSINK_TOKEN');
 
-  const send = async (method: string, path: string, body: { json?: unknown; form?: Record<string, string>; text?: string } = {}): Promise<string> => {
+  const send = async (
+    method: string,
+    path: string,
+    body: { json?: unknown; form?: Record<string, string>; text?: string } = {},
+  ): Promise<string> => {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (token !== undefined) headers['authorization'] = `Bearer ${token}`;
     let payload: string | undefined;

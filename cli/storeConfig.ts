@@ -26,7 +26,10 @@ export function serverConfig(ctx: CliContext): Config {
 export async function openServerEventStore(config: Config, { mustExist }: { mustExist: boolean }): Promise<EventStore> {
   // platform.ts names the embedded log `events.db` in the data dir.
   if (mustExist && config.eventStoreUrl === undefined && !existsSync(join(config.dataDir, 'events.db'))) {
-    throw new CliFailure(EXIT.failure, `no event log in ${config.dataDir} (set POPSINK_DATA_DIR or POPSINK_EVENTSTORE_URL as for the server)`);
+    throw new CliFailure(
+      EXIT.failure,
+      `no event log in ${config.dataDir} (set POPSINK_DATA_DIR or POPSINK_EVENTSTORE_URL as for the server)`,
+    );
   }
   try {
     return await openEventStore(config);
@@ -44,7 +47,10 @@ export function serverSecretKeyId(config: Config): string {
   const file = join(config.dataDir, 'secret-key');
   const raw = config.secretKey ?? (existsSync(file) ? readFileSync(file, 'utf8').trim() : undefined);
   if (raw === undefined) {
-    throw new CliFailure(EXIT.failure, `no secret key: set POPSINK_SECRET_KEY to the key of the installation the document comes from (its secrets are sealed with it), as the server will run with`);
+    throw new CliFailure(
+      EXIT.failure,
+      `no secret key: set POPSINK_SECRET_KEY to the key of the installation the document comes from (its secrets are sealed with it), as the server will run with`,
+    );
   }
   const key = parseSecretKey(raw);
   if (key === undefined) throw new CliFailure(EXIT.usage, 'POPSINK_SECRET_KEY must be 32 bytes, base64 or hex');
@@ -58,8 +64,14 @@ export async function refuseUsedReadModels(config: Config): Promise<void> {
     throw new CliFailure(EXIT.failure, `cannot open the read models: ${error instanceof Error ? error.message : String(error)}`);
   });
   try {
-    const used = (await readStore.getCheckpoint(GENERATION_CHECKPOINT)) !== undefined || (await readStore.getCheckpoint(checkpointNameOf(1))) !== undefined;
-    if (used) throw new CliFailure(EXIT.failure, `the MongoDB database ${config.mongoDatabase} already holds read models: import into an installation whose read models are empty (another POPSINK_MONGO_DATABASE)`);
+    const used =
+      (await readStore.getCheckpoint(GENERATION_CHECKPOINT)) !== undefined ||
+      (await readStore.getCheckpoint(checkpointNameOf(1))) !== undefined;
+    if (used)
+      throw new CliFailure(
+        EXIT.failure,
+        `the MongoDB database ${config.mongoDatabase} already holds read models: import into an installation whose read models are empty (another POPSINK_MONGO_DATABASE)`,
+      );
   } finally {
     await readStore.close();
   }

@@ -16,8 +16,10 @@ export const users: KeyedAggregate<UserCommand, UserEvent, UserState> = {
   stream: userStream,
   heldKey: (state) => ('email' in state ? { scope: 'email', value: state.email } : undefined),
   wantedKey: (command) => {
-    if (command.type === 'RegisterUser') return { scope: 'email', value: emailValue(command.email), takenCode: 'REGISTER_USER_ALREADY_EXISTS' };
-    if (command.type === 'ChangeEmail') return { scope: 'email', value: emailValue(command.email), takenCode: 'UPDATE_USER_EMAIL_ALREADY_EXISTS' };
+    if (command.type === 'RegisterUser')
+      return { scope: 'email', value: emailValue(command.email), takenCode: 'REGISTER_USER_ALREADY_EXISTS' };
+    if (command.type === 'ChangeEmail')
+      return { scope: 'email', value: emailValue(command.email), takenCode: 'UPDATE_USER_EMAIL_ALREADY_EXISTS' };
     return undefined;
   },
 };
@@ -41,7 +43,8 @@ export const teams: KeyedAggregate<TeamCommand, TeamEvent, TeamState> = {
   heldKey: (state) => (state.status === 'exists' ? { scope: teamScope(state.envId), value: state.name } : undefined),
   wantedKey: (command, state) => {
     const envId = command.type === 'CreateTeam' ? command.envId : state.status === 'exists' ? state.envId : undefined;
-    if (envId === undefined || (command.type !== 'CreateTeam' && command.type !== 'UpdateTeam') || command.name === undefined) return undefined;
+    if (envId === undefined || (command.type !== 'CreateTeam' && command.type !== 'UpdateTeam') || command.name === undefined)
+      return undefined;
     return { scope: teamScope(envId), value: nameValue(command.name), takenCode: 'TEAM_NAME_ALREADY_EXISTS' };
   },
 };

@@ -73,7 +73,12 @@ export async function handleCommand<C, E extends DomainEvent, S>(
     try {
       const result = await deps.store.append(
         streamId,
-        events.map((e) => ({ id: deps.newId(), type: e.type, data: e.data, metadata: { ...metadata, schemaVersion: deps.upcasters.currentVersion(e.type) } })),
+        events.map((e) => ({
+          id: deps.newId(),
+          type: e.type,
+          data: e.data,
+          metadata: { ...metadata, schemaVersion: deps.upcasters.currentVersion(e.type) },
+        })),
         expected,
       );
       return right({ events, state: events.reduce(decider.evolve, state), position: result.position });

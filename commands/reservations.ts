@@ -40,7 +40,13 @@ export type HoldsKey = (ownerId: string) => Promise<boolean>;
  * than ABANDONED_CLAIM_MS and its holder's aggregate does not hold the value (never created,
  * deleted, or renamed with the release lost). Otherwise the key is taken: refused as before.
  */
-async function claimRepairing(deps: CommandDeps, key: ReservationKey, ownerId: string, context: CommandContext, holds: HoldsKey | undefined) {
+async function claimRepairing(
+  deps: CommandDeps,
+  key: ReservationKey,
+  ownerId: string,
+  context: CommandContext,
+  holds: HoldsKey | undefined,
+) {
   const claimed = await claim(deps, key, ownerId, context);
   if (!isLeft(claimed) || holds === undefined) return claimed;
   const stream = await deps.store.readStream(streamOf(key));

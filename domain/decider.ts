@@ -20,5 +20,4 @@ export interface Decider<Command, Event extends DomainEvent, State> {
 }
 
 /** Codec of one event type: `{type: <literal>, data: <payload codec>}`. */
-export const eventOf = <Type extends string, Data extends t.Mixed>(type: Type, data: Data) =>
-  t.type({ type: t.literal(type), data });
+export const eventOf = <Type extends string, Data extends t.Mixed>(type: Type, data: Data) => t.type({ type: t.literal(type), data });

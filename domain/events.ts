@@ -12,7 +12,9 @@ export const AnyEvent = t.union([UserEvent, EnvEvent, TeamEvent, ConnectorEvent,
 export type AnyEvent = t.TypeOf<typeof AnyEvent>;
 
 const knownTypes = new Set<string>(
-  [UserEvent, EnvEvent, TeamEvent, ConnectorEvent, PipelineEvent, ReservationEvent].flatMap((union) => union.types.map((codec) => codec.props.type.value)),
+  [UserEvent, EnvEvent, TeamEvent, ConnectorEvent, PipelineEvent, ReservationEvent].flatMap((union) =>
+    union.types.map((codec) => codec.props.type.value),
+  ),
 );
 
 /** True when `type` is one of ours, so an event that fails to decode is corrupt, not merely foreign. */

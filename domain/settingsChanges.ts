@@ -6,10 +6,7 @@ import { validateName } from './names';
  * The requested settings that differ from the current ones (a name validated first), so an
  * update that changes nothing records nothing.
  */
-export function settingsChanges<S extends { readonly name: string }>(
-  state: S,
-  requested: Partial<S>,
-): Either<DomainError, Partial<S>> {
+export function settingsChanges<S extends { readonly name: string }>(state: S, requested: Partial<S>): Either<DomainError, Partial<S>> {
   let checked = requested;
   if (requested.name !== undefined) {
     const name = validateName(requested.name, ['body', 'name']);

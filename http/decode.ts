@@ -10,7 +10,6 @@ export function decode<A, O>(codec: t.Type<A, O, unknown>, value: unknown, where
   return result.right;
 }
 
-
 /** A path parameter of the matched route (Koa's router types them loosely); '' when absent. */
 export function pathParam(ctx: object, name = 'id'): string {
   const params: unknown = 'params' in ctx ? ctx.params : undefined;

@@ -33,7 +33,8 @@ export interface Guard {
 }
 
 export function guard(views: Pick<ReadModels, 'envs' | 'teams' | 'teamMembers'>): Guard {
-  const membershipsOf = async (caller: Caller): Promise<TeamMemberDoc[]> => (await views.teamMembers.find({ where: { user_id: caller.id } })).items;
+  const membershipsOf = async (caller: Caller): Promise<TeamMemberDoc[]> =>
+    (await views.teamMembers.find({ where: { user_id: caller.id } })).items;
 
   const isEnvMember = async (caller: Caller, env: EnvDoc): Promise<boolean> =>
     env.owner_id === caller.id || (await views.teamMembers.count({ user_id: caller.id, env_id: env.id })) > 0;

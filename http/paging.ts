@@ -18,10 +18,14 @@ export function pagingOf(query: unknown): Paging {
   const limit = q.limit ?? q.size ?? 50;
   if (limit < 1 || limit > MAX_LIMIT) {
     const field = q.limit !== undefined ? 'limit' : 'size';
-    throw new ValidationFailure([{ loc: ['query', field], msg: `ensure this value is between 1 and ${MAX_LIMIT}`, type: 'value_error.number.not_in_range' }]);
+    throw new ValidationFailure([
+      { loc: ['query', field], msg: `ensure this value is between 1 and ${MAX_LIMIT}`, type: 'value_error.number.not_in_range' },
+    ]);
   }
   if (q.page !== undefined && q.page < 1) {
-    throw new ValidationFailure([{ loc: ['query', 'page'], msg: 'ensure this value is greater than or equal to 1', type: 'value_error.number.not_ge' }]);
+    throw new ValidationFailure([
+      { loc: ['query', 'page'], msg: 'ensure this value is greater than or equal to 1', type: 'value_error.number.not_ge' },
+    ]);
   }
   const skip = q.skip ?? (q.page !== undefined ? (q.page - 1) * limit : 0);
   return { skip, limit };

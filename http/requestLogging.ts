@@ -37,7 +37,12 @@ export function accessLog(logger: Logger): Middleware {
     try {
       await next();
     } finally {
-      logger.debug('request', { method: ctx.method, route: routeTemplateOf(ctx as { _matchedRoute?: unknown }), status: ctx.status, durationMs: Date.now() - started });
+      logger.debug('request', {
+        method: ctx.method,
+        route: routeTemplateOf(ctx as { _matchedRoute?: unknown }),
+        status: ctx.status,
+        durationMs: Date.now() - started,
+      });
     }
   };
 }

@@ -33,6 +33,9 @@ export function jsonLogger(write: (line: string) => void, minLevel: LogLevel = '
     },
     { write },
   );
-  const log = (level: LogLevel) => (message: string, fields: Record<string, unknown> = {}) => logger[level](fields, message);
+  const log =
+    (level: LogLevel) =>
+    (message: string, fields: Record<string, unknown> = {}) =>
+      logger[level](fields, message);
   return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
 }

@@ -57,7 +57,9 @@ export async function generationalReadStore(base: ReadStore, logicalCollections:
     }
   };
   const idle = (generation: number): Promise<void> =>
-    inFlight.has(generation) ? new Promise((resolve) => drained.set(generation, [...(drained.get(generation) ?? []), resolve])) : Promise.resolve();
+    inFlight.has(generation)
+      ? new Promise((resolve) => drained.set(generation, [...(drained.get(generation) ?? []), resolve]))
+      : Promise.resolve();
 
   const mapName = (name: string, generation: number): string => (logical.has(name) ? physicalName(name, generation) : name);
   const mapOp = (op: WriteOp, generation: number): WriteOp => ({ ...op, collection: mapName(op.collection, generation) });

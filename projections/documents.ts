@@ -44,7 +44,7 @@ export class CorruptReadModelError extends Error {
 
 // An absent field in a typed `where` is no condition at all (not "equals undefined").
 const storeWhere = <D>(where: WhereOf<D> | undefined): Where | undefined =>
-  where === undefined ? undefined : (Object.fromEntries(Object.entries(where).filter(([, value]) => value !== undefined)));
+  where === undefined ? undefined : Object.fromEntries(Object.entries(where).filter(([, value]) => value !== undefined));
 
 const storeQuery = <D>({ where, anyOf, ...rest }: QueryOf<D>): FindQuery => ({
   ...rest,

@@ -190,7 +190,10 @@ export async function startLiveProjections(deps: LiveProjectionsDeps): Promise<L
         running: current?.state === 'running',
         position: active.position(),
         head: await deps.store.headPosition(),
-        rebuild: current === undefined ? undefined : { ...current, position: current.state === 'running' ? candidate?.position() : current.position },
+        rebuild:
+          current === undefined
+            ? undefined
+            : { ...current, position: current.state === 'running' ? candidate?.position() : current.position },
       };
     },
 

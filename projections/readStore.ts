@@ -57,11 +57,7 @@ export interface ReadStore {
   get(collection: string, id: string): Promise<Doc | undefined>;
   find(collection: string, query: FindQuery): Promise<Page>;
   /** Matching documents counted per distinct value of `field` (absent field counts under "null"). */
-  countBy(
-    collection: string,
-    field: string,
-    where?: Where,
-  ): Promise<Record<string, number>>;
+  countBy(collection: string, field: string, where?: Where): Promise<Record<string, number>>;
   getCheckpoint(name: string): Promise<bigint | undefined>;
   setCheckpoint(name: string, position: bigint): Promise<void>;
   /** Declares the fields queries filter and sort on (an index where the engine has them). */

@@ -37,7 +37,13 @@ export class ProjectionTimeoutError extends Error {
 /** Decodes what was read back, upcast to today's shapes; foreign events (not ours) are skipped, ours must decode. */
 export function toProjected(upcasters: Upcasters, event: RecordedEvent): ProjectedEvent | undefined {
   if (!isKnownEventType(event.type)) return undefined;
-  return { ...decodeRecorded(AnyEvent, upcasters, event), eventId: event.id, position: event.position, metadata: event.metadata, streamId: event.streamId };
+  return {
+    ...decodeRecorded(AnyEvent, upcasters, event),
+    eventId: event.id,
+    position: event.position,
+    metadata: event.metadata,
+    streamId: event.streamId,
+  };
 }
 
 export function projectBatch(projections: readonly Projection[], upcasters: Upcasters, batch: readonly RecordedEvent[]): WriteOp[] {
@@ -103,9 +109,12 @@ export async function startProjectionRunner(deps: ProjectionRunnerDeps): Promise
       deps.onError?.(error);
       if (stopped || current !== subscription) return;
       failures++;
-      retryTimer = setTimeout(() => {
-        if (!stopped && current === subscription) subscription = subscribe();
-      }, Math.min(30_000, 250 * 2 ** Math.min(failures, 7)));
+      retryTimer = setTimeout(
+        () => {
+          if (!stopped && current === subscription) subscription = subscribe();
+        },
+        Math.min(30_000, 250 * 2 ** Math.min(failures, 7)),
+      );
     });
     return current;
   };

@@ -57,8 +57,15 @@ export async function startSupervisor(deps: SupervisorDeps) {
   let stopped = false;
 
   const dispatch = async (pipelineId: string, command: PipelineCommand) => {
-    const outcome = await handleKeyedCommand(deps.commands, { actorId: `runtime:${deps.runtimeId}`, correlationId: randomUUID() }, pipelines, pipelineId, command);
-    if (outcome._tag === 'Left' && outcome.left.code !== 'PIPELINE_NOT_FOUND') deps.logger.warn('runtime command refused', { pipelineId, command: command.type, code: outcome.left.code });
+    const outcome = await handleKeyedCommand(
+      deps.commands,
+      { actorId: `runtime:${deps.runtimeId}`, correlationId: randomUUID() },
+      pipelines,
+      pipelineId,
+      command,
+    );
+    if (outcome._tag === 'Left' && outcome.left.code !== 'PIPELINE_NOT_FOUND')
+      deps.logger.warn('runtime command refused', { pipelineId, command: command.type, code: outcome.left.code });
   };
 
   const keyOf = (spec: WorkerSpec) => ({ pipelineId: spec.pipelineId, connectorIds: spec.labels.connectorIds });
@@ -70,18 +77,27 @@ export async function startSupervisor(deps: SupervisorDeps) {
         if (self === undefined) return;
         self.live = true;
         const siblings = [...running.values()].filter((other) => other.spec.pipelineId === spec.pipelineId && !other.stopping);
-        if (siblings.every((other) => other.live && other.spec.version === spec.version)) void dispatch(spec.pipelineId, { type: 'MarkPipelineLive', version: spec.version });
+        if (siblings.every((other) => other.live && other.spec.version === spec.version))
+          void dispatch(spec.pipelineId, { type: 'MarkPipelineLive', version: spec.version });
         return;
       }
       case 'failed': {
         const self = worker();
         if (self !== undefined) self.live = false;
         if (!report.retrying && self !== undefined) failedFingerprints.add(self.fingerprint);
-        void dispatch(spec.pipelineId, { type: 'MarkPipelineFailed', version: spec.version, reasonCode: report.code, reason: report.reason });
+        void dispatch(spec.pipelineId, {
+          type: 'MarkPipelineFailed',
+          version: spec.version,
+          reasonCode: report.code,
+          reason: report.reason,
+        });
         return;
       }
       case 'metrics':
-        deps.observability.recordMetrics({ ...keyOf(spec), subscriptionId: spec.subscriptionId, datamodelId: spec.labels.datamodelId }, report.metrics);
+        deps.observability.recordMetrics(
+          { ...keyOf(spec), subscriptionId: spec.subscriptionId, datamodelId: spec.labels.datamodelId },
+          report.metrics,
+        );
         return;
       case 'log':
         deps.observability.appendLog(keyOf(spec), report.level, report.message, report.ts);
@@ -93,7 +109,10 @@ export async function startSupervisor(deps: SupervisorDeps) {
     // A report can arrive while spawn runs, before `self` is set: the reader sees undefined then.
     // eslint-disable-next-line prefer-const
     let self: Running | undefined;
-    const handle = deps.spawn(spec, onReport(() => self, spec));
+    const handle = deps.spawn(
+      spec,
+      onReport(() => self, spec),
+    );
     self = { spec, fingerprint, handle, live: false, stopping: false };
     running.set(spec.subscriptionId, self);
     deps.logger.info('worker started', { pipelineId: spec.pipelineId, subscriptionId: spec.subscriptionId, version: spec.version });
@@ -127,7 +146,10 @@ export async function startSupervisor(deps: SupervisorDeps) {
       again = false;
       if (stopped) return;
       try {
-        const desired = await desiredWorkerSpecs(deps.views, deps.secrets, { runtimeId: deps.runtimeId, retryWindowMs: deps.retryWindowMs });
+        const desired = await desiredWorkerSpecs(deps.views, deps.secrets, {
+          runtimeId: deps.runtimeId,
+          retryWindowMs: deps.retryWindowMs,
+        });
         const wanted = new Map(desired.map((spec) => [spec.subscriptionId, { spec, fingerprint: JSON.stringify(spec) }]));
         const stops: Promise<void>[] = [];
         for (const worker of running.values()) {
@@ -162,14 +184,23 @@ export async function startSupervisor(deps: SupervisorDeps) {
   const tick = setInterval(() => void reconcile(), deps.reconcileIntervalMs ?? 5000);
   tick.unref();
   if (head !== undefined) await deps.waitFor(head);
-  const flushTick = setInterval(() => void deps.observability.flush().catch((error) => deps.logger.warn('observability flush failed', { error: String(error) })), 1000);
+  const flushTick = setInterval(
+    () => void deps.observability.flush().catch((error) => deps.logger.warn('observability flush failed', { error: String(error) })),
+    1000,
+  );
   flushTick.unref();
   await reconcile();
 
   return {
     reconcile,
     /** The workers running now (for tests and health). */
-    workers: () => [...running.values()].map(({ spec, live }) => ({ pipelineId: spec.pipelineId, subscriptionId: spec.subscriptionId, version: spec.version, live })),
+    workers: () =>
+      [...running.values()].map(({ spec, live }) => ({
+        pipelineId: spec.pipelineId,
+        subscriptionId: spec.subscriptionId,
+        version: spec.version,
+        live,
+      })),
     async stop() {
       stopped = true;
       clearInterval(tick);

@@ -34,7 +34,10 @@ async function retentionOf(views: WorkerViews, teamId: string): Promise<WorkerSp
   const env = team === undefined ? undefined : await views.envs.get(team.env_id);
   if (env?.use_retention !== true) return null;
   const { retention_ms, retention_bytes } = env.retention_configuration ?? {};
-  return { ...(typeof retention_ms === 'number' ? { retention_ms } : {}), ...(typeof retention_bytes === 'number' ? { retention_bytes } : {}) };
+  return {
+    ...(typeof retention_ms === 'number' ? { retention_ms } : {}),
+    ...(typeof retention_bytes === 'number' ? { retention_bytes } : {}),
+  };
 }
 
 /**
@@ -45,7 +48,9 @@ export async function desiredWorkerSpecs(views: WorkerViews, secrets: SecretBox,
   const running = await views.pipelines.find({ where: { state: [...RUNNING_STATES] }, limit: 100_000 });
   const specs: WorkerSpec[] = [];
   for (const pipeline of running.items) {
-    const paused = new Set((await views.subscriptions.find({ where: { pipeline_id: pipeline.id, paused: true }, limit: 10_000 })).items.map((doc) => doc.id));
+    const paused = new Set(
+      (await views.subscriptions.find({ where: { pipeline_id: pipeline.id, paused: true }, limit: 10_000 })).items.map((doc) => doc.id),
+    );
     specs.push(...(await workerSpecsOf(views, secrets, pipeline, options)).filter((spec) => !paused.has(spec.subscriptionId)));
   }
   return specs;
@@ -57,7 +62,12 @@ export async function desiredWorkerSpecs(views: WorkerViews, secrets: SecretBox,
  * replay re-runs rows exactly as they would. None when its connectors are gone or it has no
  * source topic.
  */
-export async function workerSpecsOf(views: WorkerViews, secrets: SecretBox, pipeline: PipelineDoc, options: SpecOptions): Promise<WorkerSpec[]> {
+export async function workerSpecsOf(
+  views: WorkerViews,
+  secrets: SecretBox,
+  pipeline: PipelineDoc,
+  options: SpecOptions,
+): Promise<WorkerSpec[]> {
   const specs: WorkerSpec[] = [];
   const settings = settingsOf(pipeline);
   const source = openConnector(await views.connectors.get(settings.sourceConnectorId), secrets);
@@ -68,8 +78,16 @@ export async function workerSpecsOf(views: WorkerViews, secrets: SecretBox, pipe
   const retention = await retentionOf(views, pipeline.team_id);
   for (const subscription of settings.subscriptions) {
     // The subscription's error table, else the datamodel's; on the pipeline's target unless another is named.
-    const errorSettings = subscription.error_table_enabled === true ? subscription : settings.datamodel.error_table_enabled === true ? settings.datamodel : undefined;
-    const errorConnector = errorSettings?.error_table_target_id == null ? target : openConnector(await views.connectors.get(errorSettings.error_table_target_id), secrets);
+    const errorSettings =
+      subscription.error_table_enabled === true
+        ? subscription
+        : settings.datamodel.error_table_enabled === true
+          ? settings.datamodel
+          : undefined;
+    const errorConnector =
+      errorSettings?.error_table_target_id == null
+        ? target
+        : openConnector(await views.connectors.get(errorSettings.error_table_target_id), secrets);
     specs.push({
       pipelineId: pipeline.id,
       subscriptionId: subscription.id,
@@ -81,7 +99,10 @@ export async function workerSpecsOf(views: WorkerViews, secrets: SecretBox, pipe
       target,
       tableName: subscription.target_table_name ?? pipeline.name,
       mapper: subscription.mapper_config,
-      errorTable: errorSettings?.error_table_name == null || errorConnector === undefined ? null : { target: errorConnector, name: errorSettings.error_table_name },
+      errorTable:
+        errorSettings?.error_table_name == null || errorConnector === undefined
+          ? null
+          : { target: errorConnector, name: errorSettings.error_table_name },
       feed: {
         envelope: subscription.envelope ?? DEFAULT_FEED.envelope,
         deleteOnTombstone: subscription.delete_on_tombstone ?? DEFAULT_FEED.deleteOnTombstone,
@@ -89,12 +110,19 @@ export async function workerSpecsOf(views: WorkerViews, secrets: SecretBox, pipe
         errorTolerance: subscription.error_tolerance ?? DEFAULT_FEED.errorTolerance,
         errorToleranceWindow: subscription.error_tolerance_window ?? DEFAULT_FEED.errorToleranceWindow,
       },
-      transactionalId: subscription.exactly_once === true && target.type === 'KAFKA_TARGET' ? `popsink-${subscription.id}-${options.runtimeId}` : null,
+      transactionalId:
+        subscription.exactly_once === true && target.type === 'KAFKA_TARGET' ? `popsink-${subscription.id}-${options.runtimeId}` : null,
       retryWindowMs: options.retryWindowMs,
       retention,
       labels: {
         datamodelId: settings.datamodel.id,
-        connectorIds: [...new Set([settings.sourceConnectorId, settings.targetConnectorId, ...(errorSettings?.error_table_target_id == null ? [] : [errorSettings.error_table_target_id])])],
+        connectorIds: [
+          ...new Set([
+            settings.sourceConnectorId,
+            settings.targetConnectorId,
+            ...(errorSettings?.error_table_target_id == null ? [] : [errorSettings.error_table_target_id]),
+          ]),
+        ],
       },
     });
   }

@@ -45,7 +45,13 @@ export const command: CliCommand = {
   async run(args, ctx) {
     const { values, positionals } = parseOptions(
       args,
-      { since: { type: 'string' }, until: { type: 'string' }, user: { type: 'string' }, resource: { type: 'string' }, json: { type: 'boolean' } },
+      {
+        since: { type: 'string' },
+        until: { type: 'string' },
+        user: { type: 'string' },
+        resource: { type: 'string' },
+        json: { type: 'boolean' },
+      },
       usage,
     );
     if (positionals.length > 0) throw usageFailure(`unexpected argument ${positionals[0]}`, usage);
@@ -70,7 +76,8 @@ export const command: CliCommand = {
       const trail = auditTrail(EVENT_UPCASTERS);
       for await (const event of allEvents(store)) {
         const described = trail.describe(event);
-        if (described !== undefined && wanted(described.entry)) ctx.write(`${values.json === true ? JSON.stringify(described.entry) : described.line}\n`);
+        if (described !== undefined && wanted(described.entry))
+          ctx.write(`${values.json === true ? JSON.stringify(described.entry) : described.line}\n`);
       }
       return EXIT.ok;
     } finally {

@@ -31,7 +31,8 @@ export const command: CliCommand = {
     const { values, positionals } = parseOptions(args, { ...clientOptions, out: { type: 'string' }, format: { type: 'string' } }, usage);
     if (positionals.length > 0) throw usageFailure(`unexpected argument ${positionals[0]}`, usage);
     if (values.format === 'yaml') return exportYamlFile(ctx, { ...values, usage });
-    if (values.format !== undefined && values.format !== 'installation') throw usageFailure(`--format is installation (the default) or yaml, got ${values.format}`, usage);
+    if (values.format !== undefined && values.format !== 'installation')
+      throw usageFailure(`--format is installation (the default) or yaml, got ${values.format}`, usage);
     if (values.out === undefined || values.out === '') throw usageFailure('--out is required', usage);
     const server = serverOf(ctx, values.server, usage);
     const token = storedToken(ctx);
@@ -39,11 +40,17 @@ export const command: CliCommand = {
 
     let response: Response;
     try {
-      response = await fetch(`${server}/api/users/export-all`, { headers: { accept: 'application/json', authorization: `Bearer ${token}` } });
+      response = await fetch(`${server}/api/users/export-all`, {
+        headers: { accept: 'application/json', authorization: `Bearer ${token}` },
+      });
     } catch (error) {
-      throw new CliFailure(EXIT.failure, `cannot reach ${server}: ${error instanceof Error && error.cause instanceof Error ? error.cause.message : String(error)}`);
+      throw new CliFailure(
+        EXIT.failure,
+        `cannot reach ${server}: ${error instanceof Error && error.cause instanceof Error ? error.cause.message : String(error)}`,
+      );
     }
-    if (!response.ok || response.body === null) throw new CliFailure(exitCodeOf(response.status), `HTTP ${response.status}: ${detailOf(await response.text())}`);
+    if (!response.ok || response.body === null)
+      throw new CliFailure(exitCodeOf(response.status), `HTTP ${response.status}: ${detailOf(await response.text())}`);
 
     let bytes = 0;
     const progress = throttledProgress((line) => ctx.warn(`${line}\n`));

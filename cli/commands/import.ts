@@ -36,11 +36,20 @@ function offlineFailure(error: unknown): unknown {
   const refusal = error.refusal;
   switch (refusal.code) {
     case 'SECRET_KEY_MISMATCH':
-      return new CliFailure(EXIT.failure, 'SECRET_KEY_MISMATCH: the document was sealed with another secret key than this installation\'s (POPSINK_SECRET_KEY); nothing was written');
+      return new CliFailure(
+        EXIT.failure,
+        "SECRET_KEY_MISMATCH: the document was sealed with another secret key than this installation's (POPSINK_SECRET_KEY); nothing was written",
+      );
     case 'INVALID_DOCUMENT':
-      return new CliFailure(EXIT.failure, `not a valid installation document; nothing was written:\n${refusal.issues.map((issue) => `  ${issue.loc.join('.')}: ${issue.msg}`).join('\n')}`);
+      return new CliFailure(
+        EXIT.failure,
+        `not a valid installation document; nothing was written:\n${refusal.issues.map((issue) => `  ${issue.loc.join('.')}: ${issue.msg}`).join('\n')}`,
+      );
     case 'IMPORT_UNRESOLVED_REFERENCES':
-      return new CliFailure(EXIT.failure, `ids that name nothing the document holds; nothing was written:\n${refusal.references.map((r) => `  ${r.from} ${r.field} -> ${r.stream}`).join('\n')}`);
+      return new CliFailure(
+        EXIT.failure,
+        `ids that name nothing the document holds; nothing was written:\n${refusal.references.map((r) => `  ${r.from} ${r.field} -> ${r.stream}`).join('\n')}`,
+      );
   }
 }
 
@@ -59,7 +68,10 @@ async function importOffline(file: string, dataDir: string | undefined, json: bo
   const started = Date.now();
   try {
     const result = await importIntoEmptyLog(source, live, {
-      target: config.eventStoreUrl === undefined ? { kind: 'embedded', dataDir: config.dataDir, open: (path) => sqliteEventStore(path, { synchronous: 'normal' }) } : { kind: 'eventstoredb', store: live },
+      target:
+        config.eventStoreUrl === undefined
+          ? { kind: 'embedded', dataDir: config.dataDir, open: (path) => sqliteEventStore(path, { synchronous: 'normal' }) }
+          : { kind: 'eventstoredb', store: live },
       keyId,
       upcasters: EVENT_UPCASTERS,
       commandsOf: commandDepsOf,
@@ -93,9 +105,11 @@ export const command: CliCommand = {
     if (file === undefined || file === '') throw usageFailure('import needs a FILE', usage);
     if (extra.length > 0) throw usageFailure(`unexpected argument ${extra[0]}`, usage);
     const offline = values.offline === true || values['data-dir'] !== undefined;
-    if (offline && (values.merge === true || values.replace === true || values.server !== undefined)) throw usageFailure('an offline import writes into an empty log: no --merge, --replace or --server', usage);
+    if (offline && (values.merge === true || values.replace === true || values.server !== undefined))
+      throw usageFailure('an offline import writes into an empty log: no --merge, --replace or --server', usage);
     if (values.merge === true && values.replace === true) throw usageFailure('--merge or --replace, not both', usage);
-    if (values.replace === true && values[CONFIRM] !== true) throw usageFailure(`--replace archives the installation's whole log and makes the document's live: confirm with --${CONFIRM}`, usage);
+    if (values.replace === true && values[CONFIRM] !== true)
+      throw usageFailure(`--replace archives the installation's whole log and makes the document's live: confirm with --${CONFIRM}`, usage);
     try {
       statSync(file);
     } catch (error) {
@@ -112,7 +126,9 @@ export const command: CliCommand = {
     }
     const mode = values.replace === true ? '?mode=replace' : values.merge === true ? '?mode=merge' : '';
     ctx.warn(`sending ${megabytes(Buffer.byteLength(document))}; the server checks the whole document before it writes anything\n`);
-    const answer = await apiClient(ctx, { server: values.server, usage: usage }).request('POST', `/users/import-all${mode}`, { text: document });
+    const answer = await apiClient(ctx, { server: values.server, usage: usage }).request('POST', `/users/import-all${mode}`, {
+      text: document,
+    });
     emit(ctx, values.json, answer ?? { imported: true }, `imported ${file}${answer === undefined ? '' : `: ${JSON.stringify(answer)}`}`);
     return EXIT.ok;
   },

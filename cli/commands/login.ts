@@ -13,7 +13,11 @@ export const command: CliCommand = {
   name: 'login',
   usage,
   async run(args, ctx) {
-    const { values, positionals } = parseOptions(args, { ...clientOptions, email: { type: 'string' }, password: { type: 'string' } }, usage);
+    const { values, positionals } = parseOptions(
+      args,
+      { ...clientOptions, email: { type: 'string' }, password: { type: 'string' } },
+      usage,
+    );
     if (positionals.length > 0) throw usageFailure(`unexpected argument ${positionals[0]}`, usage);
     if (values.email === undefined || values.email === '') throw usageFailure('--email is required', usage);
     let password = values.password;
@@ -33,7 +37,12 @@ export const command: CliCommand = {
     const token = (answer as { access_token?: unknown } | undefined)?.access_token;
     if (typeof token !== 'string') throw new CliFailure(EXIT.failure, `${client.server} answered the login without a token`);
     const file = saveToken(ctx, token);
-    emit(ctx, values.json, { email: values.email, server: client.server, token_file: file }, `logged in as ${values.email} at ${client.server}; token saved in ${file}`);
+    emit(
+      ctx,
+      values.json,
+      { email: values.email, server: client.server, token_file: file },
+      `logged in as ${values.email} at ${client.server}; token saved in ${file}`,
+    );
     return EXIT.ok;
   },
 };

@@ -65,7 +65,11 @@ export const command: CliCommand = {
   name: 'logs',
   usage,
   async run(args, ctx) {
-    const { values, positionals } = parseOptions(args, { ...clientOptions, lines: { type: 'string' }, 'no-follow': { type: 'boolean' } }, usage);
+    const { values, positionals } = parseOptions(
+      args,
+      { ...clientOptions, lines: { type: 'string' }, 'no-follow': { type: 'boolean' } },
+      usage,
+    );
     const [id, ...extra] = positionals;
     if (id === undefined || id === '') throw usageFailure('logs needs a pipeline id', usage);
     if (extra.length > 0) throw usageFailure(`unexpected argument ${extra[0]}`, usage);

@@ -18,7 +18,12 @@ interface PipelineRow {
   readonly version?: number;
 }
 
-async function list(client: ApiClient, ctx: CliContext, filters: { state?: string | undefined; team?: string | undefined; search?: string | undefined }, json: boolean | undefined): Promise<number> {
+async function list(
+  client: ApiClient,
+  ctx: CliContext,
+  filters: { state?: string | undefined; team?: string | undefined; search?: string | undefined },
+  json: boolean | undefined,
+): Promise<number> {
   const query = new URLSearchParams();
   if (filters.state !== undefined) query.set('state', filters.state);
   if (filters.team !== undefined) query.set('team_id', filters.team);
@@ -28,7 +33,14 @@ async function list(client: ApiClient, ctx: CliContext, filters: { state?: strin
     query.set('limit', String(PAGE));
     const page = (await client.request('GET', `/pipelines/?${query.toString()}`)) as { items: PipelineRow[]; total: number };
     for (const row of page.items) {
-      const shown = { id: row.id, name: row.name, state: row.state, team_id: row.team_id, team_name: row.team_name ?? null, version: row.version ?? null };
+      const shown = {
+        id: row.id,
+        name: row.name,
+        state: row.state,
+        team_id: row.team_id,
+        team_name: row.team_name ?? null,
+        version: row.version ?? null,
+      };
       emit(ctx, json, shown, [row.id, row.state.padEnd(8), row.name, row.team_name ?? row.team_id].join('  '));
     }
     if (page.items.length < PAGE || skip + PAGE >= page.total) return EXIT.ok;
@@ -40,7 +52,11 @@ export const command: CliCommand = {
   name: 'pipelines',
   usage,
   async run(args, ctx) {
-    const { values, positionals } = parseOptions(args, { ...clientOptions, state: { type: 'string' }, team: { type: 'string' }, search: { type: 'string' } }, usage);
+    const { values, positionals } = parseOptions(
+      args,
+      { ...clientOptions, state: { type: 'string' }, team: { type: 'string' }, search: { type: 'string' } },
+      usage,
+    );
     const [action, id, ...extra] = positionals;
     if (extra.length > 0) throw usageFailure(`unexpected argument ${extra[0]}`, usage);
     if (action === 'list') {
@@ -49,8 +65,12 @@ export const command: CliCommand = {
     }
     if (action === 'start' || action === 'pause') {
       if (id === undefined || id === '') throw usageFailure(`pipelines ${action} needs a pipeline id`, usage);
-      if (values.state !== undefined || values.team !== undefined || values.search !== undefined) throw usageFailure('--state, --team and --search are for `pipelines list`', usage);
-      const answer = await apiClient(ctx, { server: values.server, usage }).request('POST', `/pipelines/${encodeURIComponent(id)}/${action}`);
+      if (values.state !== undefined || values.team !== undefined || values.search !== undefined)
+        throw usageFailure('--state, --team and --search are for `pipelines list`', usage);
+      const answer = await apiClient(ctx, { server: values.server, usage }).request(
+        'POST',
+        `/pipelines/${encodeURIComponent(id)}/${action}`,
+      );
       const state = typeof answer === 'string' ? answer.toLowerCase() : 'unknown';
       emit(ctx, values.json, { id, state }, `pipeline ${id}: ${state}`);
       return EXIT.ok;

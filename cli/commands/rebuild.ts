@@ -11,7 +11,13 @@ interface Status {
   readonly running: boolean;
   readonly position: string | null;
   readonly head: string | null;
-  readonly rebuild: { readonly id: string; readonly generation: number; readonly state: string; readonly position: string | null; readonly error?: string } | null;
+  readonly rebuild: {
+    readonly id: string;
+    readonly generation: number;
+    readonly state: string;
+    readonly position: string | null;
+    readonly error?: string;
+  } | null;
 }
 
 const line = (s: Status): string =>
@@ -27,7 +33,11 @@ export const command: CliCommand = {
   name: 'rebuild',
   usage,
   async run(args, ctx) {
-    const { values, positionals } = parseOptions(args, { ...clientOptions, detach: { type: 'boolean' }, status: { type: 'boolean' } }, usage);
+    const { values, positionals } = parseOptions(
+      args,
+      { ...clientOptions, detach: { type: 'boolean' }, status: { type: 'boolean' } },
+      usage,
+    );
     if (positionals.length > 0) throw usageFailure(`unexpected argument ${positionals[0]}`, usage);
     const client = apiClient(ctx, { server: values.server, usage });
     if (values.status === true) {

@@ -42,14 +42,25 @@ async function streamHistory<C, E extends DomainEvent, S>(
     const next = decider.evolve(state, decoded);
     const changes = fieldChanges(view(state), view(next));
     version = versionOf(changes, index + 1, version);
-    entries.push({ revision: index + 1, event_type: event.type, time: event.metadata.time, actor_id: event.metadata.actorId, changes, details: detailsOf(decoded), version });
+    entries.push({
+      revision: index + 1,
+      event_type: event.type,
+      time: event.metadata.time,
+      actor_id: event.metadata.actorId,
+      changes,
+      details: detailsOf(decoded),
+      version,
+    });
     state = next;
   }
   return entries;
 }
 
 /** A replay of error rows changes no field: what was replayed and how it went is its entry's `details`. */
-const pipelineDetails = (event: PipelineEvent) => (event.type === 'PipelineErrorRowsReplayed' ? { subscription_id: event.data.subscriptionId, selection: event.data.selection, ...event.data.counts } : null);
+const pipelineDetails = (event: PipelineEvent) =>
+  event.type === 'PipelineErrorRowsReplayed'
+    ? { subscription_id: event.data.subscriptionId, selection: event.data.selection, ...event.data.counts }
+    : null;
 
 /** A pipeline's changes, oldest first; each with the version it led to, as the pipeline counts them. */
 export const pipelineHistory = (deps: HistoryDeps, pipelineId: string): Promise<HistoryEntry[]> =>
@@ -60,4 +71,11 @@ export const pipelineHistory = (deps: HistoryDeps, pipelineId: string): Promise<
 
 /** A connector's changes, oldest first; its version is its revision. */
 export const connectorHistory = (deps: HistoryDeps, connectorId: string): Promise<HistoryEntry[]> =>
-  streamHistory(deps, connectors.decider, connectors.stream(connectorId), connectorFields, () => null, (_changes, revision) => revision);
+  streamHistory(
+    deps,
+    connectors.decider,
+    connectors.stream(connectorId),
+    connectorFields,
+    () => null,
+    (_changes, revision) => revision,
+  );

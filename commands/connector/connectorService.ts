@@ -32,7 +32,10 @@ const refuse = (loc: Loc, msg: string, type: string): never => {
 export function sealSecrets(type: ConnectorType, config: Readonly<Record<string, unknown>>, secrets: SecretBox): Record<string, unknown> {
   const fields = secretFieldsOf(type, config);
   return Object.fromEntries(
-    Object.entries(config).map(([key, value]) => [key, fields.includes(key) && typeof value === 'string' && value !== '' && !isSealed(value) ? secrets.seal(value) : value]),
+    Object.entries(config).map(([key, value]) => [
+      key,
+      fields.includes(key) && typeof value === 'string' && value !== '' && !isSealed(value) ? secrets.seal(value) : value,
+    ]),
   );
 }
 
@@ -76,12 +79,22 @@ export interface ConnectorChange {
  * pipeline PATCH of the contract sends a partial `source_config`), the result is validated
  * for the connector's type at `loc` and its secrets sealed.
  */
-export async function updateConnector(deps: ConnectorDeps, context: CommandContext, connectorId: string, change: ConnectorChange, options: { readonly merge: boolean; readonly loc: Loc }): Promise<void> {
+export async function updateConnector(
+  deps: ConnectorDeps,
+  context: CommandContext,
+  connectorId: string,
+  change: ConnectorChange,
+  options: { readonly merge: boolean; readonly loc: Loc },
+): Promise<void> {
   const stored = await existing(deps, connectorId);
   let config: Record<string, unknown> | undefined;
   if (change.config !== undefined) {
     const incoming = keepMaskedSecrets(change.config, stored.config, secretFieldsOf(stored.connectorType, change.config));
-    const validated = validateConnectorConfig(stored.connectorType, options.merge ? { ...stored.config, ...incoming } : incoming, options.loc);
+    const validated = validateConnectorConfig(
+      stored.connectorType,
+      options.merge ? { ...stored.config, ...incoming } : incoming,
+      options.loc,
+    );
     if (isLeft(validated)) throw new DomainFailure(validated.left);
     config = sealSecrets(stored.connectorType, validated.right, deps.secrets);
   }
@@ -99,10 +112,17 @@ export async function deleteConnector(deps: ConnectorDeps, context: CommandConte
 }
 
 /** Checks that a connector exists in `teamId` with the role `side`, answering `loc` for a wrong role. */
-export async function connectorOfTeam(deps: ConnectorDeps, connectorId: string, teamId: string, side: Side, loc: Loc): Promise<ExistingConnector> {
+export async function connectorOfTeam(
+  deps: ConnectorDeps,
+  connectorId: string,
+  teamId: string,
+  side: Side,
+  loc: Loc,
+): Promise<ExistingConnector> {
   const connector = await existing(deps, connectorId);
   if (connector.teamId !== teamId) throw new DomainFailure(forbidden('Unauthorized.'));
-  if (connectorRole[connector.connectorType] !== side) refuse(loc, `connector ${connectorId} is not a ${side} connector`, 'value_error.connector_role');
+  if (connectorRole[connector.connectorType] !== side)
+    refuse(loc, `connector ${connectorId} is not a ${side} connector`, 'value_error.connector_role');
   return connector;
 }
 
@@ -136,23 +156,41 @@ export async function resolveConnector(
   const wantsNew = choice.name != null || choice.type != null || choice.config != null;
   if (current !== undefined && choice.existingId == null && choice.type == null && wantsNew) {
     const config = choice.config == null ? undefined : (choice.config as Record<string, unknown>);
-    await updateConnector(deps, context, current.connectorId, { name: choice.name ?? undefined, config }, { merge: true, loc: ['body', `${side}_config`] });
+    await updateConnector(
+      deps,
+      context,
+      current.connectorId,
+      { name: choice.name ?? undefined, config },
+      { merge: true, loc: ['body', `${side}_config`] },
+    );
     return { ...current, edited: true };
   }
   if (choice.existingId != null && wantsNew) {
-    refuse(['body', `existing_${side}_id`], `Cannot specify both existing_${side}_id and ${side}_name/type/config`, 'value_error.connector_choice');
+    refuse(
+      ['body', `existing_${side}_id`],
+      `Cannot specify both existing_${side}_id and ${side}_name/type/config`,
+      'value_error.connector_choice',
+    );
   }
   if (choice.existingId != null) {
     await connectorOfTeam(deps, choice.existingId, teamId, side, ['body', `existing_${side}_id`]);
     return { connectorId: choice.existingId, created: false, edited: false };
   }
-  if (!wantsNew) refuse(['body', `existing_${side}_id`], `give existing_${side}_id or ${side}_name, ${side}_type and ${side}_config`, 'value_error.missing');
+  if (!wantsNew)
+    refuse(
+      ['body', `existing_${side}_id`],
+      `give existing_${side}_id or ${side}_name, ${side}_type and ${side}_config`,
+      'value_error.missing',
+    );
   if (choice.name == null) return refuse(['body', `${side}_name`], 'field required', 'value_error.missing');
   const type = choice.type;
   if (!ConnectorType.is(type) || connectorRole[type] !== side) {
     const permitted = Object.keys(connectorRole).filter((k) => connectorRole[k as ConnectorType] === side);
     return refuse(['body', `${side}_type`], `unexpected value; permitted: ${permitted.join(', ')}`, 'type_error.enum');
   }
-  const connectorId = await createConnector(deps, context, { teamId, type, name: choice.name, config: choice.config }, ['body', `${side}_config`]);
+  const connectorId = await createConnector(deps, context, { teamId, type, name: choice.name, config: choice.config }, [
+    'body',
+    `${side}_config`,
+  ]);
   return { connectorId, created: true, edited: false };
 }

@@ -102,11 +102,7 @@ export function toClientExpectedRevision(expected: ExpectedRevision): EsdbExpect
   return expected;
 }
 
-export function toWrongExpectedRevision(
-  streamId: string,
-  expected: ExpectedRevision,
-  actual: CurrentRevision,
-): WrongExpectedRevisionError {
+export function toWrongExpectedRevision(streamId: string, expected: ExpectedRevision, actual: CurrentRevision): WrongExpectedRevisionError {
   return new WrongExpectedRevisionError(streamId, expected, actual);
 }
 
@@ -153,8 +149,7 @@ function jsonData(event: NewEvent): JSONType {
   return event.data as JSONType;
 }
 
-const toEventData = (event: NewEvent) =>
-  jsonEvent({ id: event.id, type: event.type, data: jsonData(event), metadata: event.metadata });
+const toEventData = (event: NewEvent) => jsonEvent({ id: event.id, type: event.type, data: jsonData(event), metadata: event.metadata });
 
 function comparePositions(a: Position, b: Position): number {
   if (a.commit !== b.commit) return a.commit < b.commit ? -1 : 1;
@@ -235,15 +230,7 @@ const TRANSIENT_GRPC_CODES = new Set([
   10, // ABORTED: the server timed the operation out
   14, // UNAVAILABLE
 ]);
-const TRANSIENT_SOCKET_CODES = new Set([
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'EPIPE',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EAI_AGAIN',
-]);
+const TRANSIENT_SOCKET_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
 
 /** Whether resubscribing may help: the connection went away, as opposed to the server refusing us. */
 export function isTransient(error: unknown): boolean {
@@ -452,14 +439,11 @@ export function esdbEventStore(connectionString: string, options: EsdbEventStore
   };
   const subscriptions = new Set<Subscription>();
 
-  const readPage: ReadAllPage = (fromPosition, maxCount, direction) =>
-    client.readAll({ fromPosition, maxCount, direction });
+  const readPage: ReadAllPage = (fromPosition, maxCount, direction) => client.readAll({ fromPosition, maxCount, direction });
 
   /** The whole stream, or its last `maxCount` events newest first; undefined when it does not exist. */
   const readRaw = async (streamId: string, backwards?: { maxCount: number }): Promise<EsdbResolved[] | undefined> => {
-    const options: ReadStreamOptions = backwards
-      ? { direction: BACKWARDS, fromRevision: END, maxCount: backwards.maxCount }
-      : {};
+    const options: ReadStreamOptions = backwards ? { direction: BACKWARDS, fromRevision: END, maxCount: backwards.maxCount } : {};
     try {
       return await drain(client.readStream(streamId, options));
     } catch (error) {
@@ -495,8 +479,7 @@ export function esdbEventStore(connectionString: string, options: EsdbEventStore
   // The server is never asked to append nothing: it answers with a meaningless revision.
   const appendNothing = async (streamId: string, expected: ExpectedRevision): Promise<AppendResult> => {
     const last = await lastEventOf(streamId);
-    const matches =
-      expected === 'any' || (expected === 'no_stream' ? last === undefined : last?.revision === expected);
+    const matches = expected === 'any' || (expected === 'no_stream' ? last === undefined : last?.revision === expected);
     if (!matches) throw toWrongExpectedRevision(streamId, expected, last?.revision ?? 'no_stream');
     return { nextRevision: last?.revision ?? -1n, position: last?.position ?? 0n };
   };

@@ -87,43 +87,36 @@ export function sqliteEventStore(file: string, options: SqliteEventStoreOptions 
   const lastOfStream = db.prepare<[string], { revision: bigint; position: bigint }>(
     'SELECT revision, position FROM events WHERE stream_id = ? ORDER BY revision DESC LIMIT 1',
   );
-  const findById = db.prepare<[string], { stream_id: string; position: bigint }>(
-    'SELECT stream_id, position FROM events WHERE id = ?',
-  );
-  const insert = db.prepare(
-    'INSERT INTO events (id, stream_id, revision, type, data, metadata) VALUES (?, ?, ?, ?, ?, ?)',
-  );
+  const findById = db.prepare<[string], { stream_id: string; position: bigint }>('SELECT stream_id, position FROM events WHERE id = ?');
+  const insert = db.prepare('INSERT INTO events (id, stream_id, revision, type, data, metadata) VALUES (?, ?, ?, ?, ?, ?)');
   const selectStream = db.prepare('SELECT * FROM events WHERE stream_id = ? ORDER BY revision');
   const selectAll = db.prepare('SELECT * FROM events WHERE position > ? ORDER BY position LIMIT ?');
   const selectHead = db.prepare<[], { position: bigint }>('SELECT MAX(position) AS position FROM events');
 
-  const appendTx = db.transaction(
-    (streamId: string, events: readonly NewEvent[], expected: ExpectedRevision): AppendResult => {
-      const last = lastOfStream.get(streamId);
-      const already = events.map((e) => findById.get(e.id));
-      if (events.length > 0 && already.every((row) => row?.stream_id === streamId)) {
-        // A retry or re-import of a batch already stored: acknowledge it again, change nothing.
-        const lastStored = already[already.length - 1];
-        return { nextRevision: last?.revision ?? -1n, position: lastStored?.position ?? 0n };
-      }
-      if (already.some((row) => row !== undefined)) {
-        throw new Error(`Stream ${streamId}: some of these event ids are already stored elsewhere in the log`);
-      }
-      const actual = last?.revision;
-      const matches =
-        expected === 'any' || (expected === 'no_stream' ? actual === undefined : actual === expected);
-      if (!matches) throw new WrongExpectedRevisionError(streamId, expected, actual ?? 'no_stream');
+  const appendTx = db.transaction((streamId: string, events: readonly NewEvent[], expected: ExpectedRevision): AppendResult => {
+    const last = lastOfStream.get(streamId);
+    const already = events.map((e) => findById.get(e.id));
+    if (events.length > 0 && already.every((row) => row?.stream_id === streamId)) {
+      // A retry or re-import of a batch already stored: acknowledge it again, change nothing.
+      const lastStored = already[already.length - 1];
+      return { nextRevision: last?.revision ?? -1n, position: lastStored?.position ?? 0n };
+    }
+    if (already.some((row) => row !== undefined)) {
+      throw new Error(`Stream ${streamId}: some of these event ids are already stored elsewhere in the log`);
+    }
+    const actual = last?.revision;
+    const matches = expected === 'any' || (expected === 'no_stream' ? actual === undefined : actual === expected);
+    if (!matches) throw new WrongExpectedRevisionError(streamId, expected, actual ?? 'no_stream');
 
-      let revision = actual ?? -1n;
-      let position = 0n;
-      for (const e of events) {
-        revision += 1n;
-        const info = insert.run(e.id, streamId, revision, e.type, JSON.stringify(e.data), JSON.stringify(e.metadata));
-        position = BigInt(info.lastInsertRowid);
-      }
-      return { nextRevision: revision, position };
-    },
-  );
+    let revision = actual ?? -1n;
+    let position = 0n;
+    for (const e of events) {
+      revision += 1n;
+      const info = insert.run(e.id, streamId, revision, e.type, JSON.stringify(e.data), JSON.stringify(e.metadata));
+      position = BigInt(info.lastInsertRowid);
+    }
+    return { nextRevision: revision, position };
+  });
 
   // Group commit: every append queued during one turn of the event loop is written in one
   // transaction, so concurrent requests share one fsync. Each append runs in its own savepoint
@@ -161,13 +154,17 @@ export function sqliteEventStore(file: string, options: SqliteEventStoreOptions 
 
   const afterOf = (from: StartFrom): bigint => (from === 'start' ? 0n : from.after);
 
-  const readAll = async (from: StartFrom, limit: number): Promise<RecordedEvent[]> =>
-    selectAll.all(afterOf(from), limit).map(toRecorded);
+  const readAll = async (from: StartFrom, limit: number): Promise<RecordedEvent[]> => selectAll.all(afterOf(from), limit).map(toRecorded);
 
   return {
     append(streamId, events, expected) {
       return new Promise<AppendResult>((resolve, reject) => {
-        queue.push({ streamId, events, expected, settle: (o) => ('ok' in o ? resolve(o.ok) : reject(o.error instanceof Error ? o.error : new Error(String(o.error)))) });
+        queue.push({
+          streamId,
+          events,
+          expected,
+          settle: (o) => ('ok' in o ? resolve(o.ok) : reject(o.error instanceof Error ? o.error : new Error(String(o.error)))),
+        });
         if (queue.length === 1) setImmediate(flush);
       });
     },

@@ -49,7 +49,11 @@ export async function requestPasswordReset(deps: IdentityDeps, correlationId: st
   // The user id rides in the token so that a reset needs no lookup.
   const token = `${userId}.${randomBytes(32).toString('base64url')}`;
   const expiresAt = new Date(deps.commands.now().getTime() + deps.resetTokenLifetimeSeconds * 1000).toISOString();
-  await execute(deps, { actorId: userId, correlationId }, users, userId, { type: 'RequestPasswordReset', tokenHash: hashResetToken(token), expiresAt });
+  await execute(deps, { actorId: userId, correlationId }, users, userId, {
+    type: 'RequestPasswordReset',
+    tokenHash: hashResetToken(token),
+    expiresAt,
+  });
   await deps.notifier.sendPasswordReset(user.email, token);
 }
 

@@ -7,7 +7,9 @@ import { stat } from 'node:fs/promises';
  * `events`, whose elements are parsed and handed out one at a time. Any JSON layout is accepted
  * (fields in any order, any whitespace); only the top level must be an object.
  */
-export type DocumentPart = { readonly kind: 'field'; readonly key: string; readonly value: unknown } | { readonly kind: 'event'; readonly index: number; readonly value: unknown };
+export type DocumentPart =
+  | { readonly kind: 'field'; readonly key: string; readonly value: unknown }
+  | { readonly kind: 'event'; readonly index: number; readonly value: unknown };
 
 export class MalformedDocumentError extends Error {
   constructor(message: string) {

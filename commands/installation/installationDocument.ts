@@ -72,11 +72,16 @@ export function documentChecker(upcasters: Upcasters) {
     check(event: ExportedEvent, index: number): ValidationIssue[] {
       const issues: ValidationIssue[] = [];
       const loc = ['body', 'events', index];
-      if (ids.has(event.id)) issues.push({ loc: [...loc, 'id'], msg: `event id ${event.id} appears twice`, type: 'value_error.duplicate_event_id' });
+      if (ids.has(event.id))
+        issues.push({ loc: [...loc, 'id'], msg: `event id ${event.id} appears twice`, type: 'value_error.duplicate_event_id' });
       ids.add(event.id);
       const expected = nextRevision.get(event.stream_id) ?? 0;
       if (event.revision !== expected) {
-        issues.push({ loc: [...loc, 'revision'], msg: `stream ${event.stream_id}: expected revision ${expected}, found ${event.revision}`, type: 'value_error.revision_gap' });
+        issues.push({
+          loc: [...loc, 'revision'],
+          msg: `stream ${event.stream_id}: expected revision ${expected}, found ${event.revision}`,
+          type: 'value_error.revision_gap',
+        });
       }
       nextRevision.set(event.stream_id, Math.max(expected, event.revision) + 1);
       sealingKeyIds(event.data, sealingKeys);

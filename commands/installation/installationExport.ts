@@ -8,7 +8,14 @@ export async function* exportedEvents(store: EventStore): AsyncGenerator<Exporte
   let from: StartFrom = 'start';
   for (;;) {
     const batch = await store.readAll(from, PAGE);
-    yield batch.map((e) => ({ id: e.id, stream_id: e.streamId, revision: Number(e.revision), type: e.type, data: e.data, metadata: e.metadata }));
+    yield batch.map((e) => ({
+      id: e.id,
+      stream_id: e.streamId,
+      revision: Number(e.revision),
+      type: e.type,
+      data: e.data,
+      metadata: e.metadata,
+    }));
     const last = batch[batch.length - 1];
     if (last === undefined || batch.length < PAGE) return;
     from = { after: last.position };
@@ -21,8 +28,16 @@ export async function* exportedEvents(store: EventStore): AsyncGenerator<Exporte
  * (the read models) must be read before the log starts: the log is never older than it. Secrets
  * are copied as stored (sealed), never opened. One event a line, which keeps the file greppable.
  */
-export async function* exportDocumentText(store: EventStore, state: InstallationState, head: Pick<DocumentHead, 'exported_at' | 'secret_key_fingerprint'>): AsyncGenerator<string> {
-  const fields: Omit<DocumentHead, 'state'> = { format: INSTALLATION_FORMAT, exported_at: head.exported_at, secret_key_fingerprint: head.secret_key_fingerprint };
+export async function* exportDocumentText(
+  store: EventStore,
+  state: InstallationState,
+  head: Pick<DocumentHead, 'exported_at' | 'secret_key_fingerprint'>,
+): AsyncGenerator<string> {
+  const fields: Omit<DocumentHead, 'state'> = {
+    format: INSTALLATION_FORMAT,
+    exported_at: head.exported_at,
+    secret_key_fingerprint: head.secret_key_fingerprint,
+  };
   yield `${JSON.stringify(fields).slice(0, -1)},"state":${JSON.stringify(state)},"events":[`;
   let separator = '\n';
   for await (const page of exportedEvents(store)) {

@@ -128,7 +128,10 @@ const MAX_ISSUES = 100;
  * installation: another key's secrets could never be opened here), and every id an event points
  * at names a resource of the document or of `store` (none when the log is to be replaced).
  */
-export async function checkDocument(source: DocumentSource, options: { readonly upcasters: Upcasters; readonly keyId: string; readonly store: EventStore | undefined }): Promise<CheckedDocument> {
+export async function checkDocument(
+  source: DocumentSource,
+  options: { readonly upcasters: Upcasters; readonly keyId: string; readonly store: EventStore | undefined },
+): Promise<CheckedDocument> {
   const checker = documentChecker(options.upcasters);
   const issues: ValidationIssue[] = [];
   const head: Record<string, unknown> = {};
@@ -150,7 +153,8 @@ export async function checkDocument(source: DocumentSource, options: { readonly 
       continue;
     }
     issues.push(...checker.check(decoded.right, part.index));
-    if (decoded.right.revision === 0 && decoded.right.stream_id.startsWith(pipelineStream(''))) pipelineIds.push(decoded.right.stream_id.slice(pipelineStream('').length));
+    if (decoded.right.revision === 0 && decoded.right.stream_id.startsWith(pipelineStream('')))
+      pipelineIds.push(decoded.right.stream_id.slice(pipelineStream('').length));
   }
   if (!sawEvents && !('events' in head)) issues.push({ loc: ['body', 'events'], msg: 'field required', type: 'value_error.missing' });
   const decodedHead = DocumentHead.decode(head);
@@ -228,7 +232,11 @@ export async function writeLog(
  * Pipelines an import brought in that were running come back paused: no worker starts on an
  * import; an operator starts them again. Returns how many it paused and the last position written.
  */
-export async function pauseImportedPipelines(commands: CommandDeps, context: CommandContext, pipelineIds: Iterable<string>): Promise<{ paused: number; position: bigint | undefined }> {
+export async function pauseImportedPipelines(
+  commands: CommandDeps,
+  context: CommandContext,
+  pipelineIds: Iterable<string>,
+): Promise<{ paused: number; position: bigint | undefined }> {
   let paused = 0;
   let position: bigint | undefined;
   for (const pipelineId of pipelineIds) {
@@ -252,7 +260,10 @@ export interface StreamConflict {
 }
 
 /** Who a reservation stream names as holder at its end. */
-const holderIn = (events: readonly { type: string; data: unknown; version: number | undefined }[], upcasters: Upcasters): { scope: string; value: string; ownerId: string | undefined } | undefined => {
+const holderIn = (
+  events: readonly { type: string; data: unknown; version: number | undefined }[],
+  upcasters: Upcasters,
+): { scope: string; value: string; ownerId: string | undefined } | undefined => {
   let found: { scope: string; value: string; ownerId: string | undefined } | undefined;
   for (const event of events) {
     const decoded = decodeStored(ReservationEvent, upcasters, event);
@@ -263,11 +274,22 @@ const holderIn = (events: readonly { type: string; data: unknown; version: numbe
   return found;
 };
 
-export async function explainConflicts(store: EventStore, streams: readonly string[], documentEventsOf: (streamId: string) => readonly ExportedEvent[], upcasters: Upcasters): Promise<StreamConflict[]> {
+export async function explainConflicts(
+  store: EventStore,
+  streams: readonly string[],
+  documentEventsOf: (streamId: string) => readonly ExportedEvent[],
+  upcasters: Upcasters,
+): Promise<StreamConflict[]> {
   const explained: StreamConflict[] = [];
   for (const streamId of streams) {
-    const here = holderIn((await store.readStream(streamId)).map((e) => ({ type: e.type, data: e.data, version: e.metadata.schemaVersion })), upcasters);
-    const there = holderIn(documentEventsOf(streamId).map((e) => ({ type: e.type, data: e.data, version: e.metadata.schemaVersion })), upcasters);
+    const here = holderIn(
+      (await store.readStream(streamId)).map((e) => ({ type: e.type, data: e.data, version: e.metadata.schemaVersion })),
+      upcasters,
+    );
+    const there = holderIn(
+      documentEventsOf(streamId).map((e) => ({ type: e.type, data: e.data, version: e.metadata.schemaVersion })),
+      upcasters,
+    );
     if (here === undefined || there === undefined) {
       explained.push({ stream_id: streamId });
       continue;

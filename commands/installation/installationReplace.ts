@@ -55,7 +55,9 @@ export class ReplaceRunningError extends Error {
 /** The rebuild over the new log failed and the old log is live again. */
 export class ReplaceRolledBackError extends Error {
   constructor(readonly reason: unknown) {
-    super(`the read models could not be built from the document's log; the previous log is live again: ${reason instanceof Error ? reason.message : String(reason)}`);
+    super(
+      `the read models could not be built from the document's log; the previous log is live again: ${reason instanceof Error ? reason.message : String(reason)}`,
+    );
     this.name = 'ReplaceRolledBackError';
   }
 }

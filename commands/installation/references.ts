@@ -31,10 +31,14 @@ function settingsReferences(settings: PipelineSettings): Reference[] {
     { field: 'settings.targetConnectorId', stream: connectorStream(settings.targetConnectorId) },
   ];
   const errorTarget = settings.datamodel.error_table_target_id;
-  if (typeof errorTarget === 'string') refs.push({ field: 'settings.datamodel.error_table_target_id', stream: connectorStream(errorTarget) });
+  if (typeof errorTarget === 'string')
+    refs.push({ field: 'settings.datamodel.error_table_target_id', stream: connectorStream(errorTarget) });
   settings.subscriptions.forEach((subscription, i) => {
     if (typeof subscription.error_table_target_id === 'string') {
-      refs.push({ field: `settings.subscriptions[${i}].error_table_target_id`, stream: connectorStream(subscription.error_table_target_id) });
+      refs.push({
+        field: `settings.subscriptions[${i}].error_table_target_id`,
+        stream: connectorStream(subscription.error_table_target_id),
+      });
     }
   });
   return refs;

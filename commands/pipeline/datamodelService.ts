@@ -10,7 +10,12 @@ import { existingPipeline } from './pipelineService';
  */
 
 /** Applies an error-table change to the pipeline's datamodel. */
-export async function updateErrorTable(deps: ServiceDeps, context: CommandContext, pipelineId: string, patch: ErrorTableFields): Promise<void> {
+export async function updateErrorTable(
+  deps: ServiceDeps,
+  context: CommandContext,
+  pipelineId: string,
+  patch: ErrorTableFields,
+): Promise<void> {
   const { teamId, settings } = await existingPipeline(deps, pipelineId);
   const datamodel = await datamodelFrom(deps, teamId, patch, settings.datamodel, (field) => ['body', field]);
   await execute(deps, context, pipelines, pipelineId, { type: 'ReplaceDatamodel', datamodel });

@@ -46,10 +46,19 @@ export const SUBSCRIPTION_FIELDS = [
 ] as const;
 
 /** A datamodel's fields with the contract's names (the pipeline's carry a `datamodel_` prefix). */
-export const DatamodelFields = t.intersection([t.partial({ source_topic: Nullable(t.string), target_topic: Nullable(t.string) }), ErrorTableFields]);
+export const DatamodelFields = t.intersection([
+  t.partial({ source_topic: Nullable(t.string), target_topic: Nullable(t.string) }),
+  ErrorTableFields,
+]);
 export type DatamodelFields = t.TypeOf<typeof DatamodelFields>;
 
-export const DATAMODEL_FIELDS = ['source_topic', 'target_topic', 'error_table_enabled', 'error_table_name', 'error_table_target_id'] as const;
+export const DATAMODEL_FIELDS = [
+  'source_topic',
+  'target_topic',
+  'error_table_enabled',
+  'error_table_name',
+  'error_table_target_id',
+] as const;
 
 /** Where a field of the body sits, for a 422's `loc`. */
 export type FieldLoc = (field: string) => (string | number)[];
@@ -58,7 +67,12 @@ export type FieldLoc = (field: string) => (string | number)[];
  * Checks an error table: enabled needs a name, and its target (when named) must be a target
  * connector of the pipeline's team. Without a target id the pipeline's own target is used.
  */
-export async function errorTableIssues(deps: ServiceDeps, teamId: string, table: ErrorTableFields, loc: FieldLoc): Promise<ValidationIssue[]> {
+export async function errorTableIssues(
+  deps: ServiceDeps,
+  teamId: string,
+  table: ErrorTableFields,
+  loc: FieldLoc,
+): Promise<ValidationIssue[]> {
   const issues: ValidationIssue[] = [];
   if (table.error_table_enabled === true && (table.error_table_name == null || table.error_table_name.trim() === '')) {
     issues.push({ loc: loc('error_table_name'), msg: 'an enabled error table needs a name', type: 'value_error.missing' });
@@ -66,7 +80,11 @@ export async function errorTableIssues(deps: ServiceDeps, teamId: string, table:
   if (table.error_table_target_id != null) {
     const connector = await stateOf(deps, connectors, table.error_table_target_id);
     if (connector.status !== 'exists' || connector.teamId !== teamId || connectorRole[connector.connectorType] !== 'target') {
-      issues.push({ loc: loc('error_table_target_id'), msg: 'not a target connector of this team', type: 'value_error.connector_not_found' });
+      issues.push({
+        loc: loc('error_table_target_id'),
+        msg: 'not a target connector of this team',
+        type: 'value_error.connector_not_found',
+      });
     }
   }
   return issues;
@@ -79,19 +97,31 @@ export const MAX_ERROR_TOLERANCE_WINDOW = 1_000_000;
 function feedOptionIssues(fields: SubscriptionFields, loc: FieldLoc): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
   const share = fields.error_tolerance;
-  if (share != null && !(share >= 0 && share <= 1)) issues.push({ loc: loc('error_tolerance'), msg: 'a share of messages, from 0 to 1', type: 'value_error.number.range' });
+  if (share != null && !(share >= 0 && share <= 1))
+    issues.push({ loc: loc('error_tolerance'), msg: 'a share of messages, from 0 to 1', type: 'value_error.number.range' });
   const window = fields.error_tolerance_window;
   if (window != null && !(Number.isInteger(window) && window >= 1 && window <= MAX_ERROR_TOLERANCE_WINDOW)) {
-    issues.push({ loc: loc('error_tolerance_window'), msg: `a whole number of messages, from 1 to ${MAX_ERROR_TOLERANCE_WINDOW}`, type: 'value_error.number.range' });
+    issues.push({
+      loc: loc('error_tolerance_window'),
+      msg: `a whole number of messages, from 1 to ${MAX_ERROR_TOLERANCE_WINDOW}`,
+      type: 'value_error.number.range',
+    });
   }
   return issues;
 }
 
 /** The fields a body gives: an absent one keeps what is stored (`null` clears it). */
-const given = <T extends object>(fields: T): T => Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as T;
+const given = <T extends object>(fields: T): T =>
+  Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as T;
 
 /** A datamodel with the given fields applied on top of the stored one (or a new one, with an id of its own for good). */
-export async function datamodelFrom(deps: ServiceDeps, teamId: string, fields: DatamodelFields, stored: DatamodelSettings | undefined, loc: FieldLoc): Promise<DatamodelSettings> {
+export async function datamodelFrom(
+  deps: ServiceDeps,
+  teamId: string,
+  fields: DatamodelFields,
+  stored: DatamodelSettings | undefined,
+  loc: FieldLoc,
+): Promise<DatamodelSettings> {
   const merged = { id: randomUUID(), ...stored, ...given(fields) };
   const issues = await errorTableIssues(deps, teamId, merged, loc);
   if (issues.length > 0) throw new ValidationFailure(issues);

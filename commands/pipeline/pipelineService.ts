@@ -35,7 +35,9 @@ const unprefixed = (body: FlatFields, prefix: string, fields: readonly string[])
 
 /** Whether a body names or configures a pipeline's source or target connector. */
 const touchesConnector = (body: FlatFields, side: Side): boolean =>
-  [`existing_${side}_id`, `${side}_name`, `${side}_type`, `${side}_config`].some((field) => (body as Record<string, unknown>)[field] !== undefined);
+  [`existing_${side}_id`, `${side}_name`, `${side}_type`, `${side}_config`].some(
+    (field) => (body as Record<string, unknown>)[field] !== undefined,
+  );
 
 /** The pipeline's current state from its stream; 404 when it is gone. */
 export async function existingPipeline(deps: ServiceDeps, pipelineId: string): Promise<ExistingPipeline> {
@@ -49,11 +51,31 @@ export async function existingPipeline(deps: ServiceDeps, pipelineId: string): P
  * says whether it edited a connector the pipeline keeps (a new version all the same). The
  * subscription and datamodel are validated first, so that a refused body edits nothing.
  */
-async function settingsFrom(deps: PipelineDeps, context: CommandContext, teamId: string, body: FlatFields, stored?: PipelineSettings): Promise<{ settings: PipelineSettings; connectorEdited: boolean }> {
-  const first = await subscriptionFrom(deps, teamId, unprefixed(body, 'subscription_', SUBSCRIPTION_FIELDS), stored?.subscriptions[0], (field) => ['body', `subscription_${field}`]);
-  const datamodel = await datamodelFrom(deps, teamId, unprefixed(body, 'datamodel_', DATAMODEL_FIELDS), stored?.datamodel, (field) => ['body', `datamodel_${field}`]);
+async function settingsFrom(
+  deps: PipelineDeps,
+  context: CommandContext,
+  teamId: string,
+  body: FlatFields,
+  stored?: PipelineSettings,
+): Promise<{ settings: PipelineSettings; connectorEdited: boolean }> {
+  const first = await subscriptionFrom(
+    deps,
+    teamId,
+    unprefixed(body, 'subscription_', SUBSCRIPTION_FIELDS),
+    stored?.subscriptions[0],
+    (field) => ['body', `subscription_${field}`],
+  );
+  const datamodel = await datamodelFrom(deps, teamId, unprefixed(body, 'datamodel_', DATAMODEL_FIELDS), stored?.datamodel, (field) => [
+    'body',
+    `datamodel_${field}`,
+  ]);
   const side = async (name: Side): Promise<PipelineConnector & { readonly edited: boolean }> => {
-    const current = stored === undefined ? undefined : name === 'source' ? { connectorId: stored.sourceConnectorId, created: stored.ownsSource } : { connectorId: stored.targetConnectorId, created: stored.ownsTarget };
+    const current =
+      stored === undefined
+        ? undefined
+        : name === 'source'
+          ? { connectorId: stored.sourceConnectorId, created: stored.ownsSource }
+          : { connectorId: stored.targetConnectorId, created: stored.ownsTarget };
     if (current !== undefined && !touchesConnector(body, name)) return { ...current, edited: false };
     const flat = body as Record<string, unknown>;
     const choice = {
@@ -84,9 +106,18 @@ export async function createPipeline(deps: PipelineDeps, context: CommandContext
   const pipelineId = randomUUID();
   const { settings } = await settingsFrom(deps, context, body.team_id, body);
   try {
-    await execute(deps, context, pipelines, pipelineId, { type: 'CreatePipeline', pipelineId, teamId: body.team_id, name: body.name, settings });
+    await execute(deps, context, pipelines, pipelineId, {
+      type: 'CreatePipeline',
+      pipelineId,
+      teamId: body.team_id,
+      name: body.name,
+      settings,
+    });
   } catch (refused) {
-    const created = [settings.ownsSource ? settings.sourceConnectorId : undefined, settings.ownsTarget ? settings.targetConnectorId : undefined];
+    const created = [
+      settings.ownsSource ? settings.sourceConnectorId : undefined,
+      settings.ownsTarget ? settings.targetConnectorId : undefined,
+    ];
     for (const connectorId of created) {
       if (connectorId !== undefined) await execute(deps, context, connectors, connectorId, { type: 'DeleteConnector' });
     }
@@ -107,7 +138,8 @@ export async function updatePipeline(deps: PipelineDeps, context: CommandContext
     const stored = await existingPipeline(deps, pipelineId);
     const { settings, connectorEdited } = await settingsFrom(deps, context, stored.teamId, body, stored.settings);
     // Once (a retry merges the same mapper), and not after a connector edit, which a 422 would not undo.
-    if (attempt === 1 && mergeable && body.subscription_mapper_config != null) await deps.checkMapper(body.name ?? stored.name, settings, stored.settings);
+    if (attempt === 1 && mergeable && body.subscription_mapper_config != null)
+      await deps.checkMapper(body.name ?? stored.name, settings, stored.settings);
     try {
       await execute(deps, context, pipelines, pipelineId, {
         type: 'UpdatePipeline',
@@ -130,19 +162,32 @@ export async function updatePipeline(deps: PipelineDeps, context: CommandContext
  * subscription keeps the id and consumer group of the pipeline's i-th, so that an import over
  * a running pipeline resumes from its offsets.
  */
-export async function importConfiguration(deps: PipelineDeps, context: CommandContext, pipelineId: string, configuration: Configuration): Promise<void> {
+export async function importConfiguration(
+  deps: PipelineDeps,
+  context: CommandContext,
+  pipelineId: string,
+  configuration: Configuration,
+): Promise<void> {
   const stored = await existingPipeline(deps, pipelineId);
   const { teamId } = stored;
   const byName = async (side: Side): Promise<string> => {
     const wanted = configuration[side];
-    const missing = () => new ValidationFailure([{ loc: ['body', side, 'name'], msg: `no ${wanted.type} connector named ${wanted.name} in this team`, type: 'value_error.connector_not_found' }]);
+    const missing = () =>
+      new ValidationFailure([
+        {
+          loc: ['body', side, 'name'],
+          msg: `no ${wanted.type} connector named ${wanted.name} in this team`,
+          type: 'value_error.connector_not_found',
+        },
+      ]);
     const connectorId = await holderOf(deps.commands, connectorNameKey(teamId, wanted.name));
     const connector = connectorId === null ? undefined : await stateOf(deps, connectors, connectorId);
     if (connectorId === null || connector?.status !== 'exists' || connector.connectorType !== wanted.type) throw missing();
     await connectorOfTeam(deps, connectorId, teamId, side, ['body', side, 'type']);
     return connectorId;
   };
-  if (configuration.subscriptions.length === 0) throw new ValidationFailure([{ loc: ['body', 'subscriptions'], msg: 'at least one subscription', type: 'value_error.list.min_items' }]);
+  if (configuration.subscriptions.length === 0)
+    throw new ValidationFailure([{ loc: ['body', 'subscriptions'], msg: 'at least one subscription', type: 'value_error.list.min_items' }]);
   const subscriptions: SubscriptionSettings[] = [];
   for (const [index, fields] of configuration.subscriptions.entries()) {
     const own = stored.settings.subscriptions[index];
@@ -155,7 +200,11 @@ export async function importConfiguration(deps: PipelineDeps, context: CommandCo
     ownsSource: false,
     ownsTarget: false,
     subscriptions,
-    datamodel: await datamodelFrom(deps, teamId, configuration.datamodel, { id: stored.settings.datamodel.id }, (field) => ['body', 'datamodel', field]),
+    datamodel: await datamodelFrom(deps, teamId, configuration.datamodel, { id: stored.settings.datamodel.id }, (field) => [
+      'body',
+      'datamodel',
+      field,
+    ]),
   };
   await execute(deps, context, pipelines, pipelineId, { type: 'UpdatePipeline', settings, basedOnVersion: stored.version });
 }

@@ -13,7 +13,13 @@ import { existingPipeline } from './pipelineService';
  */
 
 /** Adds subscriptions to a pipeline, all or none (one pipeline version); `locOf(i)` places the i-th one's problems. Answers them. */
-export async function addSubscriptions(deps: ServiceDeps, context: CommandContext, pipelineId: string, fields: readonly SubscriptionFields[], locOf: (index: number) => FieldLoc): Promise<SubscriptionSettings[]> {
+export async function addSubscriptions(
+  deps: ServiceDeps,
+  context: CommandContext,
+  pipelineId: string,
+  fields: readonly SubscriptionFields[],
+  locOf: (index: number) => FieldLoc,
+): Promise<SubscriptionSettings[]> {
   const { teamId } = await existingPipeline(deps, pipelineId);
   const added: SubscriptionSettings[] = [];
   for (const [index, one] of fields.entries()) added.push(await subscriptionFrom(deps, teamId, one, undefined, locOf(index)));
@@ -22,7 +28,13 @@ export async function addSubscriptions(deps: ServiceDeps, context: CommandContex
 }
 
 /** Applies the given fields to one subscription of a pipeline. */
-export async function updateSubscription(deps: ServiceDeps, context: CommandContext, pipelineId: string, subscriptionId: string, fields: SubscriptionFields): Promise<void> {
+export async function updateSubscription(
+  deps: ServiceDeps,
+  context: CommandContext,
+  pipelineId: string,
+  subscriptionId: string,
+  fields: SubscriptionFields,
+): Promise<void> {
   const { teamId, settings } = await existingPipeline(deps, pipelineId);
   const stored = settings.subscriptions.find((subscription) => subscription.id === subscriptionId);
   if (stored === undefined) throw new DomainFailure(notFound('SUBSCRIPTION_NOT_FOUND'));

@@ -11,10 +11,17 @@ export async function deleteTeam(deps: ServiceDeps, context: CommandContext, tea
 }
 
 /** Adds members and owners (an id in both is an owner), all or none: every one must be an existing user. */
-export async function addMembers(deps: ServiceDeps, context: CommandContext, teamId: string, members: readonly string[], owners: readonly string[]): Promise<void> {
+export async function addMembers(
+  deps: ServiceDeps,
+  context: CommandContext,
+  teamId: string,
+  members: readonly string[],
+  owners: readonly string[],
+): Promise<void> {
   for (const userId of new Set([...members, ...owners])) {
     const user = await stateOf(deps, users, userId);
-    if (user.status === 'absent' || user.status === 'deleted') throw new DomainFailure({ kind: 'not_found', code: `USER_NOT_FOUND: ${userId}` });
+    if (user.status === 'absent' || user.status === 'deleted')
+      throw new DomainFailure({ kind: 'not_found', code: `USER_NOT_FOUND: ${userId}` });
   }
   const added = [
     ...members.filter((id) => !owners.includes(id)).map((userId) => ({ userId, role: 'member' as const })),

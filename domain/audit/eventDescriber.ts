@@ -90,7 +90,12 @@ function resourceOf(event: AnyEvent): EventResource | undefined {
 function detailsOf(event: AnyEvent): Record<string, unknown> {
   const data: Readonly<Record<string, unknown>> =
     event.type === 'ConnectorCreated' || event.type === 'ConnectorUpdated'
-      ? { ...event.data, ...(event.data.config !== undefined ? { config: maskedConfig(event.type === 'ConnectorCreated' ? event.data.connectorType : undefined, event.data.config) } : {}) }
+      ? {
+          ...event.data,
+          ...(event.data.config !== undefined
+            ? { config: maskedConfig(event.type === 'ConnectorCreated' ? event.data.connectorType : undefined, event.data.config) }
+            : {}),
+        }
       : event.data;
   return Object.fromEntries(Object.entries(data).filter(([key]) => !WITHHELD.has(key)));
 }
@@ -140,7 +145,13 @@ export function describeEvent(event: AnyEvent, before: Readonly<Record<string, u
   }
   const values = Object.entries(shown).map(([key, value]) => `${key}=${typeof value === 'string' ? JSON.stringify(value) : String(value)}`);
   const changed = changedFields.length > 0 ? [`changed: ${changedFields.join(', ')}`] : [];
-  return { resource, details, shown, changedFields, summary: [event.type, `${resource.type}:${resource.id}`, ...values, ...changed].join('  ') };
+  return {
+    resource,
+    details,
+    shown,
+    changedFields,
+    summary: [event.type, `${resource.type}:${resource.id}`, ...values, ...changed].join('  '),
+  };
 }
 
 /**
@@ -176,4 +187,6 @@ export const pipelineFields = (state: PipelineState) =>
 
 /** What a reader sees of a connector at each step of its history: its config with secrets masked. */
 export const connectorFields = (state: ConnectorState) =>
-  state.status !== 'exists' ? {} : { name: state.name, connector_type: state.connectorType, config: maskedConfig(state.connectorType, state.config) };
+  state.status !== 'exists'
+    ? {}
+    : { name: state.name, connector_type: state.connectorType, config: maskedConfig(state.connectorType, state.config) };

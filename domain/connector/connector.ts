@@ -28,13 +28,23 @@ export const ConnectorEvent = t.union([
 export type ConnectorEvent = t.TypeOf<typeof ConnectorEvent>;
 
 export type ConnectorCommand =
-  | ({ readonly type: 'CreateConnector'; readonly connectorId: string; readonly teamId: string; readonly connectorType: ConnectorType } & ConnectorSettings)
+  | ({
+      readonly type: 'CreateConnector';
+      readonly connectorId: string;
+      readonly teamId: string;
+      readonly connectorType: ConnectorType;
+    } & ConnectorSettings)
   | ({ readonly type: 'UpdateConnector' } & Partial<ConnectorSettings>)
   | { readonly type: 'DeleteConnector' };
 
 export type ConnectorState =
   | { readonly status: 'absent' | 'deleted' }
-  | ({ readonly status: 'exists'; readonly connectorId: string; readonly teamId: string; readonly connectorType: ConnectorType } & ConnectorSettings);
+  | ({
+      readonly status: 'exists';
+      readonly connectorId: string;
+      readonly teamId: string;
+      readonly connectorType: ConnectorType;
+    } & ConnectorSettings);
 
 const evolve = (state: ConnectorState, event: ConnectorEvent): ConnectorState => {
   switch (event.type) {

@@ -35,8 +35,7 @@ export const SecurityProtocol = t.keyof({ PLAINTEXT: null, SASL_PLAINTEXT: null,
 export type SecurityProtocol = t.TypeOf<typeof SecurityProtocol>;
 
 /** The contract's list. GSSAPI and OAUTHBEARER decode, then are refused by the rules below. */
-export const SaslMechanism = t.keyof(
-{ PLAIN: null, 'SCRAM-SHA-256': null, 'SCRAM-SHA-512': null, GSSAPI: null, OAUTHBEARER: null });
+export const SaslMechanism = t.keyof({ PLAIN: null, 'SCRAM-SHA-256': null, 'SCRAM-SHA-512': null, GSSAPI: null, OAUTHBEARER: null });
 export type SaslMechanism = t.TypeOf<typeof SaslMechanism>;
 
 /** The mechanisms our Kafka client (kafkajs) can run; see `unsupportedMechanism`. */
@@ -251,7 +250,12 @@ export const KafkaSourceConfig = configCodec(
   'KafkaSourceConfig',
   { topic: Topic, bootstrap_servers: BrokerList },
   // `ca_cert` is this platform's extension (the seed has it on KAFKA_TARGET only), read alike.
-  { consumer_group_id: optional(NonBlankString), ...kafkaSecurityProps, ca_cert: optional(t.string), include_metadata: optional(t.boolean) },
+  {
+    consumer_group_id: optional(NonBlankString),
+    ...kafkaSecurityProps,
+    ca_cert: optional(t.string),
+    include_metadata: optional(t.boolean),
+  },
   { include_metadata: false },
   kafkaSecurityRules,
 );

@@ -6,7 +6,10 @@ type Config = Readonly<Record<string, unknown>>;
 /** The config with each secret field that has a value replaced by the mask. */
 export function maskSecrets(config: Config, secretFields: readonly string[]): Record<string, unknown> {
   return Object.fromEntries(
-    Object.entries(config).map(([key, value]) => [key, secretFields.includes(key) && value !== null && value !== undefined && value !== '' ? MASK : value]),
+    Object.entries(config).map(([key, value]) => [
+      key,
+      secretFields.includes(key) && value !== null && value !== undefined && value !== '' ? MASK : value,
+    ]),
   );
 }
 

@@ -31,9 +31,7 @@ export type EnvCommand =
   | ({ readonly type: 'UpdateEnv' } & Partial<EnvSettings>)
   | { readonly type: 'DeleteEnv' };
 
-export type EnvState =
-  | { readonly status: 'absent' | 'deleted' }
-  | ({ readonly status: 'exists'; readonly envId: string } & EnvSettings);
+export type EnvState = { readonly status: 'absent' | 'deleted' } | ({ readonly status: 'exists'; readonly envId: string } & EnvSettings);
 
 const evolve = (state: EnvState, event: EnvEvent): EnvState => {
   switch (event.type) {

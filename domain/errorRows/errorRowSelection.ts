@@ -23,7 +23,11 @@ export type ErrorRowFilter = t.TypeOf<typeof ErrorRowFilter>;
 export const ERROR_ROW_ID = /^(\d{1,9})-(\d{1,19})$/;
 
 /** What a replay was asked to re-run: every row, the rows of a filter, or rows by id. Recorded as asked. */
-export const ErrorRowSelection = t.union([t.type({ all: t.literal(true) }), t.type({ ids: t.array(t.string) }), t.type({ filter: ErrorRowFilter })]);
+export const ErrorRowSelection = t.union([
+  t.type({ all: t.literal(true) }),
+  t.type({ ids: t.array(t.string) }),
+  t.type({ filter: ErrorRowFilter }),
+]);
 export type ErrorRowSelection = t.TypeOf<typeof ErrorRowSelection>;
 
 /**
@@ -31,5 +35,11 @@ export type ErrorRowSelection = t.TypeOf<typeof ErrorRowSelection>;
  * had been applied by an earlier replay, `applied` landed now, `failed` failed again, and
  * `remaining` were left for another call (a call re-runs a bounded number of rows).
  */
-export const ReplayCounts = t.type({ selected: t.number, applied: t.number, failed: t.number, skipped_already_applied: t.number, remaining: t.number });
+export const ReplayCounts = t.type({
+  selected: t.number,
+  applied: t.number,
+  failed: t.number,
+  skipped_already_applied: t.number,
+  remaining: t.number,
+});
 export type ReplayCounts = t.TypeOf<typeof ReplayCounts>;

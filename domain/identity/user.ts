@@ -128,9 +128,7 @@ const decide = (command: UserCommand, state: UserState): Either<DomainError, rea
     const email = validateEmail(command.email);
     if (email === undefined) return left(invalid('value_error.email', ['body', 'email'], 'value is not a valid email address'));
     const { userId, passwordHash, isActive, isSuperuser } = command;
-    return right([
-      { type: 'UserRegistered', data: { userId, email, passwordHash, isActive, isSuperuser, isVerified: false } },
-    ]);
+    return right([{ type: 'UserRegistered', data: { userId, email, passwordHash, isActive, isSuperuser, isVerified: false } }]);
   }
   if (state.status !== 'active' && state.status !== 'inactive') return left(notFound('USER_NOT_FOUND'));
   const { userId } = state;
@@ -170,9 +168,7 @@ const decide = (command: UserCommand, state: UserState): Either<DomainError, rea
       return right([{ type: 'UserTokenRevoked', data: { userId, tokenId: command.tokenId, expiresAt } }]);
     }
     case 'RequestPasswordReset':
-      return right([
-        { type: 'UserPasswordResetRequested', data: { userId, tokenHash: command.tokenHash, expiresAt: command.expiresAt } },
-      ]);
+      return right([{ type: 'UserPasswordResetRequested', data: { userId, tokenHash: command.tokenHash, expiresAt: command.expiresAt } }]);
     case 'ResetPassword': {
       const pending = state.pendingReset;
       if (pending === null || pending.tokenHash !== command.tokenHash || pending.expiresAt <= command.now) {

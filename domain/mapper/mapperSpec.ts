@@ -90,7 +90,9 @@ export function validateMapperConfig(raw: unknown, loc: Loc): Either<DomainError
     const folded = key.toLowerCase();
     const first = firstIndexOfKey.get(folded);
     if (first !== undefined) {
-      errors.push(invalid('value_error.mapper.duplicate_key', [...loc, index, 'key'], `duplicate column key '${key}' (same as item ${first})`));
+      errors.push(
+        invalid('value_error.mapper.duplicate_key', [...loc, index, 'key'], `duplicate column key '${key}' (same as item ${first})`),
+      );
       return;
     }
     firstIndexOfKey.set(folded, index);
@@ -99,13 +101,19 @@ export function validateMapperConfig(raw: unknown, loc: Loc): Either<DomainError
   return errors.length > 0 ? left(errors) : right(entries);
 }
 
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 const permitted = castNames.map((name) => `'${name}'`).join(', ');
 
 /** One optional field: undefined when absent or null, else its decoded value, or an error pushed. */
-function field<A>(item: Record<string, unknown>, name: string, codec: t.Decoder<unknown, A>, typeName: string, at: Loc, errors: DomainError[]): A | undefined {
+function field<A>(
+  item: Record<string, unknown>,
+  name: string,
+  codec: t.Decoder<unknown, A>,
+  typeName: string,
+  at: Loc,
+  errors: DomainError[],
+): A | undefined {
   if (!Object.hasOwn(item, name)) return undefined;
   const value = item[name];
   if (value === null || value === undefined) return undefined;
@@ -147,7 +155,9 @@ function validateEntry(item: unknown, at: Loc, errors: DomainError[]): { key?: s
 
   const given = (name: string) => Object.hasOwn(item, name) && item[name] !== undefined && item[name] !== null;
   if (given('path') && given('static')) {
-    errors.push(invalid('value_error.mapper.path_or_static', [...at, 'static'], 'path and static are mutually exclusive: give exactly one'));
+    errors.push(
+      invalid('value_error.mapper.path_or_static', [...at, 'static'], 'path and static are mutually exclusive: give exactly one'),
+    );
   } else if (!given('path') && !given('static')) {
     errors.push(invalid('value_error.mapper.path_or_static', [...at, 'path'], 'one of path or static is required'));
   }
@@ -158,7 +168,9 @@ function validateEntry(item: unknown, at: Loc, errors: DomainError[]): { key?: s
 
   let caster: Caster | undefined;
   if (castFormat !== undefined && (cast === undefined || !temporalCasts.has(cast))) {
-    errors.push(invalid('value_error.mapper.cast_format', [...at, 'cast_format'], 'cast_format applies only to the date, datetime and time casts'));
+    errors.push(
+      invalid('value_error.mapper.cast_format', [...at, 'cast_format'], 'cast_format applies only to the date, datetime and time casts'),
+    );
   } else {
     const compiled = compileCast(cast, castFormat);
     if (isLeft(compiled)) errors.push(invalid('value_error.mapper.cast_format', [...at, 'cast_format'], compiled.left));
@@ -189,7 +201,8 @@ function validateEntry(item: unknown, at: Loc, errors: DomainError[]): { key?: s
 
 function checkKey(key: string, at: Loc): DomainError | undefined {
   if (key.length === 0) return invalid('value_error.any_str.min_length', at, 'ensure this value has at least 1 characters');
-  if (key.length > MAX_KEY_LENGTH) return invalid('value_error.any_str.max_length', at, `ensure this value has at most ${MAX_KEY_LENGTH} characters`);
+  if (key.length > MAX_KEY_LENGTH)
+    return invalid('value_error.any_str.max_length', at, `ensure this value has at most ${MAX_KEY_LENGTH} characters`);
   if (!KEY_PATTERN.test(key)) return invalid('value_error.str.regex', at, `string does not match regex "${KEY_PATTERN.source}"`);
   // The one identifier that a plain assignment `row[key] = value` would turn into a prototype change.
   if (key === '__proto__') return invalid('value_error.mapper.reserved_key', at, `'__proto__' is reserved`);
@@ -480,9 +493,19 @@ function formatInstant(seconds: number, micro: number): string | ValueFailure {
  * day (always without offset) the date is written as given, without the round trip through days
  * since the epoch; a valid date is always within years 1 to 9999 then.
  */
-function utcDatetime(year: number, month: number, day: number, hour: number, minute: number, second: number, micro: number, offset: number): string | ValueFailure {
+function utcDatetime(
+  year: number,
+  month: number,
+  day: number,
+  hour: number,
+  minute: number,
+  second: number,
+  micro: number,
+  offset: number,
+): string | ValueFailure {
   const minutes = hour * 60 + minute - offset;
-  if (minutes >= 0 && minutes < 1440) return `${formatDate(year, month, day)}T${formatTime(Math.floor(minutes / 60), minutes % 60, second, micro)}Z`;
+  if (minutes >= 0 && minutes < 1440)
+    return `${formatDate(year, month, day)}T${formatTime(Math.floor(minutes / 60), minutes % 60, second, micro)}Z`;
   return formatInstant(daysFromCivil(year, month, day) * 86400 + minutes * 60 + second, micro);
 }
 
@@ -502,7 +525,8 @@ function offsetOf(text: string): number | undefined {
 
 /** Why these fields are no date and time, or undefined. */
 function checkFields(year: number, month: number, day: number, hour: number, minute: number, second: number): string | undefined {
-  if (year < 1 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return `no such date: ${formatDate(year, month, day)}`;
+  if (year < 1 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month))
+    return `no such date: ${formatDate(year, month, day)}`;
   if (hour > 23 || minute > 59 || second > 59) return `no such time: ${pad(hour, 2)}:${pad(minute, 2)}:${pad(second, 2)}`;
   return undefined;
 }
@@ -531,7 +555,16 @@ const isoCasts: Record<'date' | 'datetime' | 'time', Caster> = {
   time: (value) => {
     const match = typeof value === 'string' ? ISO_TIME.exec(value) : null;
     if (!match) return fail(`not an ISO-8601 time (HH:MM[:SS[.ffffff]]): ${preview(value)}`);
-    const moment = { year: 1970, month: 1, day: 1, hour: num(match[1]), minute: num(match[2]), second: num(match[3]), micro: match[4] === undefined ? 0 : microOf(match[4]), offset: undefined };
+    const moment = {
+      year: 1970,
+      month: 1,
+      day: 1,
+      hour: num(match[1]),
+      minute: num(match[2]),
+      second: num(match[3]),
+      micro: match[4] === undefined ? 0 : microOf(match[4]),
+      offset: undefined,
+    };
     const problem = checkMoment(moment);
     return problem ? fail(problem) : formatTime(moment.hour, moment.minute, moment.second, moment.micro);
   },
@@ -572,7 +605,8 @@ function scanIsoDatetime(text: string): string | ValueFailure {
     const separator = text[10];
     hour = digitsAt(text, 11, 2);
     minute = digitsAt(text, 14, 2);
-    if ((separator !== 'T' && separator !== 't' && separator !== ' ') || hour < 0 || minute < 0 || text[13] !== ':') return notIsoDatetime(text);
+    if ((separator !== 'T' && separator !== 't' && separator !== ' ') || hour < 0 || minute < 0 || text[13] !== ':')
+      return notIsoDatetime(text);
     let i = 16;
     if (text[i] === ':') {
       second = digitsAt(text, i + 1, 2);
@@ -595,7 +629,8 @@ function scanIsoDatetime(text: string): string | ValueFailure {
         offset = 0;
       } else if (sign === '+' || sign === '-') {
         const hours = digitsAt(text, i + 1, 2);
-        const minutes = rest === 3 ? 0 : rest === 5 ? digitsAt(text, i + 3, 2) : rest === 6 && text[i + 3] === ':' ? digitsAt(text, i + 4, 2) : -1;
+        const minutes =
+          rest === 3 ? 0 : rest === 5 ? digitsAt(text, i + 3, 2) : rest === 6 && text[i + 3] === ':' ? digitsAt(text, i + 4, 2) : -1;
         if (hours < 0 || minutes < 0) return notIsoDatetime(text);
         if (hours > 23 || minutes > 59) return fail(`no such UTC offset: ${preview(text.slice(i))}`);
         offset = (sign === '-' ? -1 : 1) * (hours * 60 + minutes);
@@ -745,7 +780,8 @@ function compileFormat(format: string, cast: 'date' | 'datetime' | 'time'): Form
       continue;
     }
     const directive = Object.hasOwn(DIRECTIVES, letter) ? DIRECTIVES[letter] : undefined;
-    if (directive === undefined) return `unsupported directive %${letter} in cast_format; supported: ${SUPPORTED_FORMAT_DIRECTIVES.join(' ')}`;
+    if (directive === undefined)
+      return `unsupported directive %${letter} in cast_format; supported: ${SUPPORTED_FORMAT_DIRECTIVES.join(' ')}`;
     if (slots.has(directive.slot)) return `cast_format gives the ${directive.slot} twice`;
     slots.add(directive.slot);
     used.push(directive);
@@ -759,7 +795,9 @@ function compileFormat(format: string, cast: 'date' | 'datetime' | 'time'): Form
   }
   if (cast === 'time' && !slots.has('hour')) return 'a time cast_format needs an hour (%H or %I with %p)';
   // %p must be read after %I whatever their order in the text: it adjusts the hour.
-  const order = used.map((directive, group) => ({ directive, group: group + 1 })).sort((a, b) => Number(a.directive.slot === 'ampm') - Number(b.directive.slot === 'ampm'));
+  const order = used
+    .map((directive, group) => ({ directive, group: group + 1 }))
+    .sort((a, b) => Number(a.directive.slot === 'ampm') - Number(b.directive.slot === 'ampm'));
   const pattern = new RegExp(`${source}$`);
   const match = (text: string): Moment | ValueFailure => {
     const groups = pattern.exec(text);

@@ -33,7 +33,13 @@ export const FeedOptionFields = {
   error_tolerance: Nullable(t.number),
   error_tolerance_window: Nullable(t.number),
 };
-export const FEED_OPTION_FIELDS = ['envelope', 'delete_on_tombstone', 'schema_evolution', 'error_tolerance', 'error_tolerance_window'] as const;
+export const FEED_OPTION_FIELDS = [
+  'envelope',
+  'delete_on_tombstone',
+  'schema_evolution',
+  'error_tolerance',
+  'error_tolerance_window',
+] as const;
 
 /**
  * One subscription: a mapper from the pipeline's source topic into one table (or topic) of its
@@ -91,12 +97,21 @@ export const PipelineEvent = t.union([
   eventOf('SubscriptionResumed', subscriptionEvent),
   eventOf('PipelineDeleted', t.type({ pipelineId: t.string, teamId: t.string, name: t.string, wasRunning: t.boolean })),
   /** Error rows of a subscription were re-run: who asked (the event's actor), what, and how it went. Neither the version nor the state changes. */
-  eventOf('PipelineErrorRowsReplayed', t.type({ pipelineId: t.string, teamId: t.string, subscriptionId: t.string, selection: ErrorRowSelection, counts: ReplayCounts })),
+  eventOf(
+    'PipelineErrorRowsReplayed',
+    t.type({ pipelineId: t.string, teamId: t.string, subscriptionId: t.string, selection: ErrorRowSelection, counts: ReplayCounts }),
+  ),
 ]);
 export type PipelineEvent = t.TypeOf<typeof PipelineEvent>;
 
 export type PipelineCommand =
-  | { readonly type: 'CreatePipeline'; readonly pipelineId: string; readonly teamId: string; readonly name: string; readonly settings: PipelineSettings }
+  | {
+      readonly type: 'CreatePipeline';
+      readonly pipelineId: string;
+      readonly teamId: string;
+      readonly name: string;
+      readonly settings: PipelineSettings;
+    }
   /**
    * Replaces the settings computed from what the caller read at `basedOnVersion`: refused when
    * the pipeline changed since, so that two editors never silently undo each other.
@@ -122,7 +137,12 @@ export type PipelineCommand =
   | { readonly type: 'MarkPipelineLive'; readonly version: number }
   | { readonly type: 'MarkPipelineFailed'; readonly version: number; readonly reasonCode: string; readonly reason: string }
   /** Records a replay of error rows that ran (the data plane did the work; this keeps who and what). */
-  | { readonly type: 'RecordErrorRowsReplay'; readonly subscriptionId: string; readonly selection: ErrorRowSelection; readonly counts: ReplayCounts }
+  | {
+      readonly type: 'RecordErrorRowsReplay';
+      readonly subscriptionId: string;
+      readonly selection: ErrorRowSelection;
+      readonly counts: ReplayCounts;
+    }
   | { readonly type: 'DeletePipeline' };
 
 export type PipelineState =
@@ -185,7 +205,10 @@ const startIfStopped = (state: ExistingPipeline): PipelineEvent[] =>
   running(state.state) ? [] : [{ type: 'PipelineStarted', data: { pipelineId: state.pipelineId, version: state.version } }];
 
 const resumeAll = (state: ExistingPipeline): PipelineEvent[] =>
-  state.pausedSubscriptionIds.map((subscriptionId) => ({ type: 'SubscriptionResumed', data: { pipelineId: state.pipelineId, subscriptionId } }));
+  state.pausedSubscriptionIds.map((subscriptionId) => ({
+    type: 'SubscriptionResumed',
+    data: { pipelineId: state.pipelineId, subscriptionId },
+  }));
 
 /** A new version with these settings (nothing when they are the same), recording the subscriptions that left. */
 function reconfigure(state: ExistingPipeline, settings: PipelineSettings, changedElsewhere = false): Either<DomainError, PipelineEvent[]> {
@@ -234,7 +257,10 @@ const decide = (command: PipelineCommand, state: PipelineState): Either<DomainEr
       const { subscription } = command;
       const found = subscriptionOf(state, subscription.id);
       if (typeof found !== 'string') return left(found);
-      return reconfigure(state, { ...state.settings, subscriptions: state.settings.subscriptions.map((stored) => (stored.id === found ? subscription : stored)) });
+      return reconfigure(state, {
+        ...state.settings,
+        subscriptions: state.settings.subscriptions.map((stored) => (stored.id === found ? subscription : stored)),
+      });
     }
     case 'RemoveSubscription': {
       const found = subscriptionOf(state, command.subscriptionId);
@@ -249,7 +275,9 @@ const decide = (command: PipelineCommand, state: PipelineState): Either<DomainEr
     case 'StartSubscription': {
       const subscriptionId = subscriptionOf(state, command.subscriptionId);
       if (typeof subscriptionId !== 'string') return left(subscriptionId);
-      const resumed: PipelineEvent[] = state.pausedSubscriptionIds.includes(subscriptionId) ? [{ type: 'SubscriptionResumed', data: { pipelineId, subscriptionId } }] : [];
+      const resumed: PipelineEvent[] = state.pausedSubscriptionIds.includes(subscriptionId)
+        ? [{ type: 'SubscriptionResumed', data: { pipelineId, subscriptionId } }]
+        : [];
       return right([...resumed, ...startIfStopped(state)]);
     }
     case 'PauseSubscription': {
@@ -258,7 +286,9 @@ const decide = (command: PipelineCommand, state: PipelineState): Either<DomainEr
       if (state.pausedSubscriptionIds.includes(subscriptionId)) return right([]);
       const events: PipelineEvent[] = [{ type: 'SubscriptionPaused', data: { pipelineId, subscriptionId } }];
       // With its last running subscription paused, the pipeline itself is paused.
-      const stillRunning = state.settings.subscriptions.some(({ id }) => id !== subscriptionId && !state.pausedSubscriptionIds.includes(id));
+      const stillRunning = state.settings.subscriptions.some(
+        ({ id }) => id !== subscriptionId && !state.pausedSubscriptionIds.includes(id),
+      );
       if (running(state.state) && !stillRunning) events.push({ type: 'PipelinePaused', data: { pipelineId } });
       return right(events);
     }
@@ -282,7 +312,10 @@ const decide = (command: PipelineCommand, state: PipelineState): Either<DomainEr
     }
     case 'DeletePipeline':
       return right([
-        ...state.settings.subscriptions.map(({ id }): PipelineEvent => ({ type: 'SubscriptionRemoved', data: { pipelineId, subscriptionId: id } })),
+        ...state.settings.subscriptions.map(({ id }): PipelineEvent => ({
+          type: 'SubscriptionRemoved',
+          data: { pipelineId, subscriptionId: id },
+        })),
         { type: 'PipelineDeleted', data: { pipelineId, teamId, name: state.name, wasRunning: running(state.state) } },
       ]);
   }

@@ -21,7 +21,14 @@ export type ReservationCommand =
    * Takes a value over from an owner found not to hold it (see commands/reservations.ts): only
    * while `fromOwnerId` is still the owner, so that two repairs cannot both win.
    */
-  | { readonly type: 'TakeOver'; readonly scope: string; readonly value: string; readonly ownerId: string; readonly fromOwnerId: string; readonly takenCode: string };
+  | {
+      readonly type: 'TakeOver';
+      readonly scope: string;
+      readonly value: string;
+      readonly ownerId: string;
+      readonly fromOwnerId: string;
+      readonly takenCode: string;
+    };
 
 export type ReservationState = { readonly ownerId: string | null };
 

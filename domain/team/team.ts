@@ -63,8 +63,7 @@ const evolve = (state: TeamState, event: TeamEvent): TeamState => {
   }
 };
 
-const owners = (members: Readonly<Record<string, TeamRole>>): string[] =>
-  Object.keys(members).filter((id) => members[id] === 'owner');
+const owners = (members: Readonly<Record<string, TeamRole>>): string[] => Object.keys(members).filter((id) => members[id] === 'owner');
 
 const decide = (command: TeamCommand, state: TeamState): Either<DomainError, readonly TeamEvent[]> => {
   if (command.type === 'CreateTeam') {

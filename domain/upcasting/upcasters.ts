@@ -30,7 +30,8 @@ export function upcasters(list: readonly Upcaster[]): Upcasters {
   for (const [eventType, chain] of byType) {
     chain.sort((a, b) => a.fromVersion - b.fromVersion);
     chain.forEach((upcaster, index) => {
-      if (upcaster.fromVersion !== index + 1) throw new Error(`upcasters of ${eventType}: expected one from version ${index + 1}, found ${upcaster.fromVersion}`);
+      if (upcaster.fromVersion !== index + 1)
+        throw new Error(`upcasters of ${eventType}: expected one from version ${index + 1}, found ${upcaster.fromVersion}`);
     });
   }
   const currentVersion = (eventType: string): number => (byType.get(eventType)?.length ?? 0) + 1;

@@ -32,7 +32,11 @@ export function historyRouter(deps: ApiDeps, guard: Guard): Router {
   };
 
   /** The id of the path, once the caller may read the team of the resource it names. */
-  const readable = async (ctx: Context, doc: { readonly id: string; readonly team_id: string } | undefined, missing: string): Promise<string> => {
+  const readable = async (
+    ctx: Context,
+    doc: { readonly id: string; readonly team_id: string } | undefined,
+    missing: string,
+  ): Promise<string> => {
     if (doc === undefined) throw new DomainFailure(notFound(missing));
     await guard.team(callerOf(ctx), doc.team_id, 'read');
     return doc.id;

@@ -36,7 +36,13 @@ export function userLogsRouter(deps: ApiDeps, guard: Guard): Router {
       where,
       ...(anyOf !== undefined ? { anyOf } : {}),
       ...(q.since !== undefined || q.until !== undefined
-        ? { range: { field: 'time', ...(q.since !== undefined ? { gte: q.since } : {}), ...(q.until !== undefined ? { lte: q.until } : {}) } }
+        ? {
+            range: {
+              field: 'time',
+              ...(q.since !== undefined ? { gte: q.since } : {}),
+              ...(q.until !== undefined ? { lte: q.until } : {}),
+            },
+          }
         : {}),
       sort: [{ field: 'position', direction: 'desc' }],
       ...paging,

@@ -90,9 +90,14 @@ type Loc = readonly (string | number)[];
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** A field the client gave: present and not null (null means "not given", as in FastAPI). */
-const given = (body: Record<string, unknown>, field: string): boolean => Object.hasOwn(body, field) && body[field] !== undefined && body[field] !== null;
+const given = (body: Record<string, unknown>, field: string): boolean =>
+  Object.hasOwn(body, field) && body[field] !== undefined && body[field] !== null;
 
-const issueOf = (error: DomainError, loc: Loc): ValidationIssue => ({ loc: error.loc ?? loc, msg: error.message ?? error.code, type: error.code });
+const issueOf = (error: DomainError, loc: Loc): ValidationIssue => ({
+  loc: error.loc ?? loc,
+  msg: error.message ?? error.code,
+  type: error.code,
+});
 
 /** A connector config of that type, normalised, or a 422 naming the first faulty field. */
 function configOf<K extends ConnectorType>(type: K, raw: unknown, loc: Loc): ConnectorConfigs[K] {
@@ -119,7 +124,8 @@ function kafkaCluster(body: unknown): KafkaTargetConfig {
   const result = validateConnectorConfig('KAFKA_TARGET', raw, ['body']);
   if (result._tag === 'Right') return result.right;
   const issue = issueOf(result.left, ['body']);
-  const renamed = plural && issue.loc[1] === 'bootstrap_server' ? { ...issue, loc: ['body', 'bootstrap_servers', ...issue.loc.slice(2)] } : issue;
+  const renamed =
+    plural && issue.loc[1] === 'bootstrap_server' ? { ...issue, loc: ['body', 'bootstrap_servers', ...issue.loc.slice(2)] } : issue;
   throw new ValidationFailure([renamed]);
 }
 
@@ -151,7 +157,8 @@ function fetchRequest(ctx: Context): { config: KafkaSourceConfig; limit: number 
 /** A limit from 1 to MAX_FETCH_LIMIT, as a JSON integer or a string of digits (FastAPI coerces both). */
 function limitOf(raw: unknown, loc: Loc): number | ValidationIssue {
   const value = typeof raw === 'string' && /^[+-]?\d{1,9}$/.test(raw.trim()) ? Number(raw.trim()) : raw;
-  if (typeof value !== 'number' || !Number.isInteger(value)) return { loc, msg: 'value is not a valid integer', type: 'type_error.integer' };
+  if (typeof value !== 'number' || !Number.isInteger(value))
+    return { loc, msg: 'value is not a valid integer', type: 'type_error.integer' };
   if (value < 1) return { loc, msg: 'ensure this value is greater than or equal to 1', type: 'value_error.number.not_ge' };
   if (value > MAX_FETCH_LIMIT) {
     return { loc, msg: `ensure this value is less than or equal to ${MAX_FETCH_LIMIT}`, type: 'value_error.number.not_le' };

@@ -43,7 +43,8 @@ export function connectorsRouter(deps: ApiDeps, guard: Guard): Router {
 
   /** Pipelines that read from or write to a connector. */
   const usersOf = async (connectorId: string): Promise<PipelineDoc[]> =>
-    (await views.pipelines.find({ anyOf: [{ source_connector_id: connectorId }, { target_connector_id: connectorId }], limit: 10_000 })).items;
+    (await views.pipelines.find({ anyOf: [{ source_connector_id: connectorId }, { target_connector_id: connectorId }], limit: 10_000 }))
+      .items;
 
   const byRole = (side: Side) => async (ctx: Context) => {
     const { team_id } = decode(TeamQuery, ctx.query, 'query');
@@ -92,7 +93,12 @@ export function connectorsRouter(deps: ApiDeps, guard: Guard): Router {
     const doc = await loadOf(ctx, 'read');
     if (connectorRole[doc.connector_type] !== side) throw new DomainFailure(notFound('CONNECTOR_NOT_FOUND'));
     const users = await usersOf(doc.id);
-    ctx.body = { connector_id: doc.id, connector_type: doc.connector_type, config: maskedConfig(doc), pipelines: users.map((p) => ({ id: p.id, name: p.name, state: p.state, version: p.version })) };
+    ctx.body = {
+      connector_id: doc.id,
+      connector_type: doc.connector_type,
+      config: maskedConfig(doc),
+      pipelines: users.map((p) => ({ id: p.id, name: p.name, state: p.state, version: p.version })),
+    };
   };
   router.get('/:id/source-worker-config', workerConfig('source'));
   router.get('/:id/target-worker-config', workerConfig('target'));
@@ -101,7 +107,9 @@ export function connectorsRouter(deps: ApiDeps, guard: Guard): Router {
   const control = (command: 'StartPipeline' | 'PausePipeline') => async (ctx: Context) => {
     const caller = callerOf(ctx);
     const doc = await loadOf(ctx, 'operate');
-    const affected = (await usersOf(doc.id)).filter((p) => (command === 'StartPipeline' ? p.state !== 'draft' : p.state !== 'draft' && p.state !== 'paused'));
+    const affected = (await usersOf(doc.id)).filter((p) =>
+      command === 'StartPipeline' ? p.state !== 'draft' : p.state !== 'draft' && p.state !== 'paused',
+    );
     for (const pipeline of affected) await execute(deps, commandContext(ctx, caller.id), pipelines, pipeline.id, { type: command });
     ctx.status = 202;
     ctx.body = { connector_id: doc.id, pipelines: affected.map((p) => p.id) };

@@ -35,11 +35,16 @@ export function dryRunRouter(deps: ApiDeps, guard: Guard): Router {
     const body = decode(DryRunBody, ctx.request.body ?? {}, 'body');
     const limit = body.limit ?? DEFAULT_DRY_RUN_LIMIT;
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_DRY_RUN_LIMIT) {
-      throw new ValidationFailure([{ loc: ['body', 'limit'], msg: `a whole number of messages, from 1 to ${MAX_DRY_RUN_LIMIT}`, type: 'value_error.number.range' }]);
+      throw new ValidationFailure([
+        { loc: ['body', 'limit'], msg: `a whole number of messages, from 1 to ${MAX_DRY_RUN_LIMIT}`, type: 'value_error.number.range' },
+      ]);
     }
     const mapper = body.mapper_config == null ? undefined : validateMapperConfig(body.mapper_config, ['body', 'mapper_config']);
     if (mapper !== undefined && isLeft(mapper)) throw validationFailureOf(mapper.left);
-    const input = await dryRunInputOf(deps.views, deps.secrets, pipeline, { ...(mapper === undefined ? {} : { mapper: mapper.right }), limit });
+    const input = await dryRunInputOf(deps.views, deps.secrets, pipeline, {
+      ...(mapper === undefined ? {} : { mapper: mapper.right }),
+      limit,
+    });
     if (isLeft(input)) throw new HttpFailure(400, input.left);
     try {
       ctx.body = await dryRun(input.right);

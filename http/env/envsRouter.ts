@@ -41,7 +41,12 @@ export function envsRouter(deps: ApiDeps, guard: Guard): Router {
   router.post('/', async (ctx) => {
     const caller = callerOf(ctx);
     const body = decode(EnvCreate, ctx.request.body, 'body');
-    const env = { name: body.name, description: body.description ?? null, useRetention: body.use_retention ?? false, retentionConfiguration: body.retention_configuration ?? null };
+    const env = {
+      name: body.name,
+      description: body.description ?? null,
+      useRetention: body.use_retention ?? false,
+      retentionConfiguration: body.retention_configuration ?? null,
+    };
     const envId = await createEnv(deps, commandContext(ctx, caller.id), env, caller.activeEnvId !== null);
     ctx.status = 201;
     ctx.body = envRead(await deps.views.envs.get(envId));

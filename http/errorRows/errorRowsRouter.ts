@@ -43,7 +43,12 @@ const Offset = new t.Type<string, string, unknown>(
 );
 
 /** An error row's id as the list answers it: `<partition>-<offset>`. */
-const ErrorRowIdText = new t.Type<string, string, unknown>('string', (u): u is string => typeof u === 'string' && ERROR_ROW_ID.test(u), (u, c) => (typeof u === 'string' && ERROR_ROW_ID.test(u) ? t.success(u) : t.failure(u, c)), String);
+const ErrorRowIdText = new t.Type<string, string, unknown>(
+  'string',
+  (u): u is string => typeof u === 'string' && ERROR_ROW_ID.test(u),
+  (u, c) => (typeof u === 'string' && ERROR_ROW_ID.test(u) ? t.success(u) : t.failure(u, c)),
+  String,
+);
 
 /** The filters of the list, and of a replay by filter (in a body or a query string alike). */
 export const ErrorRowFilterFields = t.exact(
@@ -71,7 +76,11 @@ function replayRequestOf(body: unknown): { readonly subscriptionId: string | und
   const ways = [ids !== undefined, all === true, Object.keys(filter).length > 0].filter(Boolean).length;
   if (ways !== 1) {
     throw new ValidationFailure([
-      { loc: ['body'], msg: 'give exactly one of: ids, all: true, or filters (reason_code, stage, partition, offset_from, offset_to, since, until, replayed)', type: 'value_error.replay_selection' },
+      {
+        loc: ['body'],
+        msg: 'give exactly one of: ids, all: true, or filters (reason_code, stage, partition, offset_from, offset_to, since, until, replayed)',
+        type: 'value_error.replay_selection',
+      },
     ]);
   }
   if (ids !== undefined && (ids.length === 0 || ids.length > MAX_REPLAY_ROWS)) {
@@ -134,7 +143,9 @@ export function errorRowsRouter(deps: ApiDeps, guard: Guard): Router {
     const { subscription_id: subscriptionId } = decode(ErrorRowsQuery, ctx.query, 'query');
     // Decoded on its own as well: its exact codec keeps the filters only.
     const filter = decode(ErrorRowFilterFields, ctx.query, 'query');
-    const page = await translated(async () => errorRowReaderOf(await subscriptionSpecOf(deps.views, deps.secrets, pipeline, subscriptionId)).page(filter, paging));
+    const page = await translated(async () =>
+      errorRowReaderOf(await subscriptionSpecOf(deps.views, deps.secrets, pipeline, subscriptionId)).page(filter, paging),
+    );
     ctx.body = { items: page.items.map(errorRowItem), total: page.total, skip: paging.skip, limit: paging.limit };
   });
 
@@ -147,7 +158,12 @@ export function errorRowsRouter(deps: ApiDeps, guard: Guard): Router {
       return replayErrorRows(spec, selection, {
         now: deps.commands.now,
         record: async (counts) => {
-          await execute(deps, commandContext(ctx, caller.id), pipelines, pipeline.id, { type: 'RecordErrorRowsReplay', subscriptionId: spec.subscriptionId, selection, counts });
+          await execute(deps, commandContext(ctx, caller.id), pipelines, pipeline.id, {
+            type: 'RecordErrorRowsReplay',
+            subscriptionId: spec.subscriptionId,
+            selection,
+            counts,
+          });
         },
       });
     });

@@ -38,7 +38,11 @@ export function authRouter(deps: ApiDeps): Router {
   router.post('/register', async (ctx) => {
     const body = decode(RegisterBody, ctx.request.body, 'body');
     checkPassword(body.password, 'REGISTER_INVALID_PASSWORD');
-    const userId = await registerUser(deps, correlationOf(ctx), { email: body.email, password: body.password, isActive: body.is_active ?? true });
+    const userId = await registerUser(deps, correlationOf(ctx), {
+      email: body.email,
+      password: body.password,
+      isActive: body.is_active ?? true,
+    });
     ctx.status = 201;
     ctx.body = userRead(await deps.views.users.get(userId));
   });

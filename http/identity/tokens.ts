@@ -44,6 +44,7 @@ export const signingKey = (secret: string): KeyObject => createSecretKey(Buffer.
 export function claimsOf(decoded: unknown): TokenClaims | undefined {
   const claims = TokenClaims.decode(decoded);
   if (isLeft(claims)) return undefined;
-  const exp = typeof decoded === 'object' && decoded !== null && 'exp' in decoded && typeof decoded.exp === 'number' ? decoded.exp : undefined;
+  const exp =
+    typeof decoded === 'object' && decoded !== null && 'exp' in decoded && typeof decoded.exp === 'number' ? decoded.exp : undefined;
   return exp === undefined ? claims.right : { ...claims.right, exp };
 }

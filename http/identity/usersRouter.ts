@@ -66,7 +66,9 @@ export function usersRouter(deps: ApiDeps, guard: Guard): Router {
     const body = decode(ServiceTokenBody, ctx.request.body ?? {}, 'body');
     const days = body.expires_in_days ?? null;
     if (days !== null && !(days > 0 && days <= 3650)) {
-      throw new ValidationFailure([{ loc: ['body', 'expires_in_days'], msg: 'ensure this value is between 1 and 3650', type: 'value_error.number.not_in_range' }]);
+      throw new ValidationFailure([
+        { loc: ['body', 'expires_in_days'], msg: 'ensure this value is between 1 and 3650', type: 'value_error.number.not_in_range' },
+      ]);
     }
     const tokenId = randomUUID();
     const issued = deps.tokens.issue(caller.id, tokenId, days === null ? null : days * 86_400);

@@ -15,7 +15,12 @@ import {
   planImport,
   type ImportRefusal,
 } from '../../commands/installation/installationImport';
-import { ReplaceRolledBackError, ReplaceRunningError, type LogReplacer, type ReplaceResult } from '../../commands/installation/installationReplace';
+import {
+  ReplaceRolledBackError,
+  ReplaceRunningError,
+  type LogReplacer,
+  type ReplaceResult,
+} from '../../commands/installation/installationReplace';
 import type { ArchivedLog } from '../../commands/installation/sqliteLogFiles';
 import { holderOf } from '../../commands/reservations';
 import { pipelineStream } from '../../commands/streams';
@@ -52,7 +57,15 @@ export const ImportQuery = t.partial({
   merge: t.keyof({ true: null, false: null }),
 });
 
-const COUNTED = { users: USERS, envs: ENVS, teams: TEAMS, team_members: TEAM_MEMBERS, connectors: CONNECTORS, pipelines: PIPELINES, subscriptions: SUBSCRIPTIONS };
+const COUNTED = {
+  users: USERS,
+  envs: ENVS,
+  teams: TEAMS,
+  team_members: TEAM_MEMBERS,
+  connectors: CONNECTORS,
+  pipelines: PIPELINES,
+  subscriptions: SUBSCRIPTIONS,
+};
 
 const REPLACE_UNAVAILABLE =
   'this installation cannot replace its log while running: that needs the embedded event log and one process (POPSINK_ROLE=all). Stop it and use the offline import (popsink import FILE --data-dir DIR) into an empty log instead';
@@ -126,7 +139,12 @@ export function installationRouter(deps: ApiDeps, guard: Guard): Router {
     const exportedAt = deps.commands.now().toISOString();
     ctx.set('Content-Disposition', `attachment; filename="popsink-${exportedAt.replaceAll(':', '-')}.json"`);
     ctx.type = 'application/json';
-    ctx.body = Readable.from(exportDocumentText(deps.commands.store, await installationStateOf(deps.readStore), { exported_at: exportedAt, secret_key_fingerprint: deps.secrets.keyId }));
+    ctx.body = Readable.from(
+      exportDocumentText(deps.commands.store, await installationStateOf(deps.readStore), {
+        exported_at: exportedAt,
+        secret_key_fingerprint: deps.secrets.keyId,
+      }),
+    );
   });
 
   router.get('/import-all/archives', async (ctx) => {
@@ -140,7 +158,8 @@ export function installationRouter(deps: ApiDeps, guard: Guard): Router {
     const query = decode(ImportQuery, ctx.query, 'query');
     const mode = query.mode ?? (query.merge === 'true' ? 'merge' : 'empty');
     const body: unknown = ctx.request.body;
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new ValidationFailure([{ loc: ['body'], msg: 'value is not a valid dict', type: 'type_error.dict' }]);
+    if (typeof body !== 'object' || body === null || Array.isArray(body))
+      throw new ValidationFailure([{ loc: ['body'], msg: 'value is not a valid dict', type: 'type_error.dict' }]);
     const source: DocumentSource = documentInMemory(body as Record<string, unknown>);
     const context = commandContext(ctx, caller.id);
 
@@ -153,7 +172,9 @@ export function installationRouter(deps: ApiDeps, guard: Guard): Router {
     }
 
     // The whole document is checked (format, key, references) before anything is appended.
-    const checked = await answering(() => checkDocument(source, { upcasters: deps.commands.upcasters, keyId: deps.secrets.keyId, store: deps.commands.store }));
+    const checked = await answering(() =>
+      checkDocument(source, { upcasters: deps.commands.upcasters, keyId: deps.secrets.keyId, store: deps.commands.store }),
+    );
     const document = decode(InstallationDocument, body, 'body');
     const plan = await planImport(deps.commands.store, document.events);
     const empty = await isEmpty(caller);
@@ -164,7 +185,9 @@ export function installationRouter(deps: ApiDeps, guard: Guard): Router {
       if (mode === 'empty' && empty && deps.installationLog !== undefined) {
         const result = await answering(() => replacerOrRefuse().replace(source, context));
         const holder = await holderOf(deps.commands, { scope: 'email', value: caller.email });
-        deps.logger.info('installation log replaced: the bootstrap superuser took the document’s account', { archivedLog: result.archive.name });
+        deps.logger.info('installation log replaced: the bootstrap superuser took the document’s account', {
+          archivedLog: result.archive.name,
+        });
         ctx.body = {
           ...(await replaced(result)),
           superuser_replaced: {
@@ -177,14 +200,20 @@ export function installationRouter(deps: ApiDeps, guard: Guard): Router {
         return;
       }
       const byStream = new Map<string, ExportedEvent[]>();
-      for (const event of document.events) if (plan.conflicts.includes(event.stream_id)) byStream.set(event.stream_id, [...(byStream.get(event.stream_id) ?? []), event]);
+      for (const event of document.events)
+        if (plan.conflicts.includes(event.stream_id)) byStream.set(event.stream_id, [...(byStream.get(event.stream_id) ?? []), event]);
       throw new HttpFailure(409, {
         code: 'IMPORT_STREAM_CONFLICT',
         message:
           mode === 'empty' && empty
             ? 'the document holds an account with the email of this installation’s bootstrap superuser, and this installation cannot replace its log while running; import it offline (popsink import FILE --data-dir DIR) before the first start'
             : 'these streams exist here with other events: a unique value (email, env name, team name...) is held here by another resource than in the document',
-        conflicts: await explainConflicts(deps.commands.store, plan.conflicts.slice(0, 20), (streamId) => byStream.get(streamId) ?? [], deps.commands.upcasters),
+        conflicts: await explainConflicts(
+          deps.commands.store,
+          plan.conflicts.slice(0, 20),
+          (streamId) => byStream.get(streamId) ?? [],
+          deps.commands.upcasters,
+        ),
       });
     }
     if (plan.appendCount > 0 && mode !== 'merge' && !empty) {
@@ -202,13 +231,18 @@ export function installationRouter(deps: ApiDeps, guard: Guard): Router {
         code: 'IMPORT_APPEND_FAILED',
         stream_id: error.streamId,
         appended_events: error.appended,
-        message: 'the import stopped at this stream; the events appended before it stay: import the same document again with ?mode=merge to append the rest',
+        message:
+          'the import stopped at this stream; the events appended before it stay: import the same document again with ?mode=merge to append the rest',
       });
     }
     if (position !== undefined) await deps.waitFor(position);
 
     const imported = new Set(plan.runs.map((run) => run.streamId));
-    const pause = await pauseImportedPipelines(deps.commands, context, checked.pipelineIds.filter((id) => imported.has(pipelineStream(id))));
+    const pause = await pauseImportedPipelines(
+      deps.commands,
+      context,
+      checked.pipelineIds.filter((id) => imported.has(pipelineStream(id))),
+    );
     if (pause.position !== undefined) await deps.waitFor(pause.position);
 
     ctx.body = {

@@ -42,7 +42,8 @@ export function smtRouter(): Router {
     const entries = config === undefined || config === null ? undefined : validateMapperConfig(config, ['body', 'config']);
     if (entries === undefined) issues.push(missing(['body', 'config']));
     else if (entries._tag === 'Left') {
-      for (const error of entries.left) issues.push({ loc: error.loc ?? ['body', 'config'], msg: error.message ?? error.code, type: error.code });
+      for (const error of entries.left)
+        issues.push({ loc: error.loc ?? ['body', 'config'], msg: error.message ?? error.code, type: error.code });
     }
 
     const message = body['message'];

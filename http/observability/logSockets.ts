@@ -42,7 +42,8 @@ function normaliseToken(req: IncomingMessage, url: URL): void {
   const offered = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((protocol) => protocol.trim());
   if (offered.includes(AUTH_PROTOCOL)) req.headers['sec-websocket-protocol'] = AUTH_PROTOCOL;
   if (req.headers.authorization !== undefined) return;
-  const token = offered.map((protocol) => BEARER_PROTOCOL.exec(protocol)?.[1]).find((found) => found !== undefined) ?? url.searchParams.get('token');
+  const token =
+    offered.map((protocol) => BEARER_PROTOCOL.exec(protocol)?.[1]).find((found) => found !== undefined) ?? url.searchParams.get('token');
   if (token !== null) req.headers.authorization = `Bearer ${token}`;
 }
 
@@ -60,7 +61,10 @@ const refusalOf = (error: unknown): { status: number; detail: string } | undefin
  * access to the resource, exactly as for the plain GET.
  */
 export function attachLogSockets(server: Server, deps: LogSocketDeps, { pollMs = 500 }: { readonly pollMs?: number } = {}): void {
-  const sockets = new WebSocketServer({ noServer: true, handleProtocols: (offered) => (offered.has(AUTH_PROTOCOL) ? AUTH_PROTOCOL : false) });
+  const sockets = new WebSocketServer({
+    noServer: true,
+    handleProtocols: (offered) => (offered.has(AUTH_PROTOCOL) ? AUTH_PROTOCOL : false),
+  });
   const access = guard(deps.views);
   // The API's own authentication middleware, run on the upgrade request: a socket takes exactly
   // the tokens a request takes (signature, audience, expiry, revocation, active user).
@@ -84,7 +88,11 @@ export function attachLogSockets(server: Server, deps: LogSocketDeps, { pollMs =
       (lines) => {
         for (const line of lines) socket.send(JSON.stringify(line));
       },
-      { pollMs, backlog: BACKLOG_LINES, onError: (error) => deps.logger.warn('log stream: reading lines failed', { error: String(error) }) },
+      {
+        pollMs,
+        backlog: BACKLOG_LINES,
+        onError: (error) => deps.logger.warn('log stream: reading lines failed', { error: String(error) }),
+      },
     );
     socket.on('close', () => following.stop());
     socket.on('error', (error) => deps.logger.debug('log stream: socket error', { error: String(error) }));

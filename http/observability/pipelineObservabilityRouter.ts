@@ -21,14 +21,25 @@ export const LogsQuery = t.partial({ limit: IntFromQuery });
 export type LogSource = 'pipelines' | 'connectors';
 
 /** A team resource the caller may read: its id, once the guard agreed (404 / 403 as DomainFailure). */
-const readable = async (guard: Guard, caller: Caller, doc: { readonly id: string; readonly team_id: string } | undefined, missing: string): Promise<string> => {
+const readable = async (
+  guard: Guard,
+  caller: Caller,
+  doc: { readonly id: string; readonly team_id: string } | undefined,
+  missing: string,
+): Promise<string> => {
   if (doc === undefined) throw new DomainFailure(notFound(missing));
   await guard.team(caller, doc.team_id, 'read');
   return doc.id;
 };
 
 /** The log lines a caller may read at a path, shared by the GET route and the WebSocket (404 / 403 as DomainFailure). */
-export async function readableLogs(views: Pick<ReadModels, 'pipelines' | 'connectors'>, guard: Guard, caller: Caller, source: LogSource, id: string): Promise<LogFilter> {
+export async function readableLogs(
+  views: Pick<ReadModels, 'pipelines' | 'connectors'>,
+  guard: Guard,
+  caller: Caller,
+  source: LogSource,
+  id: string,
+): Promise<LogFilter> {
   if (source === 'pipelines') return { pipelineId: await readable(guard, caller, await views.pipelines.get(id), 'PIPELINE_NOT_FOUND') };
   return { connectorId: await readable(guard, caller, await views.connectors.get(id), 'CONNECTOR_NOT_FOUND') };
 }
@@ -41,7 +52,9 @@ export function pipelineObservabilityRouter(deps: ApiDeps, guard: Guard, observa
     const caller = callerOf(ctx);
     const { limit = DEFAULT_LOG_LINES } = decode(LogsQuery, ctx.query, 'query');
     if (limit < 1 || limit > MAX_LOG_LINES) {
-      throw new ValidationFailure([{ loc: ['query', 'limit'], msg: `ensure this value is between 1 and ${MAX_LOG_LINES}`, type: 'value_error.number.not_in_range' }]);
+      throw new ValidationFailure([
+        { loc: ['query', 'limit'], msg: `ensure this value is between 1 and ${MAX_LOG_LINES}`, type: 'value_error.number.not_in_range' },
+      ]);
     }
     ctx.body = await observability.logs(await readableLogs(deps.views, guard, caller, source, pathParam(ctx)), { limit });
   };
@@ -55,7 +68,12 @@ export function pipelineObservabilityRouter(deps: ApiDeps, guard: Guard, observa
 
   router.get('/datamodels/:id/monitoring', async (ctx) => {
     const datamodelId = pathParam(ctx);
-    const pipelineId = await readable(guard, callerOf(ctx), await deps.views.pipelines.first({ datamodel_id: datamodelId }), 'DATAMODEL_NOT_FOUND');
+    const pipelineId = await readable(
+      guard,
+      callerOf(ctx),
+      await deps.views.pipelines.first({ datamodel_id: datamodelId }),
+      'DATAMODEL_NOT_FOUND',
+    );
     ctx.body = await observability.datamodelMonitoring({ datamodelId, pipelineId });
   });
 

@@ -73,12 +73,14 @@ function convert(codec: t.Mixed, seen: ReadonlySet<t.Mixed>): JsonSchema {
   if (codec instanceof t.IntersectionType) return intersect((codec.types as t.Mixed[]).map((c) => convert(c, seen)));
   if (codec instanceof t.UnionType) return unite((codec.types as t.Mixed[]).map((c) => convert(c, seen)));
   if (codec instanceof t.TupleType) return { type: 'array', prefixItems: (codec.types as t.Mixed[]).map((c) => convert(c, seen)) };
-  if (codec instanceof t.ArrayType || codec instanceof t.ReadonlyArrayType) return { type: 'array', items: convert(codec.type as t.Mixed, seen) };
+  if (codec instanceof t.ArrayType || codec instanceof t.ReadonlyArrayType)
+    return { type: 'array', items: convert(codec.type as t.Mixed, seen) };
   if (codec instanceof t.DictionaryType) return { type: 'object', additionalProperties: convert(codec.codomain as t.Mixed, seen) };
   if (codec instanceof t.LiteralType) return { const: codec.value };
   if (codec instanceof t.KeyofType) return { type: 'string', enum: Object.keys(codec.keys as object) };
   if (codec instanceof t.RefinementType) return NAMED[codec.name] ?? convert(codec.type as t.Mixed, seen);
-  if (codec instanceof t.RecursiveType) return seen.has(codec) ? { description: codec.name } : convert(codec.type as t.Mixed, new Set([...seen, codec]));
+  if (codec instanceof t.RecursiveType)
+    return seen.has(codec) ? { description: codec.name } : convert(codec.type as t.Mixed, new Set([...seen, codec]));
   if (codec instanceof t.StringType) return { type: 'string' };
   if (codec instanceof t.NumberType) return { type: 'number' };
   if (codec instanceof t.BooleanType) return { type: 'boolean' };

@@ -48,12 +48,22 @@ const VALIDATION_ERROR: Json = { $ref: '#/components/schemas/ValidationError' };
 
 const COMPONENTS: Json = {
   securitySchemes: {
-    bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'A token from `POST /auth/jwt/login` or a service-account token.' },
+    bearerAuth: {
+      type: 'http',
+      scheme: 'bearer',
+      bearerFormat: 'JWT',
+      description: 'A token from `POST /auth/jwt/login` or a service-account token.',
+    },
   },
   schemas: {
     Error: {
       type: 'object',
-      properties: { detail: { description: 'An error code (e.g. `PIPELINE_NOT_FOUND`) or `{code, reason}`', anyOf: [{ type: 'string' }, { type: 'object' }] } },
+      properties: {
+        detail: {
+          description: 'An error code (e.g. `PIPELINE_NOT_FOUND`) or `{code, reason}`',
+          anyOf: [{ type: 'string' }, { type: 'object' }],
+        },
+      },
       required: ['detail'],
     },
     ValidationError: {
@@ -64,7 +74,11 @@ const COMPONENTS: Json = {
           items: {
             type: 'object',
             properties: {
-              loc: { type: 'array', items: { type: ['string', 'integer'] }, description: 'where: `["body", "name"]`, `["query", "limit"]`' },
+              loc: {
+                type: 'array',
+                items: { type: ['string', 'integer'] },
+                description: 'where: `["body", "name"]`, `["query", "limit"]`',
+              },
               msg: { type: 'string' },
               type: { type: 'string' },
             },
@@ -76,7 +90,12 @@ const COMPONENTS: Json = {
     },
     Page: {
       type: 'object',
-      properties: { items: { type: 'array', items: { type: 'object' } }, total: { type: 'integer' }, skip: { type: 'integer' }, limit: { type: 'integer' } },
+      properties: {
+        items: { type: 'array', items: { type: 'object' } },
+        total: { type: 'integer' },
+        skip: { type: 'integer' },
+        limit: { type: 'integer' },
+      },
       required: ['items', 'total', 'skip', 'limit'],
     },
   },
@@ -95,7 +114,12 @@ function parametersOf(route: RouteInfo, spec: OperationSpec | undefined): Json[]
   const query: Json[] = (spec?.query ?? []).flatMap((codec) => {
     const schema = jsonSchemaOf(codec);
     const required = schema.required ?? [];
-    return Object.entries(schema.properties ?? {}).map(([name, property]): Json => ({ name, in: 'query', required: required.includes(name), schema: json(property) }));
+    return Object.entries(schema.properties ?? {}).map(([name, property]): Json => ({
+      name,
+      in: 'query',
+      required: required.includes(name),
+      schema: json(property),
+    }));
   });
   return [...path, ...query];
 }
@@ -103,13 +127,21 @@ function parametersOf(route: RouteInfo, spec: OperationSpec | undefined): Json[]
 function responsesOf(route: RouteInfo, spec: OperationSpec): Record<string, Json> {
   const responses: Record<string, Json> = {};
   const add = (status: number, description: string) => {
-    const schema = status === 422 ? VALIDATION_ERROR : status >= 400 && status < 500 ? ERROR : spec.paged === true && status < 300 ? { $ref: '#/components/schemas/Page' } : undefined;
+    const schema =
+      status === 422
+        ? VALIDATION_ERROR
+        : status >= 400 && status < 500
+          ? ERROR
+          : spec.paged === true && status < 300
+            ? { $ref: '#/components/schemas/Page' }
+            : undefined;
     responses[String(status)] = { description, ...(schema !== undefined ? { content: { 'application/json': { schema } } } : {}) };
   };
   for (const [status, description] of Object.entries(spec.responses)) add(Number(status), description);
   if (spec.public !== true && responses['401'] === undefined) add(401, 'No valid bearer token');
   if (route.params.length > 0 && responses['404'] === undefined) add(404, 'Not found');
-  if ((spec.body !== undefined || (spec.query ?? []).length > 0) && responses['422'] === undefined) add(422, 'The request does not match its schema');
+  if ((spec.body !== undefined || (spec.query ?? []).length > 0) && responses['422'] === undefined)
+    add(422, 'The request does not match its schema');
   return responses;
 }
 
@@ -119,7 +151,8 @@ function operationOf(route: RouteInfo, spec: OperationSpec | undefined, tags: re
   const operationId = `${route.method.toLowerCase()}${route.path.replace(/[{}]/g, '').replace(/[^A-Za-z0-9]+/g, '_')}`.replace(/_$/, '');
   const parameters = parametersOf(route, spec);
   // A route nobody described is still listed, without a description, for the OpenAPI test to refuse.
-  if (spec === undefined) return { operationId, tags, summary: `${route.method} ${route.path}`, description: '', parameters, responses: {} };
+  if (spec === undefined)
+    return { operationId, tags, summary: `${route.method} ${route.path}`, description: '', parameters, responses: {} };
   const body = spec.body;
   const mediaType = body?.encoding === 'form' ? 'application/x-www-form-urlencoded' : 'application/json';
   return {
@@ -129,7 +162,9 @@ function operationOf(route: RouteInfo, spec: OperationSpec | undefined, tags: re
     description: spec.description,
     ...(spec.public === true ? { security: [] } : {}),
     ...(parameters.length > 0 ? { parameters } : {}),
-    ...(body !== undefined ? { requestBody: { required: body.optional !== true, content: { [mediaType]: { schema: json(bodySchemaOf(body)) } } } } : {}),
+    ...(body !== undefined
+      ? { requestBody: { required: body.optional !== true, content: { [mediaType]: { schema: json(bodySchemaOf(body)) } } } }
+      : {}),
     responses: responsesOf(route, spec),
   };
 }
@@ -138,7 +173,10 @@ function operationOf(route: RouteInfo, spec: OperationSpec | undefined, tags: re
  * The OpenAPI 3.1 document of the routes given (see `routesOf`), described by `operations`;
  * `apiPrefix` is where they are mounted (the servers' URL).
  */
-export function openApiDocument(routes: readonly RouteInfo[], options: { apiPrefix: string; version: string; operations?: Readonly<Record<string, OperationSpec>> }): OpenApiDocument {
+export function openApiDocument(
+  routes: readonly RouteInfo[],
+  options: { apiPrefix: string; version: string; operations?: Readonly<Record<string, OperationSpec>> },
+): OpenApiDocument {
   const operations = options.operations ?? OPERATIONS;
   const paths: Record<string, Record<string, Json>> = {};
   const tags: string[] = [];
@@ -154,7 +192,8 @@ export function openApiDocument(routes: readonly RouteInfo[], options: { apiPref
     info: {
       title: 'Popsink on-prem API',
       version: options.version,
-      description: 'The control plane of Popsink on-prem: users, envs, teams, connectors, pipelines, subscriptions and datamodels. Send `Authorization: Bearer <token>` (from `POST /auth/jwt/login`) except on the public routes.',
+      description:
+        'The control plane of Popsink on-prem: users, envs, teams, connectors, pipelines, subscriptions and datamodels. Send `Authorization: Bearer <token>` (from `POST /auth/jwt/login`) except on the public routes.',
     },
     servers: [{ url: options.apiPrefix === '' ? '/' : options.apiPrefix }],
     security: [{ bearerAuth: [] }],

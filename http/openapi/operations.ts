@@ -73,7 +73,10 @@ const sqlTarget = (extra: Record<string, JsonSchema>, required: readonly string[
   required: ['host', 'port', 'database', 'user', 'password', ...required],
 });
 
-const CHECKED = { 200: 'The check passed: `{"status": "ok"}`', 400: 'The system refused the connection or the credentials; `detail` says why (never the password)' } as const;
+const CHECKED = {
+  200: 'The check passed: `{"status": "ok"}`',
+  400: 'The system refused the connection or the credentials; `detail` says why (never the password)',
+} as const;
 const PUBLIC_DOCS = { tags: ['docs'], public: true } as const;
 const HEALTH = { tags: ['health'], public: true } as const;
 
@@ -84,14 +87,24 @@ const HEALTH = { tags: ['health'], public: true } as const;
  */
 export const OPERATIONS: Readonly<Record<string, OperationSpec>> = {
   // Health
-  'GET /livez': { ...HEALTH, summary: 'Liveness', description: 'Answers 200 while the process runs.', responses: { 200: 'The process answers' } },
+  'GET /livez': {
+    ...HEALTH,
+    summary: 'Liveness',
+    description: 'Answers 200 while the process runs.',
+    responses: { 200: 'The process answers' },
+  },
   'GET /readyz': {
     ...HEALTH,
     summary: 'Readiness',
     description: 'Answers 200 once the read models reflect the event log as it was at start-up, 503 while they catch up.',
     responses: { 200: 'Ready', 503: 'Read models still catching up' },
   },
-  'GET /healthchecks': { ...HEALTH, summary: 'Health check', description: 'Answers `{"status": "ok"}` while the API serves.', responses: { 200: 'The API serves' } },
+  'GET /healthchecks': {
+    ...HEALTH,
+    summary: 'Health check',
+    description: 'Answers `{"status": "ok"}` while the API serves.',
+    responses: { 200: 'The API serves' },
+  },
   'GET /healthchecks/db': {
     ...HEALTH,
     summary: 'Store health',
@@ -100,26 +113,52 @@ export const OPERATIONS: Readonly<Record<string, OperationSpec>> = {
   },
 
   // Documentation
-  'GET /openapi.json': { ...PUBLIC_DOCS, summary: 'This document', description: 'The OpenAPI 3.1 description of every route the API serves, generated from the routers and their request codecs.', responses: { 200: 'The OpenAPI document' } },
-  'GET /docs': { ...PUBLIC_DOCS, summary: 'Swagger UI', description: 'An interactive page over this document; its assets are served by this server (no CDN).', responses: { 200: 'An HTML page' } },
-  'GET /docs/{file}': { ...PUBLIC_DOCS, summary: 'Swagger UI asset', description: 'A script, style sheet or icon of the Swagger UI page, from the `swagger-ui-dist` package.', responses: { 200: 'The asset', 404: 'No such asset' } },
+  'GET /openapi.json': {
+    ...PUBLIC_DOCS,
+    summary: 'This document',
+    description: 'The OpenAPI 3.1 description of every route the API serves, generated from the routers and their request codecs.',
+    responses: { 200: 'The OpenAPI document' },
+  },
+  'GET /docs': {
+    ...PUBLIC_DOCS,
+    summary: 'Swagger UI',
+    description: 'An interactive page over this document; its assets are served by this server (no CDN).',
+    responses: { 200: 'An HTML page' },
+  },
+  'GET /docs/{file}': {
+    ...PUBLIC_DOCS,
+    summary: 'Swagger UI asset',
+    description: 'A script, style sheet or icon of the Swagger UI page, from the `swagger-ui-dist` package.',
+    responses: { 200: 'The asset', 404: 'No such asset' },
+  },
 
   // Auth
   'POST /auth/register': {
     public: true,
     summary: 'Sign up',
-    description: 'Creates an active, non-superuser account. The password needs at least 8 characters; an email already taken answers 400 `REGISTER_USER_ALREADY_EXISTS`.',
+    description:
+      'Creates an active, non-superuser account. The password needs at least 8 characters; an email already taken answers 400 `REGISTER_USER_ALREADY_EXISTS`.',
     body: { codec: auth.RegisterBody, omit: ['is_superuser', 'is_verified'] },
     responses: { 201: 'The user created', 400: 'Password too short or email taken' },
   },
   'POST /auth/jwt/login': {
     public: true,
     summary: 'Log in',
-    description: 'OAuth2 password form (`username` is the email). Answers a bearer JWT. Repeated failures for one email are throttled (429 with Retry-After).',
+    description:
+      'OAuth2 password form (`username` is the email). Answers a bearer JWT. Repeated failures for one email are throttled (429 with Retry-After).',
     body: { codec: auth.LoginForm, encoding: 'form' },
-    responses: { 200: '`{"access_token", "token_type": "bearer"}`', 400: '`LOGIN_BAD_CREDENTIALS`', 429: 'Too many failed attempts; retry after the given seconds' },
+    responses: {
+      200: '`{"access_token", "token_type": "bearer"}`',
+      400: '`LOGIN_BAD_CREDENTIALS`',
+      429: 'Too many failed attempts; retry after the given seconds',
+    },
   },
-  'POST /auth/jwt/logout': { summary: 'Log out', description: 'Revokes the token the request carries.', tags: ['auth'], responses: { 204: 'Token revoked' } },
+  'POST /auth/jwt/logout': {
+    summary: 'Log out',
+    description: 'Revokes the token the request carries.',
+    tags: ['auth'],
+    responses: { 204: 'Token revoked' },
+  },
   'POST /auth/forgot-password': {
     public: true,
     summary: 'Ask for a password reset',
@@ -130,7 +169,8 @@ export const OPERATIONS: Readonly<Record<string, OperationSpec>> = {
   'POST /auth/reset-password': {
     public: true,
     summary: 'Reset a password',
-    description: 'Sets a new password with a token from forgot-password; a token used, expired or unknown answers `RESET_PASSWORD_BAD_TOKEN`.',
+    description:
+      'Sets a new password with a token from forgot-password; a token used, expired or unknown answers `RESET_PASSWORD_BAD_TOKEN`.',
     body: { codec: auth.ResetBody },
     responses: { 200: 'Password changed', 400: 'Bad token or password too short' },
   },
@@ -151,33 +191,45 @@ export const OPERATIONS: Readonly<Record<string, OperationSpec>> = {
   },
   'POST /users/me/service-account-token': {
     summary: 'Issue a service-account token',
-    description: 'A long-lived bearer token for scripts, valid `expires_in_days` days (1 to 3650) or, with `null`, until revoked. The token is shown once.',
+    description:
+      'A long-lived bearer token for scripts, valid `expires_in_days` days (1 to 3650) or, with `null`, until revoked. The token is shown once.',
     body: { codec: users.ServiceTokenBody, optional: true },
     responses: { 201: 'The token issued: `{id, name, access_token, token_type, expires_at}`' },
   },
-  'GET /users/me/service-account-tokens': { summary: 'List service-account tokens', description: "The caller's service-account tokens (without the tokens themselves).", responses: { 200: 'The tokens' } },
-  'DELETE /users/me/service-account-tokens/{tokenId}': { summary: 'Revoke a service-account token', description: "Revokes one of the caller's service-account tokens.", responses: { 204: 'Revoked' } },
+  'GET /users/me/service-account-tokens': {
+    summary: 'List service-account tokens',
+    description: "The caller's service-account tokens (without the tokens themselves).",
+    responses: { 200: 'The tokens' },
+  },
+  'DELETE /users/me/service-account-tokens/{tokenId}': {
+    summary: 'Revoke a service-account token',
+    description: "Revokes one of the caller's service-account tokens.",
+    responses: { 204: 'Revoked' },
+  },
   'POST /admin/rebuild': {
     tags: ['operations'],
     summary: 'Rebuild the read models',
-    description: 'Superuser only: rebuilds every read model from position 0 into fresh collections while the API keeps answering from the current ones, then swaps. Answers 202 with the rebuild id; 409 while one runs.',
+    description:
+      'Superuser only: rebuilds every read model from position 0 into fresh collections while the API keeps answering from the current ones, then swaps. Answers 202 with the rebuild id; 409 while one runs.',
     responses: { 202: 'Started', 403: 'Not a superuser', 409: 'A rebuild is running' },
   },
   'GET /admin/rebuild': {
     tags: ['operations'],
     summary: 'Rebuild status',
-    description: 'Superuser only: the active read-model generation, whether a rebuild runs, its position and the log head, and the last rebuild.',
+    description:
+      'Superuser only: the active read-model generation, whether a rebuild runs, its position and the log head, and the last rebuild.',
     responses: { 200: 'The status', 403: 'Not a superuser' },
   },
   'GET /users/export-all': {
     summary: 'Export the installation',
-    description: 'Superuser only: a versioned document (`popsink.installation.v1`) with the current state and the whole event log it came from; secrets stay sealed.',
+    description:
+      'Superuser only: a versioned document (`popsink.installation.v1`) with the current state and the whole event log it came from; secrets stay sealed.',
     responses: { 200: 'The installation document', 403: 'Not a superuser' },
   },
   'POST /users/import-all': {
     summary: 'Import an installation',
     description:
-      'Superuser only. `mode=empty` (default): appends an exported event log into an empty installation; one that holds nothing but its bootstrap superuser takes the document whole, the document\'s account with that email in its place (the answer says so in `superuser_replaced`). `mode=merge` (or `merge=true`): appends the events it lacks; ids that clash are listed. `mode=replace`: archives the live log (`<data dir>/archive/<time>.sqlite`) and makes the document\'s live, workers stopped meanwhile; single-process installations on the embedded log only. Nothing is written unless the whole document is valid, sealed with this installation\'s key, and every id it points at resolves. Pipelines that were running come back paused.',
+      "Superuser only. `mode=empty` (default): appends an exported event log into an empty installation; one that holds nothing but its bootstrap superuser takes the document whole, the document's account with that email in its place (the answer says so in `superuser_replaced`). `mode=merge` (or `merge=true`): appends the events it lacks; ids that clash are listed. `mode=replace`: archives the live log (`<data dir>/archive/<time>.sqlite`) and makes the document's live, workers stopped meanwhile; single-process installations on the embedded log only. Nothing is written unless the whole document is valid, sealed with this installation's key, and every id it points at resolves. Pipelines that were running come back paused.",
     body: { codec: InstallationDocument },
     query: [installation.ImportQuery],
     responses: {
@@ -190,18 +242,33 @@ export const OPERATIONS: Readonly<Record<string, OperationSpec>> = {
   },
   'GET /users/import-all/archives': {
     summary: 'List archived logs',
-    description: 'Superuser only: the logs a replace archived in `<data dir>/archive/` (name, bytes, time), oldest first; empty where this process cannot replace its log.',
+    description:
+      'Superuser only: the logs a replace archived in `<data dir>/archive/` (name, bytes, time), oldest first; empty where this process cannot replace its log.',
     responses: { 200: '`{"items": [{"name", "bytes", "archived_at"}]}`', 403: 'Not a superuser' },
   },
-  'GET /users': { summary: 'List users', description: 'Every user, by email (superuser only); `search` filters by email.', query: [PagingQuery, users.UsersQuery], paged: true, responses: { 200: 'A page of users', 403: 'Not a superuser' } },
-  'GET /users/{id}': { summary: 'Get a user', description: 'One user (superuser only).', responses: { 200: 'The user', 403: 'Not a superuser' } },
+  'GET /users': {
+    summary: 'List users',
+    description: 'Every user, by email (superuser only); `search` filters by email.',
+    query: [PagingQuery, users.UsersQuery],
+    paged: true,
+    responses: { 200: 'A page of users', 403: 'Not a superuser' },
+  },
+  'GET /users/{id}': {
+    summary: 'Get a user',
+    description: 'One user (superuser only).',
+    responses: { 200: 'The user', 403: 'Not a superuser' },
+  },
   'PATCH /users/{id}': {
     summary: 'Update a user',
     description: 'Changes any user: email, password, active, superuser, verified (superuser only).',
     body: { codec: users.AdminPatch },
     responses: { 200: 'The user updated', 400: 'Password too short or email taken', 403: 'Not a superuser' },
   },
-  'DELETE /users/{id}': { summary: 'Delete a user', description: 'Deletes a user (superuser only).', responses: { 204: 'Deleted', 403: 'Not a superuser' } },
+  'DELETE /users/{id}': {
+    summary: 'Delete a user',
+    description: 'Deletes a user (superuser only).',
+    responses: { 204: 'Deleted', 403: 'Not a superuser' },
+  },
 
   // Envs
   'POST /envs': {
@@ -210,22 +277,42 @@ export const OPERATIONS: Readonly<Record<string, OperationSpec>> = {
     body: { codec: envs.EnvCreate },
     responses: { 201: 'The env created', 409: 'Name taken' },
   },
-  'GET /envs': { summary: 'List envs', description: 'The envs the caller belongs to (every env for a superuser), by name.', query: [PagingQuery], paged: true, responses: { 200: 'A page of envs' } },
-  'GET /envs/filter-one': { summary: 'Find an env by name', description: 'The env of that name, if the caller can see it.', query: [envs.FilterOneQuery], responses: { 200: 'The env' } },
+  'GET /envs': {
+    summary: 'List envs',
+    description: 'The envs the caller belongs to (every env for a superuser), by name.',
+    query: [PagingQuery],
+    paged: true,
+    responses: { 200: 'A page of envs' },
+  },
+  'GET /envs/filter-one': {
+    summary: 'Find an env by name',
+    description: 'The env of that name, if the caller can see it.',
+    query: [envs.FilterOneQuery],
+    responses: { 200: 'The env' },
+  },
   'POST /envs/check-byok-credentials': {
     summary: 'Check a Kafka cluster (BYOK)',
-    description: "Connects to a Kafka cluster with these credentials. KAFKA_TARGET's `bootstrap_server` is accepted in place of `bootstrap_servers`.",
+    description:
+      "Connects to a Kafka cluster with these credentials. KAFKA_TARGET's `bootstrap_server` is accepted in place of `bootstrap_servers`.",
     body: { schema: kafkaCluster({}, []) },
     responses: CHECKED,
   },
-  'GET /envs/{id}': { summary: 'Get an env', description: 'One env the caller can read.', responses: { 200: 'The env', 403: 'Not a member of the env' } },
+  'GET /envs/{id}': {
+    summary: 'Get an env',
+    description: 'One env the caller can read.',
+    responses: { 200: 'The env', 403: 'Not a member of the env' },
+  },
   'PATCH /envs/{id}': {
     summary: 'Update an env',
     description: "Changes an env's name, description or retention (env owner or superuser).",
     body: { codec: envs.EnvPatch },
     responses: { 200: 'The env updated', 403: 'Not allowed to manage the env', 409: 'Name taken' },
   },
-  'DELETE /envs/{id}': { summary: 'Delete an env', description: 'Deletes an env that holds no team.', responses: { 204: 'Deleted', 403: 'Not allowed to manage the env', 409: '`ENV_NOT_EMPTY`' } },
+  'DELETE /envs/{id}': {
+    summary: 'Delete an env',
+    description: 'Deletes an env that holds no team.',
+    responses: { 204: 'Deleted', 403: 'Not allowed to manage the env', 409: '`ENV_NOT_EMPTY`' },
+  },
 
   // Teams
   'POST /teams': {
@@ -234,46 +321,112 @@ export const OPERATIONS: Readonly<Record<string, OperationSpec>> = {
     body: { codec: teams.TeamCreate },
     responses: { 201: 'The team created', 400: '`NO_ACTIVE_ENV`', 403: 'Not a member of the env', 409: 'Name taken' },
   },
-  'GET /teams': { summary: 'List teams', description: "Teams of the caller's envs (all for a superuser), by name; filter by `env_id` or `search`.", query: [PagingQuery, teams.TeamsQuery], paged: true, responses: { 200: 'A page of teams' } },
-  'GET /teams/filter-one': { summary: 'Find a team by name', description: 'The team of that name (optionally in one env), if visible.', query: [teams.FilterOneQuery], responses: { 200: 'The team' } },
-  'GET /teams/{id}': { summary: 'Get a team', description: 'One team of an env the caller belongs to.', responses: { 200: 'The team', 403: 'Not allowed to read the team' } },
-  'PATCH /teams/{id}': { summary: 'Update a team', description: "Changes a team's name or description (team owner or superuser).", body: { codec: teams.TeamPatch }, responses: { 200: 'The team updated', 403: 'Not an owner', 409: 'Name taken' } },
-  'DELETE /teams/{id}': { summary: 'Delete a team', description: 'Deletes a team that holds no pipeline and no connector.', responses: { 204: 'Deleted', 403: 'Not an owner', 409: '`TEAM_NOT_EMPTY`' } },
-  'GET /teams/{id}/members': { summary: 'List members', description: 'Members of a team with their role, owners first.', responses: { 200: 'The members', 403: 'Not allowed to read the team' } },
+  'GET /teams': {
+    summary: 'List teams',
+    description: "Teams of the caller's envs (all for a superuser), by name; filter by `env_id` or `search`.",
+    query: [PagingQuery, teams.TeamsQuery],
+    paged: true,
+    responses: { 200: 'A page of teams' },
+  },
+  'GET /teams/filter-one': {
+    summary: 'Find a team by name',
+    description: 'The team of that name (optionally in one env), if visible.',
+    query: [teams.FilterOneQuery],
+    responses: { 200: 'The team' },
+  },
+  'GET /teams/{id}': {
+    summary: 'Get a team',
+    description: 'One team of an env the caller belongs to.',
+    responses: { 200: 'The team', 403: 'Not allowed to read the team' },
+  },
+  'PATCH /teams/{id}': {
+    summary: 'Update a team',
+    description: "Changes a team's name or description (team owner or superuser).",
+    body: { codec: teams.TeamPatch },
+    responses: { 200: 'The team updated', 403: 'Not an owner', 409: 'Name taken' },
+  },
+  'DELETE /teams/{id}': {
+    summary: 'Delete a team',
+    description: 'Deletes a team that holds no pipeline and no connector.',
+    responses: { 204: 'Deleted', 403: 'Not an owner', 409: '`TEAM_NOT_EMPTY`' },
+  },
+  'GET /teams/{id}/members': {
+    summary: 'List members',
+    description: 'Members of a team with their role, owners first.',
+    responses: { 200: 'The members', 403: 'Not allowed to read the team' },
+  },
   'POST /teams/{id}/members/bulk': {
     summary: 'Add members',
     description: 'Adds users as members, and `owners` as owners (team owner or superuser).',
     body: { codec: teams.MembersBulk },
     responses: { 204: 'Added', 403: 'Not an owner' },
   },
-  'DELETE /teams/{id}/members/{userId}': { summary: 'Remove a member', description: 'Removes a member (owners), or leaves the team (oneself); the last owner stays.', responses: { 204: 'Removed', 403: 'Not an owner', 409: 'Last owner' } },
+  'DELETE /teams/{id}/members/{userId}': {
+    summary: 'Remove a member',
+    description: 'Removes a member (owners), or leaves the team (oneself); the last owner stays.',
+    responses: { 204: 'Removed', 403: 'Not an owner', 409: 'Last owner' },
+  },
 
   // Pipelines
   'POST /pipelines': {
     summary: 'Create a pipeline',
-    description: 'Creates a draft pipeline in a team: its source and target are existing connectors (`existing_*_id`) or created with it (`*_name`, `*_type`, `*_config`), with its first subscription and datamodel in flattened fields.',
+    description:
+      'Creates a draft pipeline in a team: its source and target are existing connectors (`existing_*_id`) or created with it (`*_name`, `*_type`, `*_config`), with its first subscription and datamodel in flattened fields.',
     body: { codec: pipelineBodies.PipelineCreate },
     responses: { 201: 'The pipeline created', 403: 'Not allowed to operate the team', 409: 'Name taken' },
   },
-  'GET /pipelines': { summary: 'List pipelines', description: 'Pipelines of the visible teams, newest first; filter by `state`, `team_id`, `search` (name).', query: [PagingQuery, pipelines.ListQuery], paged: true, responses: { 200: 'A page of pipelines' } },
-  'GET /pipelines/count-status': { summary: 'Count pipelines by state', description: 'The number of visible pipelines in each state, and `all`.', query: [connectors.TeamQuery], responses: { 200: '`{all, draft, running, ...}`' } },
-  'GET /pipelines/filter-one': { summary: 'Find a pipeline by name', description: 'The visible pipeline of that name (optionally in one team).', query: [pipelines.FilterOneQuery], responses: { 200: 'The pipeline' } },
-  'GET /pipelines/status/all-non-draft': { summary: 'List live pipelines', description: 'Visible pipelines not in draft, with their state, most recently changed first.', query: [PagingQuery], paged: true, responses: { 200: 'A page of `{id, name, state, team_id, updated_at}`' } },
-  'GET /pipelines/{id}': { summary: 'Get a pipeline', description: 'One pipeline with its connectors resolved; secrets masked.', responses: { 200: 'The pipeline', 403: 'Not allowed to read the team' } },
-  'GET /pipelines/{id}/status': { summary: 'Pipeline state', description: "A pipeline's state and error reason.", responses: { 200: '`{id, state, error_reason}`', 403: 'Not allowed to read the team' } },
+  'GET /pipelines': {
+    summary: 'List pipelines',
+    description: 'Pipelines of the visible teams, newest first; filter by `state`, `team_id`, `search` (name).',
+    query: [PagingQuery, pipelines.ListQuery],
+    paged: true,
+    responses: { 200: 'A page of pipelines' },
+  },
+  'GET /pipelines/count-status': {
+    summary: 'Count pipelines by state',
+    description: 'The number of visible pipelines in each state, and `all`.',
+    query: [connectors.TeamQuery],
+    responses: { 200: '`{all, draft, running, ...}`' },
+  },
+  'GET /pipelines/filter-one': {
+    summary: 'Find a pipeline by name',
+    description: 'The visible pipeline of that name (optionally in one team).',
+    query: [pipelines.FilterOneQuery],
+    responses: { 200: 'The pipeline' },
+  },
+  'GET /pipelines/status/all-non-draft': {
+    summary: 'List live pipelines',
+    description: 'Visible pipelines not in draft, with their state, most recently changed first.',
+    query: [PagingQuery],
+    paged: true,
+    responses: { 200: 'A page of `{id, name, state, team_id, updated_at}`' },
+  },
+  'GET /pipelines/{id}': {
+    summary: 'Get a pipeline',
+    description: 'One pipeline with its connectors resolved; secrets masked.',
+    responses: { 200: 'The pipeline', 403: 'Not allowed to read the team' },
+  },
+  'GET /pipelines/{id}/status': {
+    summary: 'Pipeline state',
+    description: "A pipeline's state and error reason.",
+    responses: { 200: '`{id, state, error_reason}`', 403: 'Not allowed to read the team' },
+  },
   'GET /pipelines/{id}/worker-config': {
     summary: 'Worker configuration',
-    description: 'What the workers of the current version run with: connectors (secrets masked), source topic, and one consumer group per subscription.',
+    description:
+      'What the workers of the current version run with: connectors (secrets masked), source topic, and one consumer group per subscription.',
     responses: { 200: 'The worker configuration', 403: 'Not allowed to read the team' },
   },
   'GET /pipelines/{id}/configuration': {
     summary: 'Export configuration',
-    description: 'A portable configuration (`popsink.pipeline.v1`): connectors by name and type, subscriptions and datamodel; no ids, secrets masked.',
+    description:
+      'A portable configuration (`popsink.pipeline.v1`): connectors by name and type, subscriptions and datamodel; no ids, secrets masked.',
     responses: { 200: 'The configuration', 403: 'Not allowed to read the team' },
   },
   'POST /pipelines/{id}/configuration': {
     summary: 'Import configuration',
-    description: "Applies a portable configuration to this pipeline: its connectors are found by name in the pipeline's team; subscriptions keep their consumer groups by position.",
+    description:
+      "Applies a portable configuration to this pipeline: its connectors are found by name in the pipeline's team; subscriptions keep their consumer groups by position.",
     body: { codec: pipelineBodies.Configuration },
     responses: { 200: 'The pipeline updated', 403: 'Not allowed to operate the team', 409: 'Version conflict' },
   },
@@ -289,67 +442,141 @@ export const OPERATIONS: Readonly<Record<string, OperationSpec>> = {
     description:
       "Reads the latest `limit` messages (1 to 100, default 10) of the source topic, maps them with the first subscription's mapper (or `mapper_config`, a mapper to try before saving) and tries the rows against the real target without keeping anything: PostgreSQL in one transaction rolled back (DDL included), Oracle without committing (its DDL reported, not run), Kafka without producing. Any state, drafts too. Answers `{messages: [{partition, offset, key_text, value_text, outcome: ok | mapper_error | rejected | untried | skipped, action, row, error: {stage, code, column, message}, note}], ddl, target_reachable, target_error, notes}` within 10 s.",
     body: { codec: dryRun.DryRunBody, optional: true },
-    responses: { 200: 'The report (a target that cannot be tried: `target_reachable` false and `target_error`)', 400: 'The source cannot be read (unreachable, no such topic) or the pipeline has no connector; `detail` says why', 403: 'Not allowed to operate the team' },
+    responses: {
+      200: 'The report (a target that cannot be tried: `target_reachable` false and `target_error`)',
+      400: 'The source cannot be read (unreachable, no such topic) or the pipeline has no connector; `detail` says why',
+      403: 'Not allowed to operate the team',
+    },
   },
-  'DELETE /pipelines/{id}': { summary: 'Delete a pipeline', description: 'Deletes a pipeline (its workers stop).', responses: { 204: 'Deleted', 403: 'Not allowed to operate the team' } },
-  'POST /pipelines/{id}/start': { summary: 'Start a pipeline', description: 'Asks the runtime to run the pipeline; answers its new state as an uppercase JSON string.', responses: { 202: 'The state, e.g. `"RUNNING"`', 403: 'Not allowed to operate the team', 409: 'Not startable in its state' } },
-  'POST /pipelines/{id}/pause': { summary: 'Pause a pipeline', description: 'Stops the workers, keeping offsets; answers the new state as an uppercase JSON string.', responses: { 202: 'The state, e.g. `"PAUSED"`', 403: 'Not allowed to operate the team', 409: 'Not pausable in its state' } },
+  'DELETE /pipelines/{id}': {
+    summary: 'Delete a pipeline',
+    description: 'Deletes a pipeline (its workers stop).',
+    responses: { 204: 'Deleted', 403: 'Not allowed to operate the team' },
+  },
+  'POST /pipelines/{id}/start': {
+    summary: 'Start a pipeline',
+    description: 'Asks the runtime to run the pipeline; answers its new state as an uppercase JSON string.',
+    responses: { 202: 'The state, e.g. `"RUNNING"`', 403: 'Not allowed to operate the team', 409: 'Not startable in its state' },
+  },
+  'POST /pipelines/{id}/pause': {
+    summary: 'Pause a pipeline',
+    description: 'Stops the workers, keeping offsets; answers the new state as an uppercase JSON string.',
+    responses: { 202: 'The state, e.g. `"PAUSED"`', 403: 'Not allowed to operate the team', 409: 'Not pausable in its state' },
+  },
   'GET /pipelines/{id}/logs': {
     tags: ['observability'],
     summary: 'Pipeline logs',
-    description: "The latest worker log lines of a pipeline (`limit` 1 to 500, default 100). A WebSocket upgrade on this path streams them live (token as `Authorization`, `Bearer <token>` subprotocols or `?token=`).",
+    description:
+      'The latest worker log lines of a pipeline (`limit` 1 to 500, default 100). A WebSocket upgrade on this path streams them live (token as `Authorization`, `Bearer <token>` subprotocols or `?token=`).',
     query: [observability.LogsQuery],
     responses: { 200: 'Log lines, oldest first', 403: 'Not allowed to read the team' },
   },
   'GET /pipelines/{id}/history': {
     summary: 'Pipeline history',
-    description: 'Every change of a pipeline, newest first, read from the event log: who made it, when, the pipeline version it led to, and each field old → new (secrets masked); an action that changes no field (a replay of error rows) says what it did in `details`.',
+    description:
+      'Every change of a pipeline, newest first, read from the event log: who made it, when, the pipeline version it led to, and each field old → new (secrets masked); an action that changes no field (a replay of error rows) says what it did in `details`.',
     query: [PagingQuery],
     paged: true,
     responses: { 200: 'A page of changes', 403: 'Not allowed to read the team' },
   },
-  'GET /pipelines/{id}/latency-informations': { tags: ['observability'], summary: 'Pipeline metrics', description: 'Latency and message counters the runtimes report for a pipeline.', responses: { 200: 'The metrics', 403: 'Not allowed to read the team' } },
+  'GET /pipelines/{id}/latency-informations': {
+    tags: ['observability'],
+    summary: 'Pipeline metrics',
+    description: 'Latency and message counters the runtimes report for a pipeline.',
+    responses: { 200: 'The metrics', 403: 'Not allowed to read the team' },
+  },
   'GET /pipelines/{id}/error-rows': {
     summary: 'List error rows',
     description:
       "The rows of a subscription's error table (`subscription_id`, default the pipeline's first) for the pipeline's source topic, by partition then offset. Filters: `reason_code`, `stage`, `partition`, `offset_from` / `offset_to` (inclusive), `since` (inclusive) / `until` (exclusive) on the time a row first failed, `replayed`. Each row: `id` (`<partition>-<offset>`), topic, partition, offset, timestamp, key and value (UTF-8 text and base64 bytes), headers, stage, reason_code, message, error_column, pipeline_version, first_seen, attempts, replayed_at, replay_outcome. Answers within 10 s.",
     query: [PagingQuery, errorRows.ErrorRowsQuery],
     paged: true,
-    responses: { 200: 'A page of error rows', 403: 'Not allowed to read the team', 409: '`NO_ERROR_TABLE`, `ERROR_ROWS_NOT_QUERYABLE` (a Kafka error topic), `ERROR_TABLE_OUTDATED` or `PIPELINE_INCOMPLETE`', 503: '`ERROR_TABLE_UNREACHABLE`: the database did not answer within 10 s' },
+    responses: {
+      200: 'A page of error rows',
+      403: 'Not allowed to read the team',
+      409: '`NO_ERROR_TABLE`, `ERROR_ROWS_NOT_QUERYABLE` (a Kafka error topic), `ERROR_TABLE_OUTDATED` or `PIPELINE_INCOMPLETE`',
+      503: '`ERROR_TABLE_UNREACHABLE`: the database did not answer within 10 s',
+    },
   },
   'POST /pipelines/{id}/error-rows/replay': {
     summary: 'Replay error rows',
     description:
       "Re-runs error rows through the subscription's current mapper, envelope options and target (the table prepared as a worker does): exactly one of `ids`, `all: true`, or the list's filters; at most 10 000 rows a call (`remaining` counts the others). A row already applied is skipped; one that lands is marked `replay_outcome: applied`, one that fails again keeps the new reason with `attempts + 1` and `replay_outcome: failed`; no row is deleted. Recorded as a `PipelineErrorRowsReplayed` event (history, user-logs). Answers `{selected, applied, failed, skipped_already_applied, remaining}`.",
     body: { codec: errorRows.ReplayBody },
-    responses: { 200: 'What the replay did', 403: 'Not allowed to operate the team', 409: 'No queryable error table, or the target refused for good (`TARGET_REFUSED`)', 503: 'The target or the error table did not answer (`TARGET_UNREACHABLE`, `ERROR_TABLE_UNREACHABLE`)' },
+    responses: {
+      200: 'What the replay did',
+      403: 'Not allowed to operate the team',
+      409: 'No queryable error table, or the target refused for good (`TARGET_REFUSED`)',
+      503: 'The target or the error table did not answer (`TARGET_UNREACHABLE`, `ERROR_TABLE_UNREACHABLE`)',
+    },
   },
 
   // Connectors
-  'GET /connectors/source-config': { summary: 'List source connectors', description: 'Visible source connectors (secrets masked), optionally of one team.', query: [connectors.TeamQuery], responses: { 200: 'The connectors' } },
-  'GET /connectors/target-config': { summary: 'List target connectors', description: 'Visible target connectors (secrets masked), optionally of one team.', query: [connectors.TeamQuery], responses: { 200: 'The connectors' } },
-  'GET /connectors/filter-one': { summary: 'Find a connector by name', description: 'The visible connector of that name (optionally in one team).', query: [connectors.FilterOneQuery], responses: { 200: 'The connector' } },
+  'GET /connectors/source-config': {
+    summary: 'List source connectors',
+    description: 'Visible source connectors (secrets masked), optionally of one team.',
+    query: [connectors.TeamQuery],
+    responses: { 200: 'The connectors' },
+  },
+  'GET /connectors/target-config': {
+    summary: 'List target connectors',
+    description: 'Visible target connectors (secrets masked), optionally of one team.',
+    query: [connectors.TeamQuery],
+    responses: { 200: 'The connectors' },
+  },
+  'GET /connectors/filter-one': {
+    summary: 'Find a connector by name',
+    description: 'The visible connector of that name (optionally in one team).',
+    query: [connectors.FilterOneQuery],
+    responses: { 200: 'The connector' },
+  },
   'POST /connectors': {
     summary: 'Create a connector',
     description: `Creates a connector in a team; \`config\` is validated against the connector type (${Object.keys(ConnectorType.keys).join(', ')}) and its secrets are sealed.`,
     body: { codec: connectors.ConnectorCreate },
     responses: { 201: 'The connector created (secrets masked)', 403: 'Not allowed to operate the team', 409: 'Name taken' },
   },
-  'GET /connectors/{id}': { summary: 'Get a connector', description: 'One connector, secrets masked.', responses: { 200: 'The connector', 403: 'Not allowed to read the team' } },
+  'GET /connectors/{id}': {
+    summary: 'Get a connector',
+    description: 'One connector, secrets masked.',
+    responses: { 200: 'The connector', 403: 'Not allowed to read the team' },
+  },
   'PATCH /connectors/{id}': {
     summary: 'Update a connector',
-    description: 'Renames a connector or replaces its config (a masked secret sent back keeps the stored one); pipelines using it get a new version.',
+    description:
+      'Renames a connector or replaces its config (a masked secret sent back keeps the stored one); pipelines using it get a new version.',
     body: { codec: connectors.ConnectorPatch },
     responses: { 200: 'The connector updated', 403: 'Not allowed to operate the team', 409: 'Name taken' },
   },
-  'DELETE /connectors/{id}': { summary: 'Delete a connector', description: 'Deletes a connector no pipeline uses.', responses: { 204: 'Deleted', 403: 'Not allowed to operate the team', 409: '`CONNECTOR_IN_USE`' } },
-  'GET /connectors/{id}/source-worker-config': { summary: 'Source worker configuration', description: 'A source connector (secrets masked) and the pipelines reading from it.', responses: { 200: 'The configuration', 403: 'Not allowed to read the team' } },
-  'GET /connectors/{id}/target-worker-config': { summary: 'Target worker configuration', description: 'A target connector (secrets masked) and the pipelines writing to it.', responses: { 200: 'The configuration', 403: 'Not allowed to read the team' } },
-  'POST /connectors/{id}/start': { summary: 'Start pipelines of a connector', description: 'Starts every non-draft pipeline that uses the connector.', responses: { 202: '`{connector_id, pipelines}`: the pipelines started', 403: 'Not allowed to operate the team' } },
-  'POST /connectors/{id}/stop': { summary: 'Pause pipelines of a connector', description: 'Pauses every running pipeline that uses the connector (e.g. before a database maintenance).', responses: { 202: '`{connector_id, pipelines}`: the pipelines paused', 403: 'Not allowed to operate the team' } },
+  'DELETE /connectors/{id}': {
+    summary: 'Delete a connector',
+    description: 'Deletes a connector no pipeline uses.',
+    responses: { 204: 'Deleted', 403: 'Not allowed to operate the team', 409: '`CONNECTOR_IN_USE`' },
+  },
+  'GET /connectors/{id}/source-worker-config': {
+    summary: 'Source worker configuration',
+    description: 'A source connector (secrets masked) and the pipelines reading from it.',
+    responses: { 200: 'The configuration', 403: 'Not allowed to read the team' },
+  },
+  'GET /connectors/{id}/target-worker-config': {
+    summary: 'Target worker configuration',
+    description: 'A target connector (secrets masked) and the pipelines writing to it.',
+    responses: { 200: 'The configuration', 403: 'Not allowed to read the team' },
+  },
+  'POST /connectors/{id}/start': {
+    summary: 'Start pipelines of a connector',
+    description: 'Starts every non-draft pipeline that uses the connector.',
+    responses: { 202: '`{connector_id, pipelines}`: the pipelines started', 403: 'Not allowed to operate the team' },
+  },
+  'POST /connectors/{id}/stop': {
+    summary: 'Pause pipelines of a connector',
+    description: 'Pauses every running pipeline that uses the connector (e.g. before a database maintenance).',
+    responses: { 202: '`{connector_id, pipelines}`: the pipelines paused', 403: 'Not allowed to operate the team' },
+  },
   'GET /connectors/{id}/history': {
     summary: 'Connector history',
-    description: 'Every change of a connector, newest first, read from the event log: who made it, when, its revision, and each field old → new (secrets masked).',
+    description:
+      'Every change of a connector, newest first, read from the event log: who made it, when, its revision, and each field old → new (secrets masked).',
     query: [PagingQuery],
     paged: true,
     responses: { 200: 'A page of changes', 403: 'Not allowed to read the team' },
@@ -357,16 +584,24 @@ export const OPERATIONS: Readonly<Record<string, OperationSpec>> = {
   'GET /connectors/{id}/logs': {
     tags: ['observability'],
     summary: 'Connector logs',
-    description: 'The latest worker log lines of every pipeline using the connector (`limit` 1 to 500, default 100); a WebSocket upgrade on this path streams them live.',
+    description:
+      'The latest worker log lines of every pipeline using the connector (`limit` 1 to 500, default 100); a WebSocket upgrade on this path streams them live.',
     query: [observability.LogsQuery],
     responses: { 200: 'Log lines, oldest first', 403: 'Not allowed to read the team' },
   },
 
   // Subscriptions
-  'GET /subscriptions': { summary: 'List subscriptions', description: 'Visible subscriptions, by pipeline; filter by `pipeline_id` or `team_id`.', query: [PagingQuery, subscriptions.ListQuery], paged: true, responses: { 200: 'A page of subscriptions' } },
+  'GET /subscriptions': {
+    summary: 'List subscriptions',
+    description: 'Visible subscriptions, by pipeline; filter by `pipeline_id` or `team_id`.',
+    query: [PagingQuery, subscriptions.ListQuery],
+    paged: true,
+    responses: { 200: 'A page of subscriptions' },
+  },
   'POST /subscriptions': {
     summary: 'Add a subscription',
-    description: "Adds a subscription to a pipeline (a new pipeline version); the mapper is validated, and a consumer group of its own is given when none is named.",
+    description:
+      'Adds a subscription to a pipeline (a new pipeline version); the mapper is validated, and a consumer group of its own is given when none is named.',
     body: { codec: subscriptions.SubscriptionCreate },
     responses: { 201: 'The subscription', 403: 'Not allowed to operate the team' },
   },
@@ -376,29 +611,74 @@ export const OPERATIONS: Readonly<Record<string, OperationSpec>> = {
     body: { codec: subscriptions.SubscribeAll },
     responses: { 201: 'The subscriptions', 403: 'Not allowed to operate the team' },
   },
-  'GET /subscriptions/{id}': { summary: 'Get a subscription', description: 'One subscription with its state.', responses: { 200: 'The subscription', 403: 'Not allowed to read the team' } },
-  'PATCH /subscriptions/{id}': { summary: 'Update a subscription', description: 'Changes a subscription (a new pipeline version); absent fields keep their value, `null` clears one.', body: { codec: SubscriptionFields }, responses: { 200: 'The subscription', 403: 'Not allowed to operate the team' } },
-  'DELETE /subscriptions/{id}': { summary: 'Remove a subscription', description: 'Removes a subscription from its pipeline.', responses: { 204: 'Removed', 403: 'Not allowed to operate the team' } },
-  'POST /subscriptions/{id}/start': { summary: 'Resume a subscription', description: 'Resumes a subscription paused on its own; answers its state as an uppercase JSON string.', responses: { 202: 'The state', 403: 'Not allowed to operate the team' } },
-  'POST /subscriptions/{id}/pause': { summary: 'Pause a subscription', description: 'Pauses one subscription while its pipeline runs on; answers its state as an uppercase JSON string.', responses: { 202: 'The state', 403: 'Not allowed to operate the team' } },
+  'GET /subscriptions/{id}': {
+    summary: 'Get a subscription',
+    description: 'One subscription with its state.',
+    responses: { 200: 'The subscription', 403: 'Not allowed to read the team' },
+  },
+  'PATCH /subscriptions/{id}': {
+    summary: 'Update a subscription',
+    description: 'Changes a subscription (a new pipeline version); absent fields keep their value, `null` clears one.',
+    body: { codec: SubscriptionFields },
+    responses: { 200: 'The subscription', 403: 'Not allowed to operate the team' },
+  },
+  'DELETE /subscriptions/{id}': {
+    summary: 'Remove a subscription',
+    description: 'Removes a subscription from its pipeline.',
+    responses: { 204: 'Removed', 403: 'Not allowed to operate the team' },
+  },
+  'POST /subscriptions/{id}/start': {
+    summary: 'Resume a subscription',
+    description: 'Resumes a subscription paused on its own; answers its state as an uppercase JSON string.',
+    responses: { 202: 'The state', 403: 'Not allowed to operate the team' },
+  },
+  'POST /subscriptions/{id}/pause': {
+    summary: 'Pause a subscription',
+    description: 'Pauses one subscription while its pipeline runs on; answers its state as an uppercase JSON string.',
+    responses: { 202: 'The state', 403: 'Not allowed to operate the team' },
+  },
 
   // Datamodels
-  'GET /datamodels': { summary: 'List datamodels', description: "The datamodels of the visible pipelines (one per pipeline), newest first.", query: [PagingQuery], paged: true, responses: { 200: 'A page of datamodels' } },
-  'GET /datamodels/{id}': { summary: 'Get a datamodel', description: "A pipeline's datamodel: source topic, target topic and error table.", responses: { 200: 'The datamodel', 403: 'Not allowed to read the team' } },
-  'GET /datamodels/{id}/schema': { summary: 'Target schema', description: "The columns the pipeline's first mapper produces, as a target table holds them.", responses: { 200: 'The columns', 403: 'Not allowed to read the team' } },
-  'GET /datamodels/{id}/monitoring': { tags: ['observability'], summary: 'Datamodel monitoring', description: 'Counters and error-table figures the runtimes report for the datamodel.', responses: { 200: 'The monitoring figures', 403: 'Not allowed to read the team' } },
+  'GET /datamodels': {
+    summary: 'List datamodels',
+    description: 'The datamodels of the visible pipelines (one per pipeline), newest first.',
+    query: [PagingQuery],
+    paged: true,
+    responses: { 200: 'A page of datamodels' },
+  },
+  'GET /datamodels/{id}': {
+    summary: 'Get a datamodel',
+    description: "A pipeline's datamodel: source topic, target topic and error table.",
+    responses: { 200: 'The datamodel', 403: 'Not allowed to read the team' },
+  },
+  'GET /datamodels/{id}/schema': {
+    summary: 'Target schema',
+    description: "The columns the pipeline's first mapper produces, as a target table holds them.",
+    responses: { 200: 'The columns', 403: 'Not allowed to read the team' },
+  },
+  'GET /datamodels/{id}/monitoring': {
+    tags: ['observability'],
+    summary: 'Datamodel monitoring',
+    description: 'Counters and error-table figures the runtimes report for the datamodel.',
+    responses: { 200: 'The monitoring figures', 403: 'Not allowed to read the team' },
+  },
   'PATCH /datamodels/{id}/error-table': {
     summary: 'Configure the error table',
     description: 'Enables, names or points the error table at a target connector of the team (a new pipeline version).',
     body: { codec: ErrorTableFields },
     responses: { 200: 'The datamodel', 403: 'Not allowed to operate the team' },
   },
-  'DELETE /datamodels/{id}': { summary: 'Reset a datamodel', description: 'Resets the datamodel (source topic from the source connector, no target topic, no error table), keeping its id.', responses: { 204: 'Reset', 403: 'Not allowed to operate the team' } },
+  'DELETE /datamodels/{id}': {
+    summary: 'Reset a datamodel',
+    description: 'Resets the datamodel (source topic from the source connector, no target topic, no error table), keeping its id.',
+    responses: { 204: 'Reset', 403: 'Not allowed to operate the team' },
+  },
 
   // Audit
   'GET /user-logs': {
     summary: 'Audit log',
-    description: 'Who did what, newest first: superusers see everything, others their own actions and those in their envs and teams. Filter by user, resource, event type and time range.',
+    description:
+      'Who did what, newest first: superusers see everything, others their own actions and those in their envs and teams. Filter by user, resource, event type and time range.',
     query: [PagingQuery, userLogs.LogsQuery],
     paged: true,
     responses: { 200: 'A page of log entries' },
@@ -407,13 +687,17 @@ export const OPERATIONS: Readonly<Record<string, OperationSpec>> = {
   // Tools
   'POST /smt/process_mapper': {
     summary: 'Try a mapper',
-    description: 'Runs a mapper config on sample messages with the engine the workers run; answers one mapped row per message. A message that does not map is a 422 located at it.',
+    description:
+      'Runs a mapper config on sample messages with the engine the workers run; answers one mapped row per message. A message that does not map is a 422 located at it.',
     body: {
       schema: {
         type: 'object',
         properties: {
           config: { type: 'array', description: 'mapper entries', items: { type: 'object' } },
-          message: { anyOf: [{ type: 'object' }, { type: 'string' }, { type: 'array', items: { anyOf: [{ type: 'object' }, { type: 'string' }] } }], description: 'a message, JSON text, or a list of them' },
+          message: {
+            anyOf: [{ type: 'object' }, { type: 'string' }, { type: 'array', items: { anyOf: [{ type: 'object' }, { type: 'string' }] } }],
+            description: 'a message, JSON text, or a list of them',
+          },
         },
         required: ['config', 'message'],
       },
@@ -434,7 +718,8 @@ export const OPERATIONS: Readonly<Record<string, OperationSpec>> = {
   },
   'POST /connector-types/kafka-source/fetch-messages': {
     summary: 'Fetch sample messages',
-    description: 'The latest messages of the topic (`limit` 1 to 1000, default 10): the KAFKA_SOURCE config with `limit` beside its fields, or `{"config": {...}, "limit": n}`.',
+    description:
+      'The latest messages of the topic (`limit` 1 to 1000, default 10): the KAFKA_SOURCE config with `limit` beside its fields, or `{"config": {...}, "limit": n}`.',
     body: { schema: kafkaCluster({ topic: { type: 'string' }, limit: { type: 'integer', description: '1 to 1000' } }, ['topic']) },
     responses: { 200: 'The messages', 400: CHECKED[400] },
   },

@@ -9,12 +9,14 @@ import { healthRouter, type HealthDeps } from './healthRouter';
  * `/readyz` (200 once its supervisor runs on caught-up read models, 503 before), the store
  * health checks and `/metrics`.
  */
-export async function startProbeServer(options: HealthDeps & {
-  readonly port: number;
-  readonly host: string;
-  readonly registry: Registry;
-  readonly metricsToken: string | undefined;
-}): Promise<{ readonly port: number; stop(): Promise<void> }> {
+export async function startProbeServer(
+  options: HealthDeps & {
+    readonly port: number;
+    readonly host: string;
+    readonly registry: Registry;
+    readonly metricsToken: string | undefined;
+  },
+): Promise<{ readonly port: number; stop(): Promise<void> }> {
   // The API's own health routes, at the top level: this process has no /api.
   const router = healthRouter(options);
   const app = new Koa();

@@ -41,7 +41,11 @@ export function datamodelsRouter(deps: ApiDeps, guard: Guard): Router {
 
   router.get('/', async (ctx) => {
     const paging = pagingOf(ctx.query);
-    const page = await views.pipelines.find({ where: await visibleTeams(guard, callerOf(ctx), undefined), sort: [{ field: 'created_at', direction: 'desc' }], ...paging });
+    const page = await views.pipelines.find({
+      where: await visibleTeams(guard, callerOf(ctx), undefined),
+      sort: [{ field: 'created_at', direction: 'desc' }],
+      ...paging,
+    });
     ctx.body = pagedBody(page, paging, datamodelRead);
   });
 

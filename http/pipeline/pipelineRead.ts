@@ -21,7 +21,8 @@ const side = (name: Side, connector: ConnectorDoc | undefined, owned: boolean) =
 });
 
 /** The pipeline's two connectors, as the read models hold them now (undefined once deleted). */
-export const connectorsOf = (views: ReadModels, doc: PipelineDoc) => Promise.all([views.connectors.get(doc.source_connector_id), views.connectors.get(doc.target_connector_id)]);
+export const connectorsOf = (views: ReadModels, doc: PipelineDoc) =>
+  Promise.all([views.connectors.get(doc.source_connector_id), views.connectors.get(doc.target_connector_id)]);
 
 /** The contract's read shape: every flattened field, connectors resolved, secrets masked. */
 export async function pipelineRead(views: ReadModels, doc: PipelineDoc) {

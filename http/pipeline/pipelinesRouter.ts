@@ -43,14 +43,22 @@ export function pipelinesRouter(deps: ApiDeps, guard: Guard): Router {
   router.get('/', async (ctx) => {
     const paging = pagingOf(ctx.query);
     const query = decode(ListQuery, ctx.query, 'query');
-    const where = { ...(await visibleTeams(guard, callerOf(ctx), query.team_id)), ...(query.state ? { state: query.state.toLowerCase() } : {}) };
+    const where = {
+      ...(await visibleTeams(guard, callerOf(ctx), query.team_id)),
+      ...(query.state ? { state: query.state.toLowerCase() } : {}),
+    };
     const page = await views.pipelines.find({
       where,
       ...(query.search ? { search: { field: 'name', text: query.search } } : {}),
       sort: [{ field: 'created_at', direction: 'desc' }],
       ...paging,
     });
-    ctx.body = { items: await Promise.all(page.items.map((doc) => pipelineRead(views, doc))), total: page.total, skip: paging.skip, limit: paging.limit };
+    ctx.body = {
+      items: await Promise.all(page.items.map((doc) => pipelineRead(views, doc))),
+      total: page.total,
+      skip: paging.skip,
+      limit: paging.limit,
+    };
   });
 
   router.get('/count-status', async (ctx) => {
@@ -77,7 +85,13 @@ export function pipelinesRouter(deps: ApiDeps, guard: Guard): Router {
       sort: [{ field: 'updated_at', direction: 'desc' }],
       ...paging,
     });
-    ctx.body = pagedBody(page, paging, (doc) => ({ id: doc.id, name: doc.name, state: doc.state, team_id: doc.team_id, updated_at: doc.updated_at }));
+    ctx.body = pagedBody(page, paging, (doc) => ({
+      id: doc.id,
+      name: doc.name,
+      state: doc.state,
+      team_id: doc.team_id,
+      updated_at: doc.updated_at,
+    }));
   });
 
   router.get('/:id', async (ctx) => {
@@ -92,7 +106,8 @@ export function pipelinesRouter(deps: ApiDeps, guard: Guard): Router {
   router.get('/:id/worker-config', async (ctx) => {
     const doc = await pipelineFor(views, guard, callerOf(ctx), idOf(ctx), 'read');
     const [source, target] = await connectorsOf(views, doc);
-    const connector = (c: ConnectorDoc | undefined) => (c === undefined ? null : { id: c.id, type: c.connector_type, config: maskedConfig(c) });
+    const connector = (c: ConnectorDoc | undefined) =>
+      c === undefined ? null : { id: c.id, type: c.connector_type, config: maskedConfig(c) };
     // What the workers of this version run with: one per subscription, each with a consumer
     // group of its own, so that two subscriptions reading one topic never share offsets.
     ctx.body = {
@@ -114,9 +129,20 @@ export function pipelinesRouter(deps: ApiDeps, guard: Guard): Router {
   router.get('/:id/configuration', async (ctx) => {
     const doc = await pipelineFor(views, guard, callerOf(ctx), idOf(ctx), 'read');
     const [source, target] = await connectorsOf(views, doc);
-    const portable = (c: ConnectorDoc | undefined) => ({ name: c?.name ?? null, type: c?.connector_type ?? null, config: c === undefined ? null : maskedConfig(c) });
+    const portable = (c: ConnectorDoc | undefined) => ({
+      name: c?.name ?? null,
+      type: c?.connector_type ?? null,
+      config: c === undefined ? null : maskedConfig(c),
+    });
     const { id: _id, ...datamodel } = doc.datamodel;
-    ctx.body = { format: CONFIGURATION_FORMAT, name: doc.name, source: portable(source), target: portable(target), subscriptions: doc.subscriptions.map(portableSubscription), datamodel };
+    ctx.body = {
+      format: CONFIGURATION_FORMAT,
+      name: doc.name,
+      source: portable(source),
+      target: portable(target),
+      subscriptions: doc.subscriptions.map(portableSubscription),
+      datamodel,
+    };
   });
 
   router.post('/:id/configuration', async (ctx) => {

@@ -78,7 +78,12 @@ export function subscriptionsRouter(deps: ApiDeps, guard: Guard): Router {
     const caller = callerOf(ctx);
     const body = decode(SubscribeAll, ctx.request.body, 'body');
     const pipeline = await pipelineFor(views, guard, caller, body.pipeline_id, 'operate');
-    const added = await addSubscriptions(deps, commandContext(ctx, caller.id), pipeline.id, body.subscriptions, (index) => (field) => ['body', 'subscriptions', index, field]);
+    const added = await addSubscriptions(deps, commandContext(ctx, caller.id), pipeline.id, body.subscriptions, (index) => (field) => [
+      'body',
+      'subscriptions',
+      index,
+      field,
+    ]);
     ctx.status = 201;
     ctx.body = await Promise.all(added.map((subscription) => read(caller, subscription.id)));
   });
@@ -97,7 +102,10 @@ export function subscriptionsRouter(deps: ApiDeps, guard: Guard): Router {
 
   router.delete('/:id', async (ctx) => {
     const { doc, pipeline } = await loadOf(ctx, 'operate');
-    await execute(deps, commandContext(ctx, callerOf(ctx).id), pipelines, pipeline.id, { type: 'RemoveSubscription', subscriptionId: doc.id });
+    await execute(deps, commandContext(ctx, callerOf(ctx).id), pipelines, pipeline.id, {
+      type: 'RemoveSubscription',
+      subscriptionId: doc.id,
+    });
     ctx.status = 204;
   });
 

@@ -6,9 +6,7 @@ export interface PasswordHasher {
 }
 
 const derive = (password: string, salt: Buffer, keyLength: number, options: ScryptOptions): Promise<Buffer> =>
-  new Promise((resolve, reject) =>
-    scrypt(password, salt, keyLength, options, (error, key) => (error ? reject(error) : resolve(key))),
-  );
+  new Promise((resolve, reject) => scrypt(password, salt, keyLength, options, (error, key) => (error ? reject(error) : resolve(key))));
 
 /**
  * scrypt from node:crypto: a memory-hard KDF with no native add-on to install. The parameters

@@ -8,7 +8,13 @@ export const RevokedTokenDoc = t.type({ id: t.string, user_id: t.string, expires
 export type RevokedTokenDoc = t.TypeOf<typeof RevokedTokenDoc>;
 export const revokedTokenDocuments = (store: ReadStore) => documentsOf(RevokedTokenDoc, REVOKED_TOKENS, store);
 
-export const ServiceTokenDoc = t.type({ id: t.string, user_id: t.string, name: t.string, expires_at: t.union([t.string, t.null]), created_at: t.string });
+export const ServiceTokenDoc = t.type({
+  id: t.string,
+  user_id: t.string,
+  name: t.string,
+  expires_at: t.union([t.string, t.null]),
+  created_at: t.string,
+});
 export type ServiceTokenDoc = t.TypeOf<typeof ServiceTokenDoc>;
 export const serviceTokenDocuments = (store: ReadStore) => documentsOf(ServiceTokenDoc, SERVICE_TOKENS, store);
 

@@ -27,6 +27,11 @@ export async function installationStateOf(readStore: ReadStore) {
     pipelines,
     subscriptions: await allDocs(readStore, SUBSCRIPTIONS),
     // A datamodel lives in its pipeline's settings; listed on its own as the API shows it.
-    datamodels: pipelines.map((p) => ({ id: p['datamodel_id'], pipeline_id: p.id, team_id: p['team_id'], ...((p['datamodel'] ?? {}) as Record<string, unknown>) })),
+    datamodels: pipelines.map((p) => ({
+      id: p['datamodel_id'],
+      pipeline_id: p.id,
+      team_id: p['team_id'],
+      ...((p['datamodel'] ?? {}) as Record<string, unknown>),
+    })),
   };
 }

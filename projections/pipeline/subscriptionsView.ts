@@ -33,7 +33,9 @@ export const subscriptionsView: Projection = {
       case 'PipelineCreated':
       case 'PipelineReconfigured': {
         const { pipelineId, teamId, settings } = event.data;
-        return settings.subscriptions.map(({ id, ...fields }, order) => set(id, { ...fields, pipeline_id: pipelineId, team_id: teamId, order }));
+        return settings.subscriptions.map(({ id, ...fields }, order) =>
+          set(id, { ...fields, pipeline_id: pipelineId, team_id: teamId, order }),
+        );
       }
       case 'SubscriptionPaused':
         return [set(event.data.subscriptionId, { paused: true })];

@@ -177,7 +177,8 @@ const withinRange = (value: unknown, range: NonNullable<FindQuery['range']>): bo
   (range.gte === undefined || (typeof value === typeof range.gte && compareValues(value, range.gte) >= 0)) &&
   (range.lte === undefined || (typeof value === typeof range.lte && compareValues(value, range.lte) <= 0));
 
-const matchesAll = (doc: Doc, conditions: readonly [string, Where[string]][]): boolean => conditions.every(([field, wanted]) => matches(doc[field], wanted));
+const matchesAll = (doc: Doc, conditions: readonly [string, Where[string]][]): boolean =>
+  conditions.every(([field, wanted]) => matches(doc[field], wanted));
 
 /** Orders null / absent before any value, like MongoDB does in ascending order. */
 const compareValues = (a: unknown, b: unknown): number => {

@@ -203,7 +203,13 @@ async function applyToCollection(coll: Collection<Stored>, ops: readonly WriteOp
       const existing = await insertAbsent(coll, fold(ops, NOTHING_STORED));
       if (existing.size > 0) {
         const current = await readCurrent(coll, [...existing]);
-        await write(coll, fold(ops.filter((op) => existing.has(op.id)), current));
+        await write(
+          coll,
+          fold(
+            ops.filter((op) => existing.has(op.id)),
+            current,
+          ),
+        );
       }
       return;
     } catch (error) {

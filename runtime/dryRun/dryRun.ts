@@ -49,7 +49,12 @@ export interface DryRunMessage {
   readonly action?: 'upsert' | 'delete';
   /** The mapped row (an upsert) or key (a delete). */
   readonly row?: Row;
-  readonly error?: { readonly stage: 'parse' | 'map' | 'cast' | 'target'; readonly code?: string; readonly column?: string; readonly message: string };
+  readonly error?: {
+    readonly stage: 'parse' | 'map' | 'cast' | 'target';
+    readonly code?: string;
+    readonly column?: string;
+    readonly message: string;
+  };
   /** Why the message was not tried, or was skipped. */
   readonly note?: string;
 }
@@ -83,14 +88,27 @@ export async function dryRun(input: DryRunInput, options: DryRunOptions = {}): P
     const base = describe(record);
     const { ops, rejected } = read(input.source.topic, record.partition, [record.message]);
     for (const { rejection } of rejected) {
-      const error = { stage: rejection.stage, code: rejection.code, ...(rejection.column === null ? {} : { column: rejection.column }), message: rejection.message };
+      const error = {
+        stage: rejection.stage,
+        code: rejection.code,
+        ...(rejection.column === null ? {} : { column: rejection.column }),
+        message: rejection.message,
+      };
       entries.push({ base: { ...base, error }, outcome: 'mapper_error' });
     }
     for (const op of ops) {
       if (op.kind === 'upsert') entries.push({ base: { ...base, action: 'upsert', row: op.row }, upsert: op.row });
-      else entries.push({ base: { ...base, action: 'delete', row: op.row, note: 'a delete is mapped to its key, not tried against the target' }, outcome: 'untried' });
+      else
+        entries.push({
+          base: { ...base, action: 'delete', row: op.row, note: 'a delete is mapped to its key, not tried against the target' },
+          outcome: 'untried',
+        });
     }
-    if (ops.length === 0 && rejected.length === 0) entries.push({ base: { ...base, note: 'nothing to write (a tombstone after a delete, or a change the envelope skips)' }, outcome: 'skipped' });
+    if (ops.length === 0 && rejected.length === 0)
+      entries.push({
+        base: { ...base, note: 'nothing to write (a tombstone after a delete, or a change the envelope skips)' },
+        outcome: 'skipped',
+      });
   }
 
   const rows = entries.flatMap((entry) => (entry.upsert === undefined ? [] : [entry.upsert]));
@@ -118,7 +136,12 @@ function describe(record: FetchedRecord): Omit<DryRunMessage, 'outcome'> {
 
 /** The target's trial, by its type; a connector whose config does not decode is reported, not thrown. */
 async function tryTarget(target: WorkerConnector, table: TableSpec, rows: readonly Row[], timeoutMs: number): Promise<TargetTrial> {
-  const invalid = (): TargetTrial => ({ reachable: false, ddl: [], error: { code: 'invalid_config', message: `the ${target.type} connector's configuration is not valid` }, notes: [] });
+  const invalid = (): TargetTrial => ({
+    reachable: false,
+    ddl: [],
+    error: { code: 'invalid_config', message: `the ${target.type} connector's configuration is not valid` },
+    notes: [],
+  });
   switch (target.type) {
     case 'POSTGRES_TARGET': {
       const config = connectorConfigCodecs.POSTGRES_TARGET.decode(target.config);
@@ -133,6 +156,11 @@ async function tryTarget(target: WorkerConnector, table: TableSpec, rows: readon
       return isLeft(config) ? invalid() : tryOnKafka(config.right, table, rows, timeoutMs);
     }
     default:
-      return { reachable: false, ddl: [], error: { code: 'not_a_target', message: `a ${target.type} connector cannot be written to` }, notes: [] };
+      return {
+        reachable: false,
+        ddl: [],
+        error: { code: 'not_a_target', message: `a ${target.type} connector cannot be written to` },
+        notes: [],
+      };
   }
 }

@@ -15,15 +15,20 @@ import type { DryRunInput } from './dryRun';
  * the feed options with their defaults. `mapper` replaces the stored mapper (one to try before
  * saving). Left: why this pipeline cannot be dry-run (a connector gone, no source topic).
  */
-export async function dryRunInputOf(views: Pick<ReadModels, 'connectors'>, secrets: SecretBox, pipeline: PipelineDoc, choice: { readonly mapper?: readonly MapperEntry[]; readonly limit: number }): Promise<Either<string, DryRunInput>> {
+export async function dryRunInputOf(
+  views: Pick<ReadModels, 'connectors'>,
+  secrets: SecretBox,
+  pipeline: PipelineDoc,
+  choice: { readonly mapper?: readonly MapperEntry[]; readonly limit: number },
+): Promise<Either<string, DryRunInput>> {
   const settings = settingsOf(pipeline);
   const subscription = settings.subscriptions[0];
   if (subscription === undefined) return left('The pipeline has no subscription to try');
   const source = openConnector(await views.connectors.get(settings.sourceConnectorId), secrets);
   const target = openConnector(await views.connectors.get(settings.targetConnectorId), secrets);
-  if (source === undefined || target === undefined) return left('The pipeline\'s source or target connector no longer exists');
+  if (source === undefined || target === undefined) return left("The pipeline's source or target connector no longer exists");
   const sourceConfig = connectorConfigCodecs.KAFKA_SOURCE.decode(source.config);
-  if (source.type !== 'KAFKA_SOURCE' || isLeft(sourceConfig)) return left('The pipeline\'s source is not a valid Kafka source connector');
+  if (source.type !== 'KAFKA_SOURCE' || isLeft(sourceConfig)) return left("The pipeline's source is not a valid Kafka source connector");
   const topic = settings.datamodel.source_topic ?? sourceConfig.right.topic;
   const mapper = choice.mapper ?? subscription.mapper_config;
   const includeMetadata = sourceConfig.right.include_metadata === true;

@@ -11,10 +11,17 @@ import type { TargetTrial, TrialFailure } from './targetTrial';
  * still run), then ROLLBACK. Closing the session would roll back too, whatever happens.
  */
 
-const DDL_NOT_RUN = 'Oracle: DDL cannot be rolled back there, so the DDL above was not run; rows are tried only against an existing table that needs none';
+const DDL_NOT_RUN =
+  'Oracle: DDL cannot be rolled back there, so the DDL above was not run; rows are tried only against an existing table that needs none';
 
 /** `withSession` opens the bounded session (a fake one in tests: there is no Oracle server in CI). */
-export async function tryOnOracle(config: OracleTargetConfig, table: TableSpec, rows: readonly Row[], timeoutMs: number, withSession: typeof withOracleSession = withOracleSession): Promise<TargetTrial> {
+export async function tryOnOracle(
+  config: OracleTargetConfig,
+  table: TableSpec,
+  rows: readonly Row[],
+  timeoutMs: number,
+  withSession: typeof withOracleSession = withOracleSession,
+): Promise<TargetTrial> {
   const seen: { reachable: boolean } = { reachable: false };
   try {
     return await withSession(config, { timeoutMs }, async (session, driver): Promise<TargetTrial> => {
@@ -25,7 +32,8 @@ export async function tryOnOracle(config: OracleTargetConfig, table: TableSpec, 
       try {
         ddl = schemaChangesSql(table, live);
       } catch (error: unknown) {
-        if (error instanceof TargetError) return { reachable: true, ddl: [], error: { code: error.code, message: error.message }, notes: [] };
+        if (error instanceof TargetError)
+          return { reachable: true, ddl: [], error: { code: error.code, message: error.message }, notes: [] };
         throw error;
       }
       if (ddl.length > 0) return { reachable: true, ddl, notes: [DDL_NOT_RUN] };
@@ -44,7 +52,12 @@ export async function tryOnOracle(config: OracleTargetConfig, table: TableSpec, 
           await session.rollback().catch(() => undefined);
         }
       }
-      return { reachable: true, ddl: [], outcomes, notes: ['Oracle: the rows were tried without committing, then rolled back: nothing was kept'] };
+      return {
+        reachable: true,
+        ddl: [],
+        outcomes,
+        notes: ['Oracle: the rows were tried without committing, then rolled back: nothing was kept'],
+      };
     });
   } catch (error: unknown) {
     const { reason, message } = oracleCheckError(error, config);

@@ -24,16 +24,30 @@ const LOCK_TIMEOUT = '2s';
 /** lock_not_available (lock_timeout), query_canceled (statement_timeout), deadlock_detected. */
 const BUSY: ReadonlySet<string> = new Set(['55P03', '57014', '40P01']);
 
-export async function tryOnPostgres(config: PostgresTargetConfig, table: TableSpec, rows: readonly Row[], timeoutMs: number): Promise<TargetTrial> {
+export async function tryOnPostgres(
+  config: PostgresTargetConfig,
+  table: TableSpec,
+  rows: readonly Row[],
+  timeoutMs: number,
+): Promise<TargetTrial> {
   const notes = ['PostgreSQL: the DDL and the rows were tried in one transaction, then rolled back: nothing was kept'];
-  if (config.host.startsWith('/')) return { reachable: false, ddl: [], error: { code: 'unknown_host', message: 'host must be a host name or an IP address' }, notes: [] };
+  if (config.host.startsWith('/'))
+    return { reachable: false, ddl: [], error: { code: 'unknown_host', message: 'host must be a host name or an IP address' }, notes: [] };
   const workMs = Math.max(500, timeoutMs - CLEANUP_MS);
-  const client = new pg.Client({ ...pgConnectionOf(config, 'popsink-dry-run'), connectionTimeoutMillis: workMs, query_timeout: workMs, statement_timeout: workMs });
+  const client = new pg.Client({
+    ...pgConnectionOf(config, 'popsink-dry-run'),
+    connectionTimeoutMillis: workMs,
+    query_timeout: workMs,
+    statement_timeout: workMs,
+  });
   client.on('error', () => undefined);
   const seen: { reachable: boolean; ddl: readonly string[] } = { reachable: false, ddl: [] };
   const failureOf = (error: unknown): TrialFailure => {
     const code = error instanceof pg.DatabaseError ? error.code : undefined;
-    return { ...(code === undefined ? {} : { code }), message: redact(error instanceof Error ? error.message : String(error), [config.password]) };
+    return {
+      ...(code === undefined ? {} : { code }),
+      message: redact(error instanceof Error ? error.message : String(error), [config.password]),
+    };
   };
 
   const work = async (): Promise<TargetTrial> => {
@@ -86,7 +100,8 @@ export async function tryOnPostgres(config: PostgresTargetConfig, table: TableSp
     return await withinDeadline(workMs, timeout, work(), () => endClient(client));
   } catch (error: unknown) {
     const said = seen.reachable ? notes : [];
-    if (error instanceof TargetError) return { reachable: seen.reachable, ddl: seen.ddl, error: { code: error.code, message: error.message }, notes: said };
+    if (error instanceof TargetError)
+      return { reachable: seen.reachable, ddl: seen.ddl, error: { code: error.code, message: error.message }, notes: said };
     const { reason, message } = postgresCheckError(error, config);
     return { reachable: seen.reachable, ddl: seen.ddl, error: { code: reason, message }, notes: said };
   }

@@ -36,5 +36,7 @@ const headerValue = (value: unknown): Buffer => {
 
 function headersOf(stored: StoredErrorRow['headers']): IHeaders {
   if (stored === null) return {};
-  return Object.fromEntries(Object.entries(stored).map(([name, value]) => [name, Array.isArray(value) ? value.map(headerValue) : headerValue(value)]));
+  return Object.fromEntries(
+    Object.entries(stored).map(([name, value]) => [name, Array.isArray(value) ? value.map(headerValue) : headerValue(value)]),
+  );
 }

@@ -85,14 +85,21 @@ export const ERROR_ROW_COLUMN_NAMES: readonly string[] = ERROR_TABLE_COLUMNS.map
 export function outdatedTableError(table: string, live: readonly LiveColumn[]): ErrorRowsError | undefined {
   const missing = missingColumns(live, ERROR_TABLE_COLUMNS);
   if (missing.length === 0) return undefined;
-  return new ErrorRowsError('not_queryable', 'ERROR_TABLE_OUTDATED', `the error table ${table} lacks ${missing.map((column) => column.name).join(', ')}: start the pipeline or replay once to add them`);
+  return new ErrorRowsError(
+    'not_queryable',
+    'ERROR_TABLE_OUTDATED',
+    `the error table ${table} lacks ${missing.map((column) => column.name).join(', ')}: start the pipeline or replay once to add them`,
+  );
 }
 
 /** A failed read in the reader's terms: the database unreachable or refusing (in the check's words, never a password). */
 export const readFailureOf = (error: unknown): unknown =>
-  error instanceof ConnectorCheckError ? new ErrorRowsError('unreachable', 'ERROR_TABLE_UNREACHABLE', `the error table could not be read: ${error.message}`) : error;
+  error instanceof ConnectorCheckError
+    ? new ErrorRowsError('unreachable', 'ERROR_TABLE_UNREACHABLE', `the error table could not be read: ${error.message}`)
+    : error;
 
-const text = (value: unknown): string | null => (value === null || value === undefined ? null : value instanceof Date ? value.toISOString() : String(value));
+const text = (value: unknown): string | null =>
+  value === null || value === undefined ? null : value instanceof Date ? value.toISOString() : String(value);
 const count = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
 
 /**

@@ -3,7 +3,16 @@ import type { MapperColumn } from '../../domain/mapper/mapperSpec';
 import { withOracleSession } from '../sql/oracleCheck';
 import { bindValue, LIVE_COLUMNS_SQL, liveColumnsFrom, placeholder, quoteIdentifier, TABLE_EXISTS_SQL } from '../targets/oracleSql';
 import { ERROR_TABLE_COLUMNS } from '../targets/rowTarget';
-import { ERROR_ROW_COLUMN_NAMES, ErrorRowsError, outdatedTableError, readFailureOf, storedErrorRowOf, type ErrorRowPage, type ErrorRowQuery, type ErrorRowReader } from './errorRowReader';
+import {
+  ERROR_ROW_COLUMN_NAMES,
+  ErrorRowsError,
+  outdatedTableError,
+  readFailureOf,
+  storedErrorRowOf,
+  type ErrorRowPage,
+  type ErrorRowQuery,
+  type ErrorRowReader,
+} from './errorRowReader';
 import { APPLIED, conditionsOf, pageStatements, type Bind, type Condition, type SqlStatement } from './errorRowSql';
 
 /**
@@ -33,7 +42,9 @@ function render(condition: Condition, bind: Bind): string {
     case 'replayed':
       return `"replayed_at" IS ${condition.value ? 'NOT ' : ''}NULL`;
     case 'applied':
-      return condition.value ? `${lobText('replay_outcome')} = :${bind(APPLIED)}` : `("replay_outcome" IS NULL OR ${lobText('replay_outcome')} <> :${bind(APPLIED)})`;
+      return condition.value
+        ? `${lobText('replay_outcome')} = :${bind(APPLIED)}`
+        : `("replay_outcome" IS NULL OR ${lobText('replay_outcome')} <> :${bind(APPLIED)})`;
     case 'ids':
       if (condition.ids.length === 0) return '1 = 0';
       return `(${condition.ids.map((id) => `("partition" = :${bind(id.partition)} AND "offset" = :${bind(id.offset)})`).join(' OR ')})`;
@@ -41,18 +52,26 @@ function render(condition: Condition, bind: Bind): string {
 }
 
 /** The count and page statements of a read of the user's table `table` (binds positional, in order). */
-export function oracleErrorRowsSql(table: string, topic: string, query: ErrorRowQuery, paging: { readonly skip: number; readonly limit: number }): { count: SqlStatement; page: SqlStatement } {
+export function oracleErrorRowsSql(
+  table: string,
+  topic: string,
+  query: ErrorRowQuery,
+  paging: { readonly skip: number; readonly limit: number },
+): { count: SqlStatement; page: SqlStatement } {
   return pageStatements({
     select: ERROR_ROW_COLUMN_NAMES.map(quoteIdentifier).join(', '),
     from: quoteIdentifier(table),
     conditions: conditionsOf(topic, query),
     render,
-    pageEnd: (bind) => ` ORDER BY "partition", TO_NUMBER("offset") OFFSET :${bind(paging.skip)} ROWS FETCH NEXT :${bind(paging.limit)} ROWS ONLY`,
+    pageEnd: (bind) =>
+      ` ORDER BY "partition", TO_NUMBER("offset") OFFSET :${bind(paging.skip)} ROWS FETCH NEXT :${bind(paging.limit)} ROWS ONLY`,
   });
 }
 
 /** Texts and JSON (LOBs but for keys) fetched as strings: one round trip per page, not one per value. */
-const TEXT_COLUMNS = ERROR_TABLE_COLUMNS.filter((column) => column.type === 'string' || column.type === 'json').map((column) => column.name);
+const TEXT_COLUMNS = ERROR_TABLE_COLUMNS.filter((column) => column.type === 'string' || column.type === 'json').map(
+  (column) => column.name,
+);
 
 /** Reads the error rows of `topic` in the user's error table `table` on an Oracle connector, each read on a session of its own. */
 export function oracleErrorRows(config: OracleTargetConfig, table: string, topic: string): ErrorRowReader {
@@ -68,7 +87,10 @@ export function oracleErrorRows(config: OracleTargetConfig, table: string, topic
         if (paging.limit === 0 || total === 0) return { items: [], total };
         const fetchInfo = Object.fromEntries(TEXT_COLUMNS.map((name) => [name, { type: driver.DB_TYPE_VARCHAR }]));
         const rows = (await session.execute(page.text, page.values, { fetchInfo })).rows ?? [];
-        return { items: rows.map((row) => storedErrorRowOf(Object.fromEntries(ERROR_ROW_COLUMN_NAMES.map((name, index) => [name, row[index]])))), total };
+        return {
+          items: rows.map((row) => storedErrorRowOf(Object.fromEntries(ERROR_ROW_COLUMN_NAMES.map((name, index) => [name, row[index]])))),
+          total,
+        };
       }).catch((error: unknown) => {
         throw readFailureOf(error);
       });

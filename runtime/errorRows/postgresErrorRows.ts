@@ -1,7 +1,16 @@
 import type { PostgresTargetConfig } from '../../domain/connector/connectorConfig';
 import { queryLiveColumns, withPostgresSession } from '../sql/postgresCheck';
 import { quoteIdentifier } from '../targets/postgresTarget';
-import { ERROR_ROW_COLUMN_NAMES, ErrorRowsError, outdatedTableError, readFailureOf, storedErrorRowOf, type ErrorRowPage, type ErrorRowQuery, type ErrorRowReader } from './errorRowReader';
+import {
+  ERROR_ROW_COLUMN_NAMES,
+  ErrorRowsError,
+  outdatedTableError,
+  readFailureOf,
+  storedErrorRowOf,
+  type ErrorRowPage,
+  type ErrorRowQuery,
+  type ErrorRowReader,
+} from './errorRowReader';
 import { APPLIED, conditionsOf, pageStatements, type Bind, type Condition, type SqlStatement } from './errorRowSql';
 
 /** One condition in PostgreSQL's words. Offsets are compared as numbers (they are decimal text in the table). */
@@ -28,7 +37,13 @@ function render(condition: Condition, bind: Bind): string {
 }
 
 /** The count and page statements of a read of `schema.table`. */
-export function postgresErrorRowsSql(schema: string, table: string, topic: string, query: ErrorRowQuery, paging: { readonly skip: number; readonly limit: number }): { count: SqlStatement; page: SqlStatement } {
+export function postgresErrorRowsSql(
+  schema: string,
+  table: string,
+  topic: string,
+  query: ErrorRowQuery,
+  paging: { readonly skip: number; readonly limit: number },
+): { count: SqlStatement; page: SqlStatement } {
   return pageStatements({
     select: ERROR_ROW_COLUMN_NAMES.map(quoteIdentifier).join(', '),
     from: `${quoteIdentifier(schema)}.${quoteIdentifier(table)}`,

@@ -27,7 +27,8 @@ export const checkClientDefaults = {
   retries: 1,
 } as const;
 
-export const brokersOf = (config: KafkaConnectorConfig): string => ('bootstrap_servers' in config ? config.bootstrap_servers : config.bootstrap_server);
+export const brokersOf = (config: KafkaConnectorConfig): string =>
+  'bootstrap_servers' in config ? config.bootstrap_servers : config.bootstrap_server;
 
 /**
  * The SASL options of a config, or undefined without a SASL protocol. The domain already

@@ -62,13 +62,20 @@ export const DEFAULT_MAX_MESSAGE_BYTES = 1_048_588;
  * Whether the topic exists (as this user may see it) and the largest record batch it takes
  * (`max.message.bytes`; null when the user may not describe its configs). Nothing is created.
  */
-export async function describeTopic(config: KafkaConnectorConfig, topic: string, options: KafkaToolOptions = {}): Promise<{ exists: boolean; maxMessageBytes: number | null }> {
+export async function describeTopic(
+  config: KafkaConnectorConfig,
+  topic: string,
+  options: KafkaToolOptions = {},
+): Promise<{ exists: boolean; maxMessageBytes: number | null }> {
   return withKafka(config, options, async (kafka, track) => {
     const admin = track(kafka.admin());
     await admin.connect();
     if (!(await admin.listTopics()).includes(topic)) return { exists: false, maxMessageBytes: null };
     const described = await admin
-      .describeConfigs({ includeSynonyms: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['max.message.bytes'] }] })
+      .describeConfigs({
+        includeSynonyms: false,
+        resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['max.message.bytes'] }],
+      })
       .catch(() => undefined);
     const value = described?.resources[0]?.configEntries.find((entry) => entry.configName === 'max.message.bytes')?.configValue;
     const bytes = Number(value);
@@ -104,89 +111,93 @@ export interface FetchedRecord {
 }
 
 /** fetchMessages' messages as they are, bytes untouched: for a caller that maps them as a worker would (the dry run). */
-export async function fetchRecords(config: KafkaSourceConfig, limit: number = DEFAULT_FETCH_LIMIT, options: KafkaToolOptions = {}): Promise<FetchedRecord[]> {
+export async function fetchRecords(
+  config: KafkaSourceConfig,
+  limit: number = DEFAULT_FETCH_LIMIT,
+  options: KafkaToolOptions = {},
+): Promise<FetchedRecord[]> {
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_FETCH_LIMIT) {
     throw new RangeError(`limit must be an integer from 1 to ${MAX_FETCH_LIMIT}`);
   }
   const topic = config.topic;
   const groupId = `popsink-preview-${randomUUID()}`;
   let groupJoined = false;
-  return withKafka(
-    config,
-    options,
-    async (kafka, track, deadline) => {
-      const admin = track(kafka.admin());
-      await admin.connect();
-      if (!(await admin.listTopics()).includes(topic)) {
-        throw new ConnectorCheckError('unknown_topic', `Topic '${topic}' does not exist (or this user is not allowed to describe it)`);
-      }
-      const windows = (await admin.fetchTopicOffsets(topic))
-        .map(({ partition, low, high }) => ({ partition, high: BigInt(high), start: max(BigInt(low), BigInt(high) - BigInt(limit)) }))
-        .filter(({ start, high }) => start < high);
-      if (windows.length === 0) return [];
+  return withKafka(config, options, async (kafka, track, deadline) => {
+    const admin = track(kafka.admin());
+    await admin.connect();
+    if (!(await admin.listTopics()).includes(topic)) {
+      throw new ConnectorCheckError('unknown_topic', `Topic '${topic}' does not exist (or this user is not allowed to describe it)`);
+    }
+    const windows = (await admin.fetchTopicOffsets(topic))
+      .map(({ partition, low, high }) => ({ partition, high: BigInt(high), start: max(BigInt(low), BigInt(high) - BigInt(limit)) }))
+      .filter(({ start, high }) => start < high);
+    if (windows.length === 0) return [];
 
-      const consumer = track(
-        kafka.consumer({
-          groupId,
-          allowAutoTopicCreation: false,
-          maxWaitTimeInMs: 250,
-          // A failure ends the preview; kafkajs would otherwise restart the consumer quietly.
-          retry: { retries: 0, restartOnFailure: async () => false },
-        }),
-        // The group goes once the consumer has left it; errors ignored (see above).
-        async () => {
-          if (groupJoined) await admin.deleteGroups([groupId]).catch(() => undefined);
-        },
-      );
-      const pending = new Map(windows.map((w) => [w.partition, w]));
-      const collected: FetchedRecord[] = [];
-      let patience: NodeJS.Timeout | undefined;
-      try {
-        await new Promise<void>((resolve, reject) => {
-          consumer.on(consumer.events.CRASH, (event) => reject(event.payload.error));
-          consumer.on(consumer.events.GROUP_JOIN, () => {
-            groupJoined = true;
-          });
-          // Near the deadline, what has arrived is the answer (a partition may sit behind an
-          // open transaction); only a preview that never got its partitions is a timeout.
-          patience = setTimeout(
-            () => (groupJoined ? resolve() : reject(new ConnectorCheckError('timeout', `Timed out joining a consumer group to read '${topic}'`))),
-            Math.max(0, deadline - Date.now() - 500),
-          );
-          const eachBatch = async ({ batch }: { batch: Batch }) => {
-            const window = pending.get(batch.partition);
-            if (window === undefined) return;
-            for (const message of batch.messages) {
-              const offset = BigInt(message.offset);
-              if (offset >= window.start && offset < window.high) collected.push({ partition: batch.partition, message });
-            }
-            // lastOffset counts control records too, so a transaction marker cannot stall this.
-            if (BigInt(batch.lastOffset()) >= window.high - 1n) pending.delete(batch.partition);
-            if (pending.size === 0) resolve();
-          };
-          consumer
-            .connect()
-            .then(() => consumer.subscribe({ topic, fromBeginning: false }))
-            .then(() => consumer.run({ autoCommit: false, eachBatch }))
-            .then(() => {
-              // Applied by kafkajs when it fetches the assigned partitions; nothing is committed.
-              for (const { partition, start } of windows) consumer.seek({ topic, partition, offset: start.toString() });
-            })
-            .catch(reject);
+    const consumer = track(
+      kafka.consumer({
+        groupId,
+        allowAutoTopicCreation: false,
+        maxWaitTimeInMs: 250,
+        // A failure ends the preview; kafkajs would otherwise restart the consumer quietly.
+        retry: { retries: 0, restartOnFailure: async () => false },
+      }),
+      // The group goes once the consumer has left it; errors ignored (see above).
+      async () => {
+        if (groupJoined) await admin.deleteGroups([groupId]).catch(() => undefined);
+      },
+    );
+    const pending = new Map(windows.map((w) => [w.partition, w]));
+    const collected: FetchedRecord[] = [];
+    let patience: NodeJS.Timeout | undefined;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        consumer.on(consumer.events.CRASH, (event) => reject(event.payload.error));
+        consumer.on(consumer.events.GROUP_JOIN, () => {
+          groupJoined = true;
         });
-      } finally {
-        clearTimeout(patience);
-      }
-      return newest(collected, limit);
-    },
-  );
+        // Near the deadline, what has arrived is the answer (a partition may sit behind an
+        // open transaction); only a preview that never got its partitions is a timeout.
+        patience = setTimeout(
+          () =>
+            groupJoined ? resolve() : reject(new ConnectorCheckError('timeout', `Timed out joining a consumer group to read '${topic}'`)),
+          Math.max(0, deadline - Date.now() - 500),
+        );
+        const eachBatch = async ({ batch }: { batch: Batch }) => {
+          const window = pending.get(batch.partition);
+          if (window === undefined) return;
+          for (const message of batch.messages) {
+            const offset = BigInt(message.offset);
+            if (offset >= window.start && offset < window.high) collected.push({ partition: batch.partition, message });
+          }
+          // lastOffset counts control records too, so a transaction marker cannot stall this.
+          if (BigInt(batch.lastOffset()) >= window.high - 1n) pending.delete(batch.partition);
+          if (pending.size === 0) resolve();
+        };
+        consumer
+          .connect()
+          .then(() => consumer.subscribe({ topic, fromBeginning: false }))
+          .then(() => consumer.run({ autoCommit: false, eachBatch }))
+          .then(() => {
+            // Applied by kafkajs when it fetches the assigned partitions; nothing is committed.
+            for (const { partition, start } of windows) consumer.seek({ topic, partition, offset: start.toString() });
+          })
+          .catch(reject);
+      });
+    } finally {
+      clearTimeout(patience);
+    }
+    return newest(collected, limit);
+  });
 }
 
 const max = (a: bigint, b: bigint): bigint => (a > b ? a : b);
 
 const text = (buffer: Buffer | null): string | null => (buffer === null ? null : buffer.toString('utf8'));
 
-function preview(partition: number, message: { offset: string; timestamp: string; key: Buffer | null; value: Buffer | null }): KafkaMessagePreview {
+function preview(
+  partition: number,
+  message: { offset: string; timestamp: string; key: Buffer | null; value: Buffer | null },
+): KafkaMessagePreview {
   const millis = Number(message.timestamp);
   return {
     partition,
@@ -208,7 +219,9 @@ function newest(records: FetchedRecord[], limit: number): FetchedRecord[] {
     const delta = BigInt(a.offset) - BigInt(b.offset);
     return delta < 0n ? -1 : delta > 0n ? 1 : 0;
   };
-  const sorted = [...records].sort((a, b) => millisOf(a.message) - millisOf(b.message) || a.partition - b.partition || offsetOrder(a.message, b.message));
+  const sorted = [...records].sort(
+    (a, b) => millisOf(a.message) - millisOf(b.message) || a.partition - b.partition || offsetOrder(a.message, b.message),
+  );
   return sorted.slice(Math.max(0, sorted.length - limit));
 }
 
@@ -346,7 +359,9 @@ export function checkError(error: unknown, config: KafkaConnectorConfig): Connec
   const code = str(socket?.code);
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
     const host = /(?:ENOTFOUND|EAI_AGAIN) (\S+)/.exec(str(socket?.message))?.[1] ?? bootstrap;
-    const advertised = bootstrap.includes(host) ? '' : ' (an address the broker advertises: advertised.listeners must resolve from this server)';
+    const advertised = bootstrap.includes(host)
+      ? ''
+      : ' (an address the broker advertises: advertised.listeners must resolve from this server)';
     return say('unknown_host', `Unknown host: '${host}' could not be resolved${advertised}`);
   }
   if (code === 'ECONNREFUSED') {

@@ -1,6 +1,14 @@
 import { JSONPath } from 'jsonpath-plus';
 import { isLeft } from 'fp-ts/lib/Either.js';
-import { ValueFailure, compileCast, parseSimplePath, preview, type FailureStage, type MapperEntry, type PathSegment } from '../../domain/mapper/mapperSpec';
+import {
+  ValueFailure,
+  compileCast,
+  parseSimplePath,
+  preview,
+  type FailureStage,
+  type MapperEntry,
+  type PathSegment,
+} from '../../domain/mapper/mapperSpec';
 
 /**
  * The mapper engine of the data plane: a validated mapper config (`domain/mapper/mapperSpec.ts`) is
@@ -70,7 +78,8 @@ export function compileMapper(entries: readonly MapperEntry[], options: CompileO
   // order, so a row is one clone and plain field writes instead of a chain of property additions,
   // and `__proto__` (defined here, never assigned) is a field like any other.
   const template: Record<string, unknown> = {};
-  for (const { key } of columns) Object.defineProperty(template, key, { value: null, enumerable: true, writable: true, configurable: true });
+  for (const { key } of columns)
+    Object.defineProperty(template, key, { value: null, enumerable: true, writable: true, configurable: true });
 
   return (message) => {
     let root: unknown = message;

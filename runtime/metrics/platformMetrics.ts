@@ -34,13 +34,14 @@ const pipelineSamples = (all: readonly PipelineMetrics[], read: (metrics: Pipeli
  * (`http/operations/metricsRoute.ts`).
  */
 export function platformMetrics(registry: Registry, deps: PlatformMetricsDeps): PlatformMetrics {
-
   // One read of every pipeline a runtime reported on, shared by the families of one scrape.
   let current: Promise<PipelineMetrics[]> | undefined;
   const pipelines = (): Promise<PipelineMetrics[]> => {
     current ??= (async () => {
       const counts = await deps.readStore.countBy(RUNTIME_METRICS, 'pipeline_id');
-      const ids = Object.keys(counts).filter((id) => id !== 'null').sort();
+      const ids = Object.keys(counts)
+        .filter((id) => id !== 'null')
+        .sort();
       return Promise.all(ids.map((id) => deps.observability.pipelineMetrics(id)));
     })().finally(() => {
       // Every family of a scrape asked before this settles; the next scrape reads afresh.
@@ -50,10 +51,20 @@ export function platformMetrics(registry: Registry, deps: PlatformMetricsDeps): 
   };
   const perPipeline = (name: string, help: string, type: 'counter' | 'gauge', read: (metrics: PipelineMetrics) => number) =>
     scrapedFamily(registry, { name, help, type, labelNames: ['pipeline_id'], read: async () => pipelineSamples(await pipelines(), read) });
-  perPipeline('popsink_pipeline_messages_in_total', 'Messages a pipeline consumed from its source, summed over its subscriptions and runtimes.', 'counter', (m) => m.messages_in);
+  perPipeline(
+    'popsink_pipeline_messages_in_total',
+    'Messages a pipeline consumed from its source, summed over its subscriptions and runtimes.',
+    'counter',
+    (m) => m.messages_in,
+  );
   perPipeline('popsink_pipeline_messages_out_total', 'Rows or messages a pipeline wrote to its target.', 'counter', (m) => m.messages_out);
   perPipeline('popsink_pipeline_errors_total', 'Messages a pipeline sent to its error table.', 'counter', (m) => m.errors);
-  perPipeline('popsink_pipeline_lag_messages', 'Messages of the source topic a pipeline has not consumed yet (all partitions).', 'gauge', (m) => m.lag_total);
+  perPipeline(
+    'popsink_pipeline_lag_messages',
+    'Messages of the source topic a pipeline has not consumed yet (all partitions).',
+    'gauge',
+    (m) => m.lag_total,
+  );
   scrapedFamily(registry, {
     name: 'popsink_pipeline_latency_seconds',
     help: 'End-to-end latency percentiles of a pipeline over its recent window (absent without recent traffic).',
@@ -94,7 +105,11 @@ export function platformMetrics(registry: Registry, deps: PlatformMetricsDeps): 
   });
 
   const workerRestarts = deps.runtime
-    ? new Counter({ name: 'popsink_worker_restarts_total', help: 'Crashed worker processes the supervisor of this process restarted.', registers: [registry] })
+    ? new Counter({
+        name: 'popsink_worker_restarts_total',
+        help: 'Crashed worker processes the supervisor of this process restarted.',
+        registers: [registry],
+      })
     : undefined;
 
   // prom-client's nodejs_heap_size_used_bytes says the same; this is the name README documents.

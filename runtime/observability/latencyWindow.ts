@@ -19,7 +19,11 @@ export interface LatencyWindowOptions {
  * exact (nearest rank) over a sorted copy taken at summary time: summaries (about one a second)
  * are far rarer than samples, so sorting then is cheaper than keeping an ordered structure.
  */
-export function latencyWindow({ windowMs = DEFAULT_LATENCY_WINDOW_MS, maxSamples = 50_000, now = Date.now }: LatencyWindowOptions = {}): LatencyWindow {
+export function latencyWindow({
+  windowMs = DEFAULT_LATENCY_WINDOW_MS,
+  maxSamples = 50_000,
+  now = Date.now,
+}: LatencyWindowOptions = {}): LatencyWindow {
   const values = new Float64Array(maxSamples);
   const times = new Float64Array(maxSamples);
   let oldest = 0;

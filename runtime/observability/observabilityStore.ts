@@ -94,7 +94,11 @@ const Counters = t.type({ messages_in: t.number, messages_out: t.number, errors:
 type Counters = t.TypeOf<typeof Counters>;
 const COUNTERS = ['messages_in', 'messages_out', 'errors'] as const;
 const ZERO: Counters = { messages_in: 0, messages_out: 0, errors: 0 };
-const added = (a: Counters, b: Counters): Counters => ({ messages_in: a.messages_in + b.messages_in, messages_out: a.messages_out + b.messages_out, errors: a.errors + b.errors });
+const added = (a: Counters, b: Counters): Counters => ({
+  messages_in: a.messages_in + b.messages_in,
+  messages_out: a.messages_out + b.messages_out,
+  errors: a.errors + b.errors,
+});
 
 const MetricsDoc = t.intersection([
   Counters,
@@ -120,9 +124,12 @@ type LogsDoc = t.TypeOf<typeof LogsDoc>;
 const connectorsField = (ids: readonly string[]): string => `,${ids.join(',')},`;
 
 const logQuery = (filter: LogFilter): FindQuery =>
-  'pipelineId' in filter ? { where: { pipeline_id: filter.pipelineId } } : { search: { field: 'connectors', text: `,${filter.connectorId},` } };
+  'pipelineId' in filter
+    ? { where: { pipeline_id: filter.pipelineId } }
+    : { search: { field: 'connectors', text: `,${filter.connectorId},` } };
 
-const later = (a: string | null, b: string | null): string | null => (a === null ? b : b === null ? a : Date.parse(b) > Date.parse(a) ? b : a);
+const later = (a: string | null, b: string | null): string | null =>
+  a === null ? b : b === null ? a : Date.parse(b) > Date.parse(a) ? b : a;
 const largest = (values: readonly (number | null)[]): number | null =>
   values.reduce<number | null>((max, value) => (value === null ? max : max === null ? value : Math.max(max, value)), null);
 
@@ -131,7 +138,9 @@ const chronological = (a: StoredLine, b: StoredLine): number => (a.ts < b.ts ? -
 
 /** The lines of documents, oldest first, as the API serves them. */
 const linesOf = (entries: readonly { readonly pipelineId: string; readonly line: StoredLine }[]): PipelineLogLine[] =>
-  [...entries].sort((a, b) => chronological(a.line, b.line)).map(({ pipelineId, line: { ts, level, message } }) => ({ ts, level, message, pipeline_id: pipelineId }));
+  [...entries]
+    .sort((a, b) => chronological(a.line, b.line))
+    .map(({ pipelineId, line: { ts, level, message } }) => ({ ts, level, message, pipeline_id: pipelineId }));
 
 const lastOf = <T>(items: readonly T[], count: number): T[] => items.slice(Math.max(0, items.length - count));
 
@@ -185,7 +194,10 @@ interface Journal {
   readonly lines: StoredLine[];
 }
 
-export function observabilityStore(readStore: ReadStore, { runtimeId, now = Date.now, maxLogLines = 500 }: ObservabilityOptions): ObservabilityStore {
+export function observabilityStore(
+  readStore: ReadStore,
+  { runtimeId, now = Date.now, maxLogLines = 500 }: ObservabilityOptions,
+): ObservabilityStore {
   // Above anything an earlier run of a runtime with this id wrote, as long as clocks move forward.
   let position = BigInt(now()) * 1000n;
   let seq = now() * 1000;
@@ -215,7 +227,13 @@ export function observabilityStore(readStore: ReadStore, { runtimeId, now = Date
   };
 
   const docId = (id: string): string => `${runtimeId}:${id}`;
-  const upsert = (collection: string, id: string, set: Record<string, unknown>): WriteOp => ({ kind: 'upsert', collection, id: docId(id), set, position: ++position });
+  const upsert = (collection: string, id: string, set: Record<string, unknown>): WriteOp => ({
+    kind: 'upsert',
+    collection,
+    id: docId(id),
+    set,
+    position: ++position,
+  });
 
   const metricsWrite = ({ key, base, latest, lastMessageAt }: Reported, updatedAt: string): WriteOp =>
     upsert(RUNTIME_METRICS, key.subscriptionId, {
@@ -252,21 +270,30 @@ export function observabilityStore(readStore: ReadStore, { runtimeId, now = Date
 
   /** Before its first write, a subscription's totals and a pipeline's lines continue what an earlier run stored. */
   const carryOn = async (metricIds: readonly string[], pipelineIds: readonly string[]): Promise<void> => {
-    const metrics = metricIds.filter((id) => !carriedMetrics.has(id)).map(async (id) => {
-      const before = await stored(MetricsDoc, RUNTIME_METRICS, id);
-      const entry = reported.get(id);
-      if (before !== undefined && entry !== undefined) reported.set(id, { ...entry, base: added(entry.base, before), lastMessageAt: later(entry.lastMessageAt, before.last_message_at) });
-      carriedMetrics.add(id);
-    });
-    const logs = pipelineIds.filter((id) => !carriedLogs.has(id)).map(async (id) => {
-      const before = await stored(LogsDoc, RUNTIME_LOGS, id);
-      const lines = journals.get(id)?.lines;
-      if (before !== undefined && lines !== undefined) {
-        lines.unshift(...before.lines);
-        lines.splice(0, lines.length - maxLogLines);
-      }
-      carriedLogs.add(id);
-    });
+    const metrics = metricIds
+      .filter((id) => !carriedMetrics.has(id))
+      .map(async (id) => {
+        const before = await stored(MetricsDoc, RUNTIME_METRICS, id);
+        const entry = reported.get(id);
+        if (before !== undefined && entry !== undefined)
+          reported.set(id, {
+            ...entry,
+            base: added(entry.base, before),
+            lastMessageAt: later(entry.lastMessageAt, before.last_message_at),
+          });
+        carriedMetrics.add(id);
+      });
+    const logs = pipelineIds
+      .filter((id) => !carriedLogs.has(id))
+      .map(async (id) => {
+        const before = await stored(LogsDoc, RUNTIME_LOGS, id);
+        const lines = journals.get(id)?.lines;
+        if (before !== undefined && lines !== undefined) {
+          lines.unshift(...before.lines);
+          lines.splice(0, lines.length - maxLogLines);
+        }
+        carriedLogs.add(id);
+      });
     await Promise.all([...metrics, ...logs]);
   };
 
@@ -315,14 +342,24 @@ export function observabilityStore(readStore: ReadStore, { runtimeId, now = Date
       // Counters only grow within one worker run: one that went down means a new run began.
       const restarted = previous !== undefined && COUNTERS.some((counter) => metrics[counter] < previous.latest[counter]);
       const base = previous === undefined ? ZERO : restarted ? added(previous.base, previous.latest) : previous.base;
-      reported.set(key.subscriptionId, { key, base, latest: metrics, lastMessageAt: later(previous?.lastMessageAt ?? null, metrics.last_message_at) });
+      reported.set(key.subscriptionId, {
+        key,
+        base,
+        latest: metrics,
+        lastMessageAt: later(previous?.lastMessageAt ?? null, metrics.last_message_at),
+      });
       forgotten.delete(key.subscriptionId);
       changedMetrics.add(key.subscriptionId);
     },
 
     appendLog(key, level, message, ts = new Date(now()).toISOString()) {
       const lines = journals.get(key.pipelineId)?.lines ?? [];
-      lines.push({ seq: ++seq, ts, level, message: message.length > MAX_MESSAGE_CHARS ? `${message.slice(0, MAX_MESSAGE_CHARS)}…` : message });
+      lines.push({
+        seq: ++seq,
+        ts,
+        level,
+        message: message.length > MAX_MESSAGE_CHARS ? `${message.slice(0, MAX_MESSAGE_CHARS)}…` : message,
+      });
       lines.splice(0, lines.length - maxLogLines);
       journals.set(key.pipelineId, { key, lines });
       changedLogs.add(key.pipelineId);
@@ -346,7 +383,10 @@ export function observabilityStore(readStore: ReadStore, { runtimeId, now = Date
     },
 
     async datamodelMonitoring({ datamodelId, pipelineId }) {
-      const { messages_in, messages_out, errors, lag_total, last_message_at } = merged(await metricsDocs({ datamodel_id: datamodelId }), now());
+      const { messages_in, messages_out, errors, lag_total, last_message_at } = merged(
+        await metricsDocs({ datamodel_id: datamodelId }),
+        now(),
+      );
       return { datamodel_id: datamodelId, pipeline_id: pipelineId, messages_in, messages_out, errors, lag_total, last_message_at };
     },
 
@@ -367,7 +407,10 @@ export function observabilityStore(readStore: ReadStore, { runtimeId, now = Date
           if (stopped) return;
           const fresh = docs.flatMap((doc) => {
             const after = sent.get(doc.id) ?? -Infinity;
-            sent.set(doc.id, doc.lines.reduce((last, line) => Math.max(last, line.seq), after));
+            sent.set(
+              doc.id,
+              doc.lines.reduce((last, line) => Math.max(last, line.seq), after),
+            );
             return doc.lines.filter((line) => line.seq > after).map((line) => ({ pipelineId: doc.pipeline_id, line }));
           });
           const lines = primed ? linesOf(fresh) : lastOf(linesOf(fresh), backlog);

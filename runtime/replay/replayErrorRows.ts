@@ -39,7 +39,8 @@ export async function replayErrorRows(spec: WorkerSpec, selection: ErrorRowSelec
   const reader = errorRowReaderOf(spec);
   const errorTable = errorTableOf(spec);
   const sourceConfig = connectorConfigCodecs.KAFKA_SOURCE.decode(spec.source.config);
-  if (spec.errorTable === null || errorTable === undefined) throw new ErrorRowsError('not_queryable', 'NO_ERROR_TABLE', `subscription ${spec.subscriptionId} has no error table`);
+  if (spec.errorTable === null || errorTable === undefined)
+    throw new ErrorRowsError('not_queryable', 'NO_ERROR_TABLE', `subscription ${spec.subscriptionId} has no error table`);
   if (isLeft(sourceConfig)) throw new ErrorRowsError('refused', 'INVALID_SOURCE', 'the source connector is not a valid KAFKA_SOURCE');
   const source = sourceConfig.right;
   const errorConnector = spec.errorTable.target;
@@ -60,7 +61,11 @@ export async function replayErrorRows(spec: WorkerSpec, selection: ErrorRowSelec
     let failed = 0;
     for (const partitionRows of byPartition(rows)) {
       const sources = partitionRows.map(sourceMessageOf);
-      const { ops, rejected } = readBatch(spec.topic, partitionRows[0]?.partition ?? 0, sources.map(({ message }) => message));
+      const { ops, rejected } = readBatch(
+        spec.topic,
+        partitionRows[0]?.partition ?? 0,
+        sources.map(({ message }) => message),
+      );
       for (const run of runsOf(ops)) rejected.push(...(await applyRun(target, table, run)));
       const rejections = new Map(rejected.map(({ source: { message }, rejection }) => [message.offset, rejection]));
       const at = deps.now().toISOString();
@@ -69,12 +74,22 @@ export async function replayErrorRows(spec: WorkerSpec, selection: ErrorRowSelec
         if (rejection === undefined) return { ...row, replayed_at: at, replay_outcome: APPLIED };
         const source = sources[index] ?? sourceMessageOf(row);
         // The row keeps when it first failed; its reason is the new one.
-        return { ...errorRowOf(source, rejection, { pipelineVersion: spec.version, at: row.failed_at, attempts: (row.attempts ?? 1) + 1 }), replayed_at: at, replay_outcome: 'failed' };
+        return {
+          ...errorRowOf(source, rejection, { pipelineVersion: spec.version, at: row.failed_at, attempts: (row.attempts ?? 1) + 1 }),
+          replayed_at: at,
+          replay_outcome: 'failed',
+        };
       });
       await errorTarget.write(errorTable, marked);
       failed += rejections.size;
     }
-    const counts: ReplayCounts = { selected: skipped + rows.length + remaining, applied: rows.length - failed, failed, skipped_already_applied: skipped, remaining };
+    const counts: ReplayCounts = {
+      selected: skipped + rows.length + remaining,
+      applied: rows.length - failed,
+      failed,
+      skipped_already_applied: skipped,
+      remaining,
+    };
     await deps.record(counts);
     return counts;
   } catch (error: unknown) {
@@ -93,13 +108,21 @@ async function applyRun(target: RowTarget, table: TableSpec, run: Run): Promise<
   return rejected.map(({ item, error }) => ({ source: item.source, rejection: targetRejectionOf(error) }));
 }
 
-const targetRejectionOf = (error: TargetError): Rejection => ({ stage: 'target', code: error.targetCode ?? error.code, column: null, message: error.message });
+const targetRejectionOf = (error: TargetError): Rejection => ({
+  stage: 'target',
+  code: error.targetCode ?? error.code,
+  column: null,
+  message: error.message,
+});
 
 /**
  * The rows to re-run (not applied yet, by partition then offset, at most MAX_REPLAY_ROWS), with
  * how many the selection matched that were applied already and how many are left for later.
  */
-async function selectedRows(reader: ErrorRowReader, selection: ErrorRowSelection): Promise<{ rows: StoredErrorRow[]; skipped: number; remaining: number }> {
+async function selectedRows(
+  reader: ErrorRowReader,
+  selection: ErrorRowSelection,
+): Promise<{ rows: StoredErrorRow[]; skipped: number; remaining: number }> {
   if ('ids' in selection) {
     const ids = [...new Set(selection.ids)].map(idOf);
     const found: StoredErrorRow[] = [];
@@ -107,7 +130,10 @@ async function selectedRows(reader: ErrorRowReader, selection: ErrorRowSelection
       const chunk = ids.slice(start, start + MAX_IDS_PER_QUERY);
       found.push(...(await reader.page({ ids: chunk }, { skip: 0, limit: chunk.length })).items);
     }
-    const rows = found.filter((row) => row.replay_outcome !== APPLIED).sort(byPosition).slice(0, MAX_REPLAY_ROWS);
+    const rows = found
+      .filter((row) => row.replay_outcome !== APPLIED)
+      .sort(byPosition)
+      .slice(0, MAX_REPLAY_ROWS);
     return { rows, skipped: found.length - rows.length, remaining: 0 };
   }
   const filter = 'filter' in selection ? selection.filter : {};
@@ -122,7 +148,8 @@ function idOf(id: string): ErrorRowId {
   return { partition: Number(partition), offset };
 }
 
-const byPosition = (a: StoredErrorRow, b: StoredErrorRow): number => a.partition - b.partition || Number(BigInt(a.offset) - BigInt(b.offset));
+const byPosition = (a: StoredErrorRow, b: StoredErrorRow): number =>
+  a.partition - b.partition || Number(BigInt(a.offset) - BigInt(b.offset));
 
 /** Consecutive rows of one partition (the rows come sorted): messageReader reads one partition at a time. */
 function byPartition(rows: readonly StoredErrorRow[]): StoredErrorRow[][] {

@@ -13,7 +13,12 @@ import { readPostgresColumns } from './postgresCheck';
  * that does not exist yet (a start creates it), a server that cannot be asked within
  * `timeoutMs`. The worker then refuses a mismatch at start with a permanent reason.
  */
-export async function liveIncompatibilities(target: WorkerConnector, table: string, columns: readonly MapperColumn[], timeoutMs: number): Promise<Incompatibility[]> {
+export async function liveIncompatibilities(
+  target: WorkerConnector,
+  table: string,
+  columns: readonly MapperColumn[],
+  timeoutMs: number,
+): Promise<Incompatibility[]> {
   const read = async (): Promise<{ dialect: 'postgres' | 'oracle'; live: LiveColumn[] | undefined } | undefined> => {
     if (target.type === 'POSTGRES_TARGET') {
       const config = connectorConfigCodecs.POSTGRES_TARGET.decode(target.config);

@@ -15,7 +15,8 @@ import { liveIncompatibilities } from './liveTableCheck';
 export const MAPPER_TABLE_CHECK_TIMEOUT_MS = 3000;
 
 /** The mapper columns as the check compares them: a change of name or type is what it looks at. */
-const columnTypes = (settings: PipelineSettings): string => JSON.stringify(schemaOf(settings.subscriptions[0]?.mapper_config ?? []).map(({ name, type }) => [name, type]));
+const columnTypes = (settings: PipelineSettings): string =>
+  JSON.stringify(schemaOf(settings.subscriptions[0]?.mapper_config ?? []).map(({ name, type }) => [name, type]));
 
 /**
  * A mapper whose columns the target's existing table cannot take (a PostgreSQL or Oracle column

@@ -21,12 +21,20 @@ export interface OracleConnection {
   /** Milliseconds a round trip may take before the driver abandons it. */
   callTimeout: number;
   /** `fetchInfo` names result columns to fetch as another type (a LOB as a string: one round trip, not one per value). */
-  execute(sql: string, binds?: readonly unknown[], options?: { readonly fetchInfo?: Readonly<Record<string, { readonly type: unknown }>> }): Promise<{ readonly rows?: readonly (readonly unknown[])[] }>;
+  execute(
+    sql: string,
+    binds?: readonly unknown[],
+    options?: { readonly fetchInfo?: Readonly<Record<string, { readonly type: unknown }>> },
+  ): Promise<{ readonly rows?: readonly (readonly unknown[])[] }>;
   /** With `batchErrors`, a row's failure is listed (its `offset` in `binds`) and the others still run. */
   executeMany(
     sql: string,
     binds: readonly (readonly unknown[])[],
-    options: { readonly autoCommit: boolean; readonly batchErrors: boolean; readonly bindDefs: readonly { readonly type: unknown; readonly maxSize?: number }[] },
+    options: {
+      readonly autoCommit: boolean;
+      readonly batchErrors: boolean;
+      readonly bindDefs: readonly { readonly type: unknown; readonly maxSize?: number }[];
+    },
   ): Promise<{ readonly batchErrors?: readonly { readonly offset: number; readonly message: string; readonly code?: string }[] }>;
   rollback(): Promise<void>;
   close(): Promise<void>;
@@ -69,7 +77,11 @@ export async function checkOracleCredentials(config: OracleTargetConfig, options
  * closes the session, which rolls back whatever the work left uncommitted. Fails with a
  * ConnectorCheckError in the check's words. The PATCH check and the dry run use it.
  */
-export async function withOracleSession<T>(config: OracleTargetConfig, options: OracleCheckOptions, work: (session: OracleConnection, driver: OracleDriver) => Promise<T>): Promise<T> {
+export async function withOracleSession<T>(
+  config: OracleTargetConfig,
+  options: OracleCheckOptions,
+  work: (session: OracleConnection, driver: OracleDriver) => Promise<T>,
+): Promise<T> {
   const budget = options.timeoutMs ?? CHECK_TIMEOUT_MS;
   const workMs = Math.max(1000, budget - CLEANUP_MS);
   // The driver's timeouts are whole seconds: they end a stage a little before the deadline, so
@@ -110,7 +122,11 @@ export async function withOracleSession<T>(config: OracleTargetConfig, options: 
 }
 
 /** The live columns of the user's table `table`, or undefined when there is no such table (the PATCH check). */
-export async function readOracleColumns(config: OracleTargetConfig, table: string, options: OracleCheckOptions = {}): Promise<LiveColumn[] | undefined> {
+export async function readOracleColumns(
+  config: OracleTargetConfig,
+  table: string,
+  options: OracleCheckOptions = {},
+): Promise<LiveColumn[] | undefined> {
   return withOracleSession(config, options, async (session) => {
     const found = await session.execute(TABLE_EXISTS_SQL, [table]);
     if (!(Number(found.rows?.[0]?.[0]) > 0)) return undefined;
@@ -168,7 +184,8 @@ export function oracleCheckError(error: unknown, config: OracleTargetConfig): Co
       return say('connection_closed', `${where} closed the connection: is it an Oracle listener, and the right port? (${firstLine})`);
   }
   if (code === 'NJS-503' || code === 'NJS-511') {
-    if (/ECONNREFUSED/.test(said)) return say('connection_refused', `Connection refused by ${where}: no Oracle listener on that host and port`);
+    if (/ECONNREFUSED/.test(said))
+      return say('connection_refused', `Connection refused by ${where}: no Oracle listener on that host and port`);
     if (/ENOTFOUND|EAI_AGAIN/.test(said)) return say('unknown_host', `Unknown host: '${config.host}' could not be resolved`);
     if (/ETIMEDOUT|EHOSTUNREACH|ENETUNREACH/.test(said)) return say('timeout', `Cannot reach ${where}: ${firstLine}`);
     return say('server_error', `Cannot connect to ${where}: ${oneLine(said)}`);

@@ -47,7 +47,10 @@ export const pgConnectionOf = (config: PostgresTargetConfig, applicationName: st
   application_name: applicationName,
 });
 
-export async function checkPostgresCredentials(config: PostgresTargetConfig, options: PostgresCheckOptions = {}): Promise<{ status: 'ok' }> {
+export async function checkPostgresCredentials(
+  config: PostgresTargetConfig,
+  options: PostgresCheckOptions = {},
+): Promise<{ status: 'ok' }> {
   // node-postgres reads a host starting with '/' as a Unix socket directory of this server.
   if (config.host.startsWith('/')) throw new ConnectorCheckError('unknown_host', 'host must be a host name or an IP address');
   const budget = options.timeoutMs ?? CHECK_TIMEOUT_MS;
@@ -74,7 +77,8 @@ export async function checkPostgresCredentials(config: PostgresTargetConfig, opt
     if (row === undefined) {
       throw new ConnectorCheckError('unknown_schema', `Schema "${config.schema}" does not exist in database "${config.database}"`);
     }
-    if (!row.usable) throw new ConnectorCheckError('not_authorized', `User "${config.user}" has no USAGE privilege on schema "${config.schema}"`);
+    if (!row.usable)
+      throw new ConnectorCheckError('not_authorized', `User "${config.user}" has no USAGE privilege on schema "${config.schema}"`);
     return { status: 'ok' as const };
   })();
   try {
@@ -90,7 +94,8 @@ export async function checkPostgresCredentials(config: PostgresTargetConfig, opt
 }
 
 /** The columns of a table as `information_schema` shows them to this user, in order (binds: schema, table). */
-export const LIVE_COLUMNS_SQL = 'SELECT column_name, data_type, udt_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position';
+export const LIVE_COLUMNS_SQL =
+  'SELECT column_name, data_type, udt_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position';
 
 /** What runs a query: a pool, a client, or a client inside a transaction. */
 export interface SqlRunner {
@@ -109,7 +114,11 @@ export async function queryLiveColumns(runner: SqlRunner, schema: string, table:
  * `timeoutMs` (the PATCH check): undefined when there is no such table; a ConnectorCheckError in
  * the check's words when the server cannot be asked.
  */
-export async function readPostgresColumns(config: PostgresTargetConfig, table: string, options: PostgresCheckOptions = {}): Promise<LiveColumn[] | undefined> {
+export async function readPostgresColumns(
+  config: PostgresTargetConfig,
+  table: string,
+  options: PostgresCheckOptions = {},
+): Promise<LiveColumn[] | undefined> {
   return withPostgresSession(config, options, (client) => queryLiveColumns(client, config.schema, table));
 }
 
@@ -118,18 +127,32 @@ export async function readPostgresColumns(config: PostgresTargetConfig, table: s
  * closes it; fails with a ConnectorCheckError in the check's words when the server cannot be
  * asked. The PATCH check and the error-row reader use it.
  */
-export async function withPostgresSession<T>(config: PostgresTargetConfig, options: PostgresCheckOptions, work: (client: SqlRunner) => Promise<T>): Promise<T> {
+export async function withPostgresSession<T>(
+  config: PostgresTargetConfig,
+  options: PostgresCheckOptions,
+  work: (client: SqlRunner) => Promise<T>,
+): Promise<T> {
   if (config.host.startsWith('/')) throw new ConnectorCheckError('unknown_host', 'host must be a host name or an IP address');
   const budget = options.timeoutMs ?? CHECK_TIMEOUT_MS;
   const workMs = Math.max(100, budget - CLEANUP_MS);
-  const client = new pg.Client({ ...pgConnectionOf(config, 'popsink-check'), connectionTimeoutMillis: workMs, query_timeout: workMs, statement_timeout: workMs });
+  const client = new pg.Client({
+    ...pgConnectionOf(config, 'popsink-check'),
+    connectionTimeoutMillis: workMs,
+    query_timeout: workMs,
+    statement_timeout: workMs,
+  });
   client.on('error', () => undefined);
   const running = (async () => {
     await client.connect();
     return work(client);
   })();
   try {
-    return await withinDeadline(workMs, () => new ConnectorCheckError('timeout', `No answer from ${config.host}:${config.port} within ${budget / 1000} s`), running, () => close(client));
+    return await withinDeadline(
+      workMs,
+      () => new ConnectorCheckError('timeout', `No answer from ${config.host}:${config.port} within ${budget / 1000} s`),
+      running,
+      () => close(client),
+    );
   } catch (error: unknown) {
     throw postgresCheckError(error, config);
   }

@@ -108,7 +108,10 @@ export function kafkaTarget(config: KafkaTargetConfig, options: KafkaTargetOptio
           await admin.connect();
           // Creating only what is missing spares a user who may write to a topic but not create one.
           if (!(await admin.listTopics()).includes(table.name)) {
-            await admin.createTopics({ topics: [{ topic: table.name, configEntries: retentionEntries(options.retention) }], waitForLeaders: true });
+            await admin.createTopics({
+              topics: [{ topic: table.name, configEntries: retentionEntries(options.retention) }],
+              waitForLeaders: true,
+            });
           }
         } finally {
           await admin.disconnect().catch(() => undefined);
@@ -133,7 +136,8 @@ export function kafkaTarget(config: KafkaTargetConfig, options: KafkaTargetOptio
         const transaction = await (await connectedProducer()).transaction();
         try {
           if (deadLetters !== undefined) await sendDeadLetters(transaction.send, deadLetters.table, deadLetters.letters);
-          for (const run of runs) await (run.kind === 'upsert' ? sendAll(transaction.send, table, run.rows) : sendTombstones(transaction.send, table, run.keys));
+          for (const run of runs)
+            await (run.kind === 'upsert' ? sendAll(transaction.send, table, run.rows) : sendTombstones(transaction.send, table, run.keys));
           await transaction.sendOffsets({
             consumerGroupId: offsets.consumerGroupId,
             topics: [{ topic: offsets.topic, partitions: offsets.partitions.map(({ partition, offset }) => ({ partition, offset })) }],

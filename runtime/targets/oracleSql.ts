@@ -87,7 +87,13 @@ export const LIVE_COLUMNS_SQL = 'SELECT COLUMN_NAME, DATA_TYPE, DATA_SCALE FROM 
 
 /** LIVE_COLUMNS_SQL's rows (arrays, node-oracledb's default) as live columns. */
 export function liveColumnsFrom(rows: readonly (readonly unknown[])[]): LiveColumn[] {
-  return rows.map(([name, type, scale]) => oracleLiveColumn(String(name), String(type), typeof scale === 'number' ? scale : scale === null || scale === undefined ? null : Number(scale)));
+  return rows.map(([name, type, scale]) =>
+    oracleLiveColumn(
+      String(name),
+      String(type),
+      typeof scale === 'number' ? scale : scale === null || scale === undefined ? null : Number(scale),
+    ),
+  );
 }
 
 /**
@@ -110,14 +116,20 @@ export function schemaChangesSql(table: TableSpec, live: readonly LiveColumn[] |
   const name = quoteIdentifier(table.name);
   if (live === undefined) return [createTableSql(table)];
   const incompatible = incompatibleColumns('oracle', live, table.columns);
-  if (incompatible.length > 0) throw new TargetError('permanent', 'table_mismatch', `Table ${name}: ${incompatible.map(incompatibilityMessage).join('; ')}`);
+  if (incompatible.length > 0)
+    throw new TargetError('permanent', 'table_mismatch', `Table ${name}: ${incompatible.map(incompatibilityMessage).join('; ')}`);
   const missing = missingColumns(live, table.columns);
   if (missing.length === 0) return [];
   const names = missing.map((column) => quoteIdentifier(column.name)).join(', ');
-  if (table.evolution !== 'add_columns') throw new TargetError('permanent', 'table_mismatch', `Table ${name} exists without the column(s) ${names} (schema evolution is off)`);
+  if (table.evolution !== 'add_columns')
+    throw new TargetError('permanent', 'table_mismatch', `Table ${name} exists without the column(s) ${names} (schema evolution is off)`);
   const keys = missing.filter((column) => column.primary_key);
   if (keys.length > 0) {
-    throw new TargetError('permanent', 'table_mismatch', `Table ${name} exists without the primary key column(s) ${keys.map((column) => quoteIdentifier(column.name)).join(', ')}, which cannot be added to an existing table`);
+    throw new TargetError(
+      'permanent',
+      'table_mismatch',
+      `Table ${name} exists without the primary key column(s) ${keys.map((column) => quoteIdentifier(column.name)).join(', ')}, which cannot be added to an existing table`,
+    );
   }
   return [addColumnsSql(table, missing)];
 }
@@ -142,7 +154,11 @@ export function placeholder(column: MapperColumn, n: number): string {
  */
 export function writeSql(table: TableSpec): string {
   const target = quoteIdentifier(table.name);
-  const columns = table.columns.map((column, index) => ({ column, name: quoteIdentifier(column.name), value: placeholder(column, index + 1) }));
+  const columns = table.columns.map((column, index) => ({
+    column,
+    name: quoteIdentifier(column.name),
+    value: placeholder(column, index + 1),
+  }));
   const names = columns.map(({ name }) => name).join(', ');
   if (!columns.some(({ column }) => column.primary_key)) {
     return `INSERT INTO ${target} (${names}) VALUES (${columns.map(({ value }) => value).join(', ')})`;
@@ -162,15 +178,27 @@ export function writeSql(table: TableSpec): string {
 /** Deletes one row by its primary key (run once per key with executeMany; binds in key-column order). */
 export function deleteSql(table: TableSpec): string {
   const keys = table.columns.map((column, index) => ({ column, index })).filter(({ column }) => column.primary_key);
-  if (keys.length === 0) throw new TargetError('permanent', 'table_mismatch', `Table ${quoteIdentifier(table.name)} has no primary key to delete by`);
+  if (keys.length === 0)
+    throw new TargetError('permanent', 'table_mismatch', `Table ${quoteIdentifier(table.name)} has no primary key to delete by`);
   return `DELETE FROM ${quoteIdentifier(table.name)} WHERE ${keys.map(({ column }, n) => `${quoteIdentifier(column.name)} = ${placeholder(column, n + 1)}`).join(' AND ')}`;
 }
 
 /** The keys of `keys` as executeMany binds them for deleteSql. */
 export function deleteBatch(table: TableSpec, keys: readonly Row[]): OracleBatch {
   const keyColumns = table.columns.filter((column) => column.primary_key);
-  const binds = keys.map((key) => keyColumns.map((column) => bindValue(column, Object.hasOwn(key, column.name) ? key[column.name] : undefined)));
-  return { sql: deleteSql(table), binds, bindDefs: keyColumns.map((column, index) => bindDefOf(column, binds.map((values) => values[index] ?? null))) };
+  const binds = keys.map((key) =>
+    keyColumns.map((column) => bindValue(column, Object.hasOwn(key, column.name) ? key[column.name] : undefined)),
+  );
+  return {
+    sql: deleteSql(table),
+    binds,
+    bindDefs: keyColumns.map((column, index) =>
+      bindDefOf(
+        column,
+        binds.map((values) => values[index] ?? null),
+      ),
+    ),
+  };
 }
 
 export type OracleBind = string | number | null;
@@ -195,7 +223,16 @@ export function writeBatch(table: TableSpec, rows: readonly Row[]): OracleBatch 
     // Own properties only: a nullable column named `constructor` must not read Object's.
     rows.map((row) => table.columns.map((column) => bindValue(column, Object.hasOwn(row, column.name) ? row[column.name] : undefined))),
   );
-  return { sql, binds, bindDefs: table.columns.map((column, index) => bindDefOf(column, binds.map((values) => values[index] ?? null))) };
+  return {
+    sql,
+    binds,
+    bindDefs: table.columns.map((column, index) =>
+      bindDefOf(
+        column,
+        binds.map((values) => values[index] ?? null),
+      ),
+    ),
+  };
 }
 
 /**
@@ -203,7 +240,10 @@ export function writeBatch(table: TableSpec, rows: readonly Row[]): OracleBatch 
  * of executeMany points at one row. A row that a column cannot bind is left out, with why;
  * `indexes[i]` is the index in `rows` of the batch's i-th bind row.
  */
-export function trialBatch(table: TableSpec, rows: readonly Row[]): { batch: OracleBatch; indexes: number[]; unbound: { index: number; error: TargetError }[] } {
+export function trialBatch(
+  table: TableSpec,
+  rows: readonly Row[],
+): { batch: OracleBatch; indexes: number[]; unbound: { index: number; error: TargetError }[] } {
   const binds: OracleBind[][] = [];
   const indexes: number[] = [];
   const unbound: { index: number; error: TargetError }[] = [];
@@ -216,7 +256,12 @@ export function trialBatch(table: TableSpec, rows: readonly Row[]): { batch: Ora
       unbound.push({ index, error });
     }
   });
-  const bindDefs = table.columns.map((column, index) => bindDefOf(column, binds.map((values) => values[index] ?? null)));
+  const bindDefs = table.columns.map((column, index) =>
+    bindDefOf(
+      column,
+      binds.map((values) => values[index] ?? null),
+    ),
+  );
   return { batch: { sql: writeSql(table), binds, bindDefs }, indexes, unbound };
 }
 

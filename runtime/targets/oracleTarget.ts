@@ -1,7 +1,18 @@
 import { createRequire } from 'node:module';
 import type { ConnectorCheckReason, OracleTargetConfig } from '../../domain/connector/connectorConfig';
 import { connectStringOf, oracleCheckError, oracleErrorCode } from '../sql/oracleCheck';
-import { createTableSql, deleteBatch, LIVE_COLUMNS_SQL, liveColumnsFrom, schemaChangesSql, TABLE_EXISTS_SQL, writeBatch, type OracleBatch, type OracleBind, type OracleBindDef } from './oracleSql';
+import {
+  createTableSql,
+  deleteBatch,
+  LIVE_COLUMNS_SQL,
+  liveColumnsFrom,
+  schemaChangesSql,
+  TABLE_EXISTS_SQL,
+  writeBatch,
+  type OracleBatch,
+  type OracleBind,
+  type OracleBindDef,
+} from './oracleSql';
 import { TargetError, type RowTarget } from './rowTarget';
 
 /**
@@ -139,7 +150,13 @@ export function oracleTarget(config: OracleTargetConfig, options: OracleTargetOp
  * reasons cover a refused, closed or silent connection, an unresolved host and a service the
  * listener does not know (yet: a restarting database registers late); the codes the rest.
  */
-const TRANSIENT_REASONS: ReadonlySet<ConnectorCheckReason> = new Set(['timeout', 'connection_refused', 'connection_closed', 'unknown_host', 'unknown_service']);
+const TRANSIENT_REASONS: ReadonlySet<ConnectorCheckReason> = new Set([
+  'timeout',
+  'connection_refused',
+  'connection_closed',
+  'unknown_host',
+  'unknown_service',
+]);
 const TRANSIENT_CODES: ReadonlySet<string> = new Set([
   'NJS-003', // the session was closed under the call
   'NJS-040', // no free session in the pool in time

@@ -117,7 +117,11 @@ export function postgresTarget(config: PostgresTargetConfig, options: PostgresTa
    * one statement is atomic on its own and goes alone, a round trip instead of three; several
    * go in one transaction, so that the call lands whole or not at all either way.
    */
-  async function inStatements(rows: readonly Row[], valuesPerRow: number, statementOf: (chunk: readonly Row[]) => [string, unknown[]]): Promise<void> {
+  async function inStatements(
+    rows: readonly Row[],
+    valuesPerRow: number,
+    statementOf: (chunk: readonly Row[]) => [string, unknown[]],
+  ): Promise<void> {
     if (rows.length === 0) return;
     const rowsPerStatement = Math.floor(MAX_PARAMETERS / valuesPerRow);
     try {
@@ -126,7 +130,8 @@ export function postgresTarget(config: PostgresTargetConfig, options: PostgresTa
         return;
       }
       await inTransaction(async (client) => {
-        for (let start = 0; start < rows.length; start += rowsPerStatement) await client.query(...statementOf(rows.slice(start, start + rowsPerStatement)));
+        for (let start = 0; start < rows.length; start += rowsPerStatement)
+          await client.query(...statementOf(rows.slice(start, start + rowsPerStatement)));
       });
     } catch (error: unknown) {
       throw fail(error);
@@ -160,15 +165,22 @@ export function postgresTarget(config: PostgresTargetConfig, options: PostgresTa
     async write(table, rows) {
       const plan = planOf(config.schema, table);
       const unique = lastRowPerKey(plan, rows);
-      await inStatements(unique, plan.columns.length, (chunk) => [upsertSql(plan, chunk.length), chunk.flatMap((row) => plan.columns.map((column) => bound(column, row[column.name])))]);
+      await inStatements(unique, plan.columns.length, (chunk) => [
+        upsertSql(plan, chunk.length),
+        chunk.flatMap((row) => plan.columns.map((column) => bound(column, row[column.name]))),
+      ]);
     },
 
     async delete(table, keys) {
       const plan = planOf(config.schema, table);
       const keyColumns = plan.columns.filter((column) => column.primary_key);
       if (keys.length === 0) return;
-      if (keyColumns.length === 0) throw new TargetError('permanent', 'table_mismatch', `Table ${plan.qualified} has no primary key to delete by`);
-      await inStatements(keys, keyColumns.length, (chunk) => [deleteSql(plan, chunk.length), chunk.flatMap((key) => keyColumns.map((column) => bound(column, key[column.name])))]);
+      if (keyColumns.length === 0)
+        throw new TargetError('permanent', 'table_mismatch', `Table ${plan.qualified} has no primary key to delete by`);
+      await inStatements(keys, keyColumns.length, (chunk) => [
+        deleteSql(plan, chunk.length),
+        chunk.flatMap((key) => keyColumns.map((column) => bound(column, key[column.name]))),
+      ]);
     },
 
     close() {
@@ -189,7 +201,8 @@ interface TablePlan {
 }
 
 function planOf(schema: string, table: TableSpec): TablePlan {
-  if (table.columns.length === 0) throw new TargetError('permanent', 'table_mismatch', `Table ${quoteIdentifier(table.name)} has no columns`);
+  if (table.columns.length === 0)
+    throw new TargetError('permanent', 'table_mismatch', `Table ${quoteIdentifier(table.name)} has no columns`);
   const quoted = table.columns.map((column) => quoteIdentifier(column.name));
   return {
     qualified: `${quoteIdentifier(schema)}.${quoteIdentifier(table.name)}`,
@@ -203,7 +216,11 @@ function planOf(schema: string, table: TableSpec): TablePlan {
 /** Any name PostgreSQL can hold exactly, double-quoted (so `offset` or `a"; DROP` are just names). */
 export function quoteIdentifier(name: string): string {
   if (name === '' || name.includes('\0') || Buffer.byteLength(name, 'utf8') > MAX_IDENTIFIER_BYTES) {
-    throw new TargetError('permanent', 'invalid_identifier', `Not a valid PostgreSQL name (1 to ${MAX_IDENTIFIER_BYTES} bytes, no NUL): ${JSON.stringify(name.slice(0, 80))}`);
+    throw new TargetError(
+      'permanent',
+      'invalid_identifier',
+      `Not a valid PostgreSQL name (1 to ${MAX_IDENTIFIER_BYTES} bytes, no NUL): ${JSON.stringify(name.slice(0, 80))}`,
+    );
   }
   return `"${name.replaceAll('"', '""')}"`;
 }
@@ -227,14 +244,24 @@ export function schemaChangesOf(schema: string, table: TableSpec, live: readonly
   const plan = planOf(schema, table);
   if (live === undefined) return [createTableSql(plan)];
   const incompatible = incompatibleColumns('postgres', live, table.columns);
-  if (incompatible.length > 0) throw new TargetError('permanent', 'table_mismatch', `Table ${plan.qualified}: ${incompatible.map(incompatibilityMessage).join('; ')}`);
+  if (incompatible.length > 0)
+    throw new TargetError('permanent', 'table_mismatch', `Table ${plan.qualified}: ${incompatible.map(incompatibilityMessage).join('; ')}`);
   const missing = missingColumns(live, table.columns);
   if (missing.length === 0) return [];
   const names = missing.map((column) => quoteIdentifier(column.name)).join(', ');
-  if (table.evolution !== 'add_columns') throw new TargetError('permanent', 'table_mismatch', `Table ${plan.qualified} exists without the column(s) ${names} (schema evolution is off)`);
+  if (table.evolution !== 'add_columns')
+    throw new TargetError(
+      'permanent',
+      'table_mismatch',
+      `Table ${plan.qualified} exists without the column(s) ${names} (schema evolution is off)`,
+    );
   const keys = missing.filter((column) => column.primary_key);
   if (keys.length > 0) {
-    throw new TargetError('permanent', 'table_mismatch', `Table ${plan.qualified} exists without the primary key column(s) ${keys.map((column) => quoteIdentifier(column.name)).join(', ')}, which cannot be added to an existing table`);
+    throw new TargetError(
+      'permanent',
+      'table_mismatch',
+      `Table ${plan.qualified} exists without the primary key column(s) ${keys.map((column) => quoteIdentifier(column.name)).join(', ')}, which cannot be added to an existing table`,
+    );
   }
   const additions = missing.map((column) => `ADD COLUMN IF NOT EXISTS ${quoteIdentifier(column.name)} ${sqlTypes[column.type]}`);
   return [`ALTER TABLE ${plan.qualified} ${additions.join(', ')}`];
@@ -297,7 +324,8 @@ interface PgErrorShape {
   readonly syscall?: unknown;
 }
 
-const hasSqlState = (error: unknown, ...states: string[]): boolean => error instanceof pg.DatabaseError && states.includes(error.code ?? '');
+const hasSqlState = (error: unknown, ...states: string[]): boolean =>
+  error instanceof pg.DatabaseError && states.includes(error.code ?? '');
 
 const unreachable = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 const tlsProblem = /^(ERR_SSL_|ERR_TLS_|CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_|HOSTNAME_MISMATCH)/;
@@ -323,7 +351,8 @@ function postgresTargetError(error: unknown, config: PostgresTargetConfig): Targ
     if (unreachable.has(code)) return transient('unreachable');
     return transient(code === 'ETIMEDOUT' ? 'timeout' : 'connection_lost');
   }
-  if (tlsProblem.test(code) || /SSL|TLS|certificate/i.test(said)) return new TargetError('permanent', 'tls_failed', `${where}: ${said} (sslmode ${config.sslmode})`);
+  if (tlsProblem.test(code) || /SSL|TLS|certificate/i.test(said))
+    return new TargetError('permanent', 'tls_failed', `${where}: ${said} (sslmode ${config.sslmode})`);
   if (/timeout|timed out/i.test(said)) return transient('timeout');
   if (/terminated|not queryable/i.test(said)) return transient('connection_lost');
   return new TargetError('permanent', 'unexpected', `${where}: ${said}`);

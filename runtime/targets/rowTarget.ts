@@ -39,7 +39,8 @@ export interface DeadLetter {
 }
 
 /** Consecutive changes of one kind: rows to upsert, or keys (rows of the key columns) to delete. */
-export type RowRun = { readonly kind: 'upsert'; readonly rows: readonly Row[] } | { readonly kind: 'delete'; readonly keys: readonly Row[] };
+export type RowRun =
+  { readonly kind: 'upsert'; readonly rows: readonly Row[] } | { readonly kind: 'delete'; readonly keys: readonly Row[] };
 
 export interface RowTarget {
   /** Creates the table (or topic) when it is missing; an existing one is kept as it is. */
@@ -50,7 +51,12 @@ export interface RowTarget {
    * Exactly-once: writes the runs (upserts and deletes, in order) and commits the source offsets
    * in one transaction. Only a target that can (Kafka with a transactional producer) has it.
    */
-  writeWithOffsets?(table: TableSpec, runs: readonly RowRun[], offsets: SourceOffsets, deadLetters?: { readonly table: TableSpec; readonly letters: readonly DeadLetter[] }): Promise<void>;
+  writeWithOffsets?(
+    table: TableSpec,
+    runs: readonly RowRun[],
+    offsets: SourceOffsets,
+    deadLetters?: { readonly table: TableSpec; readonly letters: readonly DeadLetter[] },
+  ): Promise<void>;
   /** Kafka only: writes rejected messages to an error topic as they were, rather than as rows. */
   writeDeadLetters?(table: TableSpec, letters: readonly DeadLetter[]): Promise<void>;
   /**

@@ -44,7 +44,8 @@ export const isoOf = (timestamp: string): string | null => {
 function headersOf(message: KafkaMessage): Record<string, string | string[]> | null {
   const entries = Object.entries(message.headers ?? {});
   if (entries.length === 0) return null;
-  const text = (value: Buffer | string | undefined): string => (value === undefined ? '' : typeof value === 'string' ? value : (textOf(value) ?? `base64:${value.toString('base64')}`));
+  const text = (value: Buffer | string | undefined): string =>
+    value === undefined ? '' : typeof value === 'string' ? value : (textOf(value) ?? `base64:${value.toString('base64')}`);
   return Object.fromEntries(entries.map(([name, value]) => [name, Array.isArray(value) ? value.map(text) : text(value)]));
 }
 
@@ -52,7 +53,11 @@ function headersOf(message: KafkaMessage): Record<string, string | string[]> | n
  * The error-table row of a rejected message (see ERROR_TABLE_COLUMNS): the original key, value
  * and headers kept byte for byte, so that a replay reads exactly what the worker read.
  */
-export function errorRowOf(source: SourceMessage, rejection: Rejection, context: { readonly pipelineVersion: number; readonly at: string; readonly attempts?: number }): Row {
+export function errorRowOf(
+  source: SourceMessage,
+  rejection: Rejection,
+  context: { readonly pipelineVersion: number; readonly at: string; readonly attempts?: number },
+): Row {
   const { message } = source;
   return {
     topic: source.topic,
@@ -83,7 +88,11 @@ export const DEAD_LETTER_HEADER_PREFIX = 'popsink.error.';
  * The dead letter of a rejected message, for a Kafka error topic: the original key, value and
  * headers as they were read, plus the error table's fields as `popsink.error.*` headers.
  */
-export function deadLetterOf(source: SourceMessage, rejection: Rejection, context: { readonly pipelineVersion: number; readonly at: string }): DeadLetter {
+export function deadLetterOf(
+  source: SourceMessage,
+  rejection: Rejection,
+  context: { readonly pipelineVersion: number; readonly at: string },
+): DeadLetter {
   const { message } = source;
   const why: Record<string, string> = {
     topic: source.topic,

@@ -47,25 +47,39 @@ export const METADATA_COLUMNS: readonly MapperColumn[] = [
 ];
 
 const headersOf = (message: KafkaMessage): Record<string, string> =>
-  Object.fromEntries(Object.entries(message.headers ?? {}).map(([name, value]) => [name, Array.isArray(value) ? value.map(String).join(',') : String(value ?? '')]));
+  Object.fromEntries(
+    Object.entries(message.headers ?? {}).map(([name, value]) => [
+      name,
+      Array.isArray(value) ? value.map(String).join(',') : String(value ?? ''),
+    ]),
+  );
 
 /** Reads the primary key of a row to delete: from an object by the key columns' paths, or a scalar as the one key column. */
 function keyReader(entries: readonly MapperEntry[]): (root: unknown) => MapResult {
   const keys = entries.filter((entry) => entry.primary_key);
-  if (keys.length === 0) return () => ({ ok: false, column: MESSAGE_COLUMN, reason: 'a delete needs a primary key in the mapper', stage: 'map' });
+  if (keys.length === 0)
+    return () => ({ ok: false, column: MESSAGE_COLUMN, reason: 'a delete needs a primary key in the mapper', stage: 'map' });
   const fromObject = compileMapper(keys);
   const [only] = keys;
   // A scalar is read as the value of a one-field object: handed over bare, a string would be parsed as JSON.
-  const fromScalar: Mapper | undefined = keys.length === 1 && only !== undefined && only.path !== undefined ? compileMapper([{ ...only, path: '$.key' }]) : undefined;
+  const fromScalar: Mapper | undefined =
+    keys.length === 1 && only !== undefined && only.path !== undefined ? compileMapper([{ ...only, path: '$.key' }]) : undefined;
   return (root) => {
     if (typeof root === 'object' && root !== null) return fromObject(root);
     if (fromScalar !== undefined) return fromScalar({ key: root });
-    return { ok: false, column: MESSAGE_COLUMN, reason: `a scalar key names a one-column primary key; this mapper's has ${keys.length}`, stage: 'map' };
+    return {
+      ok: false,
+      column: MESSAGE_COLUMN,
+      reason: `a scalar key names a one-column primary key; this mapper's has ${keys.length}`,
+      stage: 'map',
+    };
   };
 }
 
 /** Compiles once per worker (or replay): the returned function reads one batch of one partition. */
-export function messageReader(options: ReadOptions): (topic: string, partition: number, messages: readonly KafkaMessage[]) => MessageChanges {
+export function messageReader(
+  options: ReadOptions,
+): (topic: string, partition: number, messages: readonly KafkaMessage[]) => MessageChanges {
   const mapper = compileMapper(options.mapper);
   const keyOf = keyReader(options.mapper);
   const withMetadata = (row: Record<string, unknown>, source: SourceMessage): Row =>
@@ -88,7 +102,13 @@ export function messageReader(options: ReadOptions): (topic: string, partition: 
     const upsert = (source: SourceMessage, root: unknown) => {
       const mapped = mapper(root);
       if (mapped.ok) ops.push({ kind: 'upsert', row: withMetadata(mapped.row, source), source });
-      else reject(source, { stage: mapped.stage, code: `${mapped.stage.toUpperCase()}_FAILED`, column: mapped.column, message: mapped.reason });
+      else
+        reject(source, {
+          stage: mapped.stage,
+          code: `${mapped.stage.toUpperCase()}_FAILED`,
+          column: mapped.column,
+          message: mapped.reason,
+        });
     };
     for (const message of messages) {
       const source: SourceMessage = { topic, partition, message };
@@ -98,7 +118,12 @@ export function messageReader(options: ReadOptions): (topic: string, partition: 
         continue;
       }
       if (options.envelope === 'none' && !options.deleteOnTombstone) {
-        reject(source, { stage: 'parse', code: 'EMPTY_MESSAGE', column: MESSAGE_COLUMN, message: 'empty message (no value) and delete_on_tombstone is off' });
+        reject(source, {
+          stage: 'parse',
+          code: 'EMPTY_MESSAGE',
+          column: MESSAGE_COLUMN,
+          message: 'empty message (no value) and delete_on_tombstone is off',
+        });
         continue;
       }
       for (const change of changesOf(message.key, message.value, options.envelope)) {
@@ -107,7 +132,13 @@ export function messageReader(options: ReadOptions): (topic: string, partition: 
         } else if (change.kind === 'delete') {
           const key = keyOf(change.root);
           if (key.ok) ops.push({ kind: 'delete', row: key.row, source });
-          else reject(source, { stage: key.stage, code: 'KEY_UNREADABLE', column: key.column, message: `cannot read the key to delete: ${key.reason}` });
+          else
+            reject(source, {
+              stage: key.stage,
+              code: 'KEY_UNREADABLE',
+              column: key.column,
+              message: `cannot read the key to delete: ${key.reason}`,
+            });
         } else if (change.kind === 'invalid') {
           reject(source, { stage: 'parse', code: 'INVALID_ENVELOPE', column: MESSAGE_COLUMN, message: change.reason });
         }

@@ -74,7 +74,15 @@ export function hostWorkers(startWorker: StartWorker): void {
   delay.enable();
   setInterval(() => {
     const memory = process.memoryUsage();
-    send({ type: 'stats', stats: { event_loop_lag_p99_ms: delay.percentile(99) / 1e6, event_loop_lag_max_ms: delay.max / 1e6, rss_bytes: memory.rss, heap_used_bytes: memory.heapUsed } });
+    send({
+      type: 'stats',
+      stats: {
+        event_loop_lag_p99_ms: delay.percentile(99) / 1e6,
+        event_loop_lag_max_ms: delay.max / 1e6,
+        rss_bytes: memory.rss,
+        heap_used_bytes: memory.heapUsed,
+      },
+    });
     delay.reset();
   }, STATS_INTERVAL_MS).unref();
 

@@ -23,7 +23,11 @@ export interface IsolationOptions {
  * rejected ones with the target's error. Any other failure is thrown as it is: nothing is
  * isolated from an outage.
  */
-export async function writeIsolatingRejections<T>(items: readonly T[], write: (items: readonly T[]) => Promise<void>, options: IsolationOptions = {}): Promise<RejectedItem<T>[]> {
+export async function writeIsolatingRejections<T>(
+  items: readonly T[],
+  write: (items: readonly T[]) => Promise<void>,
+  options: IsolationOptions = {},
+): Promise<RejectedItem<T>[]> {
   if (items.length === 0) return [];
   const pieces = Math.max(2, Math.min(items.length, options.pieces ?? 2));
   if (options.expectRejections === true && items.length > 1) return writeInParts(items, write, pieces);
@@ -38,9 +42,14 @@ export async function writeIsolatingRejections<T>(items: readonly T[], write: (i
   }
 }
 
-async function writeInParts<T>(items: readonly T[], write: (items: readonly T[]) => Promise<void>, pieces: number): Promise<RejectedItem<T>[]> {
+async function writeInParts<T>(
+  items: readonly T[],
+  write: (items: readonly T[]) => Promise<void>,
+  pieces: number,
+): Promise<RejectedItem<T>[]> {
   const size = Math.ceil(items.length / pieces);
   const rejected: RejectedItem<T>[] = [];
-  for (let start = 0; start < items.length; start += size) rejected.push(...(await writeIsolatingRejections(items.slice(start, start + size), write)));
+  for (let start = 0; start < items.length; start += size)
+    rejected.push(...(await writeIsolatingRejections(items.slice(start, start + size), write)));
   return rejected;
 }

@@ -46,7 +46,10 @@ export interface WorkerOptions {
 class PermanentFailure extends Error {
   /** Read by kafkajs: a failure of eachBatch that is not retriable crashes the consumer at once, without a restart. */
   readonly retriable = false;
-  constructor(readonly code: string, message: string) {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -75,7 +78,11 @@ const FETCH_WAIT_MS = 5000;
 
 const nextOffset = (offset: string): string => (BigInt(offset) + 1n).toString();
 
-export function startSubscriptionWorker(spec: WorkerSpec, report: (report: WorkerReport) => void, options: WorkerOptions = {}): RunningWorker {
+export function startSubscriptionWorker(
+  spec: WorkerSpec,
+  report: (report: WorkerReport) => void,
+  options: WorkerOptions = {},
+): RunningWorker {
   const now = options.now ?? Date.now;
   const log = (level: LogLevel, message: string) => report({ type: 'log', level, message, ts: new Date(now()).toISOString() });
   const stopController = new AbortController();
@@ -94,9 +101,18 @@ export function startSubscriptionWorker(spec: WorkerSpec, report: (report: Worke
   const errorTable: TableSpec | undefined = errorTableOf(spec);
   const retention = spec.retention ?? undefined;
   const shared = options.postgresPools === undefined ? {} : { postgresPools: options.postgresPools };
-  const target = targetOf(spec.target, { clientId, ...shared, ...(spec.transactionalId === null ? {} : { transactionalId: spec.transactionalId }), ...(retention ? { retention } : {}) });
-  const errorTopicInTransaction = spec.transactionalId !== null && spec.errorTable !== null && JSON.stringify(spec.errorTable.target) === JSON.stringify(spec.target);
-  const errorTarget: RowTarget | undefined = spec.errorTable === null ? undefined : targetOf(spec.errorTable.target, { clientId: `${clientId}-errors`, ...shared, ...(retention ? { retention } : {}) });
+  const target = targetOf(spec.target, {
+    clientId,
+    ...shared,
+    ...(spec.transactionalId === null ? {} : { transactionalId: spec.transactionalId }),
+    ...(retention ? { retention } : {}),
+  });
+  const errorTopicInTransaction =
+    spec.transactionalId !== null && spec.errorTable !== null && JSON.stringify(spec.errorTable.target) === JSON.stringify(spec.target);
+  const errorTarget: RowTarget | undefined =
+    spec.errorTable === null
+      ? undefined
+      : targetOf(spec.errorTable.target, { clientId: `${clientId}-errors`, ...shared, ...(retention ? { retention } : {}) });
 
   const kafka = new Kafka(
     kafkaClientConfig(source, {
@@ -105,10 +121,12 @@ export function startSubscriptionWorker(spec: WorkerSpec, report: (report: Worke
       authenticationTimeoutMs: 10_000,
       requestTimeoutMs: 30_000,
       retries: 8,
-      logCreator: () => ({ namespace, level, log: entry }) => {
-        // kafkajs logs its own retries as errors; they are warnings until the retry window is out.
-        if (level <= logLevel.WARN) log('warn', `kafka ${namespace}: ${String(entry.message)}`);
-      },
+      logCreator:
+        () =>
+        ({ namespace, level, log: entry }) => {
+          // kafkajs logs its own retries as errors; they are warnings until the retry window is out.
+          if (level <= logLevel.WARN) log('warn', `kafka ${namespace}: ${String(entry.message)}`);
+        },
     }),
   );
   const consumer = kafka.consumer({
@@ -149,7 +167,13 @@ export function startSubscriptionWorker(spec: WorkerSpec, report: (report: Worke
   };
 
   /** Runs `attempt` until it succeeds, retrying transient faults of one side with backoff. */
-  async function retrying<T>(side: Side, what: string, attempt: () => Promise<T>, heartbeat?: () => Promise<void>, options: { passRejections?: boolean } = {}): Promise<T> {
+  async function retrying<T>(
+    side: Side,
+    what: string,
+    attempt: () => Promise<T>,
+    heartbeat?: () => Promise<void>,
+    options: { passRejections?: boolean } = {},
+  ): Promise<T> {
     const prefix = side.toUpperCase();
     const started = now();
     let delay = 200;
@@ -162,7 +186,8 @@ export function startSubscriptionWorker(spec: WorkerSpec, report: (report: Worke
       } catch (error) {
         if (error instanceof TargetError && error.kind === 'transient') {
           log('warn', `${what} failed (${error.code}), retrying in ${delay} ms: ${error.message}`);
-          if (failing === undefined && now() - started >= spec.retryWindowMs) failed(side, `${prefix}_${error.code.toUpperCase()}`, error.message);
+          if (failing === undefined && now() - started >= spec.retryWindowMs)
+            failed(side, `${prefix}_${error.code.toUpperCase()}`, error.message);
         } else if (error instanceof TargetError && error.kind === 'rejected' && options.passRejections === true) {
           throw error;
         } else if (error instanceof TargetError) {
@@ -187,7 +212,14 @@ export function startSubscriptionWorker(spec: WorkerSpec, report: (report: Worke
   const sendMetrics = () =>
     report({
       type: 'metrics',
-      metrics: { messages_in: messagesIn, messages_out: messagesOut, errors, latency: latency.summary(), partitions: [...partitions.values()], last_message_at: lastMessageAt },
+      metrics: {
+        messages_in: messagesIn,
+        messages_out: messagesOut,
+        errors,
+        latency: latency.summary(),
+        partitions: [...partitions.values()],
+        last_message_at: lastMessageAt,
+      },
     });
   const metricsTimer = setInterval(sendMetrics, options.metricsIntervalMs ?? 1000);
   metricsTimer.unref();
@@ -203,12 +235,24 @@ export function startSubscriptionWorker(spec: WorkerSpec, report: (report: Worke
   async function applyRun(run: Run, heartbeat: () => Promise<void>): Promise<RejectedMessage[]> {
     const apply = (ops: readonly RowOp[]) => {
       const rows = ops.map(({ row }) => row);
-      return retrying('target', `target ${run.kind}`, () => (run.kind === 'upsert' ? target.write(table, rows) : target.delete(table, rows)), heartbeat, { passRejections: true });
+      return retrying(
+        'target',
+        `target ${run.kind}`,
+        () => (run.kind === 'upsert' ? target.write(table, rows) : target.delete(table, rows)),
+        heartbeat,
+        { passRejections: true },
+      );
     };
     const expected = rejectedShare * run.ops.length;
-    const rejected = await writeIsolatingRejections(run.ops, apply, { pieces: Math.min(64, Math.round(2 * expected)), expectRejections: expected >= 1 });
+    const rejected = await writeIsolatingRejections(run.ops, apply, {
+      pieces: Math.min(64, Math.round(2 * expected)),
+      expectRejections: expected >= 1,
+    });
     rejectedShare = 0.8 * rejectedShare + 0.2 * (rejected.length / run.ops.length);
-    return rejected.map(({ item, error }) => ({ source: item.source, rejection: { stage: 'target', code: error.targetCode ?? error.code, column: null, message: error.message } }));
+    return rejected.map(({ item, error }) => ({
+      source: item.source,
+      rejection: { stage: 'target', code: error.targetCode ?? error.code, column: null, message: error.message },
+    }));
   }
 
   const stopIfTooMany = (messages: number, rejected: number) => {
@@ -220,7 +264,11 @@ export function startSubscriptionWorker(spec: WorkerSpec, report: (report: Worke
     if (rejected.length === 0) return;
     if (errorTarget === undefined || errorTable === undefined) {
       // No error table: never silent. Counted, and each failure logged with where it sits.
-      for (const failure of rejected) log('warn', `message ${where(failure)} failed at ${failure.rejection.stage} (${failure.rejection.column ?? failure.rejection.code}): ${failure.rejection.message}`);
+      for (const failure of rejected)
+        log(
+          'warn',
+          `message ${where(failure)} failed at ${failure.rejection.stage} (${failure.rejection.column ?? failure.rejection.code}): ${failure.rejection.message}`,
+        );
       return;
     }
     const context = { pipelineVersion: spec.version, at: failedAt() };
@@ -256,10 +304,15 @@ export function startSubscriptionWorker(spec: WorkerSpec, report: (report: Worke
       // Exactly-once: one transaction per batch, so a rejected record stops the pipeline rather than being isolated.
       stopIfTooMany(batch.messages.length, rejected.length);
       const offsets = { consumerGroupId: spec.groupId, topic: batch.topic, partitions: [{ partition: batch.partition, offset: next }] };
-      const rowRuns = runs.map(({ kind, ops: run }): RowRun => (kind === 'upsert' ? { kind, rows: run.map(({ row }) => row) } : { kind, keys: run.map(({ row }) => row) }));
+      const rowRuns = runs.map(({ kind, ops: run }): RowRun =>
+        kind === 'upsert' ? { kind, rows: run.map(({ row }) => row) } : { kind, keys: run.map(({ row }) => row) },
+      );
       // An error topic on the same cluster and credentials joins the transaction: a crash can then neither lose nor repeat its records.
       const context = { pipelineVersion: spec.version, at: failedAt() };
-      const letters = errorTopicInTransaction && errorTable !== undefined ? { table: errorTable, letters: rejected.map(({ source, rejection }) => deadLetterOf(source, rejection, context)) } : undefined;
+      const letters =
+        errorTopicInTransaction && errorTable !== undefined
+          ? { table: errorTable, letters: rejected.map(({ source, rejection }) => deadLetterOf(source, rejection, context)) }
+          : undefined;
       if (letters === undefined) await deliverRejections(rejected, heartbeat);
       await retrying('target', 'transactional write', () => target.writeWithOffsets!(table, rowRuns, offsets, letters), heartbeat);
     } else {
@@ -267,7 +320,10 @@ export function startSubscriptionWorker(spec: WorkerSpec, report: (report: Worke
       const refused = rejected.find(({ rejection }) => rejection.stage === 'target');
       if (refused !== undefined && errorTable === undefined) {
         // Nowhere to keep it: the pipeline stops on it, its offset uncommitted, until the row or the table is fixed.
-        throw new PermanentFailure('TARGET_REJECTED_ROW', `${where(refused)} (key ${refused.source.message.key?.toString('utf8') ?? 'null'}): ${refused.rejection.message}`);
+        throw new PermanentFailure(
+          'TARGET_REJECTED_ROW',
+          `${where(refused)} (key ${refused.source.message.key?.toString('utf8') ?? 'null'}): ${refused.rejection.message}`,
+        );
       }
       stopIfTooMany(batch.messages.length, rejected.length);
       await deliverRejections(rejected, heartbeat);
@@ -365,8 +421,18 @@ export function startSubscriptionWorker(spec: WorkerSpec, report: (report: Worke
       joined = false;
       // Only what kafkajs raised is the broker's fault; anything else failed in this worker.
       const origin = innermostCause(payload.error);
-      if (origin.name.startsWith('KafkaJS')) failed('source', 'SOURCE_UNAVAILABLE', `the source broker failed: ${origin.message}; restarting the consumer: ${String(payload.restart)}`);
-      else failed('source', 'WORKER_FAILED', `the worker failed: ${origin.name}: ${origin.message}; restarting the consumer: ${String(payload.restart)}`);
+      if (origin.name.startsWith('KafkaJS'))
+        failed(
+          'source',
+          'SOURCE_UNAVAILABLE',
+          `the source broker failed: ${origin.message}; restarting the consumer: ${String(payload.restart)}`,
+        );
+      else
+        failed(
+          'source',
+          'WORKER_FAILED',
+          `the worker failed: ${origin.name}: ${origin.message}; restarting the consumer: ${String(payload.restart)}`,
+        );
       if (!payload.restart) void shutdown();
     }
   });

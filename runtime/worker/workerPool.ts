@@ -161,7 +161,8 @@ export function workerPool(options: WorkerPoolOptions): WorkerPool {
 
   return {
     spawn,
-    status: () => [...processes].map((pool) => ({ pid: pool.child.pid, shared: pool.shared, workers: pool.hosted.size, stats: pool.stats })),
+    status: () =>
+      [...processes].map((pool) => ({ pid: pool.child.pid, shared: pool.shared, workers: pool.hosted.size, stats: pool.stats })),
     quarantined: () => [...quarantined],
     async close() {
       closing = true;

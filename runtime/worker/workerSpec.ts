@@ -47,4 +47,10 @@ export const WorkerSpec = t.type({
 export type WorkerSpec = t.TypeOf<typeof WorkerSpec>;
 
 /** A subscription's feed options when it sets none. */
-export const DEFAULT_FEED: WorkerSpec['feed'] = { envelope: 'none', deleteOnTombstone: true, schemaEvolution: 'add_columns', errorTolerance: null, errorToleranceWindow: 1000 };
+export const DEFAULT_FEED: WorkerSpec['feed'] = {
+  envelope: 'none',
+  deleteOnTombstone: true,
+  schemaEvolution: 'add_columns',
+  errorTolerance: null,
+  errorToleranceWindow: 1000,
+};

@@ -50,7 +50,10 @@ test('pipelines list / start / pause with --json', async (t) => {
   const env = { HOME: home };
   const listed = await runCli(['pipelines', 'list', '--json', '--server', server], env);
   t.is(listed.code, 0, listed.stderr);
-  t.like(jsonLines(listed.stdout).find((row) => row['id'] === pipelineId), { name: 'cli-pipeline', state: 'draft', team_id: teamId });
+  t.like(
+    jsonLines(listed.stdout).find((row) => row['id'] === pipelineId),
+    { name: 'cli-pipeline', state: 'draft', team_id: teamId },
+  );
   t.is(jsonLines((await runCli(['pipelines', 'list', '--json', '--state', 'live', '--server', server], env)).stdout).length, 0);
   const ofTeam = jsonLines((await runCli(['pipelines', 'list', '--json', '--team', teamId, '--server', server], env)).stdout);
   t.true(ofTeam.some((row) => row['id'] === pipelineId) && ofTeam.every((row) => row['team_id'] === teamId));
@@ -70,8 +73,19 @@ test('pipelines list / start / pause with --json', async (t) => {
 test('exit codes: 2 usage, 3 not found, 4 unauthenticated or forbidden, 1 API refusal or network', async (t) => {
   const env = { HOME: home };
   // Independent runs, side by side: each is a process of its own.
-  const usage = await Promise.all([['pipelines'], ['pipelines', 'restart', pipelineId, '--server', server], ['pipelines', 'start', '--server', server], ['pipelines', 'list', '--bogus', '--server', server], ['nonsense']].map((args) => runCli(args, env)));
-  t.deepEqual(usage.map((run) => run.code), [2, 2, 2, 2, 2]);
+  const usage = await Promise.all(
+    [
+      ['pipelines'],
+      ['pipelines', 'restart', pipelineId, '--server', server],
+      ['pipelines', 'start', '--server', server],
+      ['pipelines', 'list', '--bogus', '--server', server],
+      ['nonsense'],
+    ].map((args) => runCli(args, env)),
+  );
+  t.deepEqual(
+    usage.map((run) => run.code),
+    [2, 2, 2, 2, 2],
+  );
   const [missing, badToken, anonymous, forbidden] = await Promise.all([
     runCli(['pipelines', 'start', randomUUID(), '--server', server], env),
     runCli(['pipelines', 'list', '--server', server], { HOME: tempHome(), POPSINK_TOKEN: 'not-a-token' }),
@@ -102,7 +116,9 @@ test('logs: the backlog by GET (--no-follow), 404 as 3; follows over the WebSock
   t.is((await runCli(['logs', randomUUID(), '--no-follow', '--server', server], env)).code, 3);
   t.is((await runCli(['logs', pipelineId, '--lines', '0', '--server', server], env)).code, 2);
   // Following: once the WebSocket is open the tail says so on stderr; Ctrl-C ends it with 0.
-  const followed = await runCli(['logs', pipelineId, '--server', server], env, { signalOn: { stderr: /following new lines/, signal: 'SIGINT' } });
+  const followed = await runCli(['logs', pipelineId, '--server', server], env, {
+    signalOn: { stderr: /following new lines/, signal: 'SIGINT' },
+  });
   t.is(followed.code, 0, followed.stderr);
   const refused = await runCli(['logs', pipelineId, '--server', server], { HOME: tempHome(), POPSINK_TOKEN: outsiderToken });
   t.true(refused.code === 3 || refused.code === 4, refused.stderr);
@@ -118,7 +134,10 @@ test('export --out / import FILE [--merge] through the API (superuser), into a s
     const adminHome = tempHome();
     const sourceServer = source.url.replace(/\/api$/, '');
     const targetServer = target.url.replace(/\/api$/, '');
-    t.is((await runCli(['login', '--email', ADMIN.email, '--password', ADMIN.password, '--server', sourceServer], { HOME: adminHome })).code, 0);
+    t.is(
+      (await runCli(['login', '--email', ADMIN.email, '--password', ADMIN.password, '--server', sourceServer], { HOME: adminHome })).code,
+      0,
+    );
     const adminToken = await source.login(ADMIN.email, ADMIN.password);
     await source.request('POST', '/envs/', { token: adminToken, json: { name: 'exported-env' } });
     const out = join(tempHome(), 'installation.json');
@@ -130,7 +149,10 @@ test('export --out / import FILE [--merge] through the API (superuser), into a s
     t.is((await runCli(['export', '--out', out, '--server', sourceServer], { HOME: home })).code, 4, 'not a superuser');
 
     const targetHome = tempHome();
-    t.is((await runCli(['login', '--email', targetAdmin, '--password', ADMIN.password, '--server', targetServer], { HOME: targetHome })).code, 0);
+    t.is(
+      (await runCli(['login', '--email', targetAdmin, '--password', ADMIN.password, '--server', targetServer], { HOME: targetHome })).code,
+      0,
+    );
     const imported = await runCli(['import', out, '--json', '--server', targetServer], { HOME: targetHome });
     t.is(imported.code, 0, imported.stderr);
     t.true(Number(jsonLines(imported.stdout)[0]?.['events_appended']) > 0, imported.stdout);

@@ -20,7 +20,11 @@ export const tempHome = (): string => mkdtempSync(join(tmpdir(), 'popsink-cli-ho
  * Runs `node --import tsx cli.ts ...args` as a child process with exactly `env` (plus PATH),
  * as a script would, and answers its exit code and output.
  */
-export function runCli(args: readonly string[], env: Record<string, string>, options: { input?: string; timeoutMs?: number; signalOn?: { stderr: RegExp; signal: NodeJS.Signals } } = {}): Promise<CliRun> {
+export function runCli(
+  args: readonly string[],
+  env: Record<string, string>,
+  options: { input?: string; timeoutMs?: number; signalOn?: { stderr: RegExp; signal: NodeJS.Signals } } = {},
+): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'cli.ts'), ...args], {
       cwd: root,
@@ -63,10 +67,26 @@ export async function createPipeline(api: Api, token: string, teamId: string, na
       team_id: teamId,
       source_name: `${name}-source`,
       source_type: 'KAFKA_SOURCE',
-      source_config: { topic: 'events', bootstrap_servers: 'kafka:9092', consumer_group_id: 'g', sasl_username: 'u', sasl_password: `secret-kafka-${name}`, sasl_mechanism: 'PLAIN', security_protocol: 'SASL_SSL' },
+      source_config: {
+        topic: 'events',
+        bootstrap_servers: 'kafka:9092',
+        consumer_group_id: 'g',
+        sasl_username: 'u',
+        sasl_password: `secret-kafka-${name}`,
+        sasl_mechanism: 'PLAIN',
+        security_protocol: 'SASL_SSL',
+      },
       target_name: `${name}-target`,
       target_type: 'ORACLE_TARGET',
-      target_config: { host: 'oracle', port: '1521', database: 'ORCL', server_name: 'XE', server_id: 'o1', user: 'etl', password: `secret-oracle-${name}` },
+      target_config: {
+        host: 'oracle',
+        port: '1521',
+        database: 'ORCL',
+        server_name: 'XE',
+        server_id: 'o1',
+        user: 'etl',
+        password: `secret-oracle-${name}`,
+      },
       subscription_target_table_name: 'events',
       subscription_backfill: false,
       subscription_mapper_config: [{ key: 'id', path: '$.id', cast: 'string', primary_key: true, nullable: false }],

@@ -30,7 +30,16 @@ test('export with the CLI, import offline, start: the same installation; refusal
     (
       await source.request('POST', '/pipelines/', {
         token: admin,
-        json: { name: 'orders', team_id: team['id'], source_name: 's', source_type: 'KAFKA_SOURCE', source_config: { topic: 'o', bootstrap_servers: 'kafka:9092' }, target_name: 'd', target_type: 'KAFKA_TARGET', target_config: { bootstrap_server: 'kafka:9092' } },
+        json: {
+          name: 'orders',
+          team_id: team['id'],
+          source_name: 's',
+          source_type: 'KAFKA_SOURCE',
+          source_config: { topic: 'o', bootstrap_servers: 'kafka:9092' },
+          target_name: 'd',
+          target_type: 'KAFKA_TARGET',
+          target_config: { bootstrap_server: 'kafka:9092' },
+        },
       })
     ).body,
   );
@@ -67,5 +76,8 @@ test('export with the CLI, import offline, start: the same installation; refusal
   const there = asRecord((await target.request('GET', `/pipelines/${String(pipeline['id'])}`, { token: adminThere })).body);
   t.deepEqual({ ...there, state: 'live', updated_at: '' }, { ...here, state: 'live', updated_at: '' });
   t.is(there['state'], 'paused');
-  t.deepEqual((await target.request('GET', '/users/me', { token: adminThere })).body, (await source.request('GET', '/users/me', { token: admin })).body);
+  t.deepEqual(
+    (await target.request('GET', '/users/me', { token: adminThere })).body,
+    (await source.request('GET', '/users/me', { token: admin })).body,
+  );
 });

@@ -203,7 +203,10 @@ test('readAll skips system records, pages past them, and stops at the limit', as
 
   t.deepEqual(positions(await readAllPaged(readPage, 'start', 100)), [10n, 4_000n, 4_020n]);
   t.true(pages.length > 1, 'needed more than one page');
-  t.true(pages.every((p) => p.drained), 'every page was read to its end');
+  t.true(
+    pages.every((p) => p.drained),
+    'every page was read to its end',
+  );
 
   t.deepEqual(positions(await readAllPaged(readPage, 'start', 2)), [10n, 4_000n]);
   t.deepEqual(await readAllPaged(readPage, 'start', 0), []);
@@ -458,7 +461,10 @@ test('subscription: one batch at a time, never larger than maxBatch', async (t) 
   t.is(maxInFlight, 1);
   t.true(h.batches.every((n) => n >= 1 && n <= 8));
   t.true(h.batches.length < 100, 'events were batched');
-  t.deepEqual(h.received, Array.from({ length: 100 }, (_, i) => BigInt(i + 1) * 10n));
+  t.deepEqual(
+    h.received,
+    Array.from({ length: 100 }, (_, i) => BigInt(i + 1) * 10n),
+  );
 });
 
 // --- the real client against a port nobody listens on ----------------------------------------

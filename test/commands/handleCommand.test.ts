@@ -13,7 +13,13 @@ test('a command becomes events carrying actor, correlation, causation, time and 
   t.true(isRight(outcome));
   const [stored] = await deps.store.readStream('team-t-1');
   t.is(stored?.type, 'TeamCreated');
-  t.deepEqual(stored?.metadata, { actorId: 'u-9', correlationId: 'req-1', causationId: 'req-1', time: '2025-11-19T10:30:00.000Z', schemaVersion: 1 });
+  t.deepEqual(stored?.metadata, {
+    actorId: 'u-9',
+    correlationId: 'req-1',
+    causationId: 'req-1',
+    time: '2025-11-19T10:30:00.000Z',
+    schemaVersion: 1,
+  });
 });
 
 test('a refused command appends nothing', async (t) => {
@@ -53,7 +59,14 @@ test('an event that does not decode when read back is refused, not trusted', asy
   const deps = commandDeps();
   await deps.store.append(
     'team-t-1',
-    [{ id: 'bad-1', type: 'TeamCreated', data: { teamId: 42 }, metadata: { actorId: 'a', correlationId: 'c', causationId: 'c', time: 't' } }],
+    [
+      {
+        id: 'bad-1',
+        type: 'TeamCreated',
+        data: { teamId: 42 },
+        metadata: { actorId: 'a', correlationId: 'c', causationId: 'c', time: 't' },
+      },
+    ],
     'no_stream',
   );
   await t.throwsAsync(handleCommand(deps, teamDecider, 'team-t-1', { type: 'DeleteTeam' }, context()), { instanceOf: CorruptEventError });

@@ -28,14 +28,46 @@ const commandsOf = (store: EventStore) => ({ store, newId: randomUUID, now: () =
 async function sourceLog(dir: string, options: { dropErrorTableConnector?: boolean } = {}): Promise<EventStore> {
   const store = sqliteEventStore(join(dir, 'events.db'));
   const metadata = { actorId: 'system', correlationId: randomUUID(), causationId: randomUUID(), time: new Date().toISOString() };
-  const put = (stream: string, events: { type: string; data: unknown }[]) => store.append(stream, events.map((e) => ({ id: randomUUID(), metadata, ...e })), 'no_stream');
-  const [userId, envId, teamId, sourceId, targetId, errorsId, pipelineId] = Array.from({ length: 7 }, () => randomUUID()) as [string, string, string, string, string, string, string];
-  await put(userStream(userId), [{ type: 'UserRegistered', data: { userId, email: 'jane@example.com', passwordHash: 'x', isActive: true, isSuperuser: true, isVerified: false } }]);
-  await put(envStream(envId), [{ type: 'EnvCreated', data: { envId, ownerId: userId, name: 'prod', description: null, useRetention: false, retentionConfiguration: null } }]);
+  const put = (stream: string, events: { type: string; data: unknown }[]) =>
+    store.append(
+      stream,
+      events.map((e) => ({ id: randomUUID(), metadata, ...e })),
+      'no_stream',
+    );
+  const [userId, envId, teamId, sourceId, targetId, errorsId, pipelineId] = Array.from({ length: 7 }, () => randomUUID()) as [
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
+  await put(userStream(userId), [
+    {
+      type: 'UserRegistered',
+      data: { userId, email: 'jane@example.com', passwordHash: 'x', isActive: true, isSuperuser: true, isVerified: false },
+    },
+  ]);
+  await put(envStream(envId), [
+    {
+      type: 'EnvCreated',
+      data: { envId, ownerId: userId, name: 'prod', description: null, useRetention: false, retentionConfiguration: null },
+    },
+  ]);
   await put(teamStream(teamId), [{ type: 'TeamCreated', data: { teamId, envId, ownerId: userId, name: 'data', description: null } }]);
-  const connectors: [string, string][] = [[sourceId, 'KAFKA_SOURCE'], [targetId, 'KAFKA_TARGET'], ...(options.dropErrorTableConnector === true ? [] : ([[errorsId, 'KAFKA_TARGET']] as [string, string][]))];
+  const connectors: [string, string][] = [
+    [sourceId, 'KAFKA_SOURCE'],
+    [targetId, 'KAFKA_TARGET'],
+    ...(options.dropErrorTableConnector === true ? [] : ([[errorsId, 'KAFKA_TARGET']] as [string, string][])),
+  ];
   for (const [connectorId, connectorType] of connectors) {
-    await put(connectorStream(connectorId), [{ type: 'ConnectorCreated', data: { connectorId, teamId, connectorType, name: `c-${connectorId}`, config: { password: KEY.seal('hunter2') } } }]);
+    await put(connectorStream(connectorId), [
+      {
+        type: 'ConnectorCreated',
+        data: { connectorId, teamId, connectorType, name: `c-${connectorId}`, config: { password: KEY.seal('hunter2') } },
+      },
+    ]);
   }
   const settings = {
     sourceConnectorId: sourceId,
@@ -53,7 +85,15 @@ async function sourceLog(dir: string, options: { dropErrorTableConnector?: boole
 }
 
 async function exportTo(store: EventStore, file: string, keyId = KEY.keyId): Promise<void> {
-  await pipeline(Readable.from(exportDocumentText(store, await installationStateOf(memoryReadStore()), { exported_at: new Date().toISOString(), secret_key_fingerprint: keyId })), createWriteStream(file));
+  await pipeline(
+    Readable.from(
+      exportDocumentText(store, await installationStateOf(memoryReadStore()), {
+        exported_at: new Date().toISOString(),
+        secret_key_fingerprint: keyId,
+      }),
+    ),
+    createWriteStream(file),
+  );
 }
 
 async function allEvents(store: EventStore): Promise<RecordedEvent[]> {
@@ -87,7 +127,11 @@ test('a document is read piece by piece, whatever its layout and wherever the ch
         parts.filter((p) => p.kind === 'event').map((p) => p.value),
         document.events,
       );
-      t.deepEqual(Object.fromEntries(parts.flatMap((p) => (p.kind === 'field' ? [[p.key, p.value]] : []))), { format: 'f', state: document.state, last: 'tail' });
+      t.deepEqual(Object.fromEntries(parts.flatMap((p) => (p.kind === 'field' ? [[p.key, p.value]] : []))), {
+        format: 'f',
+        state: document.state,
+        last: 'tail',
+      });
     }
   }
   for (const broken of ['[1]', '{"a": 1', '{"events": [1, 2}', '{"a": tru}', '{"a": 1} x']) {
@@ -97,7 +141,12 @@ test('a document is read piece by piece, whatever its layout and wherever the ch
 
 test('appends wait while held; subscriptions open before a fence see nothing past it', async (t) => {
   const store = guardedEventStore(sqliteEventStore(join(tempDir(), 'events.db'), { pollIntervalMs: 10 }));
-  const event = () => ({ id: randomUUID(), type: 'X', data: {}, metadata: { actorId: 'a', correlationId: 'c', causationId: 'c', time: new Date().toISOString() } });
+  const event = () => ({
+    id: randomUUID(),
+    type: 'X',
+    data: {},
+    metadata: { actorId: 'a', correlationId: 'c', causationId: 'c', time: new Date().toISOString() },
+  });
   await store.append('s-1', [event()], 'any');
   const seenByOld: bigint[] = [];
   const old = store.subscribeToAll('start', async (batch) => void seenByOld.push(...batch.map((e) => e.position)));
@@ -151,11 +200,22 @@ test('offline import refuses a non-empty log, another secret key, a dangling id 
 
   const used = tempDir();
   const usedLog = sqliteEventStore(liveLogFile(used));
-  await usedLog.append('x-1', [{ id: randomUUID(), type: 'X', data: {}, metadata: { actorId: 'a', correlationId: 'c', causationId: 'c', time: '' } }], 'no_stream');
+  await usedLog.append(
+    'x-1',
+    [{ id: randomUUID(), type: 'X', data: {}, metadata: { actorId: 'a', correlationId: 'c', causationId: 'c', time: '' } }],
+    'no_stream',
+  );
   await t.throwsAsync(importIntoEmptyLog(documentFile(file), usedLog, offlineDeps(used)), { instanceOf: LogNotEmptyError });
 
   const otherKey = tempDir();
-  const refused = await t.throwsAsync(importIntoEmptyLog(documentFile(file), sqliteEventStore(liveLogFile(otherKey)), offlineDeps(otherKey, secretBox(randomBytes(32)).keyId)), { instanceOf: ImportRefused });
+  const refused = await t.throwsAsync(
+    importIntoEmptyLog(
+      documentFile(file),
+      sqliteEventStore(liveLogFile(otherKey)),
+      offlineDeps(otherKey, secretBox(randomBytes(32)).keyId),
+    ),
+    { instanceOf: ImportRefused },
+  );
   t.is(refused?.refusal.code, 'SECRET_KEY_MISMATCH');
   const afterRefusal = sqliteEventStore(liveLogFile(otherKey));
   t.is(await afterRefusal.headPosition(), undefined);
@@ -165,13 +225,18 @@ test('offline import refuses a non-empty log, another secret key, a dangling id 
   const danglingFile = join(tempDir(), 'dangling.json');
   await exportTo(dangling, danglingFile);
   const target = tempDir();
-  const unresolved = await t.throwsAsync(importIntoEmptyLog(documentFile(danglingFile), sqliteEventStore(liveLogFile(target)), offlineDeps(target)), { instanceOf: ImportRefused });
+  const unresolved = await t.throwsAsync(
+    importIntoEmptyLog(documentFile(danglingFile), sqliteEventStore(liveLogFile(target)), offlineDeps(target)),
+    { instanceOf: ImportRefused },
+  );
   t.like(unresolved?.refusal, { code: 'IMPORT_UNRESOLVED_REFERENCES' });
   t.true(JSON.stringify(unresolved?.refusal).includes('settings.datamodel.error_table_target_id'));
 
   const truncated = join(tempDir(), 'truncated.json');
   writeFileSync(truncated, '{"format": "popsink.installation.v1", "events": [');
-  await t.throwsAsync(importIntoEmptyLog(documentFile(truncated), sqliteEventStore(liveLogFile(target)), offlineDeps(target)), { instanceOf: MalformedDocumentError });
+  await t.throwsAsync(importIntoEmptyLog(documentFile(truncated), sqliteEventStore(liveLogFile(target)), offlineDeps(target)), {
+    instanceOf: MalformedDocumentError,
+  });
   await source.close();
   await dangling.close();
 });
@@ -212,7 +277,11 @@ test('replace: the live log archived and swapped; a failed rebuild swaps the old
   const context = { actorId: 'admin', correlationId: randomUUID() };
 
   await t.throwsAsync(replacer.replace(documentFile(file), context), { instanceOf: ReplaceRolledBackError });
-  t.deepEqual((await allEvents(store)).map((e) => e.id), before, 'the old log is live again');
+  t.deepEqual(
+    (await allEvents(store)).map((e) => e.id),
+    before,
+    'the old log is live again',
+  );
   t.deepEqual(calls, ['stop', 'rebuild', 'rebuild', 'start']);
 
   calls.length = 0;
@@ -221,16 +290,27 @@ test('replace: the live log archived and swapped; a failed rebuild swaps the old
   t.is(result.eventsWritten, documentEvents.length);
   t.is(result.pipelinesPaused, 1);
   const live = await allEvents(store);
-  t.deepEqual(live.slice(0, documentEvents.length).map((e) => e.id), documentEvents.map((e) => e.id));
+  t.deepEqual(
+    live.slice(0, documentEvents.length).map((e) => e.id),
+    documentEvents.map((e) => e.id),
+  );
   t.true((live[0]?.position ?? 0n) > BigInt(before.length), 'positions go on from the old log');
   const archives = listArchivedLogs(dataDir);
   t.is(archives.length, 2, 'one archive per replace, the rolled-back one included');
   const archived = sqliteEventStore(archives[archives.length - 1]?.path ?? '');
-  t.deepEqual((await allEvents(archived)).map((e) => e.id), before, 'the archive holds the old log');
+  t.deepEqual(
+    (await allEvents(archived)).map((e) => e.id),
+    before,
+    'the archive holds the old log',
+  );
   await archived.close();
 
   await t.throwsAsync(replacer.replace(documentFile(join(tempDir(), 'missing.json')), context));
-  t.deepEqual((await allEvents(store)).map((e) => e.id), live.map((e) => e.id), 'a document that cannot be read changes nothing');
+  t.deepEqual(
+    (await allEvents(store)).map((e) => e.id),
+    live.map((e) => e.id),
+    'a document that cannot be read changes nothing',
+  );
   await store.close();
   await source.close();
   await mine.close();

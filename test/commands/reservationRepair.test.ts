@@ -18,7 +18,8 @@ import { EVENT_UPCASTERS } from '../../domain/events';
  */
 
 const DYING_WRITER = fileURLToPath(new URL('../fixtures/dieBetweenAppends.ts', import.meta.url));
-const register = (userId: string, email: string) => ({ type: 'RegisterUser', userId, email, passwordHash: 'h', isActive: true, isSuperuser: false }) as const;
+const register = (userId: string, email: string) =>
+  ({ type: 'RegisterUser', userId, email, passwordHash: 'h', isActive: true, isSuperuser: false }) as const;
 
 /** Command deps over one events.db whose clock the test sets. */
 function world() {

@@ -37,6 +37,9 @@ test('secrets are masked; a masked value sent back keeps the stored secret', (t)
   const stored = { topic: 't', sasl_password: 'sealed:v1:x', sasl_username: 'u' };
   t.deepEqual(maskSecrets(stored, ['sasl_password']), { topic: 't', sasl_password: MASK, sasl_username: 'u' });
   t.deepEqual(maskSecrets({ sasl_password: null }, ['sasl_password']), { sasl_password: null });
-  t.deepEqual(keepMaskedSecrets({ topic: 't2', sasl_password: MASK }, stored, ['sasl_password']), { topic: 't2', sasl_password: 'sealed:v1:x' });
+  t.deepEqual(keepMaskedSecrets({ topic: 't2', sasl_password: MASK }, stored, ['sasl_password']), {
+    topic: 't2',
+    sasl_password: 'sealed:v1:x',
+  });
   t.deepEqual(keepMaskedSecrets({ sasl_password: 'new' }, stored, ['sasl_password']), { sasl_password: 'new' });
 });

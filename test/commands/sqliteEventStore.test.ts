@@ -5,6 +5,4 @@ import { join } from 'node:path';
 import { sqliteEventStore } from '../../commands/eventstore/sqliteEventStore';
 import { eventStoreConformance } from '../conformance/eventStoreConformance';
 
-eventStoreConformance(test, 'sqlite', async () =>
-  sqliteEventStore(join(mkdtempSync(join(tmpdir(), 'popsink-es-')), 'events.db')),
-);
+eventStoreConformance(test, 'sqlite', async () => sqliteEventStore(join(mkdtempSync(join(tmpdir(), 'popsink-es-')), 'events.db')));

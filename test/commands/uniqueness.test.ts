@@ -7,7 +7,15 @@ import { commandDeps, context } from './commandFixtures';
 const register = (userId: string, email: string) =>
   ({ type: 'RegisterUser', userId, email, passwordHash: 'h', isActive: true, isSuperuser: false }) as const;
 const env = (name: string) =>
-  ({ type: 'CreateEnv', envId: 'unused', ownerId: 'u-1', name, description: null, useRetention: false, retentionConfiguration: null }) as const;
+  ({
+    type: 'CreateEnv',
+    envId: 'unused',
+    ownerId: 'u-1',
+    name,
+    description: null,
+    useRetention: false,
+    retentionConfiguration: null,
+  }) as const;
 const team = (teamId: string, envId: string, name: string) =>
   ({ type: 'CreateTeam', teamId, envId, ownerId: 'u-1', name, description: null }) as const;
 
@@ -83,7 +91,14 @@ test('connector and pipeline names are unique within a team', async (t) => {
   t.true(isLeft(dupConnector) && dupConnector.left.code === 'CONNECTOR_NAME_ALREADY_EXISTS');
   t.true(isRight(await handleKeyedCommand(deps, context(), connectors, 'c-3', connector('c-3', 't-2'))));
 
-  const settings = { sourceConnectorId: 'c-1', targetConnectorId: 'c-3', ownsSource: false, ownsTarget: false, subscriptions: [{ id: 's-1', consumer_id: 'g-1', backfill: false, mapper_config: [] }], datamodel: { id: 'd-1' } };
+  const settings = {
+    sourceConnectorId: 'c-1',
+    targetConnectorId: 'c-3',
+    ownsSource: false,
+    ownsTarget: false,
+    subscriptions: [{ id: 's-1', consumer_id: 'g-1', backfill: false, mapper_config: [] }],
+    datamodel: { id: 'd-1' },
+  };
   const pipeline = (pipelineId: string, name: string) => ({ type: 'CreatePipeline', pipelineId, teamId: 't-1', name, settings }) as const;
   t.true(isRight(await handleKeyedCommand(deps, context(), pipelines, 'p-1', pipeline('p-1', 'orders'))));
   const dupPipeline = await handleKeyedCommand(deps, context(), pipelines, 'p-2', pipeline('p-2', 'orders'));

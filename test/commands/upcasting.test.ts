@@ -27,7 +27,12 @@ const toName = (data: unknown): unknown => {
 };
 const registry = upcasters([{ eventType: 'ConnectorUpdated', fromVersion: 1, upcast: toName }]);
 
-const depsOf = (file: string, withUpcasters = registry): CommandDeps => ({ store: sqliteEventStore(file), newId: randomUUID, now: () => new Date(), upcasters: withUpcasters });
+const depsOf = (file: string, withUpcasters = registry): CommandDeps => ({
+  store: sqliteEventStore(file),
+  newId: randomUUID,
+  now: () => new Date(),
+  upcasters: withUpcasters,
+});
 
 const nameOf = (state: ConnectorState): string | undefined => (state.status === 'exists' ? state.name : undefined);
 
@@ -54,17 +59,34 @@ test('an event of an old shape, in the log and in an export file, reads in the c
   t.teardown(() => deps.store.close());
   const connectorId = randomUUID();
   const stream = connectors.stream(connectorId);
-  await handleCommand(deps, connectors.decider, stream, { type: 'CreateConnector', connectorId, teamId: 't-1', connectorType: 'KAFKA_SOURCE', name: 'first', config: { topic: 'a' } }, context());
+  await handleCommand(
+    deps,
+    connectors.decider,
+    stream,
+    { type: 'CreateConnector', connectorId, teamId: 't-1', connectorType: 'KAFKA_SOURCE', name: 'first', config: { topic: 'a' } },
+    context(),
+  );
 
   // Written by a build that had no versions: the v1 shape, and no version in the metadata.
   const metadata = { actorId: 'actor-1', correlationId: 'c-1', causationId: 'c-1', time: '2024-01-01T00:00:00.000Z' };
   const old = new Database(file);
   old
     .prepare('INSERT INTO events (id, stream_id, revision, type, data, metadata) VALUES (?, ?, ?, ?, ?, ?)')
-    .run(randomUUID(), stream, 1, 'ConnectorUpdated', JSON.stringify({ connectorId, teamId: 't-1', oldName: 'first', newName: 'renamed' }), JSON.stringify(metadata));
+    .run(
+      randomUUID(),
+      stream,
+      1,
+      'ConnectorUpdated',
+      JSON.stringify({ connectorId, teamId: 't-1', oldName: 'first', newName: 'renamed' }),
+      JSON.stringify(metadata),
+    );
   old.close();
 
-  await t.throwsAsync(loadState({ ...deps, upcasters: EVENT_UPCASTERS }, connectors.decider, stream), { instanceOf: CorruptEventError }, 'without its upcaster the old shape does not decode');
+  await t.throwsAsync(
+    loadState({ ...deps, upcasters: EVENT_UPCASTERS }, connectors.decider, stream),
+    { instanceOf: CorruptEventError },
+    'without its upcaster the old shape does not decode',
+  );
   await readsTodaysShape(t, deps, connectorId);
 
   // New events are written at the current version, which no upcaster touches.
@@ -82,14 +104,31 @@ test('an event of an old shape, in the log and in an export file, reads in the c
 
   // An export file written by that older build: its events as stored, old shape and no version.
   const exportFile = join(dir, 'export.json');
-  const events = (await deps.store.readAll('start', 2)).map((e) => ({ id: e.id, stream_id: e.streamId, revision: Number(e.revision), type: e.type, data: e.data, metadata: e.metadata }));
-  writeFileSync(exportFile, JSON.stringify({ format: INSTALLATION_FORMAT, exported_at: new Date().toISOString(), secret_key_fingerprint: 'k', state: { users: [], envs: [], teams: [], team_members: [], connectors: [], pipelines: [], subscriptions: [], datamodels: [] }, events }));
+  const events = (await deps.store.readAll('start', 2)).map((e) => ({
+    id: e.id,
+    stream_id: e.streamId,
+    revision: Number(e.revision),
+    type: e.type,
+    data: e.data,
+    metadata: e.metadata,
+  }));
+  writeFileSync(
+    exportFile,
+    JSON.stringify({
+      format: INSTALLATION_FORMAT,
+      exported_at: new Date().toISOString(),
+      secret_key_fingerprint: 'k',
+      state: { users: [], envs: [], teams: [], team_members: [], connectors: [], pipelines: [], subscriptions: [], datamodels: [] },
+      events,
+    }),
+  );
   const document = InstallationDocument.decode(JSON.parse(readFileSync(exportFile, 'utf8')));
   if (isLeft(document)) return t.fail('the export file does not decode');
   t.like(document.right.events[1], { type: 'ConnectorUpdated', data: { newName: 'renamed' } });
   t.is(document.right.events[1]?.metadata.schemaVersion, undefined);
 
-  const issuesWith = (checker: ReturnType<typeof documentChecker>) => document.right.events.flatMap((event, index) => checker.check(event, index));
+  const issuesWith = (checker: ReturnType<typeof documentChecker>) =>
+    document.right.events.flatMap((event, index) => checker.check(event, index));
   t.deepEqual(issuesWith(documentChecker(registry)), [], 'the import check upcasts before it decodes');
   t.like(issuesWith(documentChecker(EVENT_UPCASTERS))[0], { type: 'value_error.event_data' });
 

@@ -48,10 +48,7 @@ export function eventStoreConformance(test: TestFn, name: string, open: () => Pr
   };
 
   const within = <T>(promise: Promise<T>, ms: number, what: string): Promise<T> =>
-    Promise.race([
-      promise,
-      new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms)),
-    ]);
+    Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms))]);
 
   test(`${name}: appends to a new stream with no_stream and numbers revisions from 0`, async (t) => {
     await withStore(async (store) => {
@@ -59,8 +56,14 @@ export function eventStoreConformance(test: TestFn, name: string, open: () => Pr
       const result = await store.append(stream, events(3), 'no_stream');
       t.is(result.nextRevision, 2n);
       const read = await store.readStream(stream);
-      t.deepEqual(read.map((e) => e.revision), [0n, 1n, 2n]);
-      t.deepEqual(read.map((e) => e.data), [{ i: 0 }, { i: 1 }, { i: 2 }]);
+      t.deepEqual(
+        read.map((e) => e.revision),
+        [0n, 1n, 2n],
+      );
+      t.deepEqual(
+        read.map((e) => e.data),
+        [{ i: 0 }, { i: 1 }, { i: 2 }],
+      );
       t.is(read[2]?.position, result.position);
     });
   });
@@ -160,12 +163,16 @@ export function eventStoreConformance(test: TestFn, name: string, open: () => Pr
       await store.append(`${p}b`, events(2, 'B'), 'no_stream');
       await store.append(`${p}a`, events(1, 'A'), 1n);
       const mine = (await store.readAll('start', 100_000)).filter((e) => e.streamId.startsWith(p));
-      t.deepEqual(mine.map((e) => e.type), ['A', 'A', 'B', 'B', 'A']);
-      for (let i = 1; i < mine.length; i++) t.true(mine[i]!.position > mine[i - 1]!.position);
-      const afterSecond = (await store.readAll({ after: mine[1]!.position }, 100_000)).filter((e) =>
-        e.streamId.startsWith(p),
+      t.deepEqual(
+        mine.map((e) => e.type),
+        ['A', 'A', 'B', 'B', 'A'],
       );
-      t.deepEqual(afterSecond.map((e) => e.id), mine.slice(2).map((e) => e.id));
+      for (let i = 1; i < mine.length; i++) t.true(mine[i]!.position > mine[i - 1]!.position);
+      const afterSecond = (await store.readAll({ after: mine[1]!.position }, 100_000)).filter((e) => e.streamId.startsWith(p));
+      t.deepEqual(
+        afterSecond.map((e) => e.id),
+        mine.slice(2).map((e) => e.id),
+      );
       const head = await store.headPosition();
       t.true(head !== undefined && head >= mine[4]!.position);
     });
@@ -200,7 +207,10 @@ export function eventStoreConformance(test: TestFn, name: string, open: () => Pr
       await store.append(`${p}a`, events(1), 4n);
       await within(second.reached, 10_000, 'resubscribed events');
       await second.stop();
-      t.deepEqual(second.received.map((e) => e.revision), [3n, 4n, 5n]);
+      t.deepEqual(
+        second.received.map((e) => e.revision),
+        [3n, 4n, 5n],
+      );
     });
   });
 

@@ -77,7 +77,10 @@ export function readStoreConformance(test: TestFn, name: string, open: () => Pro
       const page = await store.find(c, {});
       t.deepEqual(page, { items: [expected], total: 1 });
       for (const doc of [await store.get(c, 'a'), ...page.items]) {
-        t.deepEqual(Object.keys(doc ?? {}).filter((k) => k.startsWith('_')), []);
+        t.deepEqual(
+          Object.keys(doc ?? {}).filter((k) => k.startsWith('_')),
+          [],
+        );
       }
     });
   });
@@ -163,7 +166,13 @@ export function readStoreConformance(test: TestFn, name: string, open: () => Pro
       await store.apply(ops);
       const first = await snapshot();
       t.deepEqual(first, [
-        { items: [{ id: 'a', name: 'A', n: 10 }, { id: 'b', name: 'B2' }], total: 2 },
+        {
+          items: [
+            { id: 'a', name: 'A', n: 10 },
+            { id: 'b', name: 'B2' },
+          ],
+          total: 2,
+        },
         { items: [{ id: 'a', name: 'dA2' }], total: 1 },
       ]);
 
@@ -251,7 +260,18 @@ export function readStoreConformance(test: TestFn, name: string, open: () => Pro
       ]);
       await expectFind(t, store, c, { anyOf: [{ owner: 'u1' }, { team: ['t2'] }] }, ['a', 'c']);
       await expectFind(t, store, c, { where: { kind: 'x' }, anyOf: [{ owner: 'u2' }, { team: 't1' }] }, ['a', 'c']);
-      await expectFind(t, store, c, { anyOf: [{ owner: 'u3', team: null }, { owner: 'u3', team: 't1' }] }, ['d']);
+      await expectFind(
+        t,
+        store,
+        c,
+        {
+          anyOf: [
+            { owner: 'u3', team: null },
+            { owner: 'u3', team: 't1' },
+          ],
+        },
+        ['d'],
+      );
       await expectFind(t, store, c, { anyOf: [{ owner: 'u2', team: 't1' }] }, ['b']);
       await expectFind(t, store, c, { anyOf: [{ owner: 'nobody' }] }, [], 0);
       await expectFind(t, store, c, { anyOf: [] }, [], 0);
@@ -487,14 +507,37 @@ export function readStoreConformance(test: TestFn, name: string, open: () => Pro
       await store.ensureIndexes(c, ['team', 'state']);
       const team = (i: number) => (i % 2 === 0 ? 't0' : 't1');
       const state = (i: number) => (i % 10 === 0 ? 'building' : 'draft');
-      await store.apply(Array.from({ length: 40 }, (_, i) => up(c, `d${String(i).padStart(2, '0')}`, BigInt(i + 1), { team: team(i), state: state(i) })));
-      const ids = (keep: (i: number) => boolean) => Array.from({ length: 40 }, (_, i) => i).filter(keep).map((i) => `d${String(i).padStart(2, '0')}`);
+      await store.apply(
+        Array.from({ length: 40 }, (_, i) => up(c, `d${String(i).padStart(2, '0')}`, BigInt(i + 1), { team: team(i), state: state(i) })),
+      );
+      const ids = (keep: (i: number) => boolean) =>
+        Array.from({ length: 40 }, (_, i) => i)
+          .filter(keep)
+          .map((i) => `d${String(i).padStart(2, '0')}`);
       const byId = [{ field: 'id', direction: 'asc' as const }];
       // The state narrows most here (4 building), the team there (no team t9).
-      await expectFind(t, store, c, { where: { team: 't0', state: 'building' }, sort: byId }, ids((i) => i % 2 === 0 && i % 10 === 0));
-      await expectFind(t, store, c, { where: { team: ['t0', 't0', 't1'], state: ['building', 'building'] }, sort: byId }, ids((i) => i % 10 === 0));
+      await expectFind(
+        t,
+        store,
+        c,
+        { where: { team: 't0', state: 'building' }, sort: byId },
+        ids((i) => i % 2 === 0 && i % 10 === 0),
+      );
+      await expectFind(
+        t,
+        store,
+        c,
+        { where: { team: ['t0', 't0', 't1'], state: ['building', 'building'] }, sort: byId },
+        ids((i) => i % 10 === 0),
+      );
       await expectFind(t, store, c, { where: { team: ['t9'], state: 'draft' }, sort: byId }, [], 0);
-      await expectFind(t, store, c, { where: { team: 't1', state: ['draft', 'gone'] }, sort: byId }, ids((i) => i % 2 === 1));
+      await expectFind(
+        t,
+        store,
+        c,
+        { where: { team: 't1', state: ['draft', 'gone'] }, sort: byId },
+        ids((i) => i % 2 === 1),
+      );
     });
   });
 
@@ -504,9 +547,7 @@ export function readStoreConformance(test: TestFn, name: string, open: () => Pro
       const id = (i: number): string => `doc${String(i).padStart(3, '0')}`;
       const count = 300;
       await store.apply(Array.from({ length: count }, (_, i) => up(c, id(i), 1n, { v: 0, keep: true })));
-      await store.apply(
-        Array.from({ length: count }, (_, i) => (i % 5 === 0 ? rm(c, id(i), 2n) : up(c, id(i), 2n, { v: i }))),
-      );
+      await store.apply(Array.from({ length: count }, (_, i) => (i % 5 === 0 ? rm(c, id(i), 2n) : up(c, id(i), 2n, { v: i }))));
       const page = await store.find(c, { where: { keep: true } });
       t.is(page.total, count - count / 5);
       t.deepEqual(

@@ -35,7 +35,11 @@ export async function startDataPlane(env: Record<string, string> = {}): Promise<
   const api = await startApi({ env: { POPSINK_ROLE: 'all', POPSINK_RETRY_WINDOW_SECONDS: '3', ...env } });
   const token = await api.login(ADMIN.email, ADMIN.password);
   // The env keeps what the platform creates for an hour: topics it creates must say so.
-  const envBody = { name: `dp-${randomUUID().slice(0, 8)}`, use_retention: true, retention_configuration: { retention_ms: DATAPLANE_RETENTION_MS, retention_bytes: null } };
+  const envBody = {
+    name: `dp-${randomUUID().slice(0, 8)}`,
+    use_retention: true,
+    retention_configuration: { retention_ms: DATAPLANE_RETENTION_MS, retention_bytes: null },
+  };
   const envId = String(asRecord((await api.request('POST', '/envs/', { token, json: envBody })).body)['id']);
   await api.request('PATCH', '/users/me', { token, json: { current_env_id: envId } });
   const team = await api.request('POST', '/teams/', { token, json: { name: `dp-team-${randomUUID().slice(0, 8)}`, env_id: envId } });
@@ -43,7 +47,8 @@ export async function startDataPlane(env: Record<string, string> = {}): Promise<
   return { api, token, teamId: String(asRecord(team.body)['id']) };
 }
 
-export const kafkaOf = (brokers: string) => new Kafka({ brokers: brokers.split(','), logLevel: logLevel.NOTHING, clientId: 'popsink-tests' });
+export const kafkaOf = (brokers: string) =>
+  new Kafka({ brokers: brokers.split(','), logLevel: logLevel.NOTHING, clientId: 'popsink-tests' });
 
 /**
  * Creates a topic and waits until each of its partitions has a leader. kafkajs's own
@@ -57,7 +62,11 @@ export async function createTopic(brokers: string, topic: string, numPartitions:
     await admin.createTopics({ topics: [{ topic, numPartitions }] });
     await until(
       `leaders for the ${numPartitions} partitions of ${topic}`,
-      () => admin.fetchTopicMetadata({ topics: [topic] }).then(({ topics }) => topics[0]?.partitions.filter((partition) => partition.leader >= 0).length ?? 0, () => 0),
+      () =>
+        admin.fetchTopicMetadata({ topics: [topic] }).then(
+          ({ topics }) => topics[0]?.partitions.filter((partition) => partition.leader >= 0).length ?? 0,
+          () => 0,
+        ),
       (led) => led === numPartitions,
       30_000,
     );
@@ -98,7 +107,13 @@ export function orderMessages(count: number, invalidEvery: number): { values: st
   for (let id = 0; id < count; id += 1) {
     if (id % invalidEvery === invalidEvery - 1) {
       const kind = invalid % 3;
-      values.push(kind === 0 ? `{not json ${id}` : kind === 1 ? JSON.stringify({ id, amount: 1.5 }) : JSON.stringify({ id, name: `n${id}`, amount: 'abc' }));
+      values.push(
+        kind === 0
+          ? `{not json ${id}`
+          : kind === 1
+            ? JSON.stringify({ id, amount: 1.5 })
+            : JSON.stringify({ id, name: `n${id}`, amount: 'abc' }),
+      );
       invalid += 1;
     } else {
       values.push(JSON.stringify({ id, name: `customer-${id}`, amount: id / 100, meta: { source: 'e2e' } }));
@@ -115,19 +130,31 @@ export const ORDER_MAPPER = [
 ];
 
 /** Runs `bash scripts/services/<service>.sh <command>` (start, stop, ...) and returns its stdout. */
-export function serviceScript(service: 'kafka' | 'postgres' | 'ferretdb', command: string, env: Record<string, string> = {}): Promise<string> {
+export function serviceScript(
+  service: 'kafka' | 'postgres' | 'ferretdb',
+  command: string,
+  env: Record<string, string> = {},
+): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile('bash', [`scripts/services/${service}.sh`, command], { cwd: REPO_ROOT, env: { ...process.env, ...env }, timeout: 180_000 }, (error, stdout, stderr) => {
-      if (error) reject(new Error(`${service}.sh ${command}: ${error.message}\n${stderr}`));
-      else resolve(stdout.trim());
-    });
+    execFile(
+      'bash',
+      [`scripts/services/${service}.sh`, command],
+      { cwd: REPO_ROOT, env: { ...process.env, ...env }, timeout: 180_000 },
+      (error, stdout, stderr) => {
+        if (error) reject(new Error(`${service}.sh ${command}: ${error.message}\n${stderr}`));
+        else resolve(stdout.trim());
+      },
+    );
   });
 }
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** Creates (not starts) a Kafka → PostgreSQL pipeline of ORDER_MAPPER rows with an error table; returns its id and its datamodel's. */
-export async function createOrdersToPostgres(world: { api: Api; token: string; teamId: string }, options: { brokers: string; topic: string; table: string }): Promise<{ pipelineId: string; datamodelId: string }> {
+export async function createOrdersToPostgres(
+  world: { api: Api; token: string; teamId: string },
+  options: { brokers: string; topic: string; table: string },
+): Promise<{ pipelineId: string; datamodelId: string }> {
   const { teamId } = world;
   const { brokers, topic, table } = options;
   return createPipeline(world, {
@@ -150,18 +177,27 @@ export async function createOrdersToPostgres(world: { api: Api; token: string; t
 /** Rows of a table in the test PostgreSQL: total and distinct ids; -1 while unreadable (no table yet, server down). */
 export const rowCounts = (table: string): Promise<{ rows: number; ids: number }> =>
   admin(async (client) => {
-    const row = (await client.query(`SELECT count(*) AS rows, count(DISTINCT id) AS ids FROM "public"."${table}"`)).rows[0] as { rows: string; ids: string };
+    const row = (await client.query(`SELECT count(*) AS rows, count(DISTINCT id) AS ids FROM "public"."${table}"`)).rows[0] as {
+      rows: string;
+      ids: string;
+    };
     return { rows: Number(row.rows), ids: Number(row.ids) };
   }).catch(() => ({ rows: -1, ids: -1 }));
 
 /** GET /pipelines/{id}: its state and error_reason. */
-export async function pipelineState(world: { api: Api; token: string }, pipelineId: string): Promise<{ state: unknown; error_reason: unknown }> {
+export async function pipelineState(
+  world: { api: Api; token: string },
+  pipelineId: string,
+): Promise<{ state: unknown; error_reason: unknown }> {
   const body = asRecord((await world.api.request('GET', `/pipelines/${pipelineId}`, { token: world.token })).body);
   return { state: body['state'], error_reason: body['error_reason'] };
 }
 
 /** A 3-partition topic on the test broker and a (not started) pipeline from it to a new PostgreSQL table, both named after `label`. */
-export async function ordersTopicAndPipeline(world: { api: Api; token: string; teamId: string }, label: string): Promise<{ brokers: string; topic: string; table: string; pipelineId: string; datamodelId: string }> {
+export async function ordersTopicAndPipeline(
+  world: { api: Api; token: string; teamId: string },
+  label: string,
+): Promise<{ brokers: string; topic: string; table: string; pipelineId: string; datamodelId: string }> {
   const brokers = testServer('TEST_KAFKA_BROKERS');
   testServer('TEST_PG_URL');
   const suffix = randomUUID().slice(0, 8);
@@ -195,12 +231,16 @@ export function separateProcessesEnv(): Record<string, string> {
  * on a free port; its recent output chunks are kept in `output`.
  */
 export function spawnRuntime(env: Record<string, string>, output: string[] = [], options: { compiled?: boolean } = {}): ChildProcess {
-  const child = spawn(process.execPath, options.compiled === true ? ['--enable-source-maps', 'dist/main.js'] : ['--import', 'tsx', 'main.ts'], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, POPSINK_LOG_LEVEL: 'warn', ...env, POPSINK_ROLE: 'runtime', PORT: '0', POPSINK_RUNTIME_PORT: '0' },
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    options.compiled === true ? ['--enable-source-maps', 'dist/main.js'] : ['--import', 'tsx', 'main.ts'],
+    {
+      cwd: REPO_ROOT,
+      env: { ...process.env, POPSINK_LOG_LEVEL: 'warn', ...env, POPSINK_ROLE: 'runtime', PORT: '0', POPSINK_RUNTIME_PORT: '0' },
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const keep = (chunk: Buffer) => {
     output.push(chunk.toString('utf8'));
     if (output.length > 200) output.shift();
@@ -250,7 +290,10 @@ export async function createOrdersToKafka(
 }
 
 /** POST /pipelines/ as the world's user: the created pipeline's id and its datamodel's. */
-export async function createPipeline(world: { api: Api; token: string }, json: Record<string, unknown>): Promise<{ pipelineId: string; datamodelId: string }> {
+export async function createPipeline(
+  world: { api: Api; token: string },
+  json: Record<string, unknown>,
+): Promise<{ pipelineId: string; datamodelId: string }> {
   const created = await world.api.request('POST', '/pipelines/', { token: world.token, json });
   if (created.status !== 201) throw new Error(`create pipeline: ${created.status} ${JSON.stringify(created.body)}`);
   const pipeline = asRecord(created.body);
@@ -305,7 +348,11 @@ export async function tallyTopic(brokers: string, topic: string, size: number): 
 }
 
 /** A topic's end offsets (markers of transactions included) and a group's committed offsets on it, by partition; -1 where the group has none. */
-export async function topicProgress(brokers: string, topic: string, groupId: string): Promise<{ partition: number; end: number; committed: number }[]> {
+export async function topicProgress(
+  brokers: string,
+  topic: string,
+  groupId: string,
+): Promise<{ partition: number; end: number; committed: number }[]> {
   const admin = kafkaOf(brokers).admin();
   await admin.connect();
   try {

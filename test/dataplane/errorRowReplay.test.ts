@@ -5,7 +5,17 @@ import { admin, postgresTestConfig } from '../fixtures/postgresConfig';
 import { testServer } from '../fixtures/testServers';
 import { jsonLines, runCli, tempHome } from '../cli/cliFixtures';
 import { asRecord } from '../http/apiFixtures';
-import { createOrdersToKafka, createOrdersToPostgres, createPipeline, createTopic, kafkaOf, ORDER_MAPPER, pipelineState, useDataPlane, until } from './dataplaneFixtures';
+import {
+  createOrdersToKafka,
+  createOrdersToPostgres,
+  createPipeline,
+  createTopic,
+  kafkaOf,
+  ORDER_MAPPER,
+  pipelineState,
+  useDataPlane,
+  until,
+} from './dataplaneFixtures';
 
 /**
  * Error rows on the real PostgreSQL and Kafka: the worker writes rows the target refuses to the
@@ -39,7 +49,15 @@ interface ErrorRowItem {
 const ORDERS = Array.from({ length: 40 }, (_, id) => ({
   partition: id % 2,
   key: String(id),
-  value: id === 30 ? '{not json' : JSON.stringify({ id, name: `order-${id}`, amount: id === 5 || id === 12 || id === 21 ? -5 : id, ...(id === 21 ? {} : { meta: { source: 'e2e' } }) }),
+  value:
+    id === 30
+      ? '{not json'
+      : JSON.stringify({
+          id,
+          name: `order-${id}`,
+          amount: id === 5 || id === 12 || id === 21 ? -5 : id,
+          ...(id === 21 ? {} : { meta: { source: 'e2e' } }),
+        }),
 }));
 
 const rowsOf = (table: string): Promise<{ id: string; name: string | null; amount: number }[]> =>
@@ -52,7 +70,8 @@ async function errorRows(pipelineId: string, query = ''): Promise<{ status: numb
   return { status: answer.status, items: (body['items'] ?? []) as ErrorRowItem[], total: Number(body['total']), body: answer.body };
 }
 
-const replay = (pipelineId: string, json: unknown) => world().api.request('POST', `/pipelines/${pipelineId}/error-rows/replay`, { token: world().token, json });
+const replay = (pipelineId: string, json: unknown) =>
+  world().api.request('POST', `/pipelines/${pipelineId}/error-rows/replay`, { token: world().token, json });
 
 /** A started Kafka → PostgreSQL pipeline into a table with CHECK (amount >= 0), its error rows written: 36 rows landed, 4 refused. */
 async function ordersPipeline(): Promise<{ pipelineId: string; table: string }> {
@@ -61,14 +80,23 @@ async function ordersPipeline(): Promise<{ pipelineId: string; table: string }> 
   const topic = `replay-${suffix}`;
   const table = `replay_${suffix}`;
   await createTopic(brokers, topic, 2);
-  await admin((client) => client.query(`CREATE TABLE "public"."${table}" (id bigint PRIMARY KEY, name text NOT NULL, amount double precision CHECK (amount >= 0), source text)`));
+  await admin((client) =>
+    client.query(
+      `CREATE TABLE "public"."${table}" (id bigint PRIMARY KEY, name text NOT NULL, amount double precision CHECK (amount >= 0), source text)`,
+    ),
+  );
   const producer = kafkaOf(brokers).producer();
   await producer.connect();
   await producer.send({ topic, acks: -1, messages: ORDERS });
   await producer.disconnect();
   const { pipelineId } = await createOrdersToPostgres(world(), { brokers, topic, table });
   await world().api.request('POST', `/pipelines/${pipelineId}/start`, { token: world().token });
-  await until('36 rows and 4 error rows', async () => ({ rows: (await rowsOf(table).catch(() => [])).length, errors: (await errorRows(pipelineId)).total }), ({ rows, errors }) => rows === 36 && errors === 4, 120_000);
+  await until(
+    '36 rows and 4 error rows',
+    async () => ({ rows: (await rowsOf(table).catch(() => [])).length, errors: (await errorRows(pipelineId)).total }),
+    ({ rows, errors }) => rows === 36 && errors === 4,
+    120_000,
+  );
   return { pipelineId, table };
 }
 
@@ -89,7 +117,16 @@ test('list with filters; replay lands the rows the fixed table takes, once; a ro
     ],
   );
   const five = all.items.find((row) => row.id === '1-2');
-  t.like(five, { partition: 1, offset: '2', key_text: '5', value_text: ORDERS[5]?.value, attempts: 1, replayed_at: null, replay_outcome: null, pipeline_version: 1 });
+  t.like(five, {
+    partition: 1,
+    offset: '2',
+    key_text: '5',
+    value_text: ORDERS[5]?.value,
+    attempts: 1,
+    replayed_at: null,
+    replay_outcome: null,
+    pipeline_version: 1,
+  });
   t.is(Buffer.from(five?.value_base64 ?? '', 'base64').toString('utf8'), ORDERS[5]?.value ?? '');
   t.regex(five?.message ?? '', /check constraint/);
   t.false(Number.isNaN(Date.parse(five?.first_seen ?? '')));
@@ -173,14 +210,27 @@ test('list with filters; replay lands the rows the fixed table takes, once; a ro
   t.is((await pipelineState(world(), pipelineId)).state, 'live');
 
   // --- who replayed what: the history, the audit log, popsink audit
-  const history = (asRecord((await api.request('GET', `/pipelines/${pipelineId}/history`, { token })).body)['items'] ?? []) as Record<string, unknown>[];
+  const history = (asRecord((await api.request('GET', `/pipelines/${pipelineId}/history`, { token })).body)['items'] ?? []) as Record<
+    string,
+    unknown
+  >[];
   const replays = history.filter((entry) => entry['event_type'] === 'PipelineErrorRowsReplayed');
   t.is(replays.length, 3);
-  t.like(replays[2], { actor_email: 'admin@example.com', version: before['version'], changes: [], details: { selection: { filter: { stage: 'target' } }, applied: 2, failed: 1 } });
+  t.like(replays[2], {
+    actor_email: 'admin@example.com',
+    version: before['version'],
+    changes: [],
+    details: { selection: { filter: { stage: 'target' } }, applied: 2, failed: 1 },
+  });
   t.like(replays[1], { details: { selection: { ids: ['0-6', '1-2'] }, applied: 0, skipped_already_applied: 2 } });
-  const logs = asRecord((await api.request('GET', `/user-logs?resource_id=${pipelineId}&event_type=PipelineErrorRowsReplayed`, { token })).body);
+  const logs = asRecord(
+    (await api.request('GET', `/user-logs?resource_id=${pipelineId}&event_type=PipelineErrorRowsReplayed`, { token })).body,
+  );
   t.is(logs['total'], 3);
-  t.like((logs['items'] as Record<string, unknown>[])[0], { resource_type: 'pipeline', details: { selection: { all: true }, counts: { applied: 0, failed: 2 } } });
+  t.like((logs['items'] as Record<string, unknown>[])[0], {
+    resource_type: 'pipeline',
+    details: { selection: { all: true }, counts: { applied: 0, failed: 2 } },
+  });
   const audit = await runCli(['audit', '--resource', pipelineId, '--json'], { POPSINK_DATA_DIR: api.dataDir });
   t.is(audit.code, 0, audit.stderr);
   const audited = jsonLines(audit.stdout).filter((entry) => entry['event_type'] === 'PipelineErrorRowsReplayed');
@@ -209,14 +259,28 @@ test('authorisation: another team is refused (403), an unknown pipeline or subsc
   await api.request('POST', '/envs/', { token: outsiderToken, json: { name: `outsider-env-${randomUUID().slice(0, 8)}` } });
   await api.request('POST', '/teams/', { token: outsiderToken, json: { name: `outsider-team-${randomUUID().slice(0, 8)}` } });
   t.is((await api.request('GET', `/pipelines/${pipelineId}/error-rows`, { token: outsiderToken })).status, 403);
-  t.is((await api.request('POST', `/pipelines/${pipelineId}/error-rows/replay`, { token: outsiderToken, json: { all: true } })).status, 403);
+  t.is(
+    (await api.request('POST', `/pipelines/${pipelineId}/error-rows/replay`, { token: outsiderToken, json: { all: true } })).status,
+    403,
+  );
   t.is((await api.request('GET', `/pipelines/${randomUUID()}/error-rows`, { token })).status, 404);
   t.is((await api.request('GET', `/pipelines/${pipelineId}/error-rows?subscription_id=nope`, { token })).status, 404);
 
   // A draft's error table that does not exist yet holds no row.
   t.like((await api.request('GET', `/pipelines/${pipelineId}/error-rows`, { token })).body, { items: [], total: 0 });
-  for (const body of [{}, { all: false }, { all: true, stage: 'target' }, { ids: ['0-1'], all: true }, { ids: [] }, { ids: ['zero-one'] }]) {
-    t.is((await api.request('POST', `/pipelines/${pipelineId}/error-rows/replay`, { token, json: body })).status, 422, JSON.stringify(body));
+  for (const body of [
+    {},
+    { all: false },
+    { all: true, stage: 'target' },
+    { ids: ['0-1'], all: true },
+    { ids: [] },
+    { ids: ['zero-one'] },
+  ]) {
+    t.is(
+      (await api.request('POST', `/pipelines/${pipelineId}/error-rows/replay`, { token, json: body })).status,
+      422,
+      JSON.stringify(body),
+    );
   }
 });
 
@@ -224,7 +288,12 @@ test('a Kafka error topic cannot be listed (409); an unreachable error table ans
   const { api, token } = world();
   const brokers = testServer('TEST_KAFKA_BROKERS');
   const suffix = randomUUID().slice(0, 8);
-  const { pipelineId: toKafka } = await createOrdersToKafka(world(), { brokers, source: `src-${suffix}`, target: `dst-${suffix}`, exactlyOnce: false });
+  const { pipelineId: toKafka } = await createOrdersToKafka(world(), {
+    brokers,
+    source: `src-${suffix}`,
+    target: `dst-${suffix}`,
+    exactlyOnce: false,
+  });
   const kafka = await api.request('GET', `/pipelines/${toKafka}/error-rows`, { token });
   t.is(kafka.status, 409);
   t.regex(String(asRecord(kafka.body)['detail']), /^ERROR_ROWS_NOT_QUERYABLE: /);

@@ -69,7 +69,11 @@ const count = (table: string): Promise<number> =>
 
 /** A table made by a DBA before the pipeline: a CHECK, a NOT NULL the mapper does not know of, a short varchar. */
 const strictTable = (table: string) =>
-  admin((client) => client.query(`CREATE TABLE "public"."${table}" (id bigint PRIMARY KEY, name text NOT NULL, amount double precision CHECK (amount >= 0), code varchar(5))`));
+  admin((client) =>
+    client.query(
+      `CREATE TABLE "public"."${table}" (id bigint PRIMARY KEY, name text NOT NULL, amount double precision CHECK (amount >= 0), code varchar(5))`,
+    ),
+  );
 
 /** 10 of `total` messages the strict table refuses (a CHECK, a NOT NULL, a varchar(5) overflow), at known ids. */
 function accounts(total: number): { messages: Message[]; rejected: Map<number, string> } {
@@ -95,7 +99,10 @@ test('rows the target rejects go to the error table with their SQLSTATE; every o
   const { messages, rejected } = accounts(10_000);
   t.is(rejected.size, 10);
   await send(topic, messages);
-  const pipelineId = await startPipeline(topic, table, { subscription_error_table_enabled: true, subscription_error_table_name: `${table}_errors` });
+  const pipelineId = await startPipeline(topic, table, {
+    subscription_error_table_enabled: true,
+    subscription_error_table_name: `${table}_errors`,
+  });
 
   const seen = new Set<string>();
   const reasons = new Set<unknown>();
@@ -113,15 +120,32 @@ test('rows the target rejects go to the error table with their SQLSTATE; every o
   // A broker just started may keep the group coordinator loading past the 3 s retry window of
   // these tests (a SOURCE_* error that clears by itself); what the target rejected never shows.
   t.log(`states seen: ${[...seen].join(', ')}`);
-  t.false([...seen].some((state) => /^error \((?!SOURCE_)/.test(state)), `states seen: ${[...seen].join(', ')}`);
+  t.false(
+    [...seen].some((state) => /^error \((?!SOURCE_)/.test(state)),
+    `states seen: ${[...seen].join(', ')}`,
+  );
   t.deepEqual([...reasons], [null], 'live never carries an error reason');
-  const errorRows = await admin(async (client) => (await client.query(`SELECT "offset", stage, error_code, error, key_text, payload, value_base64, attempts FROM "public"."${table}_errors" ORDER BY "offset"::bigint`)).rows);
+  const errorRows = await admin(
+    async (client) =>
+      (
+        await client.query(
+          `SELECT "offset", stage, error_code, error, key_text, payload, value_base64, attempts FROM "public"."${table}_errors" ORDER BY "offset"::bigint`,
+        )
+      ).rows,
+  );
   t.deepEqual(
     errorRows.map((row: { offset: string; error_code: string }) => [Number(row.offset), row.error_code]),
     [...rejected].map(([id, code]) => [id, code]),
     'each rejected row, at its offset, with its SQLSTATE',
   );
-  for (const row of errorRows as { stage: string; error: string; key_text: string; payload: string; value_base64: string; attempts: number }[]) {
+  for (const row of errorRows as {
+    stage: string;
+    error: string;
+    key_text: string;
+    payload: string;
+    value_base64: string;
+    attempts: number;
+  }[]) {
     t.is(row.stage, 'target');
     t.regex(row.error, /SQLSTATE/);
     t.is(Buffer.from(row.value_base64, 'base64').toString('utf8'), row.payload, 'the original bytes are kept');
@@ -134,11 +158,19 @@ test('without an error table, a rejected row stops the pipeline once with TARGET
   const { api, token } = world();
   const { topic, table } = await feed('rejects-stop');
   await strictTable(table);
-  const messages = Array.from({ length: 100 }, (_, id) => ({ key: String(id), value: JSON.stringify({ id, name: `a${id}`, amount: id === 42 ? -1 : id }) }));
+  const messages = Array.from({ length: 100 }, (_, id) => ({
+    key: String(id),
+    value: JSON.stringify({ id, name: `a${id}`, amount: id === 42 ? -1 : id }),
+  }));
   await send(topic, messages);
   const pipelineId = await startPipeline(topic, table);
 
-  const failed = await until('state error', () => pipelineState(world(), pipelineId), ({ state }) => state === 'error', 60_000);
+  const failed = await until(
+    'state error',
+    () => pipelineState(world(), pipelineId),
+    ({ state }) => state === 'error',
+    60_000,
+  );
   t.regex(String(failed.error_reason), /^TARGET_REJECTED_ROW: /);
   t.regex(String(failed.error_reason), new RegExp(`${topic}/0@42 `));
   t.regex(String(failed.error_reason), /SQLSTATE 23514/);
@@ -148,12 +180,17 @@ test('without an error table, a rejected row stops the pipeline once with TARGET
   const failures = logs.filter(({ message }) => message.includes('TARGET_REJECTED_ROW'));
   t.is(failures.length, 1, JSON.stringify(failures));
   t.is((await pipelineState(world(), pipelineId)).state, 'error');
-  t.false(logs.some(({ message }) => message.includes('SOURCE_')), 'a target rejection is never a source fault');
+  t.false(
+    logs.some(({ message }) => message.includes('SOURCE_')),
+    'a target rejection is never a source fault',
+  );
 });
 
 test('error_tolerance: past its share of the window the pipeline stops with ERROR_RATE_EXCEEDED and the figures', async (t) => {
   const { topic, table } = await feed('tolerance');
-  const messages = Array.from({ length: 200 }, (_, id) => ({ value: id % 20 === 0 ? `{broken ${id}` : JSON.stringify({ id, name: `a${id}` }) }));
+  const messages = Array.from({ length: 200 }, (_, id) => ({
+    value: id % 20 === 0 ? `{broken ${id}` : JSON.stringify({ id, name: `a${id}` }),
+  }));
   await send(topic, messages);
   const pipelineId = await startPipeline(topic, table, {
     subscription_error_table_enabled: true,
@@ -161,7 +198,12 @@ test('error_tolerance: past its share of the window the pipeline stops with ERRO
     subscription_error_tolerance: 0.02,
     subscription_error_tolerance_window: 100,
   });
-  const failed = await until('state error', () => pipelineState(world(), pipelineId), ({ state }) => state === 'error', 60_000);
+  const failed = await until(
+    'state error',
+    () => pipelineState(world(), pipelineId),
+    ({ state }) => state === 'error',
+    60_000,
+  );
   t.regex(String(failed.error_reason), /^ERROR_RATE_EXCEEDED: \d+ of the last 100 messages went to the error table/);
 });
 
@@ -169,7 +211,10 @@ test('error_tolerance out of range answers 422 at its field', async (t) => {
   const { api, token } = world();
   const { topic, table } = await feed('tolerance-range');
   const { pipelineId } = await createPipeline(world(), pipelineBody(topic, table));
-  const refused = await api.request('PATCH', `/pipelines/${pipelineId}`, { token, json: { subscription_error_tolerance: 1.5, subscription_error_tolerance_window: 0 } });
+  const refused = await api.request('PATCH', `/pipelines/${pipelineId}`, {
+    token,
+    json: { subscription_error_tolerance: 1.5, subscription_error_tolerance_window: 0 },
+  });
   t.is(refused.status, 422);
   const locs = (asRecord(refused.body)['detail'] as { loc: unknown[] }[]).map(({ loc }) => loc.join('.'));
   t.deepEqual(locs.sort(), ['body.subscription_error_tolerance', 'body.subscription_error_tolerance_window']);
@@ -180,17 +225,36 @@ test('error_tolerance out of range answers 422 at its field', async (t) => {
 test('tombstones delete by key: a JSON object key and a scalar key', async (t) => {
   const { topic, table } = await feed('tombstones');
   const rows = Array.from({ length: 10 }, (_, id) => ({ key: JSON.stringify({ id }), value: JSON.stringify({ id, name: `a${id}` }) }));
-  await send(topic, [...rows, { key: JSON.stringify({ id: 3 }), value: null }, { key: '7', value: null }, { key: '8', value: JSON.stringify({ id: 8, name: 'again' }) }]);
+  await send(topic, [
+    ...rows,
+    { key: JSON.stringify({ id: 3 }), value: null },
+    { key: '7', value: null },
+    { key: '8', value: JSON.stringify({ id: 8, name: 'again' }) },
+  ]);
   await startPipeline(topic, table);
-  await until('3 and 7 deleted', () => admin(async (client) => (await client.query(`SELECT id, name FROM "public"."${table}" ORDER BY id`)).rows).catch(() => []), (found) => found.length === 8, 60_000);
+  await until(
+    '3 and 7 deleted',
+    () => admin(async (client) => (await client.query(`SELECT id, name FROM "public"."${table}" ORDER BY id`)).rows).catch(() => []),
+    (found) => found.length === 8,
+    60_000,
+  );
   const found = await admin(async (client) => (await client.query(`SELECT id::int AS id, name FROM "public"."${table}" ORDER BY id`)).rows);
-  t.deepEqual(found.map(({ id }: { id: number }) => id), [0, 1, 2, 4, 5, 6, 8, 9]);
+  t.deepEqual(
+    found.map(({ id }: { id: number }) => id),
+    [0, 1, 2, 4, 5, 6, 8, 9],
+  );
   t.is(found.find(({ id }: { id: number }) => id === 8)?.name, 'again');
 });
 
 /** A Debezium PostgreSQL connector's change event, with or without the JsonConverter schema wrapper. */
 function debezium(op: 'c' | 'u' | 'd' | 'r', before: object | null, after: object | null, tsMs: number, wrapped: boolean): string {
-  const payload = { before, after, op, ts_ms: tsMs + 5, source: { connector: 'postgresql', db: 'shop', schema: 'public', table: 'customers', ts_ms: tsMs } };
+  const payload = {
+    before,
+    after,
+    op,
+    ts_ms: tsMs + 5,
+    source: { connector: 'postgresql', db: 'shop', schema: 'public', table: 'customers', ts_ms: tsMs },
+  };
   return JSON.stringify(wrapped ? { schema: { type: 'struct', name: 'shop.public.customers.Envelope' }, payload } : payload);
 }
 
@@ -237,16 +301,35 @@ test('a Debezium c / u / d / key-change sequence leaves the table equal to the s
     { key: 'op', path: '$.__op', cast: 'string', nullable: true },
     { key: 'changed_at', path: '$.__source_ts_ms', cast: 'int', nullable: true },
   ];
-  const pipelineId = await startPipeline(topic, table, { subscription_mapper_config: mapper, subscription_envelope: 'debezium', subscription_error_table_enabled: true, subscription_error_table_name: `${table}_errors` });
+  const pipelineId = await startPipeline(topic, table, {
+    subscription_mapper_config: mapper,
+    subscription_envelope: 'debezium',
+    subscription_error_table_enabled: true,
+    subscription_error_table_name: `${table}_errors`,
+  });
   const expected = [...source.values()].sort((a, b) => a.id - b.id).map(({ id, name }) => `${id}:${name}`);
-  const read = () => admin(async (client) => (await client.query(`SELECT id, name FROM "public"."${table}" ORDER BY id`)).rows.map(({ id, name }: { id: string; name: string }) => `${id}:${name}`)).catch(() => []);
-  const found = await until('the table equal to the source', read, (rows) => JSON.stringify(rows) === JSON.stringify(expected), 90_000).catch(async (error: unknown) => {
-    t.log(`expected ${expected.length} rows, found ${(await read()).length}; state ${JSON.stringify(await pipelineState(world(), pipelineId))}`);
+  const read = () =>
+    admin(async (client) =>
+      (await client.query(`SELECT id, name FROM "public"."${table}" ORDER BY id`)).rows.map(
+        ({ id, name }: { id: string; name: string }) => `${id}:${name}`,
+      ),
+    ).catch(() => []);
+  const found = await until(
+    'the table equal to the source',
+    read,
+    (rows) => JSON.stringify(rows) === JSON.stringify(expected),
+    90_000,
+  ).catch(async (error: unknown) => {
+    t.log(
+      `expected ${expected.length} rows, found ${(await read()).length}; state ${JSON.stringify(await pipelineState(world(), pipelineId))}`,
+    );
     throw error;
   });
   t.is(found.length, source.size);
   t.is(await count(`${table}_errors`), 0, 'no event was refused');
-  const metadata = await admin(async (client) => (await client.query(`SELECT op, changed_at FROM "public"."${table}" WHERE changed_at IS NOT NULL LIMIT 5`)).rows);
+  const metadata = await admin(
+    async (client) => (await client.query(`SELECT op, changed_at FROM "public"."${table}" WHERE changed_at IS NOT NULL LIMIT 5`)).rows,
+  );
   t.true(metadata.length > 0 && metadata.every(({ op }: { op: string }) => ['c', 'u'].includes(op)), JSON.stringify(metadata));
 });
 
@@ -255,10 +338,16 @@ test('Kafka → Kafka exactly-once: a rejected message goes to the error topic a
   const { topic, table } = await feed('dead-letters');
   const target = `${table}-out`.replaceAll('_', '-');
   const errorTopic = `${table}-errors`.replaceAll('_', '-');
-  const messages = Array.from({ length: 50 }, (_, id) => (id % 10 === 3 ? { key: `k${id}`, value: `{not json ${id}` } : { key: `k${id}`, value: JSON.stringify({ id, name: `a${id}` }) }));
+  const messages = Array.from({ length: 50 }, (_, id) =>
+    id % 10 === 3 ? { key: `k${id}`, value: `{not json ${id}` } : { key: `k${id}`, value: JSON.stringify({ id, name: `a${id}` }) },
+  );
   const producer = kafkaOf(brokers).producer();
   await producer.connect();
-  await producer.send({ topic, acks: -1, messages: messages.map(({ key, value }, id) => ({ key, value, headers: { trace: `t-${id}`, raw: Buffer.from([0xff, id]) } })) });
+  await producer.send({
+    topic,
+    acks: -1,
+    messages: messages.map(({ key, value }, id) => ({ key, value, headers: { trace: `t-${id}`, raw: Buffer.from([0xff, id]) } })),
+  });
   await producer.disconnect();
   await startPipeline(topic, table, {
     target_type: 'KAFKA_TARGET',
@@ -274,14 +363,33 @@ test('Kafka → Kafka exactly-once: a rejected message goes to the error topic a
   const consumer = kafkaOf(brokers).consumer({ groupId: `reader-${randomUUID()}`, readUncommitted: false, allowAutoTopicCreation: false });
   const letters: { key: string | null; value: string | null; headers: Record<string, string> }[] = [];
   await consumer.connect();
-  await until(`topic ${errorTopic}`, () => consumer.subscribe({ topics: [errorTopic], fromBeginning: true }).then(() => true, () => false), (ok) => ok, 60_000);
+  await until(
+    `topic ${errorTopic}`,
+    () =>
+      consumer.subscribe({ topics: [errorTopic], fromBeginning: true }).then(
+        () => true,
+        () => false,
+      ),
+    (ok) => ok,
+    60_000,
+  );
   await consumer.run({
     eachMessage: async ({ message }) => {
-      const headers = Object.fromEntries(Object.entries(message.headers ?? {}).map(([name, value]) => [name, Buffer.isBuffer(value) ? (name === 'raw' ? value.toString('hex') : value.toString('utf8')) : String(value)]));
+      const headers = Object.fromEntries(
+        Object.entries(message.headers ?? {}).map(([name, value]) => [
+          name,
+          Buffer.isBuffer(value) ? (name === 'raw' ? value.toString('hex') : value.toString('utf8')) : String(value),
+        ]),
+      );
       letters.push({ key: message.key?.toString() ?? null, value: message.value?.toString() ?? null, headers });
     },
   });
-  await until('5 dead letters', async () => letters.length, (n) => n >= 5, 60_000);
+  await until(
+    '5 dead letters',
+    async () => letters.length,
+    (n) => n >= 5,
+    60_000,
+  );
   await sleep(1500);
   await consumer.disconnect();
   t.is(letters.length, 5, 'each rejected message once');
@@ -303,14 +411,39 @@ test('Kafka → Kafka exactly-once: a rejected message goes to the error topic a
 test('a PATCH adding a mapper column adds it to the live table: old rows hold null, new rows carry it', async (t) => {
   const { api, token } = world();
   const { topic, table } = await feed('evolve');
-  await send(topic, Array.from({ length: 10 }, (_, id) => ({ value: JSON.stringify({ id, name: `a${id}`, region: 'eu' }) })));
+  await send(
+    topic,
+    Array.from({ length: 10 }, (_, id) => ({ value: JSON.stringify({ id, name: `a${id}`, region: 'eu' }) })),
+  );
   const pipelineId = await startPipeline(topic, table);
-  await until('the first rows', () => count(table), (n) => n === 10, 60_000);
-  const patched = await api.request('PATCH', `/pipelines/${pipelineId}`, { token, json: { subscription_mapper_config: [...ACCOUNT_MAPPER, { key: 'region', path: '$.region', cast: 'string', nullable: true }] } });
+  await until(
+    'the first rows',
+    () => count(table),
+    (n) => n === 10,
+    60_000,
+  );
+  const patched = await api.request('PATCH', `/pipelines/${pipelineId}`, {
+    token,
+    json: { subscription_mapper_config: [...ACCOUNT_MAPPER, { key: 'region', path: '$.region', cast: 'string', nullable: true }] },
+  });
   t.is(patched.status, 200);
-  await send(topic, Array.from({ length: 10 }, (_, i) => ({ value: JSON.stringify({ id: 100 + i, name: `b${i}`, region: 'us' }) })));
-  await until('the rows after the PATCH', () => count(table), (n) => n === 20, 60_000);
-  const regions = await admin(async (client) => (await client.query(`SELECT id::int AS id, region FROM "public"."${table}" ORDER BY id`)).rows as { id: number; region: string | null }[]);
+  await send(
+    topic,
+    Array.from({ length: 10 }, (_, i) => ({ value: JSON.stringify({ id: 100 + i, name: `b${i}`, region: 'us' }) })),
+  );
+  await until(
+    'the rows after the PATCH',
+    () => count(table),
+    (n) => n === 20,
+    60_000,
+  );
+  const regions = await admin(
+    async (client) =>
+      (await client.query(`SELECT id::int AS id, region FROM "public"."${table}" ORDER BY id`)).rows as {
+        id: number;
+        region: string | null;
+      }[],
+  );
   t.deepEqual(
     regions.map(({ region }) => region),
     [...Array(10).fill(null), ...Array(10).fill('us')],

@@ -13,7 +13,14 @@ import { maskedConfig } from '../../http/connector/connectorRead';
 const cert = '-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIU\n-----END CERTIFICATE-----\n';
 const bundle = `${cert}-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49\n-----END PRIVATE KEY-----\n`;
 const source = { topic: 't', bootstrap_servers: 'k:9093', security_protocol: 'SSL', ca_cert: cert };
-const target = { bootstrap_server: 'k:9093', security_protocol: 'SASL_SSL', sasl_mechanism: 'PLAIN', sasl_username: 'u', sasl_password: 'p', ca_cert: cert };
+const target = {
+  bootstrap_server: 'k:9093',
+  security_protocol: 'SASL_SSL',
+  sasl_mechanism: 'PLAIN',
+  sasl_username: 'u',
+  sasl_password: 'p',
+  ca_cert: cert,
+};
 
 test('KAFKA_SOURCE accepts ca_cert like KAFKA_TARGET', (t) => {
   const decoded = validateConnectorConfig('KAFKA_SOURCE', source, ['body', 'source_config']);
@@ -39,7 +46,10 @@ test('the rule: a private key block (any kind) or a non-PEM value (sealed, maske
 
 test('a plain CA is stored and shown in clear', (t) => {
   const box = secretBox(randomBytes(32));
-  for (const [type, config] of [['KAFKA_SOURCE', source], ['KAFKA_TARGET', target]] as const) {
+  for (const [type, config] of [
+    ['KAFKA_SOURCE', source],
+    ['KAFKA_TARGET', target],
+  ] as const) {
     const stored = sealSecrets(type, config, box);
     t.is(stored['ca_cert'], cert);
     t.is(maskedConfig({ connector_type: type, config: stored })['ca_cert'], cert);
@@ -48,7 +58,10 @@ test('a plain CA is stored and shown in clear', (t) => {
 
 test('a CA with a private key is sealed at rest, masked in answers, kept when sent back masked', (t) => {
   const box = secretBox(randomBytes(32));
-  for (const [type, config] of [['KAFKA_SOURCE', source], ['KAFKA_TARGET', target]] as const) {
+  for (const [type, config] of [
+    ['KAFKA_SOURCE', source],
+    ['KAFKA_TARGET', target],
+  ] as const) {
     const stored = sealSecrets(type, { ...config, ca_cert: bundle }, box);
     const sealed = String(stored['ca_cert']);
     t.true(isSealed(sealed));

@@ -60,7 +60,15 @@ test("the seed's examples are valid as they stand", (t) => {
   t.deepEqual(ok(validateConnectorConfig('KAFKA_TARGET', kafkaTarget, loc)), kafkaTarget);
   t.deepEqual(ok(validateConnectorConfig('ORACLE_TARGET', oracleTarget, loc)), oracleTarget);
   // The check-credentials example of the seed (Pattern 5) is a minimal KAFKA_SOURCE.
-  t.true(isRight(validateConnectorConfig('KAFKA_SOURCE', { bootstrap_servers: 'kafka:9092', topic: 'test-topic', security_protocol: 'PLAINTEXT' }, loc)));
+  t.true(
+    isRight(
+      validateConnectorConfig(
+        'KAFKA_SOURCE',
+        { bootstrap_servers: 'kafka:9092', topic: 'test-topic', security_protocol: 'PLAINTEXT' },
+        loc,
+      ),
+    ),
+  );
 });
 
 test('KAFKA_SOURCE: required fields are named at their loc', (t) => {
@@ -97,12 +105,15 @@ test('bootstrap servers: comma list of host[:port]; bad entries are named', (t) 
   t.regex(refusal('KAFKA_SOURCE', { topic: 't', bootstrap_servers: '[::1]:9092' }).message ?? '', /IPv6/);
 });
 
-test('enums: security_protocol and sasl_mechanism take exactly the seed\'s values', (t) => {
+test("enums: security_protocol and sasl_mechanism take exactly the seed's values", (t) => {
   const protocol = refusal('KAFKA_SOURCE', { topic: 't', bootstrap_servers: 'k:9092', security_protocol: 'sasl_ssl' });
   t.is(protocol.code, 'type_error.enum');
   t.deepEqual(protocol.loc, [...loc, 'security_protocol']);
   t.regex(protocol.message ?? '', /"PLAINTEXT" \| "SASL_PLAINTEXT" \| "SASL_SSL" \| "SSL"/);
-  t.like(refusal('KAFKA_TARGET', { ...kafkaTarget, sasl_mechanism: 'SCRAM-SHA-1' }), { code: 'type_error.enum', loc: [...loc, 'sasl_mechanism'] });
+  t.like(refusal('KAFKA_TARGET', { ...kafkaTarget, sasl_mechanism: 'SCRAM-SHA-1' }), {
+    code: 'type_error.enum',
+    loc: [...loc, 'sasl_mechanism'],
+  });
   for (const mechanism of ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512']) {
     t.true(isRight(validateConnectorConfig('KAFKA_SOURCE', { ...kafkaSource, sasl_mechanism: mechanism }, loc)), mechanism);
   }
@@ -112,7 +123,11 @@ test('a SASL protocol requires sasl_mechanism, sasl_username and sasl_password',
   for (const protocol of ['SASL_PLAINTEXT', 'SASL_SSL']) {
     for (const field of ['sasl_mechanism', 'sasl_username', 'sasl_password']) {
       const { [field]: _dropped, ...config } = { ...kafkaSource, security_protocol: protocol } as Record<string, unknown>;
-      t.like(refusal('KAFKA_SOURCE', config), { code: 'value_error.missing', loc: [...loc, field], message: `field required when security_protocol is ${protocol}` });
+      t.like(refusal('KAFKA_SOURCE', config), {
+        code: 'value_error.missing',
+        loc: [...loc, field],
+        message: `field required when security_protocol is ${protocol}`,
+      });
       t.like(refusal('KAFKA_TARGET', { ...config, bootstrap_server: 'k:9092' }), { code: 'value_error.missing', loc: [...loc, field] });
     }
   }
@@ -138,11 +153,20 @@ test('GSSAPI and OAUTHBEARER are in the enum but refused with a clear message wh
 });
 
 test('defaults are filled, nulls dropped, unknown fields dropped', (t) => {
-  t.deepEqual(ok(validateConnectorConfig('KAFKA_SOURCE', { topic: 't', bootstrap_servers: 'k:9092', consumer_group_id: null, ssl_key_password: 'x' }, loc)), {
-    topic: 't',
-    bootstrap_servers: 'k:9092',
-    include_metadata: false,
-  });
+  t.deepEqual(
+    ok(
+      validateConnectorConfig(
+        'KAFKA_SOURCE',
+        { topic: 't', bootstrap_servers: 'k:9092', consumer_group_id: null, ssl_key_password: 'x' },
+        loc,
+      ),
+    ),
+    {
+      topic: 't',
+      bootstrap_servers: 'k:9092',
+      include_metadata: false,
+    },
+  );
   t.like(refusal('KAFKA_SOURCE', { topic: 't', bootstrap_servers: 'k:9092', include_metadata: 'yes' }), {
     code: 'type_error.bool',
     loc: [...loc, 'include_metadata'],
@@ -168,13 +192,22 @@ test('POSTGRES_TARGET: schema defaults to public, sslmode to disable; sslmode is
     schema: 'public',
     sslmode: 'disable',
   });
-  t.like(ok(validateConnectorConfig('POSTGRES_TARGET', { ...postgresTarget, schema: 'dwh', sslmode: 'verify-full' }, loc)), { schema: 'dwh', sslmode: 'verify-full' });
+  t.like(ok(validateConnectorConfig('POSTGRES_TARGET', { ...postgresTarget, schema: 'dwh', sslmode: 'verify-full' }, loc)), {
+    schema: 'dwh',
+    sslmode: 'verify-full',
+  });
   t.like(refusal('POSTGRES_TARGET', { ...postgresTarget, sslmode: 'prefer' }), { code: 'type_error.enum', loc: [...loc, 'sslmode'] });
-  t.like(refusal('POSTGRES_TARGET', { ...postgresTarget, password: undefined }), { code: 'value_error.missing', loc: [...loc, 'password'] });
+  t.like(refusal('POSTGRES_TARGET', { ...postgresTarget, password: undefined }), {
+    code: 'value_error.missing',
+    loc: [...loc, 'password'],
+  });
 });
 
 test('JOB_SMT: smt_config is a list of mapper entries', (t) => {
-  t.like(refusal('JOB_SMT', { smt_config: [{ key: 'id', path: '$.id' }, 'anything'] }), { code: 'type_error.dict', loc: [...loc, 'smt_config', 1] });
+  t.like(refusal('JOB_SMT', { smt_config: [{ key: 'id', path: '$.id' }, 'anything'] }), {
+    code: 'type_error.dict',
+    loc: [...loc, 'smt_config', 1],
+  });
   t.like(refusal('JOB_SMT', { smt_config: {} }), { code: 'type_error.list', loc: [...loc, 'smt_config'] });
   t.like(refusal('JOB_SMT', {}), { code: 'value_error.missing', loc: [...loc, 'smt_config'] });
 });
@@ -186,7 +219,10 @@ test('a config that is not an object is refused at the config loc itself', (t) =
 });
 
 test('embedded in a request codec, http/decode reports the same locs', (t) => {
-  const Body = io.intersection([io.type({ source_type: io.literal('KAFKA_SOURCE'), source_config: KafkaSourceConfig }), io.partial({ name: io.string })]);
+  const Body = io.intersection([
+    io.type({ source_type: io.literal('KAFKA_SOURCE'), source_config: KafkaSourceConfig }),
+    io.partial({ name: io.string }),
+  ]);
   const issues = (body: unknown) => {
     const error = t.throws(() => decode(Body, body, 'body'), { instanceOf: ValidationFailure });
     return error?.issues;
@@ -195,13 +231,19 @@ test('embedded in a request codec, http/decode reports the same locs', (t) => {
     { loc: ['body', 'source_config', 'bootstrap_servers'], msg: 'field required', type: 'value_error.missing' },
   ]);
   t.deepEqual(issues({ source_type: 'KAFKA_SOURCE', source_config: { ...kafkaSource, sasl_username: undefined } }), [
-    { loc: ['body', 'source_config', 'sasl_username'], msg: 'field required when security_protocol is SASL_SSL', type: 'value_error.missing' },
+    {
+      loc: ['body', 'source_config', 'sasl_username'],
+      msg: 'field required when security_protocol is SASL_SSL',
+      type: 'value_error.missing',
+    },
   ]);
   t.like(issues({ source_type: 'KAFKA_SOURCE', source_config: { ...kafkaSource, security_protocol: 'TLS' } })?.[0], {
     loc: ['body', 'source_config', 'security_protocol'],
     type: 'type_error.enum',
   });
-  t.like(decode(Body, { source_type: 'KAFKA_SOURCE', source_config: { topic: 't', bootstrap_servers: 'k' } }, 'body').source_config, { include_metadata: false });
+  t.like(decode(Body, { source_type: 'KAFKA_SOURCE', source_config: { topic: 't', bootstrap_servers: 'k' } }, 'body').source_config, {
+    include_metadata: false,
+  });
 });
 
 test('secret fields per type: passwords; ca_cert is public', (t) => {

@@ -8,27 +8,44 @@ const settings = { name: 'production-environment', description: 'Prod', useReten
 const created: EnvEvent = { type: 'EnvCreated', data: { envId, ownerId: 'u-1', ...settings } };
 
 test('create: records the env with its owner and a trimmed name', (t) => {
-  spec.given([]).when({ type: 'CreateEnv', envId, ownerId: 'u-1', ...settings, name: ' production-environment ' }).then(t, [created]);
+  spec
+    .given([])
+    .when({ type: 'CreateEnv', envId, ownerId: 'u-1', ...settings, name: ' production-environment ' })
+    .then(t, [created]);
 });
 
 test('create: an empty name is refused at body.name', (t) => {
-  spec.given([]).when({ type: 'CreateEnv', envId, ownerId: 'u-1', ...settings, name: '  ' }).thenFails(t, { kind: 'invalid', code: 'value_error.any_str.min_length' });
+  spec
+    .given([])
+    .when({ type: 'CreateEnv', envId, ownerId: 'u-1', ...settings, name: '  ' })
+    .thenFails(t, { kind: 'invalid', code: 'value_error.any_str.min_length' });
 });
 
 test('create: an existing env cannot be created again', (t) => {
-  spec.given([created]).when({ type: 'CreateEnv', envId, ownerId: 'u-1', ...settings }).thenFails(t, { kind: 'conflict', code: 'ENV_ALREADY_EXISTS' });
+  spec
+    .given([created])
+    .when({ type: 'CreateEnv', envId, ownerId: 'u-1', ...settings })
+    .thenFails(t, { kind: 'conflict', code: 'ENV_ALREADY_EXISTS' });
 });
 
 test('update: records only what changed, with the previous name', (t) => {
   spec
     .given([created])
     .when({ type: 'UpdateEnv', name: 'prod', description: 'Prod', retentionConfiguration: { retention_ms: 1000 } })
-    .then(t, [{ type: 'EnvUpdated', data: { envId, previousName: 'production-environment', name: 'prod', retentionConfiguration: { retention_ms: 1000 } } }]);
+    .then(t, [
+      {
+        type: 'EnvUpdated',
+        data: { envId, previousName: 'production-environment', name: 'prod', retentionConfiguration: { retention_ms: 1000 } },
+      },
+    ]);
   spec.given([created]).when({ type: 'UpdateEnv', description: 'Prod' }).then(t, []);
 });
 
 test('update: the name rule holds', (t) => {
-  spec.given([created]).when({ type: 'UpdateEnv', name: 'x'.repeat(256) }).thenFails(t, { kind: 'invalid', code: 'value_error.any_str.max_length' });
+  spec
+    .given([created])
+    .when({ type: 'UpdateEnv', name: 'x'.repeat(256) })
+    .thenFails(t, { kind: 'invalid', code: 'value_error.any_str.max_length' });
 });
 
 test('delete: then not found', (t) => {

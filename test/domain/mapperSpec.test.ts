@@ -76,14 +76,22 @@ test('given an empty config, then it is accepted (no column)', (t) => {
 
 test('given no list or a non-object entry, then the list or the item is named', (t) => {
   refuses(t, { key: 'a' }, [{ loc: [], code: 'type_error.list' }]);
-  refuses(t, [{ key: 'a', path: '$.a' }, 'a', null], [
-    { loc: [1], code: 'type_error.dict' },
-    { loc: [2], code: 'type_error.dict' },
-  ]);
+  refuses(
+    t,
+    [{ key: 'a', path: '$.a' }, 'a', null],
+    [
+      { loc: [1], code: 'type_error.dict' },
+      { loc: [2], code: 'type_error.dict' },
+    ],
+  );
 });
 
 test('given too many columns, then the list is refused', (t) => {
-  refuses(t, Array.from({ length: 1001 }, (_, i) => ({ key: `c${i}`, path: '$.a' })), [{ loc: [], code: 'value_error.list.max_items' }]);
+  refuses(
+    t,
+    Array.from({ length: 1001 }, (_, i) => ({ key: `c${i}`, path: '$.a' })),
+    [{ loc: [], code: 'value_error.list.max_items' }],
+  );
 });
 
 test('key: required, a string, a column identifier of at most 128 characters', (t) => {
@@ -95,19 +103,39 @@ test('key: required, a string, a column identifier of at most 128 characters', (
     refuses(t, [{ key, path: '$.a' }], [{ loc: [0, 'key'], code: 'value_error.str.regex' }]);
   }
   refuses(t, [{ key: '__proto__', path: '$.a' }], [{ loc: [0, 'key'], code: 'value_error.mapper.reserved_key' }]);
-  accepts(t, [{ key: '_a1', path: '$.a' }, { key: 'A'.repeat(128), path: '$.a' }, { key: 'constructor', path: '$.a' }]);
+  accepts(t, [
+    { key: '_a1', path: '$.a' },
+    { key: 'A'.repeat(128), path: '$.a' },
+    { key: 'constructor', path: '$.a' },
+  ]);
 });
 
 test('key: a duplicate (also differing only in case) is refused at the later item', (t) => {
-  refuses(t, [{ key: 'id', path: '$.a' }, { key: 'name', path: '$.b' }, { key: 'ID', path: '$.c' }, { key: 'id', static: 'x' }], [
-    { loc: [2, 'key'], code: 'value_error.mapper.duplicate_key' },
-    { loc: [3, 'key'], code: 'value_error.mapper.duplicate_key' },
-  ]);
+  refuses(
+    t,
+    [
+      { key: 'id', path: '$.a' },
+      { key: 'name', path: '$.b' },
+      { key: 'ID', path: '$.c' },
+      { key: 'id', static: 'x' },
+    ],
+    [
+      { loc: [2, 'key'], code: 'value_error.mapper.duplicate_key' },
+      { loc: [3, 'key'], code: 'value_error.mapper.duplicate_key' },
+    ],
+  );
   // Also when the duplicate has other problems of its own.
-  refuses(t, [{ key: 'id', path: '$.a' }, { key: 'id', path: 'a' }], [
-    { loc: [1, 'path'], code: 'value_error.mapper.path' },
-    { loc: [1, 'key'], code: 'value_error.mapper.duplicate_key' },
-  ]);
+  refuses(
+    t,
+    [
+      { key: 'id', path: '$.a' },
+      { key: 'id', path: 'a' },
+    ],
+    [
+      { loc: [1, 'path'], code: 'value_error.mapper.path' },
+      { loc: [1, 'key'], code: 'value_error.mapper.duplicate_key' },
+    ],
+  );
 });
 
 test('path / static: exactly one of them', (t) => {
@@ -121,7 +149,10 @@ test('static: a string only, and it must pass its cast', (t) => {
   refuses(t, [{ key: 'a', static: true }], [{ loc: [0, 'static'], code: 'type_error.str' }]);
   refuses(t, [{ key: 'a', static: 'abc', cast: 'int' }], [{ loc: [0, 'static'], code: 'value_error.mapper.static' }]);
   refuses(t, [{ key: 'a', static: '2025-02-30', cast: 'date' }], [{ loc: [0, 'static'], code: 'value_error.mapper.static' }]);
-  accepts(t, [{ key: 'a', static: '42', cast: 'int' }, { key: 'b', static: '15/01/2025', cast: 'date', cast_format: '%d/%m/%Y' }]);
+  accepts(t, [
+    { key: 'a', static: '42', cast: 'int' },
+    { key: 'b', static: '15/01/2025', cast: 'date', cast_format: '%d/%m/%Y' },
+  ]);
 });
 
 test('path: starts with $, balanced, no filter or script', (t) => {
@@ -144,14 +175,21 @@ test('path: starts with $, balanced, no filter or script', (t) => {
   }
   accepts(
     t,
-    ['$', '$.a', '$.a.b[0].c', "$['x y']", '$["a(b)"]', '$..id', '$.items[*].id', '$.items[0:2]', "$['a','b']", '$.*'].map((path, i) => ({ key: `c${i}`, path })),
+    ['$', '$.a', '$.a.b[0].c', "$['x y']", '$["a(b)"]', '$..id', '$.items[*].id', '$.items[0:2]', "$['a','b']", '$.*'].map((path, i) => ({
+      key: `c${i}`,
+      path,
+    })),
   );
 });
 
 test('cast: one of the seven, cast_format only with date, datetime and time, in the supported syntax', (t) => {
   refuses(t, [{ key: 'a', path: '$.a', cast: 'integer' }], [{ loc: [0, 'cast'], code: 'type_error.enum' }]);
   refuses(t, [{ key: 'a', path: '$.a', cast_format: '%Y' }], [{ loc: [0, 'cast_format'], code: 'value_error.mapper.cast_format' }]);
-  refuses(t, [{ key: 'a', path: '$.a', cast: 'int', cast_format: '%Y' }], [{ loc: [0, 'cast_format'], code: 'value_error.mapper.cast_format' }]);
+  refuses(
+    t,
+    [{ key: 'a', path: '$.a', cast: 'int', cast_format: '%Y' }],
+    [{ loc: [0, 'cast_format'], code: 'value_error.mapper.cast_format' }],
+  );
   for (const [cast, cast_format] of [
     ['date', '%Y-%m-%Q'],
     ['date', '%Y-%m-%d %'],
@@ -175,11 +213,19 @@ test('cast: one of the seven, cast_format only with date, datetime and time, in 
 });
 
 test('primary_key / nullable: booleans, and a primary key cannot be nullable', (t) => {
-  refuses(t, [{ key: 'a', path: '$.a', primary_key: true, nullable: true }], [{ loc: [0, 'nullable'], code: 'value_error.mapper.nullable_primary_key' }]);
-  refuses(t, [{ key: 'a', path: '$.a', primary_key: 'yes', nullable: 0 }], [
-    { loc: [0, 'primary_key'], code: 'type_error.bool' },
-    { loc: [0, 'nullable'], code: 'type_error.bool' },
-  ]);
+  refuses(
+    t,
+    [{ key: 'a', path: '$.a', primary_key: true, nullable: true }],
+    [{ loc: [0, 'nullable'], code: 'value_error.mapper.nullable_primary_key' }],
+  );
+  refuses(
+    t,
+    [{ key: 'a', path: '$.a', primary_key: 'yes', nullable: 0 }],
+    [
+      { loc: [0, 'primary_key'], code: 'type_error.bool' },
+      { loc: [0, 'nullable'], code: 'type_error.bool' },
+    ],
+  );
 });
 
 test('every problem of every item is reported at once, in order', (t) => {
@@ -227,7 +273,24 @@ test('parseSimplePath: dotted names, indexes and quoted names become keys; anyth
   t.deepEqual(parseSimplePath("$['it\\'s']['*']['']"), ["it's", '*', '']);
   t.deepEqual(parseSimplePath('$.user-id.été_1'), ['user-id', 'été_1']);
   t.deepEqual(parseSimplePath('$.__proto__.x'), ['__proto__', 'x']);
-  for (const path of ['a', '$..id', '$.*', '$.a[*]', '$.a[0:2]', '$.a[-1]', '$.a[01]', "$['a','b']", '$.a[?(@.x)]', '$.a.', '$.a[', "$['a", "$['a'", '$.a^', '$.a~', '$ .a']) {
+  for (const path of [
+    'a',
+    '$..id',
+    '$.*',
+    '$.a[*]',
+    '$.a[0:2]',
+    '$.a[-1]',
+    '$.a[01]',
+    "$['a','b']",
+    '$.a[?(@.x)]',
+    '$.a.',
+    '$.a[',
+    "$['a",
+    "$['a'",
+    '$.a^',
+    '$.a~',
+    '$ .a',
+  ]) {
     t.is(parseSimplePath(path), undefined, path);
   }
   t.is(checkPath('$.a.b'), undefined);
@@ -239,7 +302,8 @@ test('parseSimplePath: dotted names, indexes and quoted names become keys; anyth
 function castsTo(t: ExecutionContext, cast: MapperCast | undefined, format: string | undefined, cases: [unknown, unknown][]) {
   const compiled = compileCast(cast, format);
   if (isLeft(compiled)) return t.fail(compiled.left);
-  for (const [input, expected] of cases) t.deepEqual(compiled.right(input), expected, `${cast} ${format ?? ''} of ${JSON.stringify(input)}`);
+  for (const [input, expected] of cases)
+    t.deepEqual(compiled.right(input), expected, `${cast} ${format ?? ''} of ${JSON.stringify(input)}`);
 }
 function assertFailure(t: ExecutionContext, cast: MapperCast, format: string | undefined, input: unknown, reason: string) {
   const compiled = compileCast(cast, format);
@@ -328,7 +392,18 @@ test('date without format: strict ISO-8601 YYYY-MM-DD, real dates only', (t) => 
     ['2024-02-29', '2024-02-29'],
     ['0001-01-01', '0001-01-01'],
   ]);
-  refusesCast(t, 'date', undefined, ['2025-02-30', '2023-02-29', '2025-13-01', '2025-00-10', '2025-1-5', '20250115', '2025-01-15T10:00:00Z', '0000-01-01', 20250115, '']);
+  refusesCast(t, 'date', undefined, [
+    '2025-02-30',
+    '2023-02-29',
+    '2025-13-01',
+    '2025-00-10',
+    '2025-1-5',
+    '20250115',
+    '2025-01-15T10:00:00Z',
+    '0000-01-01',
+    20250115,
+    '',
+  ]);
 });
 
 test('datetime without format: ISO-8601 to UTC, or epoch milliseconds', (t) => {
@@ -348,7 +423,27 @@ test('datetime without format: ISO-8601 to UTC, or epoch milliseconds', (t) => {
     [-1, '1969-12-31T23:59:59.999000Z'],
     [1736937000000.5, '2025-01-15T10:30:00.000500Z'],
   ]);
-  refusesCast(t, 'datetime', undefined, ['2025-02-30T10:00:00Z', '2025-01-15T24:00:00Z', '2025-01-15T10:60:00Z', '2025-01-15T10:00:60Z', '2025-01-15T10:00:00+25:00', '2025-01-15T10:00:00+02:ab', '2025-01-15T10:00:00+0', '2025-01-15T10:00:00Zz', '2025-01-15T10:00:00.Z', '2025-01-15T10:00:00 ', '2025-01-15T', '2025-01-15T1:00', '2025/01/15', '15/01/2025', '1736937000000', 'now', true, 1e20, '0001-01-01T00:00:00+01:00']);
+  refusesCast(t, 'datetime', undefined, [
+    '2025-02-30T10:00:00Z',
+    '2025-01-15T24:00:00Z',
+    '2025-01-15T10:60:00Z',
+    '2025-01-15T10:00:60Z',
+    '2025-01-15T10:00:00+25:00',
+    '2025-01-15T10:00:00+02:ab',
+    '2025-01-15T10:00:00+0',
+    '2025-01-15T10:00:00Zz',
+    '2025-01-15T10:00:00.Z',
+    '2025-01-15T10:00:00 ',
+    '2025-01-15T',
+    '2025-01-15T1:00',
+    '2025/01/15',
+    '15/01/2025',
+    '1736937000000',
+    'now',
+    true,
+    1e20,
+    '0001-01-01T00:00:00+01:00',
+  ]);
 });
 
 test('time without format: ISO-8601 HH:MM[:SS[.ffffff]]', (t) => {
@@ -369,7 +464,16 @@ test('date with format: %Y-%m-%d, %d/%m/%Y, %y, month names; strict, invalid dat
     ['5/1/2025', '2025-01-05'],
     ['29/02/2024', '2024-02-29'],
   ]);
-  refusesCast(t, 'date', '%d/%m/%Y', ['30/02/2025', '29/02/2023', '32/01/2025', '15/13/2025', '2025-01-15', '15/01/2025 ', '15/01/25', 15012025]);
+  refusesCast(t, 'date', '%d/%m/%Y', [
+    '30/02/2025',
+    '29/02/2023',
+    '32/01/2025',
+    '15/13/2025',
+    '2025-01-15',
+    '15/01/2025 ',
+    '15/01/25',
+    15012025,
+  ]);
   castsTo(t, 'date', '%d.%m.%y', [
     ['15.01.25', '2025-01-15'],
     ['15.01.69', '1969-01-15'],
@@ -401,7 +505,13 @@ test('datetime with format: %Y-%m-%dT%H:%M:%S, %f microseconds, %z offsets to UT
     ['15/01/2025 3:05 PM', '2025-01-15T15:05:00Z'],
   ]);
   castsTo(t, 'datetime', '%Y-%m-%d', [['2025-01-15', '2025-01-15T00:00:00Z']]);
-  refusesCast(t, 'datetime', '%Y-%m-%d %H:%M:%S', ['2025-02-30 10:00:00', '2025-01-15 25:00:00', '2025-01-15T10:00:00', '2025-01-15 10:00', 1736937000000]);
+  refusesCast(t, 'datetime', '%Y-%m-%d %H:%M:%S', [
+    '2025-02-30 10:00:00',
+    '2025-01-15 25:00:00',
+    '2025-01-15T10:00:00',
+    '2025-01-15 10:00',
+    1736937000000,
+  ]);
   refusesCast(t, 'datetime', '%Y-%m-%d %H:%M:%S%z', ['2025-01-15 10:30:05+2400']);
 });
 
@@ -418,7 +528,10 @@ test('time with format: %H:%M:%S, %I %p, %f', (t) => {
 });
 
 test('int: a sign alone, inner signs and non-ASCII digits are no integer text', (t) => {
-  castsTo(t, 'int', undefined, [['-0', 0], ['+0', 0]]);
+  castsTo(t, 'int', undefined, [
+    ['-0', 0],
+    ['+0', 0],
+  ]);
   refusesCast(t, 'int', undefined, ['+', '-', '+-1', '1-', '1 ', '\u0663', '\uff11']);
 });
 

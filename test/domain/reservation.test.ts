@@ -9,13 +9,25 @@ const releasedBy = (ownerId: string): ReservationEvent => ({ type: 'ReservationR
 const takenCode = 'REGISTER_USER_ALREADY_EXISTS';
 
 test('claim: a free value is claimed; a held one is refused with the taken code; the holder claiming again changes nothing', (t) => {
-  spec.given([]).when({ type: 'Claim', ...key, ownerId: 'u-1', takenCode }).then(t, [claimedBy('u-1')]);
-  spec.given([claimedBy('u-1')]).when({ type: 'Claim', ...key, ownerId: 'u-2', takenCode }).thenFails(t, { kind: 'conflict', code: takenCode });
-  spec.given([claimedBy('u-1')]).when({ type: 'Claim', ...key, ownerId: 'u-1', takenCode }).then(t, []);
+  spec
+    .given([])
+    .when({ type: 'Claim', ...key, ownerId: 'u-1', takenCode })
+    .then(t, [claimedBy('u-1')]);
+  spec
+    .given([claimedBy('u-1')])
+    .when({ type: 'Claim', ...key, ownerId: 'u-2', takenCode })
+    .thenFails(t, { kind: 'conflict', code: takenCode });
+  spec
+    .given([claimedBy('u-1')])
+    .when({ type: 'Claim', ...key, ownerId: 'u-1', takenCode })
+    .then(t, []);
 });
 
 test('take over: from the named holder, as a release then a claim', (t) => {
-  spec.given([claimedBy('u-dead')]).when({ type: 'TakeOver', ...key, ownerId: 'u-1', fromOwnerId: 'u-dead', takenCode }).then(t, [releasedBy('u-dead'), claimedBy('u-1')]);
+  spec
+    .given([claimedBy('u-dead')])
+    .when({ type: 'TakeOver', ...key, ownerId: 'u-1', fromOwnerId: 'u-dead', takenCode })
+    .then(t, [releasedBy('u-dead'), claimedBy('u-1')]);
 });
 
 test('take over: refused once another owner got the value meanwhile (two repairs cannot both win)', (t) => {
@@ -26,5 +38,8 @@ test('take over: refused once another owner got the value meanwhile (two repairs
 });
 
 test('take over: of a value released meanwhile, a plain claim', (t) => {
-  spec.given([claimedBy('u-dead'), releasedBy('u-dead')]).when({ type: 'TakeOver', ...key, ownerId: 'u-1', fromOwnerId: 'u-dead', takenCode }).then(t, [claimedBy('u-1')]);
+  spec
+    .given([claimedBy('u-dead'), releasedBy('u-dead')])
+    .when({ type: 'TakeOver', ...key, ownerId: 'u-1', fromOwnerId: 'u-dead', takenCode })
+    .then(t, [claimedBy('u-1')]);
 });

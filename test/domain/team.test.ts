@@ -28,7 +28,14 @@ test('rename: records the new name and the previous one', (t) => {
 test('add members: new ones are added, re-adding is harmless, a new role is a role change', (t) => {
   spec
     .given([created, added('m-1', 'member')])
-    .when({ type: 'AddMembers', members: [{ userId: 'm-1', role: 'member' }, { userId: 'm-2', role: 'member' }, { userId: 'owner-1', role: 'owner' }] })
+    .when({
+      type: 'AddMembers',
+      members: [
+        { userId: 'm-1', role: 'member' },
+        { userId: 'm-2', role: 'member' },
+        { userId: 'owner-1', role: 'owner' },
+      ],
+    })
     .then(t, [added('m-2', 'member')]);
   spec
     .given([created, added('m-1', 'member')])
@@ -51,7 +58,10 @@ test('remove member: a member is removed', (t) => {
 });
 
 test('remove member: never the last owner, but an owner when another remains', (t) => {
-  spec.given([created, added('m-1', 'member')]).when({ type: 'RemoveMember', userId: 'owner-1' }).thenFails(t, { kind: 'conflict', code: 'TEAM_LAST_OWNER' });
+  spec
+    .given([created, added('m-1', 'member')])
+    .when({ type: 'RemoveMember', userId: 'owner-1' })
+    .thenFails(t, { kind: 'conflict', code: 'TEAM_LAST_OWNER' });
   spec
     .given([created, added('o-2', 'owner')])
     .when({ type: 'RemoveMember', userId: 'owner-1' })
@@ -59,11 +69,17 @@ test('remove member: never the last owner, but an owner when another remains', (
 });
 
 test('remove member: someone not in the team is not found', (t) => {
-  spec.given([created]).when({ type: 'RemoveMember', userId: 'stranger' }).thenFails(t, { kind: 'not_found', code: 'TEAM_MEMBER_NOT_FOUND' });
+  spec
+    .given([created])
+    .when({ type: 'RemoveMember', userId: 'stranger' })
+    .thenFails(t, { kind: 'not_found', code: 'TEAM_MEMBER_NOT_FOUND' });
 });
 
 test('delete: then not found', (t) => {
   const deleted: TeamEvent = { type: 'TeamDeleted', data: { teamId, envId, name: 'Data Engineering Team', memberIds: ['owner-1'] } };
   spec.given([created]).when({ type: 'DeleteTeam' }).then(t, [deleted]);
-  spec.given([created, deleted]).when({ type: 'RemoveMember', userId: 'owner-1' }).thenFails(t, { kind: 'not_found', code: 'TEAM_NOT_FOUND' });
+  spec
+    .given([created, deleted])
+    .when({ type: 'RemoveMember', userId: 'owner-1' })
+    .thenFails(t, { kind: 'not_found', code: 'TEAM_NOT_FOUND' });
 });

@@ -22,10 +22,21 @@ test('current version: one past the last upcaster of the type, 1 for a type with
 
 test('decode: each stored version runs the chain from its own version up, then the codec; absent means 1', (t) => {
   const expected = { type: 'EnvDeleted', data: { envId: 'e-1', name: 'prod' } };
-  t.deepEqual(decodeStored(AnyEvent, registry, { type: 'EnvDeleted', data: { envId: 'e-1', title: 'prod' }, version: undefined }), { _tag: 'Right', right: expected });
-  t.deepEqual(decodeStored(AnyEvent, registry, { type: 'EnvDeleted', data: { envId: 'e-1', label: 'prod' }, version: 2 }), { _tag: 'Right', right: expected });
-  t.deepEqual(decodeStored(AnyEvent, registry, { type: 'EnvDeleted', data: { envId: 'e-1', name: 'prod' }, version: 3 }), { _tag: 'Right', right: expected });
-  t.true(isRight(decodeStored(AnyEvent, EVENT_UPCASTERS, { type: 'EnvDeleted', data: { envId: 'e-1', name: 'prod' }, version: undefined })));
+  t.deepEqual(decodeStored(AnyEvent, registry, { type: 'EnvDeleted', data: { envId: 'e-1', title: 'prod' }, version: undefined }), {
+    _tag: 'Right',
+    right: expected,
+  });
+  t.deepEqual(decodeStored(AnyEvent, registry, { type: 'EnvDeleted', data: { envId: 'e-1', label: 'prod' }, version: 2 }), {
+    _tag: 'Right',
+    right: expected,
+  });
+  t.deepEqual(decodeStored(AnyEvent, registry, { type: 'EnvDeleted', data: { envId: 'e-1', name: 'prod' }, version: 3 }), {
+    _tag: 'Right',
+    right: expected,
+  });
+  t.true(
+    isRight(decodeStored(AnyEvent, EVENT_UPCASTERS, { type: 'EnvDeleted', data: { envId: 'e-1', name: 'prod' }, version: undefined })),
+  );
 });
 
 test('decode: an old shape without its upcaster, a version newer than this build, or an upcaster that throws is refused with a reason', (t) => {
@@ -33,12 +44,25 @@ test('decode: an old shape without its upcaster, a version newer than this build
   t.true(isLeft(old));
   const newer = decodeStored(AnyEvent, registry, { type: 'EnvDeleted', data: { envId: 'e-1', name: 'prod' }, version: 4 });
   t.deepEqual(newer, { _tag: 'Left', left: ['EnvDeleted version 4 is not one this build reads (1 to 3)'] });
-  const throwing = upcasters([{ eventType: 'EnvDeleted', fromVersion: 1, upcast: () => { throw new Error('no title'); } }]);
-  t.deepEqual(decodeStored(AnyEvent, throwing, { type: 'EnvDeleted', data: {}, version: 1 }), { _tag: 'Left', left: ['EnvDeleted version 1 does not upcast: no title'] });
+  const throwing = upcasters([
+    {
+      eventType: 'EnvDeleted',
+      fromVersion: 1,
+      upcast: () => {
+        throw new Error('no title');
+      },
+    },
+  ]);
+  t.deepEqual(decodeStored(AnyEvent, throwing, { type: 'EnvDeleted', data: {}, version: 1 }), {
+    _tag: 'Left',
+    left: ['EnvDeleted version 1 does not upcast: no title'],
+  });
 });
 
 test('registry: a chain with a missing version is refused when built, not when an old event is read', (t) => {
-  t.throws(() => upcasters([{ eventType: 'EnvDeleted', fromVersion: 2, upcast: (data) => data }]), { message: /expected one from version 1, found 2/ });
+  t.throws(() => upcasters([{ eventType: 'EnvDeleted', fromVersion: 2, upcast: (data) => data }]), {
+    message: /expected one from version 1, found 2/,
+  });
   const twice = { eventType: 'EnvDeleted', fromVersion: 1, upcast: (data: unknown) => data };
   t.throws(() => upcasters([twice, twice]), { message: /expected one from version 2, found 1/ });
 });

@@ -18,7 +18,11 @@ export interface Api {
   readonly logs: Record<string, unknown>[];
   /** Every response body the API answered, as text, for suites that walk them (e.g. for secrets). */
   readonly responses: string[];
-  request(method: string, path: string, options?: { token?: string | undefined; json?: unknown; form?: Record<string, string>; raw?: string }): Promise<{ status: number; body: unknown }>;
+  request(
+    method: string,
+    path: string,
+    options?: { token?: string | undefined; json?: unknown; form?: Record<string, string>; raw?: string },
+  ): Promise<{ status: number; body: unknown }>;
   register(email: string, password?: string): Promise<{ id: string; email: string }>;
   login(email: string, password?: string): Promise<string>;
   stop(): Promise<void>;
@@ -43,10 +47,15 @@ export async function startApi(options: { mongoUrl?: string | undefined; env?: R
     POPSINK_ADMIN_PASSWORD: ADMIN.password,
     POPSINK_JWT_SECRET: JWT_SECRET,
     POPSINK_ROLE: 'api',
-    ...(options.mongoUrl !== undefined && mongoDatabase !== undefined ? { POPSINK_MONGO_URL: options.mongoUrl, POPSINK_MONGO_DATABASE: mongoDatabase } : {}),
+    ...(options.mongoUrl !== undefined && mongoDatabase !== undefined
+      ? { POPSINK_MONGO_URL: options.mongoUrl, POPSINK_MONGO_DATABASE: mongoDatabase }
+      : {}),
     ...options.env,
   });
-  const platform = await startPlatform(config, jsonLogger((line) => logs.push(JSON.parse(line) as Record<string, unknown>)));
+  const platform = await startPlatform(
+    config,
+    jsonLogger((line) => logs.push(JSON.parse(line) as Record<string, unknown>)),
+  );
   const url = `http://127.0.0.1:${platform.port}/api`;
 
   const request: Api['request'] = async (method, path, { token, json, form, raw } = {}) => {

@@ -106,7 +106,10 @@ async function freshConnector(world: World): Promise<string> {
 async function freshTeam(world: World): Promise<string> {
   const team = await world.api.request('POST', '/teams/', { token: world.tokens.teamOwner, json: { name: fresh('t'), env_id: world.e1 } });
   const id = String(asRecord(team.body)['id']);
-  await world.api.request('POST', `/teams/${id}/members/bulk`, { token: world.tokens.teamOwner, json: { members: [world.ids.teamMember] } });
+  await world.api.request('POST', `/teams/${id}/members/bulk`, {
+    token: world.tokens.teamOwner,
+    json: { members: [world.ids.teamMember] },
+  });
   return id;
 }
 
@@ -124,7 +127,10 @@ export const ROUTES: readonly Row[] = [
     route: 'POST /auth/jwt/login',
     call: async (_world, role) => ({
       path: '/auth/jwt/login',
-      form: role === 'superuser' ? { username: ADMIN.email, password: ADMIN.password } : { username: `${role === 'anonymous' ? 'teamMember' : role}@table.example.com`, password: 'password-123' },
+      form:
+        role === 'superuser'
+          ? { username: ADMIN.email, password: ADMIN.password }
+          : { username: `${role === 'anonymous' ? 'teamMember' : role}@table.example.com`, password: 'password-123' },
     }),
     expect: all(200, 200),
   },
@@ -132,11 +138,22 @@ export const ROUTES: readonly Row[] = [
     route: 'POST /auth/jwt/logout',
     call: async (world, role) => ({
       path: '/auth/jwt/logout',
-      ...(role === 'anonymous' ? {} : { token: await world.api.login(role === 'superuser' ? ADMIN.email : `${role}@table.example.com`, role === 'superuser' ? ADMIN.password : 'password-123') }),
+      ...(role === 'anonymous'
+        ? {}
+        : {
+            token: await world.api.login(
+              role === 'superuser' ? ADMIN.email : `${role}@table.example.com`,
+              role === 'superuser' ? ADMIN.password : 'password-123',
+            ),
+          }),
     }),
     expect: all(204),
   },
-  { route: 'POST /auth/forgot-password', call: async () => ({ path: '/auth/forgot-password', json: { email: 'nobody@example.com' } }), expect: all(202, 202) },
+  {
+    route: 'POST /auth/forgot-password',
+    call: async () => ({ path: '/auth/forgot-password', json: { email: 'nobody@example.com' } }),
+    expect: all(202, 202),
+  },
   {
     route: 'POST /auth/reset-password',
     call: async () => ({ path: '/auth/reset-password', json: { token: `${randomUUID()}.nope`, password: 'password-123' } }),
@@ -149,7 +166,11 @@ export const ROUTES: readonly Row[] = [
     call: async () => ({ path: '/users/me/change-password', json: { current_password: 'wrong-one', new_password: 'password-456' } }),
     expect: all(400),
   },
-  { route: 'POST /users/me/service-account-token', call: async () => ({ path: '/users/me/service-account-token', json: { name: 'x' } }), expect: all(201) },
+  {
+    route: 'POST /users/me/service-account-token',
+    call: async () => ({ path: '/users/me/service-account-token', json: { name: 'x' } }),
+    expect: all(201),
+  },
   { route: 'GET /users/me/service-account-tokens', call: async () => ({ path: '/users/me/service-account-tokens' }), expect: all(200) },
   {
     route: 'DELETE /users/me/service-account-tokens/{id}',
@@ -177,11 +198,23 @@ export const ROUTES: readonly Row[] = [
   },
   { route: 'POST /envs/', call: async () => ({ path: '/envs/', json: { name: fresh('env') } }), expect: all(201) },
   { route: 'GET /envs/', call: async () => ({ path: '/envs/' }), expect: all(200) },
-  { route: 'GET /envs/filter-one', call: async (world) => ({ path: `/envs/filter-one?name=${world.e1Name}` }), expect: e1Readers(200, 404) },
+  {
+    route: 'GET /envs/filter-one',
+    call: async (world) => ({ path: `/envs/filter-one?name=${world.e1Name}` }),
+    expect: e1Readers(200, 404),
+  },
   // A reachable cluster (the test broker) for every caller; anonymous is 401 before any check.
-  { route: 'POST /envs/check-byok-credentials', call: async () => ({ path: '/envs/check-byok-credentials', json: { bootstrap_servers: testServer('TEST_KAFKA_BROKERS') } }), expect: all(200) },
+  {
+    route: 'POST /envs/check-byok-credentials',
+    call: async () => ({ path: '/envs/check-byok-credentials', json: { bootstrap_servers: testServer('TEST_KAFKA_BROKERS') } }),
+    expect: all(200),
+  },
   { route: 'GET /envs/{id}', call: async (world) => ({ path: `/envs/${world.e1}` }), expect: e1Readers(200) },
-  { route: 'PATCH /envs/{id}', call: async (world) => ({ path: `/envs/${world.e1}`, json: { description: fresh('d') } }), expect: superuserOnly(200) },
+  {
+    route: 'PATCH /envs/{id}',
+    call: async (world) => ({ path: `/envs/${world.e1}`, json: { description: fresh('d') } }),
+    expect: superuserOnly(200),
+  },
   {
     route: 'DELETE /envs/{id}',
     call: async (world) => {
@@ -190,11 +223,23 @@ export const ROUTES: readonly Row[] = [
     },
     expect: superuserOnly(204),
   },
-  { route: 'POST /teams/', call: async (world) => ({ path: '/teams/', json: { name: fresh('team'), env_id: world.e1 } }), expect: e1Readers(201) },
+  {
+    route: 'POST /teams/',
+    call: async (world) => ({ path: '/teams/', json: { name: fresh('team'), env_id: world.e1 } }),
+    expect: e1Readers(201),
+  },
   { route: 'GET /teams/', call: async () => ({ path: '/teams/' }), expect: all(200) },
-  { route: 'GET /teams/filter-one', call: async (world) => ({ path: `/teams/filter-one?name=T1&env_id=${world.e1}` }), expect: e1Readers(200, 404) },
+  {
+    route: 'GET /teams/filter-one',
+    call: async (world) => ({ path: `/teams/filter-one?name=T1&env_id=${world.e1}` }),
+    expect: e1Readers(200, 404),
+  },
   { route: 'GET /teams/{id}', call: async (world) => ({ path: `/teams/${world.t1}` }), expect: e1Readers(200) },
-  { route: 'PATCH /teams/{id}', call: async (world) => ({ path: `/teams/${world.t1}`, json: { description: fresh('d') } }), expect: t1Managers(200) },
+  {
+    route: 'PATCH /teams/{id}',
+    call: async (world) => ({ path: `/teams/${world.t1}`, json: { description: fresh('d') } }),
+    expect: t1Managers(200),
+  },
   { route: 'DELETE /teams/{id}', call: async (world) => ({ path: `/teams/${await freshTeam(world)}` }), expect: t1Managers(204) },
   { route: 'GET /teams/{id}/members', call: async (world) => ({ path: `/teams/${world.t1}/members` }), expect: e1Readers(200) },
   {
@@ -214,24 +259,66 @@ export const ROUTES: readonly Row[] = [
   { route: 'GET /connectors/filter-one', call: async () => ({ path: '/connectors/filter-one?name=P1-src' }), expect: e1Readers(200, 404) },
   {
     route: 'POST /connectors/',
-    call: async (world) => ({ path: '/connectors/', json: { name: fresh('c'), team_id: world.t1, connector_type: 'KAFKA_TARGET', config: { bootstrap_server: '127.0.0.1:9' } } }),
+    call: async (world) => ({
+      path: '/connectors/',
+      json: { name: fresh('c'), team_id: world.t1, connector_type: 'KAFKA_TARGET', config: { bootstrap_server: '127.0.0.1:9' } },
+    }),
     expect: t1Operators(201),
   },
   { route: 'GET /connectors/{id}', call: async (world) => ({ path: `/connectors/${world.c1Source}` }), expect: e1Readers(200) },
-  { route: 'PATCH /connectors/{id}', call: async (world) => ({ path: `/connectors/${world.c1Target}`, json: { name: fresh('renamed') } }), expect: t1Operators(200) },
-  { route: 'DELETE /connectors/{id}', call: async (world) => ({ path: `/connectors/${await freshConnector(world)}` }), expect: t1Operators(204) },
-  { route: 'GET /connectors/{id}/source-worker-config', call: async (world) => ({ path: `/connectors/${world.c1Source}/source-worker-config` }), expect: e1Readers(200) },
-  { route: 'GET /connectors/{id}/target-worker-config', call: async (world) => ({ path: `/connectors/${world.c1Target}/target-worker-config` }), expect: e1Readers(200) },
+  {
+    route: 'PATCH /connectors/{id}',
+    call: async (world) => ({ path: `/connectors/${world.c1Target}`, json: { name: fresh('renamed') } }),
+    expect: t1Operators(200),
+  },
+  {
+    route: 'DELETE /connectors/{id}',
+    call: async (world) => ({ path: `/connectors/${await freshConnector(world)}` }),
+    expect: t1Operators(204),
+  },
+  {
+    route: 'GET /connectors/{id}/source-worker-config',
+    call: async (world) => ({ path: `/connectors/${world.c1Source}/source-worker-config` }),
+    expect: e1Readers(200),
+  },
+  {
+    route: 'GET /connectors/{id}/target-worker-config',
+    call: async (world) => ({ path: `/connectors/${world.c1Target}/target-worker-config` }),
+    expect: e1Readers(200),
+  },
   { route: 'GET /connectors/{id}/logs', call: async (world) => ({ path: `/connectors/${world.c1Source}/logs` }), expect: e1Readers(200) },
-  { route: 'POST /connectors/{id}/start', call: async (world) => ({ path: `/connectors/${world.c1Source}/start` }), expect: t1Operators(202) },
-  { route: 'POST /connectors/{id}/stop', call: async (world) => ({ path: `/connectors/${world.c1Source}/stop` }), expect: t1Operators(202) },
+  {
+    route: 'POST /connectors/{id}/start',
+    call: async (world) => ({ path: `/connectors/${world.c1Source}/start` }),
+    expect: t1Operators(202),
+  },
+  {
+    route: 'POST /connectors/{id}/stop',
+    call: async (world) => ({ path: `/connectors/${world.c1Source}/stop` }),
+    expect: t1Operators(202),
+  },
   { route: 'GET /datamodels/', call: async () => ({ path: '/datamodels/' }), expect: all(200) },
-  { route: 'GET /datamodels/{id}', call: async (world) => ({ path: `/datamodels/${await datamodelOf(world, world.p1)}` }), expect: e1Readers(200) },
-  { route: 'GET /datamodels/{id}/schema', call: async (world) => ({ path: `/datamodels/${await datamodelOf(world, world.p1)}/schema` }), expect: e1Readers(200) },
-  { route: 'GET /datamodels/{id}/monitoring', call: async (world) => ({ path: `/datamodels/${await datamodelOf(world, world.p1)}/monitoring` }), expect: e1Readers(200) },
+  {
+    route: 'GET /datamodels/{id}',
+    call: async (world) => ({ path: `/datamodels/${await datamodelOf(world, world.p1)}` }),
+    expect: e1Readers(200),
+  },
+  {
+    route: 'GET /datamodels/{id}/schema',
+    call: async (world) => ({ path: `/datamodels/${await datamodelOf(world, world.p1)}/schema` }),
+    expect: e1Readers(200),
+  },
+  {
+    route: 'GET /datamodels/{id}/monitoring',
+    call: async (world) => ({ path: `/datamodels/${await datamodelOf(world, world.p1)}/monitoring` }),
+    expect: e1Readers(200),
+  },
   {
     route: 'PATCH /datamodels/{id}/error-table',
-    call: async (world) => ({ path: `/datamodels/${await datamodelOf(world, world.p1)}/error-table`, json: { error_table_enabled: false } }),
+    call: async (world) => ({
+      path: `/datamodels/${await datamodelOf(world, world.p1)}/error-table`,
+      json: { error_table_enabled: false },
+    }),
     expect: t1Operators(200),
   },
   {
@@ -240,24 +327,44 @@ export const ROUTES: readonly Row[] = [
     expect: t1Operators(204),
   },
   { route: 'GET /subscriptions/', call: async () => ({ path: '/subscriptions/' }), expect: all(200) },
-  { route: 'GET /subscriptions/{id}', call: async (world) => ({ path: `/subscriptions/${await firstSubscriptionOf(world, world.p1)}` }), expect: e1Readers(200) },
+  {
+    route: 'GET /subscriptions/{id}',
+    call: async (world) => ({ path: `/subscriptions/${await firstSubscriptionOf(world, world.p1)}` }),
+    expect: e1Readers(200),
+  },
   // Rows that change a pipeline's settings use a fresh one: P1's version must not move under the PATCH row.
   {
     route: 'POST /subscriptions/',
-    call: async (world) => ({ path: '/subscriptions/', json: { pipeline_id: await freshPipeline(world), target_table_name: fresh('table') } }),
+    call: async (world) => ({
+      path: '/subscriptions/',
+      json: { pipeline_id: await freshPipeline(world), target_table_name: fresh('table') },
+    }),
     expect: t1Operators(201),
   },
   {
     route: 'POST /subscriptions/subscribe-all',
-    call: async (world) => ({ path: '/subscriptions/subscribe-all', json: { pipeline_id: await freshPipeline(world), subscriptions: [{ target_table_name: fresh('a') }, { target_table_name: fresh('b') }] } }),
+    call: async (world) => ({
+      path: '/subscriptions/subscribe-all',
+      json: {
+        pipeline_id: await freshPipeline(world),
+        subscriptions: [{ target_table_name: fresh('a') }, { target_table_name: fresh('b') }],
+      },
+    }),
     expect: t1Operators(201),
   },
   {
     route: 'PATCH /subscriptions/{id}',
-    call: async (world) => ({ path: `/subscriptions/${await firstSubscriptionOf(world, await freshPipeline(world))}`, json: { backfill: true } }),
+    call: async (world) => ({
+      path: `/subscriptions/${await firstSubscriptionOf(world, await freshPipeline(world))}`,
+      json: { backfill: true },
+    }),
     expect: t1Operators(200),
   },
-  { route: 'DELETE /subscriptions/{id}', call: async (world) => ({ path: `/subscriptions/${await freshSubscription(world)}` }), expect: t1Operators(204) },
+  {
+    route: 'DELETE /subscriptions/{id}',
+    call: async (world) => ({ path: `/subscriptions/${await freshSubscription(world)}` }),
+    expect: t1Operators(204),
+  },
   {
     route: 'POST /subscriptions/{id}/start',
     call: async (world) => ({ path: `/subscriptions/${await firstSubscriptionOf(world, await freshPipeline(world))}/start` }),
@@ -274,8 +381,16 @@ export const ROUTES: readonly Row[] = [
   { route: 'GET /pipelines/filter-one', call: async () => ({ path: '/pipelines/filter-one?name=P1' }), expect: e1Readers(200, 404) },
   { route: 'GET /pipelines/status/all-non-draft', call: async () => ({ path: '/pipelines/status/all-non-draft' }), expect: all(200) },
   { route: 'GET /pipelines/{id}', call: async (world) => ({ path: `/pipelines/${world.p1}` }), expect: e1Readers(200) },
-  { route: 'GET /pipelines/{id}/worker-config', call: async (world) => ({ path: `/pipelines/${world.p1}/worker-config` }), expect: e1Readers(200) },
-  { route: 'GET /pipelines/{id}/configuration', call: async (world) => ({ path: `/pipelines/${world.p1}/configuration` }), expect: e1Readers(200) },
+  {
+    route: 'GET /pipelines/{id}/worker-config',
+    call: async (world) => ({ path: `/pipelines/${world.p1}/worker-config` }),
+    expect: e1Readers(200),
+  },
+  {
+    route: 'GET /pipelines/{id}/configuration',
+    call: async (world) => ({ path: `/pipelines/${world.p1}/configuration` }),
+    expect: e1Readers(200),
+  },
   {
     route: 'POST /pipelines/{id}/configuration',
     call: async (world) => {
@@ -286,19 +401,55 @@ export const ROUTES: readonly Row[] = [
     expect: t1Operators(200),
   },
   { route: 'GET /pipelines/{id}/history', call: async (world) => ({ path: `/pipelines/${world.p1}/history` }), expect: e1Readers(200) },
-  { route: 'GET /connectors/{id}/history', call: async (world) => ({ path: `/connectors/${world.c1Source}/history` }), expect: e1Readers(200) },
+  {
+    route: 'GET /connectors/{id}/history',
+    call: async (world) => ({ path: `/connectors/${world.c1Source}/history` }),
+    expect: e1Readers(200),
+  },
   { route: 'GET /pipelines/{id}/status', call: async (world) => ({ path: `/pipelines/${world.p1}/status` }), expect: e1Readers(200) },
-  { route: 'GET /pipelines/{id}/latency-informations', call: async (world) => ({ path: `/pipelines/${world.p1}/latency-informations` }), expect: e1Readers(200) },
+  {
+    route: 'GET /pipelines/{id}/latency-informations',
+    call: async (world) => ({ path: `/pipelines/${world.p1}/latency-informations` }),
+    expect: e1Readers(200),
+  },
   { route: 'GET /pipelines/{id}/logs', call: async (world) => ({ path: `/pipelines/${world.p1}/logs` }), expect: e1Readers(200) },
   // P1 has no error table: those who may act on it learn so (409), the others are refused first.
-  { route: 'GET /pipelines/{id}/error-rows', call: async (world) => ({ path: `/pipelines/${world.p1}/error-rows` }), expect: e1Readers(409) },
-  { route: 'POST /pipelines/{id}/error-rows/replay', call: async (world) => ({ path: `/pipelines/${world.p1}/error-rows/replay`, json: { all: true } }), expect: t1Operators(409) },
-  { route: 'PATCH /pipelines/{id}', call: async (world) => ({ path: `/pipelines/${world.p1}`, json: { subscription_backfill: true } }), expect: t1Operators(200) },
-  { route: 'DELETE /pipelines/{id}', call: async (world) => ({ path: `/pipelines/${await freshPipeline(world)}` }), expect: t1Operators(204) },
-  { route: 'POST /pipelines/{id}/start', call: async (world) => ({ path: `/pipelines/${await freshPipeline(world)}/start` }), expect: t1Operators(202) },
-  { route: 'POST /pipelines/{id}/pause', call: async (world) => ({ path: `/pipelines/${await freshPipeline(world, true)}/pause` }), expect: t1Operators(202) },
+  {
+    route: 'GET /pipelines/{id}/error-rows',
+    call: async (world) => ({ path: `/pipelines/${world.p1}/error-rows` }),
+    expect: e1Readers(409),
+  },
+  {
+    route: 'POST /pipelines/{id}/error-rows/replay',
+    call: async (world) => ({ path: `/pipelines/${world.p1}/error-rows/replay`, json: { all: true } }),
+    expect: t1Operators(409),
+  },
+  {
+    route: 'PATCH /pipelines/{id}',
+    call: async (world) => ({ path: `/pipelines/${world.p1}`, json: { subscription_backfill: true } }),
+    expect: t1Operators(200),
+  },
+  {
+    route: 'DELETE /pipelines/{id}',
+    call: async (world) => ({ path: `/pipelines/${await freshPipeline(world)}` }),
+    expect: t1Operators(204),
+  },
+  {
+    route: 'POST /pipelines/{id}/start',
+    call: async (world) => ({ path: `/pipelines/${await freshPipeline(world)}/start` }),
+    expect: t1Operators(202),
+  },
+  {
+    route: 'POST /pipelines/{id}/pause',
+    call: async (world) => ({ path: `/pipelines/${await freshPipeline(world, true)}/pause` }),
+    expect: t1Operators(202),
+  },
   // A limit out of range: a 422 once authorised, without touching the (unreachable) source or target.
-  { route: 'POST /pipelines/{id}/dry-run', call: async (world) => ({ path: `/pipelines/${world.p1}/dry-run`, json: { limit: 0 } }), expect: t1Operators(422) },
+  {
+    route: 'POST /pipelines/{id}/dry-run',
+    call: async (world) => ({ path: `/pipelines/${world.p1}/dry-run`, json: { limit: 0 } }),
+    expect: t1Operators(422),
+  },
   // Not resource-scoped: every authenticated caller gets the same answer; anonymous 401 before the body is read.
   {
     route: 'POST /smt/process_mapper',
@@ -307,12 +458,18 @@ export const ROUTES: readonly Row[] = [
   },
   {
     route: 'POST /connector-types/kafka-source/check-credentials',
-    call: async () => ({ path: '/connector-types/kafka-source/check-credentials', json: { bootstrap_servers: testServer('TEST_KAFKA_BROKERS'), topic: 'test-topic', security_protocol: 'PLAINTEXT' } }),
+    call: async () => ({
+      path: '/connector-types/kafka-source/check-credentials',
+      json: { bootstrap_servers: testServer('TEST_KAFKA_BROKERS'), topic: 'test-topic', security_protocol: 'PLAINTEXT' },
+    }),
     expect: all(200),
   },
   {
     route: 'POST /connector-types/kafka-source/list-topics',
-    call: async () => ({ path: '/connector-types/kafka-source/list-topics', json: { bootstrap_servers: testServer('TEST_KAFKA_BROKERS') } }),
+    call: async () => ({
+      path: '/connector-types/kafka-source/list-topics',
+      json: { bootstrap_servers: testServer('TEST_KAFKA_BROKERS') },
+    }),
     expect: all(200),
   },
   {
@@ -328,7 +485,10 @@ export const ROUTES: readonly Row[] = [
   },
   {
     route: 'POST /connector-types/postgres-target/check-credentials',
-    call: async () => ({ path: '/connector-types/postgres-target/check-credentials', json: { host: 'db.company.com', port: 'not-a-port' } }),
+    call: async () => ({
+      path: '/connector-types/postgres-target/check-credentials',
+      json: { host: 'db.company.com', port: 'not-a-port' },
+    }),
     expect: all(422),
   },
   // A live rebuild: serial (AVA runs serial tests before the others) and settled, so that a slow
@@ -367,14 +527,28 @@ async function buildWorld(api: Api): Promise<World> {
   const e1 = String(asRecord((await api.request('POST', '/envs/', { token: superuser, json: { name: e1Name } })).body)['id']);
   const t0 = String(asRecord((await api.request('POST', '/teams/', { token: superuser, json: { name: 'T0', env_id: e1 } })).body)['id']);
   await api.request('POST', `/teams/${t0}/members/bulk`, { token: superuser, json: { members: [users.teamOwner.id, users.envMember.id] } });
-  const t1 = String(asRecord((await api.request('POST', '/teams/', { token: tokens.teamOwner, json: { name: 'T1', env_id: e1 } })).body)['id']);
+  const t1 = String(
+    asRecord((await api.request('POST', '/teams/', { token: tokens.teamOwner, json: { name: 'T1', env_id: e1 } })).body)['id'],
+  );
   await api.request('POST', `/teams/${t1}/members/bulk`, { token: tokens.teamOwner, json: { members: [users.teamMember.id] } });
   await api.request('POST', '/envs/', { token: tokens.outsider, json: { name: fresh('E2') } });
   const partial = { api, tokens, e1, e1Name, t1 } as const;
-  const ids = { superuser: String(me['id']), ...Object.fromEntries(Object.entries(users).map(([role, user]) => [role, user.id])) } as World['ids'];
-  const p1 = asRecord((await api.request('POST', '/pipelines/', { token: tokens.teamOwner, json: pipelineBody({ ...partial, ids, p1: '', c1Source: '', c1Target: '' }, 'P1') })).body)['id'];
+  const ids = {
+    superuser: String(me['id']),
+    ...Object.fromEntries(Object.entries(users).map(([role, user]) => [role, user.id])),
+  } as World['ids'];
+  const p1 = asRecord(
+    (
+      await api.request('POST', '/pipelines/', {
+        token: tokens.teamOwner,
+        json: pipelineBody({ ...partial, ids, p1: '', c1Source: '', c1Target: '' }, 'P1'),
+      })
+    ).body,
+  )['id'];
   const connectorNamed = async (name: string) =>
-    String(asRecord((await api.request('GET', `/connectors/filter-one?name=${name}&team_id=${t1}`, { token: tokens.teamOwner })).body)['id']);
+    String(
+      asRecord((await api.request('GET', `/connectors/filter-one?name=${name}&team_id=${t1}`, { token: tokens.teamOwner })).body)['id'],
+    );
   return { ...partial, ids, p1: String(p1), c1Source: await connectorNamed('P1-src'), c1Target: await connectorNamed('P1-dst') };
 }
 
@@ -395,7 +569,11 @@ export function authorizationTable(test: TestFn, name: string, mongoUrl: () => s
       for (const role of ROLES) {
         const request = await row.call(world, role);
         const token = 'token' in request ? request.token : tokenOf(world, role);
-        const answer = await world.api.request(method, request.path, { token, ...(request.json !== undefined ? { json: request.json } : {}), ...(request.form ? { form: request.form } : {}) });
+        const answer = await world.api.request(method, request.path, {
+          token,
+          ...(request.json !== undefined ? { json: request.json } : {}),
+          ...(request.form ? { form: request.form } : {}),
+        });
         got[role] = answer.status;
         // A status the row does not expect is explained by its body in the failure report.
         if (answer.status !== row.expect[role]) t.log(`${role}: ${answer.status} ${JSON.stringify(answer.body)}`);

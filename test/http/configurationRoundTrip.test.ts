@@ -12,13 +12,37 @@ const mapper = [
 ];
 
 const connectorsOf = (world: TeamWorld, password: string) => [
-  { name: 'orders-source', team_id: world.teamId, connector_type: 'KAFKA_SOURCE', config: { topic: 'orders', bootstrap_servers: 'kafka:9092', security_protocol: 'SASL_PLAINTEXT', sasl_mechanism: 'PLAIN', sasl_username: 'u', sasl_password: password } },
-  { name: 'warehouse', team_id: world.teamId, connector_type: 'POSTGRES_TARGET', config: { host: 'db', port: '5432', database: 'dw', user: 'etl', password } },
+  {
+    name: 'orders-source',
+    team_id: world.teamId,
+    connector_type: 'KAFKA_SOURCE',
+    config: {
+      topic: 'orders',
+      bootstrap_servers: 'kafka:9092',
+      security_protocol: 'SASL_PLAINTEXT',
+      sasl_mechanism: 'PLAIN',
+      sasl_username: 'u',
+      sasl_password: password,
+    },
+  },
+  {
+    name: 'warehouse',
+    team_id: world.teamId,
+    connector_type: 'POSTGRES_TARGET',
+    config: { host: 'db', port: '5432', database: 'dw', user: 'etl', password },
+  },
 ];
 
 async function pipelineOver(world: TeamWorld, password: string, name: string): Promise<string> {
-  const [source, target] = await Promise.all(connectorsOf(world, password).map(async (json) => String(asRecord((await world.api.request('POST', '/connectors/', { token: world.token, json })).body)['id'])));
-  const created = await world.api.request('POST', '/pipelines/', { token: world.token, json: { name, team_id: world.teamId, existing_source_id: source, existing_target_id: target } });
+  const [source, target] = await Promise.all(
+    connectorsOf(world, password).map(async (json) =>
+      String(asRecord((await world.api.request('POST', '/connectors/', { token: world.token, json })).body)['id']),
+    ),
+  );
+  const created = await world.api.request('POST', '/pipelines/', {
+    token: world.token,
+    json: { name, team_id: world.teamId, existing_source_id: source, existing_target_id: target },
+  });
   if (created.status !== 201) throw new Error(JSON.stringify(created.body));
   return String(asRecord(created.body)['id']);
 }
@@ -29,9 +53,19 @@ test('configuration export / import round-trips through a second installation', 
     const originId = await pipelineOver(origin, 'origin-secret', 'orders');
     await origin.api.request('PATCH', `/pipelines/${originId}`, {
       token: origin.token,
-      json: { subscription_target_table_name: 'orders', subscription_backfill: true, subscription_mapper_config: mapper, datamodel_source_topic: 'orders-v2', datamodel_error_table_enabled: true, datamodel_error_table_name: 'orders_errors' },
+      json: {
+        subscription_target_table_name: 'orders',
+        subscription_backfill: true,
+        subscription_mapper_config: mapper,
+        datamodel_source_topic: 'orders-v2',
+        datamodel_error_table_enabled: true,
+        datamodel_error_table_name: 'orders_errors',
+      },
     });
-    await origin.api.request('POST', '/subscriptions/', { token: origin.token, json: { pipeline_id: originId, target_table_name: 'orders_audit', mapper_config: mapper.slice(0, 1) } });
+    await origin.api.request('POST', '/subscriptions/', {
+      token: origin.token,
+      json: { pipeline_id: originId, target_table_name: 'orders_audit', mapper_config: mapper.slice(0, 1) },
+    });
     const exported = asRecord((await origin.api.request('GET', `/pipelines/${originId}/configuration`, { token: origin.token })).body);
     t.false(JSON.stringify(exported).includes('origin-secret'));
 

@@ -60,7 +60,11 @@ async function timedPost(path: string, json: unknown): Promise<{ status: number;
   return { ...response, ms: Date.now() - started };
 }
 
-const plaintext = (extra: Record<string, unknown> = {}) => ({ bootstrap_servers: testServer('TEST_KAFKA_BROKERS'), security_protocol: 'PLAINTEXT', ...extra });
+const plaintext = (extra: Record<string, unknown> = {}) => ({
+  bootstrap_servers: testServer('TEST_KAFKA_BROKERS'),
+  security_protocol: 'PLAINTEXT',
+  ...extra,
+});
 const sasl = (mechanism: string, password = SASL_PASSWORD, extra: Record<string, unknown> = {}) => ({
   bootstrap_servers: testServer('TEST_KAFKA_SASL_BROKERS'),
   security_protocol: 'SASL_PLAINTEXT',
@@ -82,8 +86,12 @@ const BYOK_CHECK = '/envs/check-byok-credentials';
 
 // --- kafka-source/check-credentials ---------------------------------------------------------
 
-test('kafka check-credentials: the seed\'s Pattern 5 body (the config itself) against the real broker is 200 ok', async (t) => {
-  const res = await timedPost(KAFKA_CHECK, { bootstrap_servers: testServer('TEST_KAFKA_BROKERS'), topic: 'test-topic', security_protocol: 'PLAINTEXT' });
+test("kafka check-credentials: the seed's Pattern 5 body (the config itself) against the real broker is 200 ok", async (t) => {
+  const res = await timedPost(KAFKA_CHECK, {
+    bootstrap_servers: testServer('TEST_KAFKA_BROKERS'),
+    topic: 'test-topic',
+    security_protocol: 'PLAINTEXT',
+  });
   t.log(`PLAINTEXT check in ${res.ms} ms`);
   t.is(res.status, 200);
   t.deepEqual(res.body, { status: 'ok' });
@@ -141,7 +149,12 @@ test('kafka check-credentials: an invalid config is 422 naming the field', async
   t.is(noBrokers.status, 422);
   t.like(firstIssue(noBrokers.body), { loc: ['body', 'bootstrap_servers'], type: 'value_error.missing' });
 
-  const noMechanism = await post(KAFKA_CHECK, { bootstrap_servers: 'k:9092', security_protocol: 'SASL_PLAINTEXT', sasl_username: 'u', sasl_password: 'p' });
+  const noMechanism = await post(KAFKA_CHECK, {
+    bootstrap_servers: 'k:9092',
+    security_protocol: 'SASL_PLAINTEXT',
+    sasl_username: 'u',
+    sasl_password: 'p',
+  });
   t.is(noMechanism.status, 422);
   t.like(firstIssue(noMechanism.body), { loc: ['body', 'sasl_mechanism'] });
 
@@ -165,7 +178,7 @@ test('kafka check-credentials: an invalid config is 422 naming the field', async
 
 // --- kafka-source/list-topics ---------------------------------------------------------------
 
-test('kafka list-topics: a sorted array of topic names with the test\'s topic, no internal ones, over PLAINTEXT and SASL', async (t) => {
+test("kafka list-topics: a sorted array of topic names with the test's topic, no internal ones, over PLAINTEXT and SASL", async (t) => {
   const res = await post(LIST_TOPICS, plaintext({ topic: topic }));
   t.is(res.status, 200);
   const topics = res.body as string[];
@@ -217,19 +230,31 @@ test('kafka fetch-messages: the produced messages, the last 10 by default, oldes
 test('kafka fetch-messages: respects the limit, flat in the body, as ?limit=, or with the config wrapped', async (t) => {
   const flat = await post(FETCH, plaintext({ topic, limit: 3 }));
   t.is(flat.status, 200);
-  t.deepEqual((flat.body as { key: string }[]).map(({ key }) => key), newestKeys(3));
+  t.deepEqual(
+    (flat.body as { key: string }[]).map(({ key }) => key),
+    newestKeys(3),
+  );
 
   const query = await post(`${FETCH}?limit=4`, plaintext({ topic }));
   t.is(query.status, 200);
-  t.deepEqual((query.body as { key: string }[]).map(({ key }) => key), newestKeys(4));
+  t.deepEqual(
+    (query.body as { key: string }[]).map(({ key }) => key),
+    newestKeys(4),
+  );
 
   const wrapped = await post(FETCH, { config: plaintext({ topic }), limit: 2 });
   t.is(wrapped.status, 200);
-  t.deepEqual((wrapped.body as { key: string }[]).map(({ key }) => key), newestKeys(2));
+  t.deepEqual(
+    (wrapped.body as { key: string }[]).map(({ key }) => key),
+    newestKeys(2),
+  );
 
   const wrappedDefault = await post(FETCH, { config: sasl('PLAIN', SASL_PASSWORD, { topic }) });
   t.is(wrappedDefault.status, 200);
-  t.deepEqual((wrappedDefault.body as { key: string }[]).map(({ key }) => key), newestKeys(10));
+  t.deepEqual(
+    (wrappedDefault.body as { key: string }[]).map(({ key }) => key),
+    newestKeys(10),
+  );
 
   const all = await post(FETCH, plaintext({ topic, limit: 1000 }));
   t.is((all.body as unknown[]).length, produced.length);
@@ -304,7 +329,7 @@ test('postgres check-credentials: the real server is 200 ok (port as a string or
   t.is(numeric.status, 200);
 });
 
-test('postgres check-credentials: a wrong password is 400 with the server\'s reason, never echoed', async (t) => {
+test("postgres check-credentials: a wrong password is 400 with the server's reason, never echoed", async (t) => {
   const wrong = `wrong-${randomUUID()}`;
   const res = await post(PG_CHECK, pgConfig({ password: wrong }));
   t.is(res.status, 400);
@@ -356,7 +381,7 @@ const oracleConfig = (overrides: Record<string, unknown> = {}) => ({
   ...overrides,
 });
 
-test('oracle check-credentials: the seed\'s body against an unreachable host is a clean 400 within 10 s, no password in it', async (t) => {
+test("oracle check-credentials: the seed's body against an unreachable host is a clean 400 within 10 s, no password in it", async (t) => {
   const nowhere = await timedPost(ORACLE_CHECK, oracleConfig({ host: 'no-such-oracle.invalid' }));
   t.log(`unknown Oracle host in ${nowhere.ms} ms: ${JSON.stringify(nowhere.body)}`);
   t.is(nowhere.status, 400);
@@ -387,7 +412,15 @@ if (oracleUrl !== undefined && oracleUrl !== '') {
     const at = oracleUrl.lastIndexOf('@');
     const slash = oracleUrl.indexOf('/');
     const [, host = '', port = '', service = ''] = /^([^:]+):(\d+)\/(.+)$/.exec(oracleUrl.slice(at + 1)) ?? [];
-    const config = { host, port, user: oracleUrl.slice(0, slash), password: oracleUrl.slice(slash + 1, at), server_name: service, database: service, server_id: service };
+    const config = {
+      host,
+      port,
+      user: oracleUrl.slice(0, slash),
+      password: oracleUrl.slice(slash + 1, at),
+      server_name: service,
+      database: service,
+      server_id: service,
+    };
     const ok = await post(ORACLE_CHECK, config);
     t.deepEqual(ok, { status: 200, body: { status: 'ok' } });
     const wrong = await post(ORACLE_CHECK, { ...config, password: 'not-the-password' });
@@ -412,7 +445,7 @@ test('byok check: a reachable Kafka cluster is 200 ok, over PLAINTEXT and SASL, 
   t.deepEqual(source, { status: 200, body: { status: 'ok' } });
 });
 
-test('byok check: wrong password and unknown host are 400 with the reason; an invalid config is 422 in the client\'s field names', async (t) => {
+test("byok check: wrong password and unknown host are 400 with the reason; an invalid config is 422 in the client's field names", async (t) => {
   const wrong = await post(BYOK_CHECK, sasl('PLAIN', 'not-the-password'));
   t.is(wrong.status, 400);
   t.regex(String(asRecord(wrong.body)['detail']), /^Authentication failed \(SASL PLAIN\)/);
@@ -429,7 +462,12 @@ test('byok check: wrong password and unknown host are 400 with the reason; an in
   const badSingular = await post(BYOK_CHECK, { bootstrap_server: 'a b:1' });
   t.is(badSingular.status, 422);
   t.like(firstIssue(badSingular.body), { loc: ['body', 'bootstrap_server'] });
-  const noUser = await post(BYOK_CHECK, { bootstrap_servers: 'k:9092', security_protocol: 'SASL_SSL', sasl_mechanism: 'PLAIN', sasl_password: 'x' });
+  const noUser = await post(BYOK_CHECK, {
+    bootstrap_servers: 'k:9092',
+    security_protocol: 'SASL_SSL',
+    sasl_mechanism: 'PLAIN',
+    sasl_password: 'x',
+  });
   t.is(noUser.status, 422);
   t.like(firstIssue(noUser.body), { loc: ['body', 'sasl_username'] });
 });
@@ -444,4 +482,3 @@ test('every route needs an authenticated caller: 401 without a token or with a b
     }
   }
 });
-

@@ -26,7 +26,14 @@ const source = (name: string, password = 'kafka_pass') => ({
   name,
   team_id: teamId,
   connector_type: 'KAFKA_SOURCE',
-  config: { topic: 'user-events', bootstrap_servers: 'kafka:9092', security_protocol: 'SASL_PLAINTEXT', sasl_mechanism: 'PLAIN', sasl_username: 'u', sasl_password: password },
+  config: {
+    topic: 'user-events',
+    bootstrap_servers: 'kafka:9092',
+    security_protocol: 'SASL_PLAINTEXT',
+    sasl_mechanism: 'PLAIN',
+    sasl_username: 'u',
+    sasl_password: password,
+  },
 });
 
 /** The sasl_password the last `eventType` event of a connector holds in the event log itself. */
@@ -42,7 +49,9 @@ const loggedPassword = async (connectorId: string, eventType: string): Promise<u
 
 /** The sasl_password the audit trail shows for the last `eventType` event of a connector. */
 const auditedPassword = async (connectorId: string, eventType: string): Promise<unknown> => {
-  const items = asRecord((await api.request('GET', `/user-logs?resource_id=${connectorId}&event_type=${eventType}`, { token })).body)['items'] as { details: { config: Record<string, unknown> } }[];
+  const items = asRecord((await api.request('GET', `/user-logs?resource_id=${connectorId}&event_type=${eventType}`, { token })).body)[
+    'items'
+  ] as { details: { config: Record<string, unknown> } }[];
   return items[0]?.details.config['sasl_password'];
 };
 
@@ -67,10 +76,16 @@ test('PATCH: a masked secret sent back keeps the stored one; a new one is sealed
   const connector = asRecord((await api.request('POST', '/connectors/', { token, json: source('patched-source') })).body);
   const id = String(connector['id']);
   const sealed = await loggedPassword(id, 'ConnectorCreated');
-  const echoed = await api.request('PATCH', `/connectors/${id}`, { token, json: { config: { ...asRecord(connector['config']), topic: 'other' } } });
+  const echoed = await api.request('PATCH', `/connectors/${id}`, {
+    token,
+    json: { config: { ...asRecord(connector['config']), topic: 'other' } },
+  });
   t.is(echoed.status, 200);
   t.is(await loggedPassword(id, 'ConnectorUpdated'), sealed);
-  await api.request('PATCH', `/connectors/${id}`, { token, json: { config: { ...asRecord(connector['config']), sasl_password: 'new-pass' } } });
+  await api.request('PATCH', `/connectors/${id}`, {
+    token,
+    json: { config: { ...asRecord(connector['config']), sasl_password: 'new-pass' } },
+  });
   const resealed = await loggedPassword(id, 'ConnectorUpdated');
   t.regex(String(resealed), /^sealed:v1:/);
   t.not(resealed, sealed);
@@ -86,7 +101,14 @@ test('a connector in use cannot be deleted; start / stop act on the pipelines th
     json: { name: 'sink', team_id: teamId, connector_type: 'KAFKA_TARGET', config: { bootstrap_server: 'kafka:9092' } },
   });
   const targetId = String(asRecord(target.body)['id']);
-  const pipeline = asRecord((await api.request('POST', '/pipelines/', { token, json: { name: 'uses-shared', team_id: teamId, existing_source_id: sourceId, existing_target_id: targetId } })).body);
+  const pipeline = asRecord(
+    (
+      await api.request('POST', '/pipelines/', {
+        token,
+        json: { name: 'uses-shared', team_id: teamId, existing_source_id: sourceId, existing_target_id: targetId },
+      })
+    ).body,
+  );
   await api.request('POST', `/pipelines/${pipeline['id']}/start`, { token });
 
   const teamInUse = await api.request('DELETE', `/teams/${teamId}`, { token });

@@ -48,7 +48,12 @@ async function topicWith(values: readonly string[]): Promise<string> {
 }
 
 /** A draft pipeline from `topic` to `table` (ORDER_MAPPER unless told), never started. */
-async function draft(options: { topic: string; table: string; target: { type: string; config: Record<string, unknown> }; mapper?: unknown[] }): Promise<string> {
+async function draft(options: {
+  topic: string;
+  table: string;
+  target: { type: string; config: Record<string, unknown> };
+  mapper?: unknown[];
+}): Promise<string> {
   const name = `dry-${suffix()}`;
   const created = await api.request('POST', '/pipelines/', {
     token,
@@ -72,7 +77,17 @@ async function draft(options: { topic: string; table: string; target: { type: st
 const pgTarget = (schema: string) => ({ type: 'POSTGRES_TARGET', config: postgresTestConfig({ schema }) });
 
 interface Report {
-  messages: { partition: number; offset: number; key_text: string | null; value_text: string | null; outcome: string; action?: string; row?: Record<string, unknown>; error?: { stage: string; code?: string; column?: string; message: string }; note?: string }[];
+  messages: {
+    partition: number;
+    offset: number;
+    key_text: string | null;
+    value_text: string | null;
+    outcome: string;
+    action?: string;
+    row?: Record<string, unknown>;
+    error?: { stage: string; code?: string; column?: string; message: string };
+    note?: string;
+  }[];
   ddl: string[];
   target_reachable: boolean;
   target_error: { code?: string; message: string } | null;
@@ -88,10 +103,17 @@ async function dryRun(id: string, json: unknown = {}): Promise<{ status: number;
 /** What a dry run must leave as it found: the schema's tables, their columns, their rows. */
 async function snapshot(schema: string): Promise<{ tables: unknown[]; columns: unknown[]; rows: Record<string, number> }> {
   return admin(async (client) => {
-    const tables = (await client.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY 1`, [schema])).rows;
-    const columns = (await client.query(`SELECT table_name, column_name, data_type FROM information_schema.columns WHERE table_schema = $1 ORDER BY 1, ordinal_position`, [schema])).rows;
+    const tables = (await client.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY 1`, [schema]))
+      .rows;
+    const columns = (
+      await client.query(
+        `SELECT table_name, column_name, data_type FROM information_schema.columns WHERE table_schema = $1 ORDER BY 1, ordinal_position`,
+        [schema],
+      )
+    ).rows;
     const rows: Record<string, number> = {};
-    for (const { table_name: table } of tables as { table_name: string }[]) rows[table] = Number((await client.query(`SELECT count(*) AS n FROM "${schema}"."${table}"`)).rows[0].n);
+    for (const { table_name: table } of tables as { table_name: string }[])
+      rows[table] = Number((await client.query(`SELECT count(*) AS n FROM "${schema}"."${table}"`)).rows[0].n);
     return { tables, columns, rows };
   });
 }
@@ -102,7 +124,9 @@ test('a draft: good rows, a message the mapper refuses and a row the target refu
   const schema = await freshSchema();
   const table = 'orders';
   await admin(async (client) => {
-    await client.query(`CREATE TABLE "${schema}".orders (id bigint PRIMARY KEY, name text NOT NULL, amount double precision CHECK (amount >= 0), source text)`);
+    await client.query(
+      `CREATE TABLE "${schema}".orders (id bigint PRIMARY KEY, name text NOT NULL, amount double precision CHECK (amount >= 0), source text)`,
+    );
     await client.query(`INSERT INTO "${schema}".orders VALUES (1000, 'kept', 1, 'before')`);
   });
   const topic = await topicWith([order(1, 1.5), '{not json', JSON.stringify({ id: 3, amount: 2 }), order(4, -5), order(5, 0)]);
@@ -145,15 +169,22 @@ test('a table that does not exist yet: its CREATE TABLE is reported, the rows ar
 
   const { status, report } = await dryRun(id);
   t.is(status, 200, JSON.stringify(report));
-  t.deepEqual(report.ddl, [`CREATE TABLE IF NOT EXISTS "${schema}"."fresh_orders" ("id" bigint NOT NULL, "name" text NOT NULL, "amount" double precision, "source" text, PRIMARY KEY ("id"))`]);
-  t.deepEqual(report.messages.map((m) => m.outcome), ['ok', 'ok']);
+  t.deepEqual(report.ddl, [
+    `CREATE TABLE IF NOT EXISTS "${schema}"."fresh_orders" ("id" bigint NOT NULL, "name" text NOT NULL, "amount" double precision, "source" text, PRIMARY KEY ("id"))`,
+  ]);
+  t.deepEqual(
+    report.messages.map((m) => m.outcome),
+    ['ok', 'ok'],
+  );
   t.true(report.notes.some((note) => /rolled back/.test(note)));
   t.deepEqual(await snapshot(schema), before);
 });
 
 test('a mapper to try before saving: a new column is the ALTER of schema evolution, rolled back; the stored mapper is unchanged', async (t) => {
   const schema = await freshSchema();
-  await admin((client) => client.query(`CREATE TABLE "${schema}".orders (id bigint PRIMARY KEY, name text NOT NULL, amount double precision, source text)`));
+  await admin((client) =>
+    client.query(`CREATE TABLE "${schema}".orders (id bigint PRIMARY KEY, name text NOT NULL, amount double precision, source text)`),
+  );
   const topic = await topicWith([order(1, 1)]);
   const id = await draft({ topic, table: 'orders', target: pgTarget(schema) });
   const before = await snapshot(schema);
@@ -162,7 +193,10 @@ test('a mapper to try before saving: a new column is the ALTER of schema evoluti
   const { status, report } = await dryRun(id, { mapper_config: tried, limit: 5 });
   t.is(status, 200, JSON.stringify(report));
   t.deepEqual(report.ddl, [`ALTER TABLE "${schema}"."orders" ADD COLUMN IF NOT EXISTS "channel" text`]);
-  t.deepEqual(report.messages.map((m) => [m.outcome, m.row?.['channel']]), [['ok', 'web']]);
+  t.deepEqual(
+    report.messages.map((m) => [m.outcome, m.row?.['channel']]),
+    [['ok', 'web']],
+  );
   t.deepEqual(await snapshot(schema), before);
   const stored = asRecord((await api.request('GET', `/pipelines/${id}`, { token })).body);
   t.is((stored['subscription_mapper_config'] as unknown[]).length, ORDER_MAPPER.length);
@@ -172,17 +206,29 @@ test('a mapper to try before saving: a new column is the ALTER of schema evoluti
   const refused = await dryRun(id, { mapper_config: clash });
   t.is(refused.status, 200);
   t.is(refused.report.target_error?.code, 'table_mismatch');
-  t.regex(refused.report.target_error?.message ?? '', /column "id" is bigint in the existing table, which cannot take the mapper's float values/);
-  t.deepEqual(refused.report.messages.map((m) => m.outcome), ['untried']);
+  t.regex(
+    refused.report.target_error?.message ?? '',
+    /column "id" is bigint in the existing table, which cannot take the mapper's float values/,
+  );
+  t.deepEqual(
+    refused.report.messages.map((m) => m.outcome),
+    ['untried'],
+  );
   t.deepEqual(await snapshot(schema), before);
 });
 
 test('the body is validated like a PATCH: a bad mapper entry and a limit out of range answer 422 at their loc', async (t) => {
   const schema = await freshSchema();
   const id = await draft({ topic: 'never-read', table: 'orders', target: pgTarget(schema) });
-  const bad = await api.request('POST', `/pipelines/${id}/dry-run`, { token, json: { mapper_config: [{ key: 'id', path: '$.id', cast: 'integer' }] } });
+  const bad = await api.request('POST', `/pipelines/${id}/dry-run`, {
+    token,
+    json: { mapper_config: [{ key: 'id', path: '$.id', cast: 'integer' }] },
+  });
   t.is(bad.status, 422);
-  t.deepEqual((asRecord(bad.body)['detail'] as { loc: unknown[] }[]).map((issue) => issue.loc), [['body', 'mapper_config', 0, 'cast']]);
+  t.deepEqual(
+    (asRecord(bad.body)['detail'] as { loc: unknown[] }[]).map((issue) => issue.loc),
+    [['body', 'mapper_config', 0, 'cast']],
+  );
   for (const limit of [0, 101, 2.5]) {
     const res = await api.request('POST', `/pipelines/${id}/dry-run`, { token, json: { limit } });
     t.is(res.status, 422);
@@ -196,7 +242,10 @@ test('limit: only the latest messages are tried', async (t) => {
   const topic = await topicWith(Array.from({ length: 30 }, (_, i) => order(i, i)));
   const id = await draft({ topic, table: 'orders', target: pgTarget(schema) });
   const { report } = await dryRun(id, { limit: 3 });
-  t.deepEqual(report.messages.map((m) => m.offset), [27, 28, 29]);
+  t.deepEqual(
+    report.messages.map((m) => m.offset),
+    [27, 28, 29],
+  );
   const defaults = await dryRun(id);
   t.is(defaults.report.messages.length, 10);
 });
@@ -204,13 +253,20 @@ test('limit: only the latest messages are tried', async (t) => {
 test('an unreachable target answers 200 in time with the reason, rows untried; an unreadable source answers 400 in time', async (t) => {
   const topic = await topicWith([order(1, 1)]);
   const port = String(await closedPort());
-  const id = await draft({ topic, table: 'orders', target: { type: 'POSTGRES_TARGET', config: postgresTestConfig({ host: '127.0.0.1', port, password: SECRET }) } });
+  const id = await draft({
+    topic,
+    table: 'orders',
+    target: { type: 'POSTGRES_TARGET', config: postgresTestConfig({ host: '127.0.0.1', port, password: SECRET }) },
+  });
   const { status, report, ms } = await dryRun(id);
   t.is(status, 200);
   t.true(ms < 10_000);
   t.false(report.target_reachable);
   t.is(report.target_error?.code, 'connection_refused');
-  t.deepEqual(report.messages.map((m) => [m.outcome, m.row?.['id']]), [['untried', 1]]);
+  t.deepEqual(
+    report.messages.map((m) => [m.outcome, m.row?.['id']]),
+    [['untried', 1]],
+  );
 
   const name = `dry-${suffix()}`;
   const created = await api.request('POST', '/pipelines/', {
@@ -237,14 +293,21 @@ test('an unreachable target answers 200 in time with the reason, rows untried; a
 test('a target that accepts the connection and never answers: 200 within 10 s, target_reachable false, a timeout', async (t) => {
   const topic = await topicWith([order(1, 1)]);
   await withSilentListener(async (port) => {
-    const id = await draft({ topic, table: 'orders', target: { type: 'POSTGRES_TARGET', config: postgresTestConfig({ host: '127.0.0.1', port: String(port), password: SECRET }) } });
+    const id = await draft({
+      topic,
+      table: 'orders',
+      target: { type: 'POSTGRES_TARGET', config: postgresTestConfig({ host: '127.0.0.1', port: String(port), password: SECRET }) },
+    });
     const { status, report, ms } = await dryRun(id);
     t.log(`silent target answered in ${ms} ms`);
     t.is(status, 200);
     t.true(ms < 10_000, `${ms} ms`);
     t.false(report.target_reachable);
     t.is(report.target_error?.code, 'timeout');
-    t.deepEqual(report.messages.map((m) => m.outcome), ['untried']);
+    t.deepEqual(
+      report.messages.map((m) => m.outcome),
+      ['untried'],
+    );
   });
 });
 
@@ -290,15 +353,24 @@ test('Kafka target: nothing is produced; a missing topic is noted; a record over
   const admin = kafkaOf(brokers).admin();
   await admin.connect();
   try {
-    await admin.createTopics({ topics: [{ topic: targetTopic, configEntries: [{ name: 'max.message.bytes', value: '2000' }] }], waitForLeaders: true });
+    await admin.createTopics({
+      topics: [{ topic: targetTopic, configEntries: [{ name: 'max.message.bytes', value: '2000' }] }],
+      waitForLeaders: true,
+    });
     const id = await draft({ topic, table: targetTopic, target: { type: 'KAFKA_TARGET', config: { bootstrap_server: brokers } } });
     const { status, report } = await dryRun(id);
     t.is(status, 200, JSON.stringify(report));
-    t.deepEqual(report.messages.map((m) => m.outcome), ['ok', 'rejected']);
+    t.deepEqual(
+      report.messages.map((m) => m.outcome),
+      ['ok', 'rejected'],
+    );
     t.is(report.messages[1]?.error?.code, 'MESSAGE_TOO_LARGE');
     t.regex(report.messages[1]?.error?.message ?? '', /at most 2000/);
     const offsets = await admin.fetchTopicOffsets(targetTopic);
-    t.deepEqual(offsets.map((partition) => partition.high), ['0']);
+    t.deepEqual(
+      offsets.map((partition) => partition.high),
+      ['0'],
+    );
 
     const missing = `dry-run-missing-${suffix()}`;
     const other = await draft({ topic, table: missing, target: { type: 'KAFKA_TARGET', config: { bootstrap_server: brokers } } });

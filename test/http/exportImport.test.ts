@@ -13,7 +13,11 @@ import { allPages, ok, type Body } from './installationFixtures';
 
 const SECRET_KEY = randomBytes(32).toString('base64');
 const IMPORTER = { email: 'importer@example.com', password: 'importer-password-1' };
-const importerEnv = (key = SECRET_KEY) => ({ POPSINK_SECRET_KEY: key, POPSINK_ADMIN_EMAIL: IMPORTER.email, POPSINK_ADMIN_PASSWORD: IMPORTER.password });
+const importerEnv = (key = SECRET_KEY) => ({
+  POPSINK_SECRET_KEY: key,
+  POPSINK_ADMIN_EMAIL: IMPORTER.email,
+  POPSINK_ADMIN_PASSWORD: IMPORTER.password,
+});
 const SECRETS = Array.from({ length: 6 }, (_, i) => `kafka-secret-${i}-${randomUUID().slice(0, 6)}`);
 
 interface Populated {
@@ -53,10 +57,22 @@ async function populate(api: Api): Promise<Populated> {
     name: 'events-source',
     team_id: data['id'],
     connector_type: 'KAFKA_SOURCE',
-    config: { topic: 'events', bootstrap_servers: 'kafka:9092', security_protocol: 'SASL_PLAINTEXT', sasl_mechanism: 'PLAIN', sasl_username: 'u', sasl_password: SECRETS[0] },
+    config: {
+      topic: 'events',
+      bootstrap_servers: 'kafka:9092',
+      security_protocol: 'SASL_PLAINTEXT',
+      sasl_mechanism: 'PLAIN',
+      sasl_username: 'u',
+      sasl_password: SECRETS[0],
+    },
   });
   await ok(api, 'PATCH', `/connectors/${String(standalone['id'])}`, aliceToken, { name: 'events-source-v2' });
-  await ok(api, 'POST', '/connectors/', aliceToken, { name: 'sink', team_id: ops['id'], connector_type: 'KAFKA_TARGET', config: { bootstrap_server: 'kafka:9092' } });
+  await ok(api, 'POST', '/connectors/', aliceToken, {
+    name: 'sink',
+    team_id: ops['id'],
+    connector_type: 'KAFKA_TARGET',
+    config: { bootstrap_server: 'kafka:9092' },
+  });
 
   const pipelineIds: string[] = [];
   const startedIds = new Set<string>();
@@ -71,7 +87,9 @@ async function populate(api: Api): Promise<Populated> {
       source_config: {
         topic: `topic-${i}`,
         bootstrap_servers: 'kafka:9092',
-        ...(i < 5 ? { security_protocol: 'SASL_PLAINTEXT', sasl_mechanism: 'PLAIN', sasl_username: 'u', sasl_password: SECRETS[i + 1] } : {}),
+        ...(i < 5
+          ? { security_protocol: 'SASL_PLAINTEXT', sasl_mechanism: 'PLAIN', sasl_username: 'u', sasl_password: SECRETS[i + 1] }
+          : {}),
       },
       target_name: `${name}-dst`,
       target_type: 'KAFKA_TARGET',
@@ -91,10 +109,17 @@ async function populate(api: Api): Promise<Populated> {
       startedIds.delete(id);
     }
   }
-  return { adminToken, alice: { id: alice.id, token: aliceToken }, pipelineIds, startedIds, teamIds: [String(data['id']), String(ops['id'])] };
+  return {
+    adminToken,
+    alice: { id: alice.id, token: aliceToken },
+    pipelineIds,
+    startedIds,
+    teamIds: [String(data['id']), String(ops['id'])],
+  };
 }
 
-const eventCount = async (api: Api, token: string): Promise<number> => ((await ok(api, 'GET', '/users/export-all', token))['events'] as unknown[]).length;
+const eventCount = async (api: Api, token: string): Promise<number> =>
+  ((await ok(api, 'GET', '/users/export-all', token))['events'] as unknown[]).length;
 
 test.before(async () => {
   source = await startApi({ env: { POPSINK_SECRET_KEY: SECRET_KEY } });
@@ -152,12 +177,20 @@ test('the import appends the whole log and pauses what was running', (t) => {
  *   entry per action of it (its registration, the pauses of the import): left out before comparing.
  * Everything else, ids, versions, times and the order of lists included, must be equal.
  */
-const pausedByImport = (started: ReadonlySet<string>) => (body: Body): Body =>
-  started.has(String(body['id'])) ? { ...body, state: 'paused', updated_at: '(the pause of the import)' } : body;
+const pausedByImport =
+  (started: ReadonlySet<string>) =>
+  (body: Body): Body =>
+    started.has(String(body['id'])) ? { ...body, state: 'paused', updated_at: '(the pause of the import)' } : body;
 /** A subscription shows its pipeline's state. */
-const subscriptionPausedByImport = (started: ReadonlySet<string>) => (body: Body): Body =>
-  started.has(String(body['pipeline_id'])) ? { ...body, state: 'paused' } : body;
-const runningCountedPaused = (counts: Body): Body => ({ ...counts, paused: Number(counts['paused'] ?? 0) + Number(counts['building'] ?? 0), building: 0 });
+const subscriptionPausedByImport =
+  (started: ReadonlySet<string>) =>
+  (body: Body): Body =>
+    started.has(String(body['pipeline_id'])) ? { ...body, state: 'paused' } : body;
+const runningCountedPaused = (counts: Body): Body => ({
+  ...counts,
+  paused: Number(counts['paused'] ?? 0) + Number(counts['building'] ?? 0),
+  building: 0,
+});
 
 test('every GET answers the same in both installations (as the superuser and as a user)', async (t) => {
   if (source === undefined || target === undefined || world === undefined) return t.fail('not started');
@@ -175,7 +208,11 @@ test('every GET answers the same in both installations (as the superuser and as 
       t.deepEqual(normalize(got), normalize(expected), `${who}: GET ${path}`);
     };
     /** Every page; `onlyInTarget` picks the items the target has on top (the importer's). */
-    const sameList = async (path: string, normalize: (body: Body) => Body = (b) => b, onlyInTarget: (body: Body) => boolean = () => false) => {
+    const sameList = async (
+      path: string,
+      normalize: (body: Body) => Body = (b) => b,
+      onlyInTarget: (body: Body) => boolean = () => false,
+    ) => {
       const expected = await allPages(source!, path, src);
       const got = (await allPages(target!, path, dst)).filter((item) => !onlyInTarget(item));
       t.deepEqual(got.map(normalize), expected.map(normalize), `${who}: GET ${path} (every page)`);
@@ -194,8 +231,17 @@ test('every GET answers the same in both installations (as the superuser and as 
     await sameList('/datamodels/');
     for (const id of world.pipelineIds) await same(`/pipelines/${id}`, paused);
     await same('/pipelines/count-status', runningCountedPaused);
-    await sameList('/user-logs', (entry) => entry, (entry) => entry['user_id'] === importerId || entry['resource_id'] === importerId);
-    if (who === 'admin') await sameList('/users/', (u) => u, (u) => u['id'] === importerId);
+    await sameList(
+      '/user-logs',
+      (entry) => entry,
+      (entry) => entry['user_id'] === importerId || entry['resource_id'] === importerId,
+    );
+    if (who === 'admin')
+      await sameList(
+        '/users/',
+        (u) => u,
+        (u) => u['id'] === importerId,
+      );
   }
 });
 
@@ -205,7 +251,11 @@ test('importing the same document again changes nothing', async (t) => {
   const before = await eventCount(target, importer);
   const again = await target.request('POST', '/users/import-all', { token: importer, json: document });
   t.is(again.status, 200);
-  t.like(asRecord(again.body), { events_appended: 0, events_already_stored: (document?.['events'] as unknown[]).length, pipelines_paused: 0 });
+  t.like(asRecord(again.body), {
+    events_appended: 0,
+    events_already_stored: (document?.['events'] as unknown[]).length,
+    pipelines_paused: 0,
+  });
   t.deepEqual(asRecord(again.body)['counts'], firstImport?.['counts']);
   t.is(await eventCount(target, importer), before);
 });
@@ -260,7 +310,10 @@ test('another secret key: refused with SECRET_KEY_MISMATCH, nothing appended', a
   // Relabelling the document does not help: the sealed secrets name the key that sealed them.
   const relabelled = await api.request('POST', '/users/import-all', {
     token: importer,
-    json: { ...document, secret_key_fingerprint: String(asRecord(await ok(api, 'GET', '/users/export-all', importer))['secret_key_fingerprint']) },
+    json: {
+      ...document,
+      secret_key_fingerprint: String(asRecord(await ok(api, 'GET', '/users/export-all', importer))['secret_key_fingerprint']),
+    },
   });
   t.deepEqual(relabelled.body, { detail: 'SECRET_KEY_MISMATCH' });
   t.is(await eventCount(api, importer), before);

@@ -63,8 +63,14 @@ test('pipeline history: every change from the log, newest first, with actor, tim
   t.true(items.every((entry) => entry.actor_email !== null && !Number.isNaN(Date.parse(entry.time))));
   t.deepEqual(items[0]?.changes, [{ field: 'state', old: 'draft', new: 'building' }]);
   t.deepEqual(items[2]?.changes, [{ field: 'name', old: 'historic', new: 'historic-v2' }]);
-  t.like(items[1]?.changes.find((change) => change.field === 'subscriptions[0].target_table_name'), { old: 'first', new: 'second' });
-  t.like(items[1]?.changes.find((change) => change.field === 'version'), { old: 1, new: 2 });
+  t.like(
+    items[1]?.changes.find((change) => change.field === 'subscriptions[0].target_table_name'),
+    { old: 'first', new: 'second' },
+  );
+  t.like(
+    items[1]?.changes.find((change) => change.field === 'version'),
+    { old: 1, new: 2 },
+  );
   t.true((items[3]?.changes.length ?? 0) > 5, 'the creation lists every field it set');
   t.is(asRecord(history.body)['total'], 4);
   t.is(itemsOf((await api.request('GET', `/pipelines/${id}/history?skip=1&limit=2`, { token })).body).length, 2);
@@ -74,15 +80,39 @@ test('pipeline history: every change from the log, newest first, with actor, tim
 });
 
 test('connector history: secrets changed show as masked, never in clear or sealed', async (t) => {
-  const config = { topic: 'a', bootstrap_servers: 'k:9092', security_protocol: 'SASL_PLAINTEXT', sasl_mechanism: 'PLAIN', sasl_username: 'u', sasl_password: 'history-secret-1' };
-  const created = asRecord((await api.request('POST', '/connectors/', { token, json: { name: 'historic-conn', team_id: teamId, connector_type: 'KAFKA_SOURCE', config } })).body);
+  const config = {
+    topic: 'a',
+    bootstrap_servers: 'k:9092',
+    security_protocol: 'SASL_PLAINTEXT',
+    sasl_mechanism: 'PLAIN',
+    sasl_username: 'u',
+    sasl_password: 'history-secret-1',
+  };
+  const created = asRecord(
+    (
+      await api.request('POST', '/connectors/', {
+        token,
+        json: { name: 'historic-conn', team_id: teamId, connector_type: 'KAFKA_SOURCE', config },
+      })
+    ).body,
+  );
   const id = String(created['id']);
-  await api.request('PATCH', `/connectors/${id}`, { token, json: { config: { ...config, sasl_password: 'history-secret-2', topic: 'b' } } });
+  await api.request('PATCH', `/connectors/${id}`, {
+    token,
+    json: { config: { ...config, sasl_password: 'history-secret-2', topic: 'b' } },
+  });
   const history = await api.request('GET', `/connectors/${id}/history`, { token });
   t.is(history.status, 200);
   const [update, creation] = itemsOf(history.body);
   t.is(update?.event_type, 'ConnectorUpdated');
-  t.deepEqual(update?.changes, [{ field: 'config.topic', old: 'a', new: 'b' }], 'a changed secret stays masked on both sides, so it does not show as a change');
-  t.like(creation?.changes.find((change) => change.field === 'config.sasl_password'), { old: null, new: '********' });
+  t.deepEqual(
+    update?.changes,
+    [{ field: 'config.topic', old: 'a', new: 'b' }],
+    'a changed secret stays masked on both sides, so it does not show as a change',
+  );
+  t.like(
+    creation?.changes.find((change) => change.field === 'config.sasl_password'),
+    { old: null, new: '********' },
+  );
   t.false(JSON.stringify(history.body).includes('sealed:'));
 });

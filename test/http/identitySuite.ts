@@ -62,7 +62,9 @@ export function identitySuite(test: TestFn, name: string, mongoUrl: () => string
     const teamId = String(asRecord(team.body)['id']);
 
     // Step 5: another user, added as a member, listed with roles.
-    const jane = await api.request('POST', '/auth/register', { json: { email: email('jane.smith'), password: 'SecurePass456!', is_active: true } });
+    const jane = await api.request('POST', '/auth/register', {
+      json: { email: email('jane.smith'), password: 'SecurePass456!', is_active: true },
+    });
     t.is(jane.status, 201);
     const janeId = asRecord(jane.body)['id'];
     const added = await api.request('POST', `/teams/${teamId}/members/bulk`, { token, json: { members: [janeId] } });
@@ -110,12 +112,18 @@ export function identitySuite(test: TestFn, name: string, mongoUrl: () => string
     t.deepEqual([forbidden.status, forbidden.body], [403, { detail: 'Unauthorized.' }]);
 
     const malformed = await api.request('POST', '/envs/', { token, raw: '{"name": "x",' });
-    t.deepEqual([malformed.status, asRecord(malformed.body)['detail']], [422, [{ loc: ['body'], msg: 'Invalid request body', type: 'value_error.jsondecode' }]]);
+    t.deepEqual(
+      [malformed.status, asRecord(malformed.body)['detail']],
+      [422, [{ loc: ['body'], msg: 'Invalid request body', type: 'value_error.jsondecode' }]],
+    );
     const wrongTypes = await api.request('POST', '/envs/', { token, json: { name: 42, use_retention: 'yes' } });
     t.is(wrongTypes.status, 422);
     t.deepEqual(
       (asRecord(wrongTypes.body)['detail'] as { loc: unknown }[]).map((issue) => issue.loc),
-      [['body', 'name'], ['body', 'use_retention']],
+      [
+        ['body', 'name'],
+        ['body', 'use_retention'],
+      ],
     );
 
     await api.request('POST', '/auth/jwt/logout', { token });
@@ -133,7 +141,10 @@ export function identitySuite(test: TestFn, name: string, mongoUrl: () => string
     await api.request('POST', `/teams/${team['id']}/members/bulk`, { token: ownerToken, json: { members: [memberUser.id] } });
 
     const memberToken = await api.login(member);
-    const refused = await api.request('POST', `/teams/${team['id']}/members/bulk`, { token: memberToken, json: { members: [otherUser.id] } });
+    const refused = await api.request('POST', `/teams/${team['id']}/members/bulk`, {
+      token: memberToken,
+      json: { members: [otherUser.id] },
+    });
     t.deepEqual([refused.status, refused.body], [403, { detail: 'Unauthorized.' }]);
     const unknownUser = randomUUID();
     const missing = await api.request('POST', `/teams/${team['id']}/members/bulk`, { token: ownerToken, json: { members: [unknownUser] } });
@@ -177,7 +188,10 @@ export function identitySuite(test: TestFn, name: string, mongoUrl: () => string
     t.deepEqual([again.status, again.body], [400, { detail: 'RESET_PASSWORD_BAD_TOKEN' }]);
     t.is((await api.request('POST', '/auth/jwt/login', { form: { username: mail, password: 'password-123' } })).status, 400);
     t.truthy(await api.login(mail, 'brand-new-password'));
-    t.false(api.logs.some((entry) => JSON.stringify(entry).includes('brand-new-password')), 'passwords never reach the log');
+    t.false(
+      api.logs.some((entry) => JSON.stringify(entry).includes('brand-new-password')),
+      'passwords never reach the log',
+    );
   });
 
   test(`${name}: repeated failed logins for an account are answered 429 for a while`, async (t) => {
@@ -230,13 +244,24 @@ export function identitySuite(test: TestFn, name: string, mongoUrl: () => string
     await api.request('PATCH', `/envs/${env['id']}`, { token: tokenA, json: { description: 'changed' } });
 
     const mine = asRecord((await api.request('GET', `/user-logs?resource_id=${env['id']}`, { token: tokenA })).body);
-    t.deepEqual((mine['items'] as { event_type: string }[]).map((e) => e.event_type), ['EnvUpdated', 'EnvCreated']);
+    t.deepEqual(
+      (mine['items'] as { event_type: string }[]).map((e) => e.event_type),
+      ['EnvUpdated', 'EnvCreated'],
+    );
     t.like((mine['items'] as unknown[])[0], { user_id: userA.id, resource_type: 'env', env_id: env['id'] });
-    const ranged = asRecord((await api.request('GET', `/user-logs?resource_id=${env['id']}&since=${encodeURIComponent(since)}`, { token: tokenA })).body);
+    const ranged = asRecord(
+      (await api.request('GET', `/user-logs?resource_id=${env['id']}&since=${encodeURIComponent(since)}`, { token: tokenA })).body,
+    );
     t.is(ranged['total'], 1);
     const theirs = asRecord((await api.request('GET', `/user-logs?resource_id=${env['id']}`, { token: tokenB })).body);
     t.is(theirs['total'], 0);
-    const admin = asRecord((await api.request('GET', `/user-logs?user_id=${userA.id}&event_type=EnvCreated`, { token: await api.login(ADMIN.email, ADMIN.password) })).body);
+    const admin = asRecord(
+      (
+        await api.request('GET', `/user-logs?user_id=${userA.id}&event_type=EnvCreated`, {
+          token: await api.login(ADMIN.email, ADMIN.password),
+        })
+      ).body,
+    );
     t.is(admin['total'], 1);
     t.false(JSON.stringify(admin).includes('passwordHash'));
   });

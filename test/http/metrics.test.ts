@@ -59,12 +59,14 @@ const rootOf = (api: Api): string => api.url.replace(/\/api$/, '');
 async function scrape(api: Api, headers: Record<string, string> = {}): Promise<Parsed> {
   const res = await fetch(`${rootOf(api)}/metrics`, { headers });
   if (res.status !== 200) throw new Error(`GET /metrics: ${res.status}`);
-  if (!(res.headers.get('content-type') ?? '').startsWith('text/plain; version=0.0.4')) throw new Error(`content type ${res.headers.get('content-type')}`);
+  if (!(res.headers.get('content-type') ?? '').startsWith('text/plain; version=0.0.4'))
+    throw new Error(`content type ${res.headers.get('content-type')}`);
   return parsePrometheus(await res.text());
 }
 
 const valueOf = (parsed: Parsed, name: string, labels: Record<string, string> = {}): number | undefined =>
-  parsed.samples.find((sample) => sample.name === name && Object.entries(labels).every(([key, value]) => sample.labels[key] === value))?.value;
+  parsed.samples.find((sample) => sample.name === name && Object.entries(labels).every(([key, value]) => sample.labels[key] === value))
+    ?.value;
 
 let api: Api | undefined;
 const apiOf = (): Api => {
@@ -100,8 +102,16 @@ test('GET /metrics: Prometheus text with request durations by route template, ne
   t.is(byRoute('/api/envs/:id', '4xx'), 1);
   t.is(byRoute('/api/envs', '4xx'), 1);
   t.is(valueOf(parsed, 'popsink_http_request_duration_seconds_count', { method: 'GET', route: 'unmatched', status: '4xx' }), 1);
-  t.true((valueOf(parsed, 'popsink_http_request_duration_seconds_count', { method: 'POST', route: '/api/auth/jwt/login', status: '2xx' }) ?? 0) >= 1);
-  const infBucket = valueOf(parsed, 'popsink_http_request_duration_seconds_bucket', { method: 'GET', route: '/api/envs/:id', status: '2xx', le: '+Inf' });
+  t.true(
+    (valueOf(parsed, 'popsink_http_request_duration_seconds_count', { method: 'POST', route: '/api/auth/jwt/login', status: '2xx' }) ??
+      0) >= 1,
+  );
+  const infBucket = valueOf(parsed, 'popsink_http_request_duration_seconds_bucket', {
+    method: 'GET',
+    route: '/api/envs/:id',
+    status: '2xx',
+    le: '+Inf',
+  });
   t.is(infBucket, 1);
 
   for (const sample of parsed.samples) {
@@ -121,12 +131,20 @@ test('GET /metrics: Prometheus text with request durations by route template, ne
   t.true((valueOf(parsed, 'popsink_projection_position') ?? -1) > 0);
   t.is(parsed.types.get('popsink_worker_restarts_total'), 'counter');
   t.is(valueOf(parsed, 'popsink_worker_restarts_total'), 0);
-  for (const family of ['popsink_pipeline_messages_in_total', 'popsink_pipeline_messages_out_total', 'popsink_pipeline_errors_total', 'popsink_pipeline_lag_messages']) {
+  for (const family of [
+    'popsink_pipeline_messages_in_total',
+    'popsink_pipeline_messages_out_total',
+    'popsink_pipeline_errors_total',
+    'popsink_pipeline_lag_messages',
+  ]) {
     t.truthy(parsed.types.get(family), family);
   }
 
   // The scrape itself is timed under its own route, and /metrics is not under /api.
-  t.is(valueOf(await scrape(current), 'popsink_http_request_duration_seconds_count', { method: 'GET', route: '/metrics', status: '2xx' }), 1);
+  t.is(
+    valueOf(await scrape(current), 'popsink_http_request_duration_seconds_count', { method: 'GET', route: '/metrics', status: '2xx' }),
+    1,
+  );
   t.is((await fetch(`${current.url}/metrics`)).status, 404);
 });
 
@@ -134,7 +152,11 @@ test('every log line written while serving a request carries its id', async (t) 
   const current = apiOf();
   const email = `reset-${randomUUID().slice(0, 8)}@example.com`;
   await current.register(email);
-  const res = await fetch(`${current.url}/auth/forgot-password`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': 'trace-42' }, body: JSON.stringify({ email }) });
+  const res = await fetch(`${current.url}/auth/forgot-password`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-request-id': 'trace-42' },
+    body: JSON.stringify({ email }),
+  });
   t.is(res.status, 202);
   t.is(res.headers.get('x-request-id'), 'trace-42');
   const line = current.logs.find((logged) => logged['message'] === 'password reset requested' && logged['email'] === email);
@@ -144,7 +166,11 @@ test('every log line written while serving a request carries its id', async (t) 
   const generated = await fetch(`${current.url}/livez`, { headers: { 'x-request-id': 'bad id with spaces' } });
   t.regex(generated.headers.get('x-request-id') ?? '', UUID);
   // A malformed body is refused before the routers, still with an id.
-  const malformed = await fetch(`${current.url}/auth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{' });
+  const malformed = await fetch(`${current.url}/auth/register`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{',
+  });
   t.is(malformed.status, 422);
   t.regex(malformed.headers.get('x-request-id') ?? '', UUID);
 });
@@ -164,7 +190,8 @@ test('POPSINK_METRICS_TOKEN: /metrics answers only a request bearing it', async 
 
 const mongoUrl = process.env['POPSINK_MONGO_URL'];
 if (mongoUrl === undefined || mongoUrl === '') {
-  test('per-pipeline metrics: POPSINK_MONGO_URL is set', (t) => t.fail('POPSINK_MONGO_URL is not set: run the suite with `npm test`, which starts FerretDB'));
+  test('per-pipeline metrics: POPSINK_MONGO_URL is set', (t) =>
+    t.fail('POPSINK_MONGO_URL is not set: run the suite with `npm test`, which starts FerretDB'));
 } else {
   test('per-pipeline messages in / out / errors and lag, read from what the runtimes reported', async (t) => {
     const shared = await startApi({ mongoUrl });
@@ -181,9 +208,23 @@ if (mongoUrl === undefined || mongoUrl === '') {
       if (res.status !== 201) throw new Error(`${path}: ${res.status} ${JSON.stringify(res.body)}`);
       return asRecord(res.body);
     };
-    const source = String((await created('/connectors/', { name: 'm-src', connector_type: 'KAFKA_SOURCE', config: { topic: 'events', bootstrap_servers: '127.0.0.1:9' } }))['id']);
-    const target = String((await created('/connectors/', { name: 'm-dst', connector_type: 'KAFKA_TARGET', config: { bootstrap_server: '127.0.0.1:9' } }))['id']);
-    const pipeline = await created('/pipelines/', { name: `p-${randomUUID().slice(0, 8)}`, existing_source_id: source, existing_target_id: target });
+    const source = String(
+      (
+        await created('/connectors/', {
+          name: 'm-src',
+          connector_type: 'KAFKA_SOURCE',
+          config: { topic: 'events', bootstrap_servers: '127.0.0.1:9' },
+        })
+      )['id'],
+    );
+    const target = String(
+      (await created('/connectors/', { name: 'm-dst', connector_type: 'KAFKA_TARGET', config: { bootstrap_server: '127.0.0.1:9' } }))['id'],
+    );
+    const pipeline = await created('/pipelines/', {
+      name: `p-${randomUUID().slice(0, 8)}`,
+      existing_source_id: source,
+      existing_target_id: target,
+    });
     const pipelineId = String(pipeline['id']);
 
     const before = await scrape(shared);
@@ -199,7 +240,10 @@ if (mongoUrl === undefined || mongoUrl === '') {
       partitions: [{ partition: 0, offset: String(messages), lag }],
       last_message_at: new Date().toISOString(),
     });
-    for (const [runtimeId, messages, lag] of [['runtime-1', 10, 3], ['runtime-2', 5, 7]] as const) {
+    for (const [runtimeId, messages, lag] of [
+      ['runtime-1', 10, 3],
+      ['runtime-2', 5, 7],
+    ] as const) {
       const runtime = observabilityStore(readStore, { runtimeId });
       runtime.recordMetrics({ ...key, subscriptionId: randomUUID() }, metrics(messages, lag));
       await runtime.flush();
@@ -213,10 +257,18 @@ if (mongoUrl === undefined || mongoUrl === '') {
     t.is(valueOf(after, 'popsink_pipeline_lag_messages', labels), 7);
     t.is(valueOf(after, 'popsink_pipeline_latency_seconds', { ...labels, quantile: '0.99' }), 0.04);
     // The same figures as the API's own answer.
-    t.like(asRecord((await shared.request('GET', `/pipelines/${pipelineId}/latency-informations`, { token })).body), { messages_in: 15, messages_out: 13, errors: 2, lag_total: 7 });
+    t.like(asRecord((await shared.request('GET', `/pipelines/${pipelineId}/latency-informations`, { token })).body), {
+      messages_in: 15,
+      messages_out: 13,
+      errors: 2,
+      lag_total: 7,
+    });
     // Pipeline series are labelled by the pipeline id only: nothing of its connectors' config.
     for (const sample of after.samples.filter((s) => s.name.startsWith('popsink_pipeline_'))) {
-      t.deepEqual(Object.keys(sample.labels).filter((label) => label !== 'quantile'), ['pipeline_id']);
+      t.deepEqual(
+        Object.keys(sample.labels).filter((label) => label !== 'quantile'),
+        ['pipeline_id'],
+      );
     }
   });
 }

@@ -37,7 +37,8 @@ async function populate(api: Api): Promise<void> {
   const bob = await api.register('bob@example.com');
   const aliceToken = await api.login('alice@example.com');
   const env = await ok(api, 'POST', '/envs/', aliceToken, { name: 'production' });
-  for (const name of ['data', 'ops']) teamIds.push(String((await ok(api, 'POST', '/teams/', aliceToken, { name, env_id: env['id'] }))['id']));
+  for (const name of ['data', 'ops'])
+    teamIds.push(String((await ok(api, 'POST', '/teams/', aliceToken, { name, env_id: env['id'] }))['id']));
   await ok(api, 'POST', `/teams/${teamIds[0]}/members/bulk`, aliceToken, { members: [bob.id] });
   const errors = await ok(api, 'POST', '/connectors/', aliceToken, {
     name: 'errors-db',
@@ -52,15 +53,25 @@ async function populate(api: Api): Promise<void> {
       team_id: teamIds[i % 2],
       source_name: `p${i}-src`,
       source_type: 'KAFKA_SOURCE',
-      source_config: { topic: `t${i}`, bootstrap_servers: 'kafka:9092', ...(i === 0 ? { security_protocol: 'SASL_PLAINTEXT', sasl_mechanism: 'PLAIN', sasl_username: 'u', sasl_password: SECRETS[0] } : {}) },
+      source_config: {
+        topic: `t${i}`,
+        bootstrap_servers: 'kafka:9092',
+        ...(i === 0 ? { security_protocol: 'SASL_PLAINTEXT', sasl_mechanism: 'PLAIN', sasl_username: 'u', sasl_password: SECRETS[0] } : {}),
+      },
       target_name: `p${i}-dst`,
       target_type: 'KAFKA_TARGET',
       target_config: { bootstrap_server: 'kafka:9092' },
     });
     const id = String(created['id']);
     pipelineIds.push(id);
-    if (i === 0) await ok(api, 'PATCH', `/pipelines/${id}`, aliceToken, { datamodel_error_table_enabled: true, datamodel_error_table_name: 'errors', datamodel_error_table_target_id: errors['id'] });
-    if (i % 2 === 0) await ok(api, 'POST', '/subscriptions/', aliceToken, { pipeline_id: id, target_table_name: `extra_${i}`, mapper_config: [] });
+    if (i === 0)
+      await ok(api, 'PATCH', `/pipelines/${id}`, aliceToken, {
+        datamodel_error_table_enabled: true,
+        datamodel_error_table_name: 'errors',
+        datamodel_error_table_target_id: errors['id'],
+      });
+    if (i % 2 === 0)
+      await ok(api, 'POST', '/subscriptions/', aliceToken, { pipeline_id: id, target_table_name: `extra_${i}`, mapper_config: [] });
     if (i % 3 === 0) {
       await ok(api, 'POST', `/pipelines/${id}/start`, aliceToken);
       started.add(id);
@@ -100,9 +111,14 @@ test('B, holding only its bootstrap superuser, takes the document whole and says
 });
 
 /** A running pipeline comes back paused; its `updated_at` is the pause's. */
-const pausedByImport = (body: Body): Body => (started.has(String(body['id'])) ? { ...body, state: 'paused', updated_at: '(paused by the import)' } : body);
+const pausedByImport = (body: Body): Body =>
+  started.has(String(body['id'])) ? { ...body, state: 'paused', updated_at: '(paused by the import)' } : body;
 const subscriptionPaused = (body: Body): Body => (started.has(String(body['pipeline_id'])) ? { ...body, state: 'paused' } : body);
-const runningCountedPaused = (counts: Body): Body => ({ ...counts, paused: Number(counts['paused'] ?? 0) + Number(counts['building'] ?? 0), building: 0 });
+const runningCountedPaused = (counts: Body): Body => ({
+  ...counts,
+  paused: Number(counts['paused'] ?? 0) + Number(counts['building'] ?? 0),
+  building: 0,
+});
 
 test('every list and every GET answers the same on A and B, as the admin', async (t) => {
   if (a === undefined || b === undefined) return t.fail('not started');
@@ -152,7 +168,10 @@ test('replace over a non-empty installation: archived and listed; an invalid doc
   await ok(c, 'POST', '/envs/', admin, { name: 'mine' });
   const events = document?.['events'] as Body[];
 
-  const invalid = await c.request('POST', '/users/import-all?mode=replace', { token: admin, json: { ...document, events: events.map((e, i) => (i === events.length - 1 ? { ...e, revision: 99 } : e)) } });
+  const invalid = await c.request('POST', '/users/import-all?mode=replace', {
+    token: admin,
+    json: { ...document, events: events.map((e, i) => (i === events.length - 1 ? { ...e, revision: 99 } : e)) },
+  });
   t.is(invalid.status, 422);
   const foreign = await startApi({ env: { ...SINGLE_PROCESS, POPSINK_SECRET_KEY: randomBytes(32).toString('base64') } });
   others.push(foreign);
@@ -167,7 +186,10 @@ test('replace over a non-empty installation: archived and listed; an invalid doc
   t.is(replaced.status, 200, JSON.stringify(replaced.body));
   t.like(asRecord(replaced.body), { mode: 'replace', pipelines_paused: started.size });
   const again = await c.login(ADMIN.email, ADMIN.password);
-  t.deepEqual(((await ok(c, 'GET', '/envs/', again))['items'] as Body[]).map((e) => e['name']), ['production']);
+  t.deepEqual(
+    ((await ok(c, 'GET', '/envs/', again))['items'] as Body[]).map((e) => e['name']),
+    ['production'],
+  );
   t.is((await ok(c, 'GET', '/pipelines/', again))['total'], pipelineIds.length);
   const archives = (await ok(c, 'GET', '/users/import-all/archives', again))['items'] as Body[];
   t.is(archives.length, 1);

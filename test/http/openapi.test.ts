@@ -45,7 +45,9 @@ interface DocumentLike {
 function servedRoutes(routers: readonly Router[]): string[] {
   return routers.flatMap((router) =>
     router.stack.flatMap((layer) =>
-      layer.methods.filter((method) => method !== 'HEAD').map((method) => `${method} ${String(layer.path).replace(/:([A-Za-z0-9_]+)/g, '{$1}')}`),
+      layer.methods
+        .filter((method) => method !== 'HEAD')
+        .map((method) => `${method} ${String(layer.path).replace(/:([A-Za-z0-9_]+)/g, '{$1}')}`),
     ),
   );
 }
@@ -55,7 +57,8 @@ const operationAt = (document: DocumentLike, route: string): OperationLike | und
   return document.paths?.[path]?.[method.toLowerCase()];
 };
 
-const describedEnough = (operation: OperationLike): boolean => typeof operation.description === 'string' && operation.description.trim().length > 0;
+const describedEnough = (operation: OperationLike): boolean =>
+  typeof operation.description === 'string' && operation.description.trim().length > 0;
 
 /** What is wrong: served routes missing from the document or without a description, and documented operations without one. */
 function documentProblems(routers: readonly Router[], document: DocumentLike): string[] {
@@ -87,7 +90,9 @@ test('the checker: a route missing from the document, or without a description, 
   t.deepEqual(documentProblems([fake], { paths: { '/fake/{id}/thing': { get: { description: ' ' } }, '/fake': { post: described } } }), [
     'GET /fake/{id}/thing: no description',
   ]);
-  t.deepEqual(documentProblems([fake], { paths: { '/fake/{id}/thing': { get: described }, '/fake': { post: {} } } }), ['POST /fake: no description']);
+  t.deepEqual(documentProblems([fake], { paths: { '/fake/{id}/thing': { get: described }, '/fake': { post: {} } } }), [
+    'POST /fake: no description',
+  ]);
   t.deepEqual(documentProblems([fake], { paths: { '/fake/{id}/thing': { get: described }, '/fake': { post: described } } }), []);
 });
 
@@ -98,7 +103,14 @@ test('io-ts codecs become JSON Schema', (t) => {
   const Kind = io.keyof({ A: null, B: null });
   const codec = io.exact(
     io.intersection([
-      io.type({ name: io.string, count: io.number, on: io.boolean, kind: Kind, tags: io.array(io.string), pair: io.tuple([io.string, io.number]) }),
+      io.type({
+        name: io.string,
+        count: io.number,
+        on: io.boolean,
+        kind: Kind,
+        tags: io.array(io.string),
+        pair: io.tuple([io.string, io.number]),
+      }),
       io.partial({
         note: io.union([io.string, io.null]),
         mode: io.union([io.literal('x'), io.literal('y')]),
@@ -137,7 +149,9 @@ test('io-ts codecs become JSON Schema', (t) => {
   });
   // Refinements and brands are their base type; hand-made codecs are known by name.
   t.deepEqual(jsonSchemaOf(io.refinement(io.string, (s) => s.length > 0, 'NonEmpty')), { type: 'string' });
-  t.deepEqual(jsonSchemaOf(io.brand(io.number, (n): n is io.Branded<number, { readonly Positive: unique symbol }> => n > 0, 'Positive')), { type: 'number' });
+  t.deepEqual(jsonSchemaOf(io.brand(io.number, (n): n is io.Branded<number, { readonly Positive: unique symbol }> => n > 0, 'Positive')), {
+    type: 'number',
+  });
   const Named = new io.Type<string, string, unknown>('datetime', io.string.is, io.string.validate, String);
   t.deepEqual(jsonSchemaOf(Named), { type: 'string', format: 'date-time' });
   t.deepEqual(jsonSchemaOf(io.intersection([io.string, io.type({ a: io.string })])), {
@@ -222,21 +236,33 @@ test('GET /api/openapi.json is an OpenAPI 3.1 document of every route, each desc
   t.true(routes.includes('GET /openapi.json') && routes.includes('GET /docs'));
   t.deepEqual(documentProblems(routersOfTheApi(), document), []);
   // Nothing in the registry describes a route that is not served (a renamed route leaves no stale entry behind).
-  t.deepEqual(Object.keys(OPERATIONS).filter((route) => !routes.includes(route)), []);
+  t.deepEqual(
+    Object.keys(OPERATIONS).filter((route) => !routes.includes(route)),
+    [],
+  );
 });
 
 test('bodies and queries are described from the codecs the routes decode with', (t) => {
   const routes = servedRoutes(routersOfTheApi());
-  const withoutBody = routes.filter((route) => /^(POST|PATCH) /.test(route) && !NO_BODY.has(route) && operationAt(document, route)?.requestBody === undefined);
+  const withoutBody = routes.filter(
+    (route) => /^(POST|PATCH) /.test(route) && !NO_BODY.has(route) && operationAt(document, route)?.requestBody === undefined,
+  );
   t.deepEqual(withoutBody, []);
 
-  const jsonBody = (route: string): SchemaLike | undefined => operationAt(document, route)?.requestBody?.content?.['application/json']?.schema;
+  const jsonBody = (route: string): SchemaLike | undefined =>
+    operationAt(document, route)?.requestBody?.content?.['application/json']?.schema;
   const create = jsonBody('POST /pipelines');
   t.is(create?.type, 'object');
-  t.true(['name', 'team_id'].every((field) => create?.required?.includes(field)), JSON.stringify(create?.required));
+  t.true(
+    ['name', 'team_id'].every((field) => create?.required?.includes(field)),
+    JSON.stringify(create?.required),
+  );
   t.truthy(create?.properties?.['subscription_mapper_config']);
   t.deepEqual(jsonBody('PATCH /pipelines/{id}')?.required, undefined);
-  t.deepEqual(jsonBody('POST /connectors')?.properties?.['connector_type'], { type: 'string', enum: ['KAFKA_SOURCE', 'KAFKA_TARGET', 'ORACLE_TARGET', 'POSTGRES_TARGET', 'JOB_SMT'] });
+  t.deepEqual(jsonBody('POST /connectors')?.properties?.['connector_type'], {
+    type: 'string',
+    enum: ['KAFKA_SOURCE', 'KAFKA_TARGET', 'ORACLE_TARGET', 'POSTGRES_TARGET', 'JOB_SMT'],
+  });
   t.deepEqual(jsonBody('POST /teams/{id}/members/bulk')?.required, ['members']);
   // Register leaves out the flags it ignores.
   t.deepEqual(Object.keys(jsonBody('POST /auth/register')?.properties ?? {}), ['email', 'password', 'is_active']);
@@ -244,16 +270,24 @@ test('bodies and queries are described from the codecs the routes decode with', 
   const login = operationAt(document, 'POST /auth/jwt/login')?.requestBody?.content?.['application/x-www-form-urlencoded']?.schema;
   t.deepEqual(login?.required, ['username', 'password']);
 
-  const query = (route: string) => (operationAt(document, route)?.parameters ?? []).filter((p) => p.in === 'query').map((p) => `${p.name}${p.required === true ? '!' : ''}`);
+  const query = (route: string) =>
+    (operationAt(document, route)?.parameters ?? [])
+      .filter((p) => p.in === 'query')
+      .map((p) => `${p.name}${p.required === true ? '!' : ''}`);
   t.deepEqual(query('GET /pipelines'), ['skip', 'limit', 'page', 'size', 'state', 'team_id', 'search']);
   t.deepEqual(query('GET /teams/filter-one'), ['name!', 'env_id']);
   t.deepEqual(query('GET /user-logs'), ['skip', 'limit', 'page', 'size', 'user_id', 'resource_id', 'event_type', 'since', 'until']);
-  const path = (operationAt(document, 'DELETE /teams/{id}/members/{userId}')?.parameters ?? []).filter((p) => p.in === 'path').map((p) => p.name);
+  const path = (operationAt(document, 'DELETE /teams/{id}/members/{userId}')?.parameters ?? [])
+    .filter((p) => p.in === 'path')
+    .map((p) => p.name);
   t.deepEqual(path, ['id', 'userId']);
 });
 
 test('security: a bearer JWT everywhere but on the public routes', (t) => {
-  const parsed = JSON.parse(documentText) as { security?: unknown; components?: { securitySchemes?: Record<string, { scheme?: string; bearerFormat?: string }> } };
+  const parsed = JSON.parse(documentText) as {
+    security?: unknown;
+    components?: { securitySchemes?: Record<string, { scheme?: string; bearerFormat?: string }> };
+  };
   t.deepEqual(parsed.security, [{ bearerAuth: [] }]);
   t.like(parsed.components?.securitySchemes?.['bearerAuth'], { scheme: 'bearer', bearerFormat: 'JWT' });
   for (const route of servedRoutes(routersOfTheApi())) {
@@ -275,8 +309,14 @@ test('GET /api/docs renders Swagger UI whose assets this server serves', async (
   t.regex(html, /data-url="\/api\/openapi\.json"/);
   const scripts = [...html.matchAll(/<script[^>]*\bsrc="([^"]+)"/g)].map((m) => m[1] ?? '');
   const styles = [...html.matchAll(/<link[^>]*rel="stylesheet"[^>]*href="([^"]+)"/g)].map((m) => m[1] ?? '');
-  t.true(scripts.some((src) => src.endsWith('/swagger-ui-bundle.js')), scripts.join(', '));
-  t.true(styles.some((href) => href.endsWith('/swagger-ui.css')), styles.join(', '));
+  t.true(
+    scripts.some((src) => src.endsWith('/swagger-ui-bundle.js')),
+    scripts.join(', '),
+  );
+  t.true(
+    styles.some((href) => href.endsWith('/swagger-ui.css')),
+    styles.join(', '),
+  );
   const origin = new URL(current.url).origin;
   for (const asset of [...scripts, ...styles]) {
     t.true(asset.startsWith('/api/docs/'), `${asset} must come from this server`);

@@ -91,7 +91,15 @@ test('a compatible change (a column added, a column the table has) is saved, and
   const res = await api.request('PATCH', `/pipelines/${id}`, { token, json: { subscription_mapper_config: grown } });
   t.is(res.status, 200);
   t.is(asRecord(res.body)['version'], 2);
-  const columns = await admin(async (client) => (await client.query(`SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' AND table_name = $1 ORDER BY ordinal_position`, [table])).rows);
+  const columns = await admin(
+    async (client) =>
+      (
+        await client.query(
+          `SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' AND table_name = $1 ORDER BY ordinal_position`,
+          [table],
+        )
+      ).rows,
+  );
   t.deepEqual(columns, [{ column_name: 'id' }, { column_name: 'active' }]);
 });
 
@@ -101,7 +109,10 @@ test('no table yet, or a target that cannot be reached: the mapper is saved unch
   t.is((await api.request('PATCH', `/pipelines/${absent}`, { token, json: { subscription_mapper_config: changed } })).status, 200);
 
   const table = await existingTable('id bigint PRIMARY KEY, active boolean');
-  const unreachable = await pipelineTo(table, postgresTestConfig({ host: '127.0.0.1', port: String(await closedPort()), password: SECRET }));
+  const unreachable = await pipelineTo(
+    table,
+    postgresTestConfig({ host: '127.0.0.1', port: String(await closedPort()), password: SECRET }),
+  );
   const started = Date.now();
   t.is((await api.request('PATCH', `/pipelines/${unreachable}`, { token, json: { subscription_mapper_config: changed } })).status, 200);
   t.true(Date.now() - started < 5000);

@@ -49,7 +49,16 @@ async function buildWorld(url: string): Promise<World> {
   await api.register(outsider);
   const readStore = await mongoReadStore(url, { database: api.mongoDatabase ?? '' });
   const sockets = createServer();
-  attachLogSockets(sockets, { views: readModelsOf(readStore), jwtKey: signingKey(JWT_SECRET), observability: observabilityStore(readStore, { runtimeId: 'api' }), logger: jsonLogger(() => undefined) }, { pollMs: 50 });
+  attachLogSockets(
+    sockets,
+    {
+      views: readModelsOf(readStore),
+      jwtKey: signingKey(JWT_SECRET),
+      observability: observabilityStore(readStore, { runtimeId: 'api' }),
+      logger: jsonLogger(() => undefined),
+    },
+    { pollMs: 50 },
+  );
   await new Promise<void>((resolve) => sockets.listen(0, '127.0.0.1', resolve));
   const { port } = sockets.address() as AddressInfo;
   return {
@@ -77,8 +86,20 @@ async function freshPipeline({ api, token, teamId }: World): Promise<Pipeline> {
     if (res.status !== 201) throw new Error(`${path}: ${res.status} ${JSON.stringify(res.body)}`);
     return asRecord(res.body);
   };
-  const source = String((await created('/connectors/', { name: `${name}-src`, connector_type: 'KAFKA_SOURCE', config: { topic: 'events', bootstrap_servers: '127.0.0.1:9' } }))['id']);
-  const target = String((await created('/connectors/', { name: `${name}-dst`, connector_type: 'KAFKA_TARGET', config: { bootstrap_server: '127.0.0.1:9' } }))['id']);
+  const source = String(
+    (
+      await created('/connectors/', {
+        name: `${name}-src`,
+        connector_type: 'KAFKA_SOURCE',
+        config: { topic: 'events', bootstrap_servers: '127.0.0.1:9' },
+      })
+    )['id'],
+  );
+  const target = String(
+    (await created('/connectors/', { name: `${name}-dst`, connector_type: 'KAFKA_TARGET', config: { bootstrap_server: '127.0.0.1:9' } }))[
+      'id'
+    ],
+  );
   const pipeline = await created('/pipelines/', { name, existing_source_id: source, existing_target_id: target });
   return { id: String(pipeline['id']), datamodelId: String(pipeline['datamodel_id']), connectorIds: [source, target] };
 }
@@ -94,7 +115,13 @@ async function report(pipeline: Pipeline, ...messages: string[]): Promise<void> 
 function upgrade(path: string, headers: Record<string, string> = {}): Promise<{ status: number; protocol: IncomingHttpHeaders[string] }> {
   return new Promise((resolve, reject) => {
     const req = request(`${worldOf().socketsUrl.replace('ws:', 'http:')}${path}`, {
-      headers: { Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Key': randomBytes(16).toString('base64'), ...headers },
+      headers: {
+        Connection: 'Upgrade',
+        Upgrade: 'websocket',
+        'Sec-WebSocket-Version': '13',
+        'Sec-WebSocket-Key': randomBytes(16).toString('base64'),
+        ...headers,
+      },
     });
     req.on('upgrade', (res, socket) => {
       socket.destroy();
@@ -110,7 +137,10 @@ function upgrade(path: string, headers: Record<string, string> = {}): Promise<{ 
 }
 
 /** An open log socket and the messages it received so far. */
-async function openLogs(path: string, options: { protocols?: string[]; headers?: Record<string, string> } = {}): Promise<{ messages: string[]; socket: WebSocket }> {
+async function openLogs(
+  path: string,
+  options: { protocols?: string[]; headers?: Record<string, string> } = {},
+): Promise<{ messages: string[]; socket: WebSocket }> {
   const socket = new WebSocket(`${worldOf().socketsUrl}${path}`, options.protocols ?? [], { headers: options.headers ?? {} });
   const messages: string[] = [];
   socket.on('message', (data) => messages.push((JSON.parse(String(data)) as { message: string }).message));
@@ -129,7 +159,8 @@ const eventually = async (what: string, check: () => boolean): Promise<void> => 
 };
 
 if (mongoUrl === undefined || mongoUrl === '') {
-  test('pipeline observability: POPSINK_MONGO_URL is set', (t) => t.fail('POPSINK_MONGO_URL is not set: run the suite with `npm test`, which starts FerretDB'));
+  test('pipeline observability: POPSINK_MONGO_URL is set', (t) =>
+    t.fail('POPSINK_MONGO_URL is not set: run the suite with `npm test`, which starts FerretDB'));
 } else {
   test.before(async () => {
     world = await buildWorld(mongoUrl);
@@ -142,7 +173,7 @@ if (mongoUrl === undefined || mongoUrl === '') {
     await built.api.stop();
   });
 
-  test('latency-informations and monitoring: zeros and nulls before traffic, then the runtimes\' counters and percentiles', async (t) => {
+  test("latency-informations and monitoring: zeros and nulls before traffic, then the runtimes' counters and percentiles", async (t) => {
     const { api, token, runtime } = worldOf();
     const pipeline = await freshPipeline(worldOf());
     const latency = await api.request('GET', `/pipelines/${pipeline.id}/latency-informations`, { token });
@@ -174,7 +205,12 @@ if (mongoUrl === undefined || mongoUrl === '') {
       lag_total: 7,
       partitions: [{ partition: 0, offset: '5', lag: 7 }],
     });
-    t.like(asRecord((await api.request('GET', `/datamodels/${pipeline.datamodelId}/monitoring`, { token })).body), { messages_in: 15, messages_out: 13, errors: 2, lag_total: 7 });
+    t.like(asRecord((await api.request('GET', `/datamodels/${pipeline.datamodelId}/monitoring`, { token })).body), {
+      messages_in: 15,
+      messages_out: 13,
+      errors: 2,
+      lag_total: 7,
+    });
   });
 
   test('GET logs of a pipeline and of its connectors: the recent lines, oldest first', async (t) => {
@@ -184,7 +220,10 @@ if (mongoUrl === undefined || mongoUrl === '') {
     await report(pipeline, 'one', 'two', 'three');
     const lines = await api.request('GET', `/pipelines/${pipeline.id}/logs`, { token });
     t.is(lines.status, 200);
-    t.deepEqual((lines.body as { message: string }[]).map((line) => line.message), ['one', 'two', 'three']);
+    t.deepEqual(
+      (lines.body as { message: string }[]).map((line) => line.message),
+      ['one', 'two', 'three'],
+    );
     t.like((lines.body as unknown[])[0], { level: 'info', pipeline_id: pipeline.id });
     t.regex(String(asRecord((lines.body as unknown[])[0])['ts']), /^\d{4}-\d\d-\d\dT/);
     t.deepEqual((await api.request('GET', `/pipelines/${pipeline.id}/logs?limit=2`, { token })).body, (lines.body as unknown[]).slice(1));
@@ -195,7 +234,12 @@ if (mongoUrl === undefined || mongoUrl === '') {
   test('GET routes: 401 without a token, 403 for an outsider, 404 for unknown ids', async (t) => {
     const { api, token, outsiderToken } = worldOf();
     const pipeline = await freshPipeline(worldOf());
-    const paths = [`/pipelines/${pipeline.id}/latency-informations`, `/pipelines/${pipeline.id}/logs`, `/datamodels/${pipeline.datamodelId}/monitoring`, `/connectors/${pipeline.connectorIds[0]}/logs`];
+    const paths = [
+      `/pipelines/${pipeline.id}/latency-informations`,
+      `/pipelines/${pipeline.id}/logs`,
+      `/datamodels/${pipeline.datamodelId}/monitoring`,
+      `/connectors/${pipeline.connectorIds[0]}/logs`,
+    ];
     for (const path of paths) {
       t.is((await api.request('GET', path)).status, 401, path);
       t.is((await api.request('GET', path, { token: outsiderToken })).status, 403, path);
@@ -227,7 +271,9 @@ if (mongoUrl === undefined || mongoUrl === '') {
     const { token } = worldOf();
     const pipeline = await freshPipeline(worldOf());
     await report(pipeline, 'from the pipeline');
-    const { messages, socket } = await openLogs(`/connectors/${pipeline.connectorIds[0]}/logs`, { headers: { Authorization: `Bearer ${token}` } });
+    const { messages, socket } = await openLogs(`/connectors/${pipeline.connectorIds[0]}/logs`, {
+      headers: { Authorization: `Bearer ${token}` },
+    });
     t.teardown(() => socket.close());
     await report(pipeline, 'live');
     await eventually('both lines', () => messages.length === 2);
@@ -237,7 +283,10 @@ if (mongoUrl === undefined || mongoUrl === '') {
   test('WebSocket subprotocol "Bearer <token>" with a space, as the contract shows it, is accepted too', async (t) => {
     const { token } = worldOf();
     const pipeline = await freshPipeline(worldOf());
-    t.deepEqual(await upgrade(`/pipelines/${pipeline.id}/logs`, { 'Sec-WebSocket-Protocol': `Authorization, Bearer ${token}` }), { status: 101, protocol: 'Authorization' });
+    t.deepEqual(await upgrade(`/pipelines/${pipeline.id}/logs`, { 'Sec-WebSocket-Protocol': `Authorization, Bearer ${token}` }), {
+      status: 101,
+      protocol: 'Authorization',
+    });
   });
 
   test('WebSocket refusals are plain HTTP answers: 401, 403, 404', async (t) => {

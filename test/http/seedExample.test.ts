@@ -12,7 +12,10 @@ test("the contract's complete example script runs to its last line (start answer
   const api = await startApi();
   try {
     const script = fileURLToPath(new URL('../fixtures/seedExample.py', import.meta.url));
-    const { stdout } = await promisify(execFile)('python3', [script], { env: { ...process.env, POPSINK_SERVER: api.url.replace(/\/api$/, '') }, timeout: 60_000 });
+    const { stdout } = await promisify(execFile)('python3', [script], {
+      env: { ...process.env, POPSINK_SERVER: api.url.replace(/\/api$/, '') },
+      timeout: 60_000,
+    });
     t.regex(stdout, /Pipeline state: BUILDING/);
     t.regex(stdout, /All steps completed successfully!/);
   } finally {

@@ -46,7 +46,15 @@ test('one message gives a one-row array of mapped columns', async (t) => {
   const res = await processMapper({ config, message: message('42', { note: { any: 'json' } }) });
   t.is(res.status, 200);
   t.deepEqual(res.body, [
-    { id: 42, email: 'u42@example.com', amount: 12.5, active: true, created_at: '2025-11-19T10:30:00Z', source: 'kafka', note: { any: 'json' } },
+    {
+      id: 42,
+      email: 'u42@example.com',
+      amount: 12.5,
+      active: true,
+      created_at: '2025-11-19T10:30:00Z',
+      source: 'kafka',
+      note: { any: 'json' },
+    },
   ]);
 });
 
@@ -77,7 +85,11 @@ test('a message that fails is 422 naming the column and why', async (t) => {
   const { id: _id, ...noId } = message(1);
   const missing = await processMapper({ config, message: noId });
   t.is(missing.status, 422);
-  t.like(issues(missing.body)[0], { loc: ['body', 'message'], msg: "column 'id': missing non-nullable value", ctx: { column: 'id', reason: 'missing non-nullable value' } });
+  t.like(issues(missing.body)[0], {
+    loc: ['body', 'message'],
+    msg: "column 'id': missing non-nullable value",
+    ctx: { column: 'id', reason: 'missing non-nullable value' },
+  });
 
   // A date that does not match its cast_format.
   const badDate = await processMapper({ config, message: message(1, { created: '19/11/2025' }) });
@@ -87,7 +99,10 @@ test('a message that fails is 422 naming the column and why', async (t) => {
 });
 
 test('in a list, each failing message is reported at its index; the others are not', async (t) => {
-  const res = await processMapper({ config, message: [message(1), message(2, { amount: 'lots' }), message(3), JSON.stringify(message('x'))] });
+  const res = await processMapper({
+    config,
+    message: [message(1), message(2, { amount: 'lots' }), message(3), JSON.stringify(message('x'))],
+  });
   t.is(res.status, 422);
   t.deepEqual(
     issues(res.body).map(({ loc, ctx }) => ({ loc, column: asRecord(ctx)['column'] })),
@@ -125,7 +140,13 @@ test('an invalid mapper config is 422 with the loc of every faulty field', async
   ]);
   t.like(issues(res.body)[0], { type: 'type_error.enum' });
 
-  const duplicate = await processMapper({ config: [{ key: 'a', path: '$.a' }, { key: 'A', path: '$.b' }], message: {} });
+  const duplicate = await processMapper({
+    config: [
+      { key: 'a', path: '$.a' },
+      { key: 'A', path: '$.b' },
+    ],
+    message: {},
+  });
   t.is(duplicate.status, 422);
   t.like(issues(duplicate.body)[0], { loc: ['body', 'config', 1, 'key'] });
 

@@ -6,7 +6,19 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { procFile, processTree } from '../fixtures/processTree';
 import { testServer } from '../fixtures/testServers';
-import { createOrdersToPostgres, createTopic, killProcessGroup, orderMessages, produce, REPO_ROOT, rowCounts, separateProcessesEnv, spawnRuntime, startDataPlane, until } from '../dataplane/dataplaneFixtures';
+import {
+  createOrdersToPostgres,
+  createTopic,
+  killProcessGroup,
+  orderMessages,
+  produce,
+  REPO_ROOT,
+  rowCounts,
+  separateProcessesEnv,
+  spawnRuntime,
+  startDataPlane,
+  until,
+} from '../dataplane/dataplaneFixtures';
 
 /**
  * The platform as production runs it: built into dist/ (`npm run build`), started with node
@@ -24,23 +36,42 @@ test.after.always(async () => {
 });
 
 /** The command lines of a process and all its descendants. */
-const commandLines = (root: number): string[] => processTree(root).flatMap((pid) => procFile(pid, 'cmdline')?.replaceAll('\0', ' ').trim() ?? []);
+const commandLines = (root: number): string[] =>
+  processTree(root).flatMap((pid) => procFile(pid, 'cmdline')?.replaceAll('\0', ' ').trim() ?? []);
 
 test('the built platform answers /api/livez within 5 s of its start, without tsx or esbuild', async (t) => {
   const port = 19_000 + Math.floor(Math.random() * 1000);
   const started = Date.now();
   const child = spawn(process.execPath, ['--enable-source-maps', 'dist/main.js'], {
     cwd: REPO_ROOT,
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', POPSINK_DATA_DIR: mkdtempSync(join(tmpdir(), 'popsink-compiled-')), POPSINK_RUNTIME_PORT: '0' },
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      POPSINK_DATA_DIR: mkdtempSync(join(tmpdir(), 'popsink-compiled-')),
+      POPSINK_RUNTIME_PORT: '0',
+    },
     detached: true,
     stdio: 'ignore',
   });
   children.push(child);
-  await until('/api/livez', () => fetch(`http://127.0.0.1:${port}/api/livez`).then((r) => r.status, () => 0), (status) => status === 200, 5_000);
+  await until(
+    '/api/livez',
+    () =>
+      fetch(`http://127.0.0.1:${port}/api/livez`).then(
+        (r) => r.status,
+        () => 0,
+      ),
+    (status) => status === 200,
+    5_000,
+  );
   t.log(`/api/livez answered ${Date.now() - started} ms after the process started`);
   const lines = commandLines(child.pid ?? 0);
   t.true(lines.length > 0);
-  t.deepEqual(lines.filter((line) => /tsx|esbuild/.test(line)), []);
+  t.deepEqual(
+    lines.filter((line) => /tsx|esbuild/.test(line)),
+    [],
+  );
 });
 
 test("a runtime-only process serves /livez, /readyz and /metrics (its workers' states, processes, lag, memory) on POPSINK_RUNTIME_PORT", async (t) => {
@@ -50,10 +81,24 @@ test("a runtime-only process serves /livez, /readyz and /metrics (its workers' s
   const output: string[] = [];
   const runtime = spawnRuntime({ ...shared, POPSINK_LOG_LEVEL: 'info', POPSINK_WORKER_PROCESSES: '2' }, output, { compiled: true });
   children.push(runtime);
-  const startedLine = await until('the runtime started', async () => output.join('').split('\n').find((line) => line.includes('popsink runtime started')), (line) => line !== undefined, 60_000);
+  const startedLine = await until(
+    'the runtime started',
+    async () =>
+      output
+        .join('')
+        .split('\n')
+        .find((line) => line.includes('popsink runtime started')),
+    (line) => line !== undefined,
+    60_000,
+  );
   const probes = `http://127.0.0.1:${String((JSON.parse(startedLine ?? '{}') as { probesPort?: number }).probesPort)}`;
   t.is((await fetch(`${probes}/livez`)).status, 200);
-  await until('/readyz', () => fetch(`${probes}/readyz`).then((r) => r.status), (status) => status === 200, 30_000);
+  await until(
+    '/readyz',
+    () => fetch(`${probes}/readyz`).then((r) => r.status),
+    (status) => status === 200,
+    30_000,
+  );
 
   const brokers = testServer('TEST_KAFKA_BROKERS');
   const suffix = randomUUID().slice(0, 8);
@@ -64,13 +109,20 @@ test("a runtime-only process serves /livez, /readyz and /metrics (its workers' s
   await produce(brokers, topic, orders.values);
   const { pipelineId } = await createOrdersToPostgres(world, { brokers, topic, table });
   t.is((await world.api.request('POST', `/pipelines/${pipelineId}/start`, { token: world.token })).status, 202);
-  await until('every row', () => rowCounts(table), ({ ids }) => ids === 1000, 60_000);
+  await until(
+    'every row',
+    () => rowCounts(table),
+    ({ ids }) => ids === 1000,
+    60_000,
+  );
 
   // A worker process reports its lag and memory every 2 s.
   const metrics = await until(
     'the worker and its process in the metrics',
     () => fetch(`${probes}/metrics`).then((r) => r.text()),
-    (text) => text.includes(`popsink_runtime_worker_live{pipeline_id="${pipelineId}"`) && text.includes('popsink_worker_process_event_loop_lag_p99_seconds{'),
+    (text) =>
+      text.includes(`popsink_runtime_worker_live{pipeline_id="${pipelineId}"`) &&
+      text.includes('popsink_worker_process_event_loop_lag_p99_seconds{'),
     30_000,
   );
   t.regex(metrics, new RegExp(`popsink_runtime_worker_live\\{pipeline_id="${pipelineId}",subscription_id="[^"]+"\\} 1`));
@@ -78,6 +130,13 @@ test("a runtime-only process serves /livez, /readyz and /metrics (its workers' s
   t.regex(metrics, /popsink_worker_process_event_loop_lag_p99_seconds\{pid="\d+",kind="shared"\} [\d.e-]+/);
   t.regex(metrics, /popsink_worker_process_resident_memory_bytes\{pid="\d+",kind="shared"\} \d+/);
   const lines = commandLines(runtime.pid ?? 0);
-  t.true(lines.some((line) => line.includes('dist/runtime/worker/poolProcess.js')), lines.join('\n'));
-  t.deepEqual(lines.filter((line) => /tsx|esbuild/.test(line)), [], 'no TypeScript tooling at run time');
+  t.true(
+    lines.some((line) => line.includes('dist/runtime/worker/poolProcess.js')),
+    lines.join('\n'),
+  );
+  t.deepEqual(
+    lines.filter((line) => /tsx|esbuild/.test(line)),
+    [],
+    'no TypeScript tooling at run time',
+  );
 });

@@ -24,12 +24,20 @@ const dockerfile = fromRoot('Dockerfile');
 const configSource = fromRoot('config.ts');
 
 /** What README's configuration table says separate api / runtime processes must share. */
-const requiredForSeparateProcesses = ['POPSINK_EVENTSTORE_URL', 'POPSINK_MONGO_URL', 'POPSINK_SECRET_KEY', 'POPSINK_JWT_SECRET', 'POPSINK_ROLE'];
+const requiredForSeparateProcesses = [
+  'POPSINK_EVENTSTORE_URL',
+  'POPSINK_MONGO_URL',
+  'POPSINK_SECRET_KEY',
+  'POPSINK_JWT_SECRET',
+  'POPSINK_ROLE',
+];
 
 /** The variables config.ts reads: `env['NAME']`, `positiveInt(env, 'NAME', …)` and `tcpPort(env, 'NAME', …)`. */
 function configVariables(source: string): Set<string> {
   const names = new Set(['PORT', 'HOST']);
-  for (const match of source.matchAll(/env\[\s*['"]([A-Z][A-Z0-9_]*)['"]\s*\]|(?:positiveInt|tcpPort)\(\s*env\s*,\s*['"]([A-Z][A-Z0-9_]*)['"]/g)) {
+  for (const match of source.matchAll(
+    /env\[\s*['"]([A-Z][A-Z0-9_]*)['"]\s*\]|(?:positiveInt|tcpPort)\(\s*env\s*,\s*['"]([A-Z][A-Z0-9_]*)['"]/g,
+  )) {
     names.add((match[1] ?? match[2]) as string);
   }
   return names;
@@ -46,10 +54,13 @@ function environmentOf(service: Service | undefined): Map<string, string | undef
       }),
     );
   }
-  return new Map(Object.entries(environment).map(([name, value]) => [name, value === null || value === undefined ? undefined : String(value)]));
+  return new Map(
+    Object.entries(environment).map(([name, value]) => [name, value === null || value === undefined ? undefined : String(value)]),
+  );
 }
 
-const unknownVariables = (environment: Map<string, unknown>, known: ReadonlySet<string>): string[] => [...environment.keys()].filter((name) => !known.has(name));
+const unknownVariables = (environment: Map<string, unknown>, known: ReadonlySet<string>): string[] =>
+  [...environment.keys()].filter((name) => !known.has(name));
 
 /** Pinned: a digest, or a tag that names at least major.minor (never `latest`, never just `7`). */
 function isPinned(image: string): boolean {
@@ -75,7 +86,13 @@ const platformServices = ['api', 'runtime'] as const;
 const known = configVariables(configSource);
 
 test('the variables read from config.ts include every one README lists for separate processes', (t) => {
-  for (const name of [...requiredForSeparateProcesses, 'POPSINK_DATA_DIR', 'POPSINK_ADMIN_EMAIL', 'POPSINK_RUNTIME_ID', 'POPSINK_LOGIN_MAX_FAILURES']) {
+  for (const name of [
+    ...requiredForSeparateProcesses,
+    'POPSINK_DATA_DIR',
+    'POPSINK_ADMIN_EMAIL',
+    'POPSINK_RUNTIME_ID',
+    'POPSINK_LOGIN_MAX_FAILURES',
+  ]) {
     t.true(known.has(name), `${name} not found in config.ts`);
   }
 });
@@ -133,12 +150,21 @@ test('every variable set on the api and the runtime is one config.ts reads', (t)
 test('the api and the runtime set what separate processes need, with the same keys', (t) => {
   const api = environmentOf(compose.services['api']);
   const runtime = environmentOf(compose.services['runtime']);
-  for (const [name, environment] of [['api', api], ['runtime', runtime]] as const) {
+  for (const [name, environment] of [
+    ['api', api],
+    ['runtime', runtime],
+  ] as const) {
     for (const variable of requiredForSeparateProcesses) t.truthy(environment.get(variable), `${name} lacks ${variable}`);
   }
   t.is(api.get('POPSINK_ROLE'), 'api');
   t.is(runtime.get('POPSINK_ROLE'), 'runtime');
-  for (const shared of ['POPSINK_SECRET_KEY', 'POPSINK_JWT_SECRET', 'POPSINK_EVENTSTORE_URL', 'POPSINK_MONGO_URL', 'POPSINK_MONGO_DATABASE']) {
+  for (const shared of [
+    'POPSINK_SECRET_KEY',
+    'POPSINK_JWT_SECRET',
+    'POPSINK_EVENTSTORE_URL',
+    'POPSINK_MONGO_URL',
+    'POPSINK_MONGO_DATABASE',
+  ]) {
     t.is(api.get(shared), runtime.get(shared), `api and runtime differ on ${shared}`);
   }
   t.truthy(runtime.get('POPSINK_RUNTIME_ID'));
@@ -170,7 +196,10 @@ test('the platform waits for healthy stores; every dependency has a health check
     t.false(Array.isArray(dependsOn), `${name}: depends_on needs conditions`);
     const conditions = Object.entries((dependsOn ?? {}) as Record<string, { condition?: string }>);
     t.deepEqual(
-      conditions.map(([service]) => service).filter((service) => service === 'eventstoredb' || service === 'mongodb').sort(),
+      conditions
+        .map(([service]) => service)
+        .filter((service) => service === 'eventstoredb' || service === 'mongodb')
+        .sort(),
       ['eventstoredb', 'mongodb'],
     );
     for (const [service, { condition }] of conditions) {
@@ -178,6 +207,10 @@ test('the platform waits for healthy stores; every dependency has a health check
       t.true(healthChecked(service), `${service} has no health check`);
     }
   }
-  for (const name of ['eventstoredb', 'mongodb', 'kafka', 'oracle', 'postgres', 'api']) t.true(healthChecked(name), `${name} has no health check`);
-  t.true(compose.services['api']?.ports?.some((port) => /(^|:)8000:8000$/.test(port)), 'the api publishes port 8000');
+  for (const name of ['eventstoredb', 'mongodb', 'kafka', 'oracle', 'postgres', 'api'])
+    t.true(healthChecked(name), `${name} has no health check`);
+  t.true(
+    compose.services['api']?.ports?.some((port) => /(^|:)8000:8000$/.test(port)),
+    'the api publishes port 8000',
+  );
 });

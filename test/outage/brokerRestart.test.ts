@@ -1,6 +1,15 @@
 import test from 'ava';
 import { type Api } from '../http/apiFixtures';
-import { orderMessages, ordersTopicAndPipeline, pipelineState, produce, rowCounts, serviceScript, startDataPlane, until } from '../dataplane/dataplaneFixtures';
+import {
+  orderMessages,
+  ordersTopicAndPipeline,
+  pipelineState,
+  produce,
+  rowCounts,
+  serviceScript,
+  startDataPlane,
+  until,
+} from '../dataplane/dataplaneFixtures';
 
 /**
  * The source broker stopped and started again mid-stream (its log dir kept: kafka.sh honours
@@ -27,7 +36,12 @@ test('Kafka restarted mid-stream: live again within 30 s, nothing lost', async (
 
   await produce(brokers, topic, first, 10_000);
   await api.request('POST', `/pipelines/${pipelineId}/start`, { token: world.token });
-  const before = await until('20% of the first batch', () => rowCounts(table), ({ rows }) => rows >= first.length * 0.2, 120_000);
+  const before = await until(
+    '20% of the first batch',
+    () => rowCounts(table),
+    ({ rows }) => rows >= first.length * 0.2,
+    120_000,
+  );
 
   brokerDown = true;
   const downAt = Date.now();
@@ -58,7 +72,12 @@ test('Kafka restarted mid-stream: live again within 30 s, nothing lost', async (
   t.log(`live and writing again ${Date.now() - upAt} ms after the broker was back (states seen: ${[...seen].join(', ')})`);
 
   await produce(brokers, topic, values.slice(200_000));
-  const after = await until('every row', () => rowCounts(table), ({ ids }) => ids === valid, 180_000);
+  const after = await until(
+    'every row',
+    () => rowCounts(table),
+    ({ ids }) => ids === valid,
+    180_000,
+  );
   t.log(`all ${valid} rows ${Date.now() - upAt} ms after the broker was back`);
   t.is(after.ids, valid, 'nothing lost');
   t.is(after.rows, after.ids, 'no duplicates');

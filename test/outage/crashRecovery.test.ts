@@ -1,7 +1,17 @@
 import test from 'ava';
 import type { ChildProcess } from 'node:child_process';
 import type { Api } from '../http/apiFixtures';
-import { killProcessGroup, orderMessages, ordersTopicAndPipeline, produce, rowCounts, separateProcessesEnv, spawnRuntime, startDataPlane, until } from '../dataplane/dataplaneFixtures';
+import {
+  killProcessGroup,
+  orderMessages,
+  ordersTopicAndPipeline,
+  produce,
+  rowCounts,
+  separateProcessesEnv,
+  spawnRuntime,
+  startDataPlane,
+  until,
+} from '../dataplane/dataplaneFixtures';
 
 /**
  * The runtime killed with SIGKILL (with its forked workers) mid-stream and started again: the
@@ -38,25 +48,44 @@ test(`runtime SIGKILLed mid-stream and restarted: ${MESSAGES} messages, none los
   const started = Date.now();
   t.is((await api.request('POST', `/pipelines/${pipelineId}/start`, { token: world.token })).body, 'BUILDING');
 
-  const before = await until('20% of the rows', () => rowCounts(table), ({ rows }) => rows >= valid * 0.2, 180_000);
+  const before = await until(
+    '20% of the rows',
+    () => rowCounts(table),
+    ({ rows }) => rows >= valid * 0.2,
+    180_000,
+  );
   const killedAt = Date.now();
   await killRuntimeGroup(runtime);
-  t.log(`${before.rows} rows after ${killedAt - started} ms (${Math.round(before.rows / ((killedAt - started) / 1000))} rows/s from the start command, worker start-up included); runtime group SIGKILLed`);
+  t.log(
+    `${before.rows} rows after ${killedAt - started} ms (${Math.round(before.rows / ((killedAt - started) / 1000))} rows/s from the start command, worker start-up included); runtime group SIGKILLed`,
+  );
   const atKill = await rowCounts(table);
   t.true(atKill.rows < valid, 'killed before the end');
 
   mark = Date.now();
   runtime = startRuntime();
-  const grown = await until('rows again after the restart', () => rowCounts(table), ({ rows }) => rows > atKill.rows, 120_000);
+  const grown = await until(
+    'rows again after the restart',
+    () => rowCounts(table),
+    ({ rows }) => rows > atKill.rows,
+    120_000,
+  );
   const resumedAt = Date.now();
   t.log(`writing again ${resumedAt - mark} ms after the restart (${grown.rows} rows)`);
 
-  const after = await until('every valid row', () => rowCounts(table), ({ ids }) => ids >= valid, 240_000).catch((error: unknown) => {
+  const after = await until(
+    'every valid row',
+    () => rowCounts(table),
+    ({ ids }) => ids >= valid,
+    240_000,
+  ).catch((error: unknown) => {
     t.log(runtimeOutput.join('').slice(-4000));
     throw error;
   });
   const done = Date.now();
-  t.log(`all ${valid} rows ${done - mark} ms after the restart; ${Math.round((valid - atKill.rows) / ((done - resumedAt) / 1000))} rows/s after resuming; total ${done - started} ms`);
+  t.log(
+    `all ${valid} rows ${done - mark} ms after the restart; ${Math.round((valid - atKill.rows) / ((done - resumedAt) / 1000))} rows/s after resuming; total ${done - started} ms`,
+  );
   t.is(after.ids, valid, 'no row lost');
   t.is(after.rows, after.ids, 'no row duplicated');
 });

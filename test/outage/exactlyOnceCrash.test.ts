@@ -50,11 +50,20 @@ test.after.always(async () => {
 });
 
 const snapshot = (tally: TopicTally) => ({ total: tally.total, distinct: tally.distinct, foreign: tally.foreign });
-const offsetsText = (progress: { partition: number; end: number; committed: number }[]) => progress.map(({ partition, end, committed }) => `p${partition} ${committed}/${end}`).join(', ');
-const lastOffsetsText = (tally: TopicTally) => [...tally.lastOffsets].sort(([a], [b]) => a - b).map(([partition, offset]) => `p${partition}@${offset}`).join(', ');
+const offsetsText = (progress: { partition: number; end: number; committed: number }[]) =>
+  progress.map(({ partition, end, committed }) => `p${partition} ${committed}/${end}`).join(', ');
+const lastOffsetsText = (tally: TopicTally) =>
+  [...tally.lastOffsets]
+    .sort(([a], [b]) => a - b)
+    .map(([partition, offset]) => `p${partition}@${offset}`)
+    .join(', ');
 
 /** Runs the scenario; returns what the reader saw once the source group committed everything and the reader stood still. */
-async function crashAndResume(t: ExecutionContext, messages: number, exactlyOnce: boolean): Promise<{ valid: number; final: ReturnType<typeof snapshot> }> {
+async function crashAndResume(
+  t: ExecutionContext,
+  messages: number,
+  exactlyOnce: boolean,
+): Promise<{ valid: number; final: ReturnType<typeof snapshot> }> {
   const brokers = testServer('TEST_KAFKA_BROKERS');
   const suffix = randomUUID().slice(0, 8);
   const source = `eos-in-${suffix}`;
@@ -75,22 +84,36 @@ async function crashAndResume(t: ExecutionContext, messages: number, exactlyOnce
   runtime = spawnRuntime(shared, runtimeOutput);
   const started = Date.now();
   t.is((await world!.api.request('POST', `/pipelines/${pipelineId}/start`, { token: world!.token })).body, 'BUILDING');
-  await until('20% of the rows in the target topic', async () => tally.total, (total) => total >= valid * 0.2, 180_000);
+  await until(
+    '20% of the rows in the target topic',
+    async () => tally.total,
+    (total) => total >= valid * 0.2,
+    180_000,
+  );
   const seenBeforeKill = snapshot(tally);
   await killProcessGroup(runtime);
   const killedAt = Date.now();
-  t.log(`${seenBeforeKill.total} rows read after ${killedAt - started} ms (${Math.round(seenBeforeKill.total / ((killedAt - started) / 1000))} rows/s from the start command); runtime group SIGKILLed`);
+  t.log(
+    `${seenBeforeKill.total} rows read after ${killedAt - started} ms (${Math.round(seenBeforeKill.total / ((killedAt - started) / 1000))} rows/s from the start command); runtime group SIGKILLed`,
+  );
   // What was committed just before the kill may still be on its way to the reader.
   await sleep(2000);
   const atKill = snapshot(tally);
   const sourceAtKill = await topicProgress(brokers, source, groupId);
   const targetAtKill = await topicProgress(brokers, target, groupId);
-  t.log(`at the kill: reader ${JSON.stringify(atKill)} (last offsets ${lastOffsetsText(tally)}); source committed/end ${offsetsText(sourceAtKill)}; target end offsets ${targetAtKill.map(({ end }) => end).join(', ')}`);
+  t.log(
+    `at the kill: reader ${JSON.stringify(atKill)} (last offsets ${lastOffsetsText(tally)}); source committed/end ${offsetsText(sourceAtKill)}; target end offsets ${targetAtKill.map(({ end }) => end).join(', ')}`,
+  );
   t.true(atKill.distinct < valid, 'killed before the end');
 
   mark = Date.now();
   runtime = spawnRuntime(shared, runtimeOutput);
-  const grown = await until('rows again after the restart', async () => tally.total, (total) => total > atKill.total, 180_000);
+  const grown = await until(
+    'rows again after the restart',
+    async () => tally.total,
+    (total) => total > atKill.total,
+    180_000,
+  );
   const resumedAt = Date.now();
   t.log(`writing again ${resumedAt - mark} ms after the restart (${grown} rows read)`);
 
@@ -98,21 +121,40 @@ async function crashAndResume(t: ExecutionContext, messages: number, exactlyOnce
     t.log(`reader ${JSON.stringify(snapshot(tally))}; runtime output: ${runtimeOutput.join('').slice(-4000)}`);
     throw error;
   };
-  await until('every valid row', async () => tally.distinct, (distinct) => distinct >= valid, 240_000).catch(fail);
+  await until(
+    'every valid row',
+    async () => tally.distinct,
+    (distinct) => distinct >= valid,
+    240_000,
+  ).catch(fail);
   const done = Date.now();
   // Settled: the worker's group committed the whole source (so no transaction is left open),
   // and the reader saw nothing new for 3 s: a duplicate past the valid count would show.
-  const sourceDone = await until('the source group committed every offset', () => topicProgress(brokers, source, groupId), (progress) => progress.every(({ end, committed }) => committed === end), 60_000).catch(fail);
+  const sourceDone = await until(
+    'the source group committed every offset',
+    () => topicProgress(brokers, source, groupId),
+    (progress) => progress.every(({ end, committed }) => committed === end),
+    60_000,
+  ).catch(fail);
   let stable = snapshot(tally);
-  await until('the reader standing still', async () => {
-    await sleep(3000);
-    const previous = stable;
-    stable = snapshot(tally);
-    return previous.total === stable.total;
-  }, (still) => still, 60_000);
+  await until(
+    'the reader standing still',
+    async () => {
+      await sleep(3000);
+      const previous = stable;
+      stable = snapshot(tally);
+      return previous.total === stable.total;
+    },
+    (still) => still,
+    60_000,
+  );
   const targetDone = await topicProgress(brokers, target, groupId);
-  t.log(`all ${valid} rows ${done - mark} ms after the restart; ${Math.round((valid - atKill.distinct) / ((done - resumedAt) / 1000))} rows/s after resuming; total ${done - started} ms`);
-  t.log(`final: reader ${JSON.stringify(stable)} (last offsets ${lastOffsetsText(tally)}); source committed/end ${offsetsText(sourceDone)}; target end offsets (markers included) ${targetDone.map(({ end }) => end).join(', ')}`);
+  t.log(
+    `all ${valid} rows ${done - mark} ms after the restart; ${Math.round((valid - atKill.distinct) / ((done - resumedAt) / 1000))} rows/s after resuming; total ${done - started} ms`,
+  );
+  t.log(
+    `final: reader ${JSON.stringify(stable)} (last offsets ${lastOffsetsText(tally)}); source committed/end ${offsetsText(sourceDone)}; target end offsets (markers included) ${targetDone.map(({ end }) => end).join(', ')}`,
+  );
   await killProcessGroup(runtime);
   runtime = undefined;
   await tally.stop();

@@ -5,7 +5,16 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { type Api } from '../http/apiFixtures';
 import { admin } from '../fixtures/postgresConfig';
-import { orderMessages, ordersTopicAndPipeline, pipelineState, produce, rowCounts, serviceScript, startDataPlane, until } from '../dataplane/dataplaneFixtures';
+import {
+  orderMessages,
+  ordersTopicAndPipeline,
+  pipelineState,
+  produce,
+  rowCounts,
+  serviceScript,
+  startDataPlane,
+  until,
+} from '../dataplane/dataplaneFixtures';
 
 /**
  * PostgreSQL stopped under a live Kafka → PostgreSQL pipeline: past the retry window the
@@ -27,7 +36,9 @@ interface ServerProcess {
 
 function runningPostgres(): ServerProcess {
   const pid = readFileSync(pidFile, 'utf8').trim();
-  const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter((arg) => arg !== '');
+  const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8')
+    .split('\0')
+    .filter((arg) => arg !== '');
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const idOf = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(status)?.[1]);
   return { argv, uid: idOf('Uid'), gid: idOf('Gid') };
@@ -35,14 +46,20 @@ function runningPostgres(): ServerProcess {
 
 /** Starts PostgreSQL again on its existing data dir, as postgres.sh's start_bg would (own session, log appended). */
 async function restartPostgres(server: ServerProcess): Promise<void> {
-  const asUser = server.uid === process.getuid?.() ? [] : ['setpriv', `--reuid=${server.uid}`, `--regid=${server.gid}`, '--init-groups', '--'];
+  const asUser =
+    server.uid === process.getuid?.() ? [] : ['setpriv', `--reuid=${server.uid}`, `--regid=${server.gid}`, '--init-groups', '--'];
   const [command, ...args] = [...asUser, ...server.argv] as [string, ...string[]];
   const log = openSync(join(pidFile, '..', 'server.log'), 'a');
   const child = spawn(command, args, { detached: true, stdio: ['ignore', log, log] });
   closeSync(log);
   child.unref();
   writeFileSync(pidFile, `${String(child.pid)}\n`);
-  await until('PostgreSQL accepting connections', () => admin(async (client) => (await client.query('SELECT 1')).rowCount).catch(() => 0), (n) => n === 1, 60_000);
+  await until(
+    'PostgreSQL accepting connections',
+    () => admin(async (client) => (await client.query('SELECT 1')).rowCount).catch(() => 0),
+    (n) => n === 1,
+    60_000,
+  );
 }
 
 let api: Api | undefined;
@@ -63,15 +80,30 @@ test('PostgreSQL stopped and started again: error naming the target, then live, 
 
   await produce(brokers, topic, first);
   await api.request('POST', `/pipelines/${pipelineId}/start`, { token: world.token });
-  await until('the first batch', () => rowCounts(table), ({ ids }) => ids === validFirst, 120_000);
-  await until('state live', () => pipelineState(world, pipelineId), ({ state }) => state === 'live', 30_000);
+  await until(
+    'the first batch',
+    () => rowCounts(table),
+    ({ ids }) => ids === validFirst,
+    120_000,
+  );
+  await until(
+    'state live',
+    () => pipelineState(world, pipelineId),
+    ({ state }) => state === 'live',
+    30_000,
+  );
 
   const server = runningPostgres();
   await serviceScript('postgres', 'stop');
   stopped = server;
   const downAt = Date.now();
   await produce(brokers, topic, values.slice(20_000));
-  const failed = await until('state error', () => pipelineState(world, pipelineId), ({ state }) => state === 'error', 60_000);
+  const failed = await until(
+    'state error',
+    () => pipelineState(world, pipelineId),
+    ({ state }) => state === 'error',
+    60_000,
+  );
   t.log(`error after ${Date.now() - downAt} ms: ${String(failed.error_reason)}`);
   t.regex(String(failed.error_reason), /^TARGET_/);
   t.regex(String(failed.error_reason), /PostgreSQL at 127\.0\.0\.1:\d+/);
@@ -79,9 +111,19 @@ test('PostgreSQL stopped and started again: error naming the target, then live, 
   await restartPostgres(server);
   stopped = undefined;
   const upAt = Date.now();
-  await until('state live again', () => pipelineState(world, pipelineId), ({ state }) => state === 'live', 60_000);
+  await until(
+    'state live again',
+    () => pipelineState(world, pipelineId),
+    ({ state }) => state === 'live',
+    60_000,
+  );
   const liveAfter = Date.now() - upAt;
-  const after = await until('every row of both batches', () => rowCounts(table), ({ ids }) => ids === valid, 120_000);
+  const after = await until(
+    'every row of both batches',
+    () => rowCounts(table),
+    ({ ids }) => ids === valid,
+    120_000,
+  );
   t.log(`PostgreSQL down ${upAt - downAt} ms; live again ${liveAfter} ms after it was back, every row there ${Date.now() - upAt} ms after`);
   t.is(after.ids, valid, 'nothing lost');
   t.is(after.rows, after.ids, 'no duplicates');

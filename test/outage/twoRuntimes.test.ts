@@ -51,7 +51,12 @@ async function startRuntime(runtimeId: string): Promise<void> {
   const output: string[] = [];
   const child = spawnRuntime({ ...shared, POPSINK_RUNTIME_ID: runtimeId, POPSINK_LOG_LEVEL: 'info' }, output);
   runtimes.set(runtimeId, { child, output });
-  await until(`${runtimeId} started`, async () => ({ exited: child.exitCode, started: output.join('').includes('popsink runtime started') }), ({ exited, started }) => started || exited !== null, 60_000);
+  await until(
+    `${runtimeId} started`,
+    async () => ({ exited: child.exitCode, started: output.join('').includes('popsink runtime started') }),
+    ({ exited, started }) => started || exited !== null,
+    60_000,
+  );
   if (child.exitCode !== null) throw new Error(`${runtimeId} exited ${child.exitCode}: ${output.join('').slice(-2000)}`);
 }
 
@@ -67,7 +72,11 @@ interface MetricsDoc {
 
 /** Each runtime's metrics document of the pipeline (one per runtime and subscription), as the runtimes flushed them. */
 async function metricsByRuntime(pipelineId: string): Promise<Map<string, MetricsDoc>> {
-  const docs = await mongo!.db(shared['POPSINK_MONGO_DATABASE']).collection(RUNTIME_METRICS).find({ pipeline_id: pipelineId, _deleted: { $ne: true } }).toArray();
+  const docs = await mongo!
+    .db(shared['POPSINK_MONGO_DATABASE'])
+    .collection(RUNTIME_METRICS)
+    .find({ pipeline_id: pipelineId, _deleted: { $ne: true } })
+    .toArray();
   return new Map(docs.map((doc) => [String(doc['runtime_id']), doc as unknown as MetricsDoc]));
 }
 
@@ -88,7 +97,9 @@ async function groupMembers(brokers: string, groupId: string, topic: string): Pr
   await admin.connect();
   try {
     const [group] = (await admin.describeGroups([groupId])).groups;
-    const members = (group?.members ?? []).map((member) => [...(AssignerProtocol.MemberAssignment.decode(member.memberAssignment)?.assignment[topic] ?? [])].sort());
+    const members = (group?.members ?? []).map((member) =>
+      [...(AssignerProtocol.MemberAssignment.decode(member.memberAssignment)?.assignment[topic] ?? [])].sort(),
+    );
     return { state: group?.state ?? 'unknown', members };
   } finally {
     await admin.disconnect();
@@ -97,7 +108,10 @@ async function groupMembers(brokers: string, groupId: string, topic: string): Pr
 
 /** The partitions whose reported next offset is the topic's end offset, per runtime. */
 const caughtUp = (doc: MetricsDoc | undefined, ends: Map<number, string>): number[] =>
-  (doc?.partitions ?? []).filter(({ partition, offset }) => ends.get(partition) === offset).map(({ partition }) => partition).sort();
+  (doc?.partitions ?? [])
+    .filter(({ partition, offset }) => ends.get(partition) === offset)
+    .map(({ partition }) => partition)
+    .sort();
 
 test(`two runtimes share ${PARTITIONS} partitions of ${MESSAGES} messages; one SIGKILLed, the other takes over`, async (t) => {
   const world = await startDataPlane({ ...shared, POPSINK_ROLE: 'api' });
@@ -123,32 +137,50 @@ test(`two runtimes share ${PARTITIONS} partitions of ${MESSAGES} messages; one S
 
   // (a) both runtimes in the group, each with some partitions, before there is anything to read:
   // one worker alone drains the whole backlog in seconds, so a backlog produced first races the second join.
-  const group = await until('two members with partitions each', () => groupMembers(brokers, String(groupId), topic), ({ state, members }) => state === 'Stable' && members.length === 2 && members.every((partitions) => partitions.length > 0), 60_000);
+  const group = await until(
+    'two members with partitions each',
+    () => groupMembers(brokers, String(groupId), topic),
+    ({ state, members }) => state === 'Stable' && members.length === 2 && members.every((partitions) => partitions.length > 0),
+    60_000,
+  );
   t.log(`consumer group ${group.state} ${Date.now() - started} ms after the start: members' partitions ${JSON.stringify(group.members)}`);
 
   // Each runtime reports its partitions at assignment, before any message of theirs. The documents
   // are flushed about once a second: one may still show the whole topic from before the rebalance.
-  const reported = (docs: Map<string, MetricsDoc>) => [...docs.values()].flatMap((doc) => doc.partitions.map(({ partition }) => partition)).sort();
+  const reported = (docs: Map<string, MetricsDoc>) =>
+    [...docs.values()].flatMap((doc) => doc.partitions.map(({ partition }) => partition)).sort();
   const assigned = await until(
     'both runtimes report their assigned partitions, each partition once',
     () => metricsByRuntime(pipelineId),
-    (docs) => RUNTIME_IDS.every((id) => (docs.get(id)?.partitions.length ?? 0) > 0) && JSON.stringify(reported(docs)) === JSON.stringify([...Array(PARTITIONS).keys()]),
+    (docs) =>
+      RUNTIME_IDS.every((id) => (docs.get(id)?.partitions.length ?? 0) > 0) &&
+      JSON.stringify(reported(docs)) === JSON.stringify([...Array(PARTITIONS).keys()]),
     30_000,
   );
   t.log(`runtime_metrics before any message: ${[...assigned].map(([id, doc]) => `${id}: ${JSON.stringify(doc.partitions)}`).join('; ')}`);
-  t.true([...assigned.values()].every((doc) => doc.partitions.every(({ offset, lag }) => offset === '0' && lag === 0)), 'nothing committed, nothing to read yet');
+  t.true(
+    [...assigned.values()].every((doc) => doc.partitions.every(({ offset, lag }) => offset === '0' && lag === 0)),
+    'nothing committed, nothing to read yet',
+  );
 
   const producing = Date.now();
   await produce(brokers, topic, all.values.slice(0, MESSAGES), 10_000);
   t.log(`produced ${MESSAGES} messages on ${PARTITIONS} partitions in ${Date.now() - producing} ms`);
 
   // (b) every valid row, once
-  const rows = await until('every valid row', () => rowCounts(table), ({ ids }) => ids >= first.valid, 240_000).catch((error: unknown) => {
+  const rows = await until(
+    'every valid row',
+    () => rowCounts(table),
+    ({ ids }) => ids >= first.valid,
+    240_000,
+  ).catch((error: unknown) => {
     t.log(tail());
     throw error;
   });
   const done = Date.now();
-  t.log(`all ${first.valid} valid rows ${done - producing} ms after the first message was produced (${Math.round(first.valid / ((done - producing) / 1000))} rows/s)`);
+  t.log(
+    `all ${first.valid} valid rows ${done - producing} ms after the first message was produced (${Math.round(first.valid / ((done - producing) / 1000))} rows/s)`,
+  );
   t.is(rows.ids, first.valid, 'no row lost');
   t.is(rows.rows, rows.ids, 'no row duplicated');
 
@@ -162,13 +194,19 @@ test(`two runtimes share ${PARTITIONS} partitions of ${MESSAGES} messages; one S
   );
   const owned = new Map([...reports].map(([id, doc]) => [id, doc.partitions.map(({ partition }) => partition).sort()]));
   const finished = new Map([...reports].map(([id, doc]) => [id, caughtUp(doc, ends)]));
-  t.log(`runtime_metrics: ${[...reports].map(([id, doc]) => `${id}: partitions ${JSON.stringify(doc.partitions)} (at the end offset: ${JSON.stringify(finished.get(id))}) in ${doc.messages_in} out ${doc.messages_out} errors ${doc.errors}`).join('; ')}`);
+  t.log(
+    `runtime_metrics: ${[...reports].map(([id, doc]) => `${id}: partitions ${JSON.stringify(doc.partitions)} (at the end offset: ${JSON.stringify(finished.get(id))}) in ${doc.messages_in} out ${doc.messages_out} errors ${doc.errors}`).join('; ')}`,
+  );
   const latency = asRecord((await api.request('GET', `/pipelines/${pipelineId}/latency-informations`, { token: world.token })).body);
-  t.log(`latency-informations: in ${String(latency['messages_in'])} out ${String(latency['messages_out'])} errors ${String(latency['errors'])} lag ${String(latency['lag_total'])} p50 ${String(latency['p50_ms'])} ms p99 ${String(latency['p99_ms'])} ms, partitions ${JSON.stringify(latency['partitions'])}`);
+  t.log(
+    `latency-informations: in ${String(latency['messages_in'])} out ${String(latency['messages_out'])} errors ${String(latency['errors'])} lag ${String(latency['lag_total'])} p50 ${String(latency['p50_ms'])} ms p99 ${String(latency['p99_ms'])} ms, partitions ${JSON.stringify(latency['partitions'])}`,
+  );
   // Each runtime flushes its document about once a second: the merged lag must not depend on which one was last.
   const lags: unknown[] = [];
   for (let poll = 0; poll < 8; poll += 1) {
-    lags.push(asRecord((await api.request('GET', `/pipelines/${pipelineId}/latency-informations`, { token: world.token })).body)['lag_total']);
+    lags.push(
+      asRecord((await api.request('GET', `/pipelines/${pipelineId}/latency-informations`, { token: world.token })).body)['lag_total'],
+    );
     await sleep(400);
   }
   t.log(`latency-informations lag_total over 3 s: ${JSON.stringify(lags)}`);
@@ -176,13 +214,21 @@ test(`two runtimes share ${PARTITIONS} partitions of ${MESSAGES} messages; one S
   const disjointCover = (sets: Map<string, number[]>, what: string) => {
     const [a = [], b = []] = RUNTIME_IDS.map((id) => sets.get(id) ?? []);
     t.true(a.length > 0 && b.length > 0, `${what}: each runtime has some partitions`);
-    t.deepEqual(a.filter((partition) => b.includes(partition)), [], `${what}: disjoint`);
+    t.deepEqual(
+      a.filter((partition) => b.includes(partition)),
+      [],
+      `${what}: disjoint`,
+    );
     t.deepEqual([...a, ...b].sort(), [...Array(PARTITIONS).keys()], `${what}: together every partition`);
   };
   disjointCover(finished, 'partitions each runtime brought to the end offset');
   disjointCover(owned, 'partitions in each runtime_metrics document');
   t.is((latency['partitions'] as unknown[]).length, PARTITIONS);
-  t.deepEqual(lags, lags.map(() => 0), 'latency-informations: no lag left');
+  t.deepEqual(
+    lags,
+    lags.map(() => 0),
+    'latency-informations: no lag left',
+  );
 
   // (c) one runtime SIGKILLed (with its workers): the other takes every partition over
   const [survivor, victim] = RUNTIME_IDS;
@@ -192,20 +238,45 @@ test(`two runtimes share ${PARTITIONS} partitions of ${MESSAGES} messages; one S
   const mark = Date.now();
   await produce(brokers, topic, all.values.slice(MESSAGES), 10_000);
   t.log(`${victim} group SIGKILLed; produced ${MORE} more messages in ${Date.now() - mark} ms`);
-  const after = await until('every valid row after the kill', () => rowCounts(table), ({ ids }) => ids >= all.valid, 180_000).catch((error: unknown) => {
+  const after = await until(
+    'every valid row after the kill',
+    () => rowCounts(table),
+    ({ ids }) => ids >= all.valid,
+    180_000,
+  ).catch((error: unknown) => {
     t.log(tail());
     throw error;
   });
-  t.log(`all ${all.valid} valid rows ${Date.now() - killed} ms after the kill (the dead member leaves the group when its session times out)`);
+  t.log(
+    `all ${all.valid} valid rows ${Date.now() - killed} ms after the kill (the dead member leaves the group when its session times out)`,
+  );
   t.is(after.ids, all.valid, 'no row lost');
   t.is(after.rows, after.ids, 'no row duplicated');
-  const alone = await until('one member with every partition', () => groupMembers(brokers, String(groupId), topic), ({ state, members }) => state === 'Stable' && members.length === 1, 60_000);
+  const alone = await until(
+    'one member with every partition',
+    () => groupMembers(brokers, String(groupId), topic),
+    ({ state, members }) => state === 'Stable' && members.length === 1,
+    60_000,
+  );
   t.deepEqual(alone.members, [[...Array(PARTITIONS).keys()]], 'the survivor holds every partition');
   ends = await endOffsets(brokers, topic);
-  const takenOver = await until(`${survivor} at every end offset`, () => metricsByRuntime(pipelineId), (docs) => caughtUp(docs.get(survivor), ends).length === PARTITIONS, 30_000);
+  const takenOver = await until(
+    `${survivor} at every end offset`,
+    () => metricsByRuntime(pipelineId),
+    (docs) => caughtUp(docs.get(survivor), ends).length === PARTITIONS,
+    30_000,
+  );
   const last = takenOver.get(survivor)!;
   t.is((await pipelineState(world, pipelineId)).state, 'live');
-  const complaints = runtimes.get(survivor)!.output.join('').split('\n').filter((line) => /"level":"(warn|error)"/.test(line));
-  t.log(`${survivor}: ${complaints.length} warn / error lines${complaints.length > 0 ? `, last: ${complaints.slice(-3).join(' | ')}` : ''}`);
-  t.log(`${survivor} alone: partitions ${JSON.stringify(last.partitions)} in ${last.messages_in} out ${last.messages_out} errors ${last.errors}`);
+  const complaints = runtimes
+    .get(survivor)!
+    .output.join('')
+    .split('\n')
+    .filter((line) => /"level":"(warn|error)"/.test(line));
+  t.log(
+    `${survivor}: ${complaints.length} warn / error lines${complaints.length > 0 ? `, last: ${complaints.slice(-3).join(' | ')}` : ''}`,
+  );
+  t.log(
+    `${survivor} alone: partitions ${JSON.stringify(last.partitions)} in ${last.messages_in} out ${last.messages_out} errors ${last.errors}`,
+  );
 });

@@ -36,7 +36,9 @@ async function populate(api: Api): Promise<World> {
   }
   // One team per lane: edits of one stream in parallel would conflict.
   const lanes = await Promise.all(
-    Array.from({ length: 16 }, async (_, lane) => String(asRecord((await api.request('POST', '/teams/', { token, json: { name: `lane-${lane}` } })).body)['id'])),
+    Array.from({ length: 16 }, async (_, lane) =>
+      String(asRecord((await api.request('POST', '/teams/', { token, json: { name: `lane-${lane}` } })).body)['id']),
+    ),
   );
   await Promise.all(
     lanes.map(async (teamId, lane) => {
@@ -67,11 +69,21 @@ async function createPipeline(world: World, name: string): Promise<string> {
   return String(asRecord(created.body)['id']);
 }
 
-const LISTS = ['/pipelines/', '/teams/', '/envs/', '/users', '/connectors/source-config', '/connectors/target-config', '/subscriptions/'] as const;
+const LISTS = [
+  '/pipelines/',
+  '/teams/',
+  '/envs/',
+  '/users',
+  '/connectors/source-config',
+  '/connectors/target-config',
+  '/subscriptions/',
+] as const;
 
 /** A page's items and total; the connector lists answer a plain array. */
 const pageOf = (body: unknown): { items: Record<string, unknown>[]; total: number } =>
-  Array.isArray(body) ? { items: body as Record<string, unknown>[], total: body.length } : { items: asRecord(body)['items'] as Record<string, unknown>[], total: Number(asRecord(body)['total']) };
+  Array.isArray(body)
+    ? { items: body as Record<string, unknown>[], total: body.length }
+    : { items: asRecord(body)['items'] as Record<string, unknown>[], total: Number(asRecord(body)['total']) };
 
 async function listAll(world: World, path: string): Promise<Record<string, unknown>[]> {
   const items: Record<string, unknown>[] = [];
@@ -90,7 +102,8 @@ async function snapshot(world: World): Promise<Record<string, Map<string, unknow
   const result: Record<string, Map<string, unknown>> = {};
   for (const path of LISTS) result[path] = new Map((await listAll(world, path)).map((item) => [String(item['id']), item]));
   const pipelines = new Map<string, unknown>();
-  for (const id of result['/pipelines/']?.keys() ?? []) pipelines.set(id, (await world.api.request('GET', `/pipelines/${id}`, { token: world.token })).body);
+  for (const id of result['/pipelines/']?.keys() ?? [])
+    pipelines.set(id, (await world.api.request('GET', `/pipelines/${id}`, { token: world.token })).body);
   result['GET /pipelines/{id}'] = pipelines;
   return result;
 }
@@ -122,7 +135,8 @@ function startLoad(world: World, minimum: Record<string, number>, pipelineIds: r
       const list = await world.api.request('GET', `${path}?limit=5`, { token: world.token });
       if (check(`GET ${path}`, list.status, 200, list.body)) {
         const { total } = pageOf(list.body);
-        if (total < (minimum[path] ?? 0)) failures.push(`GET ${path}: total ${total} < ${minimum[path]} (a partial generation was visible)`);
+        if (total < (minimum[path] ?? 0))
+          failures.push(`GET ${path}: total ${total} < ${minimum[path]} (a partial generation was visible)`);
       }
       const id = pipelineIds[i % pipelineIds.length] ?? '';
       const one = await world.api.request('GET', `/pipelines/${id}`, { token: world.token });
@@ -132,7 +146,10 @@ function startLoad(world: World, minimum: Record<string, number>, pipelineIds: r
   const writer = async (): Promise<void> => {
     for (let i = 0; running; i++) {
       if (i % 2 === 0) {
-        const team = await world.api.request('POST', '/teams/', { token: world.token, json: { name: `during-${i}-${randomUUID().slice(0, 6)}` } });
+        const team = await world.api.request('POST', '/teams/', {
+          token: world.token,
+          json: { name: `during-${i}-${randomUUID().slice(0, 6)}` },
+        });
         if (!check('POST /teams/', team.status, 201, team.body)) continue;
         const id = String(asRecord(team.body)['id']);
         createdTeams.push(id);
@@ -198,7 +215,9 @@ async function rebuildUnderLoad(t: ExecutionContext, mongoUrl: string | undefine
     const servedAtSwap = load.served();
     while (load.served() < servedAtSwap + 20) await new Promise((resolve) => setTimeout(resolve, 10));
     await load.stop();
-    t.log(`${mongoUrl === undefined ? 'embedded' : 'MongoDB'}: rebuild of ${status['head']} positions in ${seconds.toFixed(2)} s; ${servedDuring} requests served meanwhile, ${load.failures.length} failed; ${load.createdTeams.length} teams and ${load.createdPipelines.length} pipelines created meanwhile`);
+    t.log(
+      `${mongoUrl === undefined ? 'embedded' : 'MongoDB'}: rebuild of ${status['head']} positions in ${seconds.toFixed(2)} s; ${servedDuring} requests served meanwhile, ${load.failures.length} failed; ${load.createdTeams.length} teams and ${load.createdPipelines.length} pipelines created meanwhile`,
+    );
 
     t.deepEqual(load.failures, []);
     t.true(servedDuring >= 1, `only ${servedDuring} requests overlapped the rebuild`);
@@ -208,14 +227,19 @@ async function rebuildUnderLoad(t: ExecutionContext, mongoUrl: string | undefine
     t.is(settled['position'], settled['head']);
 
     const after = await snapshot(world);
-    const created: Record<string, readonly string[]> = { '/pipelines/': load.createdPipelines, '/teams/': load.createdTeams, 'GET /pipelines/{id}': load.createdPipelines };
+    const created: Record<string, readonly string[]> = {
+      '/pipelines/': load.createdPipelines,
+      '/teams/': load.createdTeams,
+      'GET /pipelines/{id}': load.createdPipelines,
+    };
     for (const [what, items] of Object.entries(before)) {
       const afterItems = after[what] ?? new Map<string, unknown>();
       for (const [id, item] of items) t.deepEqual(afterItems.get(id), item, `${what} ${id}`);
       const added = [...afterItems.keys()].filter((id) => !items.has(id));
       // A pipeline brings a source and a target connector; its subscriptions are not counted here.
       if (what.startsWith('/connectors/')) t.is(added.length, load.createdPipelines.length, what);
-      else if (what !== '/subscriptions/') t.deepEqual(added.sort(), [...(created[what] ?? [])].sort(), `${what}: what was added meanwhile`);
+      else if (what !== '/subscriptions/')
+        t.deepEqual(added.sort(), [...(created[what] ?? [])].sort(), `${what}: what was added meanwhile`);
     }
 
     if (mongoUrl !== undefined && api.mongoDatabase !== undefined) {
@@ -250,7 +274,8 @@ test('embedded read models: a rebuild under load fails no request and changes no
 
 const mongoUrl = process.env['POPSINK_MONGO_URL'];
 if (mongoUrl === undefined) {
-  test('MongoDB read models: rebuild under load', (t) => t.fail('POPSINK_MONGO_URL is not set: run the suite with `npm test`, which starts FerretDB'));
+  test('MongoDB read models: rebuild under load', (t) =>
+    t.fail('POPSINK_MONGO_URL is not set: run the suite with `npm test`, which starts FerretDB'));
 } else {
   test('MongoDB read models: a rebuild under load fails no request and changes no answer', async (t) => {
     await rebuildUnderLoad(t, mongoUrl);
@@ -277,5 +302,9 @@ test('the generational store maps the collections the projections own, persists 
   await store.drop(1);
   t.is((await slow).total, 1, 'a read that started before the swap ends on its generation');
   t.is(await base.get('pipelines', 'a'), undefined);
-  t.is((await (await generationalReadStore(base, ['pipelines'])).get('pipelines', 'a'))?.['name'], 'two', 'a restart reads the persisted generation');
+  t.is(
+    (await (await generationalReadStore(base, ['pipelines'])).get('pipelines', 'a'))?.['name'],
+    'two',
+    'a restart reads the persisted generation',
+  );
 });

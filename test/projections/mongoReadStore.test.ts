@@ -52,12 +52,16 @@ if (url === undefined || url === '') {
         { kind: 'upsert', collection: c, id: 'b', set: { v: 1, w: 2 }, position: 3n },
         { kind: 'remove', collection: c, id: 'b', position: 4n },
       ]);
-      const docs = await raw((client) => client.db(database).collection<{ _id: string }>(c).find({}, { useBigInt64: true }).sort({ _id: 1 }).toArray());
+      const docs = await raw((client) =>
+        client.db(database).collection<{ _id: string }>(c).find({}, { useBigInt64: true }).sort({ _id: 1 }).toArray(),
+      );
       t.deepEqual(docs, [
         { _id: 'a', _pos: 2n ** 60n + 1n, _deleted: false, v: 1 },
         { _id: 'b', _pos: 4n, _deleted: true },
       ]);
-      const [first] = await raw((client) => client.db(database).collection<{ _id: string; _pos?: unknown }>(c).find({ _id: 'a' }, { promoteLongs: false }).toArray());
+      const [first] = await raw((client) =>
+        client.db(database).collection<{ _id: string; _pos?: unknown }>(c).find({ _id: 'a' }, { promoteLongs: false }).toArray(),
+      );
       t.true(first?._pos instanceof Long, 'stored as BSON int64');
     } finally {
       await store.close();

@@ -50,11 +50,9 @@ test('pipelines: the lifecycle sets the state; a failure keeps its reason until 
     type: 'PipelineFailed',
     data: { pipelineId: 'p-1', version: 1, reasonCode: 'TARGET_UNREACHABLE', reason: 'connection refused' },
   } as const;
-  await spec
-    .given([created, { type: 'PipelineStarted', data: { pipelineId: 'p-1', version: 1 } }, failed])
-    .then(t, {
-      [PIPELINES]: [{ ...pipeline, state: 'error', error_reason: 'TARGET_UNREACHABLE: connection refused', updated_at: timeOf(2) }],
-    });
+  await spec.given([created, { type: 'PipelineStarted', data: { pipelineId: 'p-1', version: 1 } }, failed]).then(t, {
+    [PIPELINES]: [{ ...pipeline, state: 'error', error_reason: 'TARGET_UNREACHABLE: connection refused', updated_at: timeOf(2) }],
+  });
   await spec
     .given([
       created,

@@ -14,18 +14,45 @@ async function populate(deps: CommandDeps): Promise<{ owner: string; member: str
   const [owner, member, envId, teamId] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
   const ctx = context(owner);
   const register = (userId: string, email: string) =>
-    handleKeyedCommand(deps, ctx, users, userId, { type: 'RegisterUser', userId, email, passwordHash: 'h', isActive: true, isSuperuser: false });
+    handleKeyedCommand(deps, ctx, users, userId, {
+      type: 'RegisterUser',
+      userId,
+      email,
+      passwordHash: 'h',
+      isActive: true,
+      isSuperuser: false,
+    });
   await register(owner, 'owner@example.com');
   await register(member, 'member@example.com');
   await handleKeyedCommand(deps, ctx, envs, envId, {
-    type: 'CreateEnv', envId, ownerId: owner, name: 'prod', description: null, useRetention: false, retentionConfiguration: null,
+    type: 'CreateEnv',
+    envId,
+    ownerId: owner,
+    name: 'prod',
+    description: null,
+    useRetention: false,
+    retentionConfiguration: null,
   });
   await handleKeyedCommand(deps, ctx, users, owner, { type: 'SetActiveEnv', envId });
-  await handleKeyedCommand(deps, ctx, teams, teamId, { type: 'CreateTeam', teamId, envId, ownerId: owner, name: 'Data', description: 'ETL' });
+  await handleKeyedCommand(deps, ctx, teams, teamId, {
+    type: 'CreateTeam',
+    teamId,
+    envId,
+    ownerId: owner,
+    name: 'Data',
+    description: 'ETL',
+  });
   await handleKeyedCommand(deps, ctx, teams, teamId, { type: 'AddMembers', members: [{ userId: member, role: 'member' }] });
   await handleKeyedCommand(deps, ctx, teams, teamId, { type: 'UpdateTeam', name: 'Data Engineering' });
   const gone = randomUUID();
-  await handleKeyedCommand(deps, ctx, teams, gone, { type: 'CreateTeam', teamId: gone, envId, ownerId: owner, name: 'Temp', description: null });
+  await handleKeyedCommand(deps, ctx, teams, gone, {
+    type: 'CreateTeam',
+    teamId: gone,
+    envId,
+    ownerId: owner,
+    name: 'Temp',
+    description: null,
+  });
   await handleKeyedCommand(deps, ctx, teams, gone, { type: 'DeleteTeam' });
   return { owner, member, envId, teamId };
 }
@@ -57,7 +84,13 @@ export function projectionRunnerSuite(test: TestFn, name: string, open: () => Pr
     const teamsInEnv = await readStore.find('teams', { where: { env_id: envId } });
     t.is(teamsInEnv.total, 1, 'the deleted team is gone');
     const members = await readStore.find('team_members', { where: { team_id: teamId }, sort: [{ field: 'role', direction: 'desc' }] });
-    t.deepEqual(members.items.map((m) => [m['user_id'], m['role']]), [[owner, 'owner'], [member, 'member']]);
+    t.deepEqual(
+      members.items.map((m) => [m['user_id'], m['role']]),
+      [
+        [owner, 'owner'],
+        [member, 'member'],
+      ],
+    );
     await runner.stop();
     await readStore.close();
     await deps.store.close();

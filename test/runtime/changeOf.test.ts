@@ -50,7 +50,13 @@ function wrapped(event: ReturnType<typeof payload>) {
       fields: [
         { ...rowSchema('shop.public.orders.Value'), field: 'before' },
         { ...rowSchema('shop.public.orders.Value'), field: 'after' },
-        { type: 'struct', fields: [{ type: 'string', optional: false, field: 'db' }], optional: false, name: 'io.debezium.connector.postgresql.Source', field: 'source' },
+        {
+          type: 'struct',
+          fields: [{ type: 'string', optional: false, field: 'db' }],
+          optional: false,
+          name: 'io.debezium.connector.postgresql.Source',
+          field: 'source',
+        },
         { type: 'string', optional: false, field: 'op' },
         { type: 'int64', optional: true, field: 'ts_ms' },
       ],
@@ -62,11 +68,20 @@ function wrapped(event: ReturnType<typeof payload>) {
   };
 }
 
-const keySchema = { type: 'struct', fields: [{ type: 'int32', optional: false, field: 'id' }], optional: false, name: 'shop.public.orders.Key' };
+const keySchema = {
+  type: 'struct',
+  fields: [{ type: 'int32', optional: false, field: 'id' }],
+  optional: false,
+  name: 'shop.public.orders.Key',
+};
 
 const forms = [
   { form: 'bare', value: (event: ReturnType<typeof payload>) => json(event), key: (key: object) => json(key) },
-  { form: 'schema-wrapped', value: (event: ReturnType<typeof payload>) => json(wrapped(event)), key: (key: object) => json({ schema: keySchema, payload: key }) },
+  {
+    form: 'schema-wrapped',
+    value: (event: ReturnType<typeof payload>) => json(wrapped(event)),
+    key: (key: object) => json({ schema: keySchema, payload: key }),
+  },
 ] as const;
 
 function assertInvalid(t: ExecutionContext, changes: readonly Change[], reason: RegExp) {
@@ -121,12 +136,18 @@ test('none: a tombstone without a usable key is invalid', (t) => {
 for (const { form, value, key } of forms) {
   test(`debezium (${form}): c and r upsert "after" with its metadata`, (t) => {
     for (const op of ['c', 'r']) {
-      t.deepEqual(changesOf(key({ id: 1 }), value(payload(op, null, row1)), 'debezium'), [{ kind: 'upsert', root: { ...row1, ...meta(op) } }], op);
+      t.deepEqual(
+        changesOf(key({ id: 1 }), value(payload(op, null, row1)), 'debezium'),
+        [{ kind: 'upsert', root: { ...row1, ...meta(op) } }],
+        op,
+      );
     }
   });
 
   test(`debezium (${form}): u without a key change is one upsert of "after"`, (t) => {
-    t.deepEqual(changesOf(key({ id: 1 }), value(payload('u', row1, row1Paid)), 'debezium'), [{ kind: 'upsert', root: { ...row1Paid, ...meta('u') } }]);
+    t.deepEqual(changesOf(key({ id: 1 }), value(payload('u', row1, row1Paid)), 'debezium'), [
+      { kind: 'upsert', root: { ...row1Paid, ...meta('u') } },
+    ]);
   });
 
   test(`debezium (${form}): u with a key change deletes "before" then upserts "after"`, (t) => {
@@ -137,15 +158,21 @@ for (const { form, value, key } of forms) {
   });
 
   test(`debezium (${form}): u with a null "before" (no old image) is one upsert`, (t) => {
-    t.deepEqual(changesOf(key({ id: 1 }), value(payload('u', null, row2)), 'debezium'), [{ kind: 'upsert', root: { ...row2, ...meta('u') } }]);
+    t.deepEqual(changesOf(key({ id: 1 }), value(payload('u', null, row2)), 'debezium'), [
+      { kind: 'upsert', root: { ...row2, ...meta('u') } },
+    ]);
   });
 
   test(`debezium (${form}): d deletes by "before"`, (t) => {
-    t.deepEqual(changesOf(key({ id: 1 }), value(payload('d', row1, null)), 'debezium'), [{ kind: 'delete', root: { ...row1, ...meta('d') } }]);
+    t.deepEqual(changesOf(key({ id: 1 }), value(payload('d', row1, null)), 'debezium'), [
+      { kind: 'delete', root: { ...row1, ...meta('d') } },
+    ]);
   });
 
   test(`debezium (${form}): d with a null "before" deletes by the key`, (t) => {
-    t.deepEqual(changesOf(key({ id: 1 }), value(payload('d', null, null)), 'debezium'), [{ kind: 'delete', root: { id: 1, ...meta('d') } }]);
+    t.deepEqual(changesOf(key({ id: 1 }), value(payload('d', null, null)), 'debezium'), [
+      { kind: 'delete', root: { id: 1, ...meta('d') } },
+    ]);
   });
 
   test(`debezium (${form}): t (truncate) is skipped`, (t) => {
@@ -178,7 +205,9 @@ test('debezium: u is one upsert when the key is absent, not JSON, or the key fie
   t.deepEqual(changesOf(Buffer.from('order-1'), event, 'debezium'), upsertOnly);
   t.deepEqual(changesOf(Buffer.from('1'), event, 'debezium'), upsertOnly);
   // Only the key's fields count: `total` changes, `customer` (the key here) does not.
-  t.deepEqual(changesOf(json({ customer: 'ada' }), json(payload('u', row1, row1Paid)), 'debezium'), [{ kind: 'upsert', root: { ...row1Paid, ...meta('u') } }]);
+  t.deepEqual(changesOf(json({ customer: 'ada' }), json(payload('u', row1, row1Paid)), 'debezium'), [
+    { kind: 'upsert', root: { ...row1Paid, ...meta('u') } },
+  ]);
 });
 
 test('debezium: key fields are compared as JSON values, key order ignored', (t) => {
@@ -193,7 +222,9 @@ test('debezium: key fields are compared as JSON values, key order ignored', (t) 
 });
 
 test('debezium: a key field missing from "before" is no key change', (t) => {
-  t.deepEqual(changesOf(json({ id: 1 }), json(payload('u', { customer: 'ada' }, row2)), 'debezium'), [{ kind: 'upsert', root: { ...row2, ...meta('u') } }]);
+  t.deepEqual(changesOf(json({ id: 1 }), json(payload('u', { customer: 'ada' }, row2)), 'debezium'), [
+    { kind: 'upsert', root: { ...row2, ...meta('u') } },
+  ]);
 });
 
 test('debezium: metadata is null when the event lacks source or ts_ms', (t) => {
@@ -224,7 +255,9 @@ test.serial('debezium: roots are new objects, the parsed input is not mutated', 
   } finally {
     JSON.parse = parse;
   }
-  const event = parsed.find((value): value is { before: unknown; after: unknown } => typeof value === 'object' && value !== null && 'op' in value);
+  const event = parsed.find(
+    (value): value is { before: unknown; after: unknown } => typeof value === 'object' && value !== null && 'op' in value,
+  );
   t.deepEqual(event, payload('u', row1, row2), 'the parsed event is as it came');
   t.deepEqual(changes, [
     { kind: 'delete', root: { ...row1, ...meta('u') } },
@@ -249,14 +282,22 @@ const invalidInputs: ReadonlyArray<{ name: string; key?: Buffer; value: Buffer; 
   { name: 'a number', value: Buffer.from('42'), reason: /not a Debezium change event: the value is a number/ },
   { name: 'JSON null', value: Buffer.from('null'), reason: /not a Debezium change event: the value is JSON null/ },
   { name: 'no op', value: json({ before: null, after: row1, source }), reason: /^not a Debezium change event: no "op" field$/ },
-  { name: 'a wrapper whose payload is null', value: json({ schema: {}, payload: null }), reason: /no "op" field \(its "payload" is not an object\)/ },
+  {
+    name: 'a wrapper whose payload is null',
+    value: json({ schema: {}, payload: null }),
+    reason: /no "op" field \(its "payload" is not an object\)/,
+  },
   { name: 'op not a string', value: json({ ...payload('c', null, row1), op: 1 }), reason: /"op" is a number, not a string/ },
   { name: "op 'x'", value: json(payload('x', null, row1)), reason: /unknown op "x"/ },
   { name: 'c without after', value: json({ op: 'c', before: null, source }), reason: /^Debezium "c" event has no "after" row$/ },
   { name: 'r with a null after', value: json(payload('r', null, null)), reason: /^Debezium "r" event has no "after" row$/ },
   { name: 'u with a string after', value: json(payload('u', row1, 'row')), reason: /"u" event's "after" is a string, not a row object/ },
   { name: 'u with an array before', value: json(payload('u', [1], row1)), reason: /"u" event's "before" is an array, not a row object/ },
-  { name: 'd with neither before nor key', value: json(payload('d', null, null)), reason: /"d" event has no "before" row and no key object/ },
+  {
+    name: 'd with neither before nor key',
+    value: json(payload('d', null, null)),
+    reason: /"d" event has no "before" row and no key object/,
+  },
   { name: 'd with a scalar key only', key: Buffer.from('1'), value: json(payload('d', null, null)), reason: /no key object/ },
 ];
 
@@ -294,5 +335,9 @@ test('never throws: random bytes and hostile nesting', (t) => {
   t.notThrows(() => {
     changes = changesOf(Buffer.from('{"id":1}'), Buffer.from(event), 'debezium');
   });
-  t.deepEqual(changes.map((c) => c.kind), ['delete', 'upsert'], 'too deep to compare: counted as a key change, which is safe');
+  t.deepEqual(
+    changes.map((c) => c.kind),
+    ['delete', 'upsert'],
+    'too deep to compare: counted as a key change, which is safe',
+  );
 });

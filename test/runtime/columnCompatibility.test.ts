@@ -1,6 +1,13 @@
 import test from 'ava';
 import type { MapperColumn } from '../../domain/mapper/mapperSpec';
-import { incompatibilityMessage, incompatibleColumns, missingColumns, oracleLiveColumn, postgresLiveColumn, takes } from '../../runtime/sql/columnCompatibility';
+import {
+  incompatibilityMessage,
+  incompatibleColumns,
+  missingColumns,
+  oracleLiveColumn,
+  postgresLiveColumn,
+  takes,
+} from '../../runtime/sql/columnCompatibility';
 
 const column = (name: string, type: MapperColumn['type']): MapperColumn => ({ name, type, nullable: true, primary_key: false });
 
@@ -29,7 +36,8 @@ test('the table: text takes all; a string goes anywhere; the examples of the iss
     t.true(takes('postgres', 'text', type));
     t.true(takes('oracle', 'text', type));
   }
-  for (const family of ['integer', 'decimal', 'boolean', 'date', 'timestamp', 'time', 'json', 'other'] as const) t.true(takes('postgres', family, 'string'));
+  for (const family of ['integer', 'decimal', 'boolean', 'date', 'timestamp', 'time', 'json', 'other'] as const)
+    t.true(takes('postgres', family, 'string'));
   t.false(takes('postgres', 'boolean', 'int'));
   t.false(takes('postgres', 'integer', 'json'));
   t.false(takes('postgres', 'integer', 'datetime'));
@@ -47,7 +55,13 @@ test('incompatibilities name the mapper index, column, live type and wanted type
   const found = incompatibleColumns('postgres', live, wanted);
   t.deepEqual(found, [{ index: 1, column: 'active', liveType: 'boolean', wanted: 'int' }]);
   t.is(incompatibilityMessage(found[0]!), `column "active" is boolean in the existing table, which cannot take the mapper's int values`);
-  t.deepEqual(missingColumns(live, wanted).map((c) => c.name), ['added']);
+  t.deepEqual(
+    missingColumns(live, wanted).map((c) => c.name),
+    ['added'],
+  );
   // Names are exact: both targets quote every name.
-  t.deepEqual(missingColumns(live, [column('ID', 'int')]).map((c) => c.name), ['ID']);
+  t.deepEqual(
+    missingColumns(live, [column('ID', 'int')]).map((c) => c.name),
+    ['ID'],
+  );
 });

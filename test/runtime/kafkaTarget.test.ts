@@ -56,7 +56,11 @@ test.after.always(async () => {
   }).catch(() => undefined);
 });
 
-async function withTarget(config: KafkaTargetConfig, run: (target: RowTarget) => Promise<void>, options: Partial<KafkaTargetOptions> = {}): Promise<void> {
+async function withTarget(
+  config: KafkaTargetConfig,
+  run: (target: RowTarget) => Promise<void>,
+  options: Partial<KafkaTargetOptions> = {},
+): Promise<void> {
   const target = kafkaTarget(config, { clientId: 'popsink-test-target', ...options });
   try {
     await run(target);
@@ -65,7 +69,12 @@ async function withTarget(config: KafkaTargetConfig, run: (target: RowTarget) =>
   }
 }
 
-const column = (name: string, type: MapperColumn['type'], primary_key = false): MapperColumn => ({ name, type, nullable: !primary_key, primary_key });
+const column = (name: string, type: MapperColumn['type'], primary_key = false): MapperColumn => ({
+  name,
+  type,
+  nullable: !primary_key,
+  primary_key,
+});
 
 /**
  * The first `count` messages of a topic, read from the beginning by a throwaway group;
@@ -132,33 +141,48 @@ async function committedOffsets(groupId: string, topic: string, expected: string
 
 // --- prepare ---------------------------------------------------------------------------------
 
-test('prepare creates the missing topic with the environment\'s retention', async (t) => {
+test("prepare creates the missing topic with the environment's retention", async (t) => {
   const topic = topicName('retention');
   const table: TableSpec = { name: topic, columns: [column('id', 'int', true)] };
   await withTarget(plaintext(), (target) => target.prepare(table), { retention: { retention_ms: 3_600_000, retention_bytes: 10_485_760 } });
   const configs = await withAdmin((admin) =>
-    admin.describeConfigs({ resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['retention.ms', 'retention.bytes'] }], includeSynonyms: false }),
+    admin.describeConfigs({
+      resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['retention.ms', 'retention.bytes'] }],
+      includeSynonyms: false,
+    }),
   );
-  const entries = Object.fromEntries((configs.resources[0]?.configEntries ?? []).map(({ configName, configValue }) => [configName, configValue]));
+  const entries = Object.fromEntries(
+    (configs.resources[0]?.configEntries ?? []).map(({ configName, configValue }) => [configName, configValue]),
+  );
   t.deepEqual(entries, { 'retention.ms': '3600000', 'retention.bytes': '10485760' });
 });
 
 test('prepare keeps an existing topic as it is; a key always lands on the same partition', async (t) => {
   const topic = topicName('existing');
   await withAdmin((admin) =>
-    admin.createTopics({ topics: [{ topic, numPartitions: 3, configEntries: [{ name: 'retention.ms', value: '86400000' }] }], waitForLeaders: true }),
+    admin.createTopics({
+      topics: [{ topic, numPartitions: 3, configEntries: [{ name: 'retention.ms', value: '86400000' }] }],
+      waitForLeaders: true,
+    }),
   );
   const table: TableSpec = { name: topic, columns: [column('id', 'string', true), column('n', 'int')] };
   const rows = Array.from({ length: 60 }, (_, n) => ({ id: `k${n % 6}`, n }));
-  await withTarget(plaintext(), async (target) => {
-    await target.prepare(table);
-    await target.prepare(table);
-    await target.write(table, rows);
-  }, { retention: { retention_ms: 1000 } });
+  await withTarget(
+    plaintext(),
+    async (target) => {
+      await target.prepare(table);
+      await target.prepare(table);
+      await target.write(table, rows);
+    },
+    { retention: { retention_ms: 1000 } },
+  );
   const [metadata, configs] = await withAdmin((admin) =>
     Promise.all([
       admin.fetchTopicMetadata({ topics: [topic] }),
-      admin.describeConfigs({ resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['retention.ms'] }], includeSynonyms: false }),
+      admin.describeConfigs({
+        resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['retention.ms'] }],
+        includeSynonyms: false,
+      }),
     ]),
   );
   t.is(metadata.topics[0]?.partitions.length, 3);
@@ -176,7 +200,10 @@ test('prepare keeps an existing topic as it is; a key always lands on the same p
 
 test('write: one key column is the key as text; the value is the row as JSON, in column order', async (t) => {
   const topic = topicName('single');
-  const table: TableSpec = { name: topic, columns: [column('name', 'string'), column('id', 'int', true), column('tags', 'json'), column('at', 'datetime')] };
+  const table: TableSpec = {
+    name: topic,
+    columns: [column('name', 'string'), column('id', 'int', true), column('tags', 'json'), column('at', 'datetime')],
+  };
   await withTarget(plaintext(), async (target) => {
     await target.prepare(table);
     await target.write(table, [
@@ -191,7 +218,10 @@ test('write: one key column is the key as text; the value is the row as JSON, in
 });
 
 test('write: several key columns make a JSON array key; no key column, no key', async (t) => {
-  const composite: TableSpec = { name: topicName('composite'), columns: [column('region', 'string', true), column('id', 'int', true), column('v', 'float')] };
+  const composite: TableSpec = {
+    name: topicName('composite'),
+    columns: [column('region', 'string', true), column('id', 'int', true), column('v', 'float')],
+  };
   const keyless: TableSpec = { name: topicName('keyless'), columns: [column('v', 'bool')] };
   await withTarget(plaintext(), async (target) => {
     await target.prepare(composite);
@@ -314,7 +344,11 @@ test('writeWithOffsets: rows and source offsets commit together; the group resum
               const rows = batch.messages.map(({ value }) => JSON.parse(text(value) ?? 'null') as Row);
               const next = (BigInt(batch.lastOffset()) + 1n).toString();
               const started = Date.now();
-              await writeWithOffsets(target)(table, [{ kind: 'upsert', rows }], { consumerGroupId: groupId, topic: source, partitions: [{ partition: batch.partition, offset: next }] });
+              await writeWithOffsets(target)(table, [{ kind: 'upsert', rows }], {
+                consumerGroupId: groupId,
+                topic: source,
+                partitions: [{ partition: batch.partition, offset: next }],
+              });
               commitMs = Date.now() - started;
               if (next === '5') resolve();
             },
@@ -354,13 +388,19 @@ test('writeWithOffsets: a failed transaction is aborted: its rows stay invisible
   await withAdmin((admin) => admin.createTopics({ topics: [{ topic: source }], waitForLeaders: true }));
   const offsets = (consumerGroupId: string, offset: string) => ({ consumerGroupId, topic: source, partitions: [{ partition: 0, offset }] });
   // The small rows go out in a first send of the transaction; the oversized one fails the second.
-  const failing: Row[] = [{ id: 1, blob: 'a' }, { id: 2, blob: 'b' }, { id: 3, blob: 'x'.repeat(2 * 1024 * 1024) }];
+  const failing: Row[] = [
+    { id: 1, blob: 'a' },
+    { id: 2, blob: 'b' },
+    { id: 3, blob: 'x'.repeat(2 * 1024 * 1024) },
+  ];
 
   await withTarget(
     plaintext(),
     async (target) => {
       await target.prepare(table);
-      const { error } = await targetFailure(() => writeWithOffsets(target)(table, [{ kind: 'upsert', rows: failing }], offsets(abortedGroup, '3')));
+      const { error } = await targetFailure(() =>
+        writeWithOffsets(target)(table, [{ kind: 'upsert', rows: failing }], offsets(abortedGroup, '3')),
+      );
       t.log(`aborted: ${error.message}`);
       t.is(error.kind, 'rejected');
       await writeWithOffsets(target)(table, [{ kind: 'upsert', rows: [{ id: 4, blob: 'd' }] }], offsets(committedGroup, '4'));

@@ -62,7 +62,10 @@ test.after.always(async () => {
   await admin.disconnect();
 });
 
-for (const [protocol, config] of [['SSL', ssl], ['SASL_SSL (SCRAM-SHA-256)', saslSsl]] as const) {
+for (const [protocol, config] of [
+  ['SSL', ssl],
+  ['SASL_SSL (SCRAM-SHA-256)', saslSsl],
+] as const) {
   test(`${protocol}: check-credentials, topics and messages with the CA as ca_cert`, async (t) => {
     const check = await timed(() => checkCredentials(config()));
     t.log(`${protocol} check ok in ${check.ms} ms`);
@@ -78,7 +81,10 @@ for (const [protocol, config] of [['SSL', ssl], ['SASL_SSL (SCRAM-SHA-256)', sas
     );
   });
 
-  for (const [label, ca] of [['without ca_cert (the system CAs do not trust ours)', undefined], ['with a CA that did not sign the broker', wrongCa]] as const) {
+  for (const [label, ca] of [
+    ['without ca_cert (the system CAs do not trust ours)', undefined],
+    ['with a CA that did not sign the broker', wrongCa],
+  ] as const) {
     test(`${protocol}: fails cleanly ${label}`, async (t) => {
       const { ms, error } = await timed(() => checkCredentials(config({ ca_cert: ca })));
       t.log(`${protocol} ${label}: ${ms} ms: ${error?.message}`);
@@ -127,7 +133,10 @@ test('the Kafka row target prepares its topic and writes over SSL', async (t) =>
   await admin.connect();
   try {
     const offsets = await admin.fetchTopicOffsets(targetTopic);
-    t.is(offsets.reduce((sum, { high }) => sum + Number(high), 0), 2);
+    t.is(
+      offsets.reduce((sum, { high }) => sum + Number(high), 0),
+      2,
+    );
   } finally {
     await admin.disconnect();
   }

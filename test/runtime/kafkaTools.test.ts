@@ -17,7 +17,11 @@ import { seedTopics, type SeedMessage } from '../fixtures/kafkaTopics';
 const SASL_USER = 'popsink';
 const SASL_PASSWORD = 'popsink-secret';
 
-const plaintext = (topic = 'unused'): KafkaSourceConfig => ({ topic, bootstrap_servers: testServer('TEST_KAFKA_BROKERS'), include_metadata: false });
+const plaintext = (topic = 'unused'): KafkaSourceConfig => ({
+  topic,
+  bootstrap_servers: testServer('TEST_KAFKA_BROKERS'),
+  include_metadata: false,
+});
 const sasl = (mechanism: 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512', password = SASL_PASSWORD, topic = 'unused'): KafkaSourceConfig => ({
   topic,
   bootstrap_servers: testServer('TEST_KAFKA_SASL_BROKERS'),
@@ -41,10 +45,16 @@ const produced: SeedMessage[] = Array.from({ length: 30 }, (_, i) => ({
   timestamp: new Date(base + i * 1000).toISOString(),
 }));
 test.before(() =>
-  seedTopics(testServer('TEST_KAFKA_BROKERS'), [{ topic, numPartitions: 3 }, { topic: emptyTopic, numPartitions: 2 }], topic, produced),
+  seedTopics(
+    testServer('TEST_KAFKA_BROKERS'),
+    [
+      { topic, numPartitions: 3 },
+      { topic: emptyTopic, numPartitions: 2 },
+    ],
+    topic,
+    produced,
+  ),
 );
-
-
 
 test.after.always(async () => {
   const brokers = process.env.TEST_KAFKA_BROKERS;
@@ -55,7 +65,8 @@ test.after.always(async () => {
   await admin.disconnect();
 });
 
-const newest = (n: number) => produced.slice(produced.length - n).map(({ key, value, timestamp, partition }) => ({ key, value, timestamp, partition }));
+const newest = (n: number) =>
+  produced.slice(produced.length - n).map(({ key, value, timestamp, partition }) => ({ key, value, timestamp, partition }));
 
 // --- kafkaClientConfig (pure) ----------------------------------------------------------------
 
@@ -79,7 +90,7 @@ test('client config: brokers from the comma list, SASL per mechanism, fast-faili
   t.is(config.logLevel, logLevel.NOTHING);
 });
 
-test('client config: SSL trusts the connector\'s CA when given; PLAINTEXT has neither TLS nor SASL', (t) => {
+test("client config: SSL trusts the connector's CA when given; PLAINTEXT has neither TLS nor SASL", (t) => {
   const ca = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
   const target: KafkaTargetConfig = { bootstrap_server: 'k:9093', security_protocol: 'SSL', ca_cert: ca };
   t.deepEqual(kafkaClientConfig(target).ssl, { ca: [ca], rejectUnauthorized: true });
@@ -167,7 +178,9 @@ test('the hard deadline holds whatever kafkajs does (here a 1.5 s budget)', asyn
     t.log(`list-topics, 1.5 s budget on a silent listener: ${ms} ms: ${error?.message}`);
     t.is(error?.reason, 'timeout');
     t.true(ms < 1500, `${ms} ms`);
-    const fetch = await timed(() => fetchMessages({ ...plaintext(topic), bootstrap_servers: `127.0.0.1:${port}` }, 10, { timeoutMs: 1500 }));
+    const fetch = await timed(() =>
+      fetchMessages({ ...plaintext(topic), bootstrap_servers: `127.0.0.1:${port}` }, 10, { timeoutMs: 1500 }),
+    );
     t.log(`fetch-messages, 1.5 s budget on a silent listener: ${fetch.ms} ms`);
     t.is(fetch.error?.reason, 'timeout');
     t.true(fetch.ms < 1500, `${fetch.ms} ms`);
@@ -207,7 +220,7 @@ test.serial('fetch-messages: the last 10 by default, oldest first, and no consum
   );
 });
 
-test('fetch-messages: respects the limit, across partitions; offsets are the partition\'s', async (t) => {
+test("fetch-messages: respects the limit, across partitions; offsets are the partition's", async (t) => {
   const four = await fetchMessages(plaintext(topic), 4);
   t.deepEqual(
     four.map(({ key }) => key),
@@ -270,4 +283,3 @@ test('fetch-messages: the limit is 1 to 1000', async (t) => {
   await t.throwsAsync(() => fetchMessages(plaintext(topic), 0), { instanceOf: RangeError });
   await t.throwsAsync(() => fetchMessages(plaintext(topic), 1001), { instanceOf: RangeError });
 });
-

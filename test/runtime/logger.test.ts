@@ -6,7 +6,11 @@ const AT = new Date('2026-01-02T03:04:05.678Z');
 /** A logger at `minLevel` whose lines the test reads back, one string per write. */
 const capture = (minLevel?: LogLevel) => {
   const lines: string[] = [];
-  const logger = jsonLogger((line) => lines.push(line), minLevel, () => AT);
+  const logger = jsonLogger(
+    (line) => lines.push(line),
+    minLevel,
+    () => AT,
+  );
   return { lines, logger, parsed: () => lines.map((line) => JSON.parse(line) as Record<string, unknown>) };
 };
 
@@ -26,16 +30,25 @@ test('lines below the minimum level are not written; info is the default minimum
   const byDefault = capture();
   byDefault.logger.debug('noise');
   byDefault.logger.warn('kept');
-  t.deepEqual(byDefault.parsed().map((line) => line['message']), ['kept']);
+  t.deepEqual(
+    byDefault.parsed().map((line) => line['message']),
+    ['kept'],
+  );
 
   const quiet = capture('error');
   quiet.logger.warn('dropped');
   quiet.logger.error('kept');
-  t.deepEqual(quiet.parsed().map((line) => line['level']), ['error']);
+  t.deepEqual(
+    quiet.parsed().map((line) => line['level']),
+    ['error'],
+  );
 
   const verbose = capture('debug');
   verbose.logger.debug('kept');
-  t.deepEqual(verbose.parsed().map((line) => line['level']), ['debug']);
+  t.deepEqual(
+    verbose.parsed().map((line) => line['level']),
+    ['debug'],
+  );
 });
 
 test('secret fields are masked at the top level and two objects down; other fields stay', (t) => {

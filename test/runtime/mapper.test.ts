@@ -34,7 +34,10 @@ const order = {
     { sku: 'B', price: 15, qty: 2 },
     { sku: 'C', price: 25, qty: 3, discount: null },
   ],
-  matrix: [[1, 2], [3, 4]],
+  matrix: [
+    [1, 2],
+    [3, 4],
+  ],
   '0': 'zero',
 };
 
@@ -80,12 +83,29 @@ test('given paths to nothing, when mapped, then nullable columns are null', (t) 
     { key: 'index_on_object', path: '$.customer[0]' },
     { key: 'explicit_null', path: '$.items[2].discount' },
   ]);
-  t.deepEqual(map(order), ok({ missing: null, missing_intermediate: null, through_scalar: null, out_of_range: null, array_length: null, index_on_object: null, explicit_null: null }));
+  t.deepEqual(
+    map(order),
+    ok({
+      missing: null,
+      missing_intermediate: null,
+      through_scalar: null,
+      out_of_range: null,
+      array_length: null,
+      index_on_object: null,
+      explicit_null: null,
+    }),
+  );
 });
 
 test('given a root that is an array or a scalar, then paths read it as JSON', (t) => {
   t.deepEqual(mapperOf([{ key: 'a', path: '$[1].x' }])([{ x: 1 }, { x: 2 }]), ok({ a: 2 }));
-  t.deepEqual(mapperOf([{ key: 'a', path: '$.x' }, { key: 'all', path: '$' }])('"text"'), ok({ a: null, all: 'text' }));
+  t.deepEqual(
+    mapperOf([
+      { key: 'a', path: '$.x' },
+      { key: 'all', path: '$' },
+    ])('"text"'),
+    ok({ a: null, all: 'text' }),
+  );
   t.deepEqual(mapperOf([{ key: 'a', path: '$.x' }])(42), ok({ a: null }));
 });
 
@@ -101,7 +121,17 @@ test('given prototype keys in paths, then nothing inherited is ever reached', (t
     { key: 'array_ctor', path: '$.list.constructor' },
     { key: 'array_push', path: '$.list.push' },
   ]);
-  const expected = { proto_x: null, proto: null, ctor: null, ctor_name: null, ctor_proto: null, to_string: null, has_own: null, array_ctor: null, array_push: null };
+  const expected = {
+    proto_x: null,
+    proto: null,
+    ctor: null,
+    ctor_name: null,
+    ctor_proto: null,
+    to_string: null,
+    has_own: null,
+    array_ctor: null,
+    array_push: null,
+  };
   t.deepEqual(map({ a: {}, list: [] }), ok(expected));
   t.deepEqual(map('{"a": {}, "list": []}'), ok(expected));
   // An object whose prototype carries `x`: still not reachable through `$.__proto__.x`.
@@ -178,7 +208,11 @@ test('given static values, then they go through the same cast, once', (t) => {
 
 test('given unvalidated bad entries, then the mapper compiles and each message fails naming the column', (t) => {
   assertFailure(t, compileMapper([raw({ key: 'v', static: 'abc', cast: 'int' })])({}), failed('v', 'not an integer: "abc"'));
-  assertFailure(t, compileMapper([raw({ key: 'd', path: '$.d', cast: 'date', cast_format: '%Q' })])({ d: 'x' }), failed('d', /unsupported directive %Q/));
+  assertFailure(
+    t,
+    compileMapper([raw({ key: 'd', path: '$.d', cast: 'date', cast_format: '%Q' })])({ d: 'x' }),
+    failed('d', /unsupported directive %Q/),
+  );
   assertFailure(t, compileMapper([raw({ key: 'p', path: 'd' })])({ d: 'x' }), failed('p', /must start with \$/));
   assertFailure(t, compileMapper([raw({ key: 'n' })])({}), failed('n', /neither path nor static/));
 });
@@ -306,14 +340,17 @@ test.serial('given filter and script payloads, when mapped, then nothing execute
   t.pass('process.exit() was not called: this test is still running');
 });
 
-test.serial('given the payloads straight to jsonpath-plus as the mapper calls it (eval: false), then it refuses them before evaluating', (t) => {
-  delete (globalThis as Record<string, unknown>)[FLAG];
-  for (const path of payloads) {
-    const result = queryJsonPath(path, target);
-    t.true(result instanceof ValueFailure, `${path} gave ${JSON.stringify(result)}`);
-  }
-  t.false(flagRaised(), 'no payload ran');
-});
+test.serial(
+  'given the payloads straight to jsonpath-plus as the mapper calls it (eval: false), then it refuses them before evaluating',
+  (t) => {
+    delete (globalThis as Record<string, unknown>)[FLAG];
+    for (const path of payloads) {
+      const result = queryJsonPath(path, target);
+      t.true(result instanceof ValueFailure, `${path} gave ${JSON.stringify(result)}`);
+    }
+    t.false(flagRaised(), 'no payload ran');
+  },
+);
 
 // ---------------------------------------------------------------------------------------------
 // The benchmark's baseline engine agrees with the compiled accessors

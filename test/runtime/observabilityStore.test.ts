@@ -10,7 +10,14 @@ import type { LatencySummary, PipelineLogLine, WorkerMetrics } from '../../runti
 import { quietDatamodel, quietPipeline } from '../fixtures/observability';
 
 const NO_LATENCY: LatencySummary = { window_s: 60, count: 0, p50_ms: null, p95_ms: null, p99_ms: null, max_ms: null };
-const latency = (count: number, p50: number, p95: number, p99: number, max: number): LatencySummary => ({ window_s: 60, count, p50_ms: p50, p95_ms: p95, p99_ms: p99, max_ms: max });
+const latency = (count: number, p50: number, p95: number, p99: number, max: number): LatencySummary => ({
+  window_s: 60,
+  count,
+  p50_ms: p50,
+  p95_ms: p95,
+  p99_ms: p99,
+  max_ms: max,
+});
 const metrics = (fields: Partial<WorkerMetrics> = {}): WorkerMetrics => ({
   messages_in: 0,
   messages_out: 0,
@@ -34,7 +41,8 @@ const pipeline = () => {
 const worldOf = (readStore: ReadStore) => {
   const clock = { ms: Date.parse('2025-11-19T10:30:00Z') };
   const now = () => clock.ms;
-  const runtime = (runtimeId: string, maxLogLines?: number) => observabilityStore(readStore, { runtimeId, now, ...(maxLogLines === undefined ? {} : { maxLogLines }) });
+  const runtime = (runtimeId: string, maxLogLines?: number) =>
+    observabilityStore(readStore, { runtimeId, now, ...(maxLogLines === undefined ? {} : { maxLogLines }) });
   return { clock, runtime, api: runtime('api') };
 };
 
@@ -68,14 +76,45 @@ function observabilitySuite(suite: TestFn, name: string, open: () => Promise<Rea
     withWorld(async ({ clock, runtime, api }) => {
       const { pipelineId, datamodelId, first, second } = pipeline();
       const [a, b] = [runtime('a'), runtime('b')];
-      a.recordMetrics(first, metrics({ messages_in: 10, messages_out: 9, errors: 1, latency: latency(9, 20, 80, 95, 120), partitions: [{ partition: 0, offset: '10', lag: 5 }], last_message_at: '2025-11-19T10:29:00.000Z' }));
+      a.recordMetrics(
+        first,
+        metrics({
+          messages_in: 10,
+          messages_out: 9,
+          errors: 1,
+          latency: latency(9, 20, 80, 95, 120),
+          partitions: [{ partition: 0, offset: '10', lag: 5 }],
+          last_message_at: '2025-11-19T10:29:00.000Z',
+        }),
+      );
       t.is((await api.pipelineMetrics(pipelineId)).messages_in, 0, 'nothing is visible before a flush');
       await a.flush();
       clock.ms += 1_000;
       // The same subscription on another runtime after a rebalance: its report of partition 0 is fresher.
-      b.recordMetrics(first, metrics({ messages_in: 4, messages_out: 4, latency: latency(4, 30, 60, 70, 75), partitions: [{ partition: 0, offset: '14', lag: 1 }, { partition: 1, offset: '3', lag: 2 }], last_message_at: '2025-11-19T10:29:30.000Z' }));
+      b.recordMetrics(
+        first,
+        metrics({
+          messages_in: 4,
+          messages_out: 4,
+          latency: latency(4, 30, 60, 70, 75),
+          partitions: [
+            { partition: 0, offset: '14', lag: 1 },
+            { partition: 1, offset: '3', lag: 2 },
+          ],
+          last_message_at: '2025-11-19T10:29:30.000Z',
+        }),
+      );
       // Another subscription of the pipeline, further behind on partition 1.
-      b.recordMetrics(second, metrics({ messages_in: 2, messages_out: 1, errors: 1, partitions: [{ partition: 1, offset: '1', lag: 4 }], last_message_at: '2025-11-19T10:28:00.000Z' }));
+      b.recordMetrics(
+        second,
+        metrics({
+          messages_in: 2,
+          messages_out: 1,
+          errors: 1,
+          partitions: [{ partition: 1, offset: '1', lag: 4 }],
+          last_message_at: '2025-11-19T10:28:00.000Z',
+        }),
+      );
       await b.flush();
 
       t.deepEqual(await api.pipelineMetrics(pipelineId), {
@@ -128,7 +167,12 @@ function observabilitySuite(suite: TestFn, name: string, open: () => Promise<Rea
       // The worker restarted: its counters start again from zero.
       a.recordMetrics(first, metrics({ messages_in: 2, messages_out: 2 }));
       await a.flush();
-      t.like(await api.pipelineMetrics(pipelineId), { messages_in: 10, messages_out: 9, errors: 1, last_message_at: '2025-11-19T10:01:00.000Z' });
+      t.like(await api.pipelineMetrics(pipelineId), {
+        messages_in: 10,
+        messages_out: 9,
+        errors: 1,
+        last_message_at: '2025-11-19T10:01:00.000Z',
+      });
       a.recordMetrics(first, metrics({ messages_in: 3, messages_out: 3 }));
       a.recordMetrics(first, metrics({ messages_in: 1 }));
       await a.flush();
@@ -152,12 +196,18 @@ function observabilitySuite(suite: TestFn, name: string, open: () => Promise<Rea
       after.recordMetrics(first, metrics({ messages_in: 2 }));
       await after.flush();
       t.like(await api.pipelineMetrics(pipelineId), { messages_in: 102, last_message_at: '2025-11-19T10:00:00.000Z' });
-      t.deepEqual((await api.logs({ pipelineId }, { limit: 10 })).map((line) => line.message), ['second run', 'still second run']);
+      t.deepEqual(
+        (await api.logs({ pipelineId }, { limit: 10 })).map((line) => line.message),
+        ['second run', 'still second run'],
+      );
       clock.ms += 1;
       const third = runtime('stable', 3);
       third.appendLog(first, 'warn', 'third run');
       await third.flush();
-      t.deepEqual((await api.logs({ pipelineId }, { limit: 10 })).map((line) => line.message), ['second run', 'still second run', 'third run']);
+      t.deepEqual(
+        (await api.logs({ pipelineId }, { limit: 10 })).map((line) => line.message),
+        ['second run', 'still second run', 'third run'],
+      );
     })(),
   );
 
@@ -212,7 +262,12 @@ function observabilitySuite(suite: TestFn, name: string, open: () => Promise<Rea
       b.appendLog(first, 'debug', 'b2');
       await Promise.all([a.flush(), b.flush()]);
 
-      const line = (message: string, level: PipelineLogLine['level'], ts: string): PipelineLogLine => ({ ts, level, message, pipeline_id: pipelineId });
+      const line = (message: string, level: PipelineLogLine['level'], ts: string): PipelineLogLine => ({
+        ts,
+        level,
+        message,
+        pipeline_id: pipelineId,
+      });
       const expected = [
         line('b1', 'warn', '2025-11-19T10:00:02.000Z'),
         line('a2', 'info', '2025-11-19T10:00:03.000Z'),
@@ -220,7 +275,7 @@ function observabilitySuite(suite: TestFn, name: string, open: () => Promise<Rea
         line('a4', 'error', '2025-11-19T10:00:05.000Z'),
         line('b2', 'debug', '2025-11-19T10:30:00.001Z'),
       ];
-      t.deepEqual(await api.logs({ pipelineId }, { limit: 10 }), expected, 'a1 fell out of runtime a\'s last 3 lines');
+      t.deepEqual(await api.logs({ pipelineId }, { limit: 10 }), expected, "a1 fell out of runtime a's last 3 lines");
       t.deepEqual(await api.logs({ pipelineId }, { limit: 2 }), expected.slice(-2));
       for (const connectorId of connectorIds) t.deepEqual(await api.logs({ connectorId }, { limit: 10 }), expected);
       t.deepEqual(await api.logs({ connectorId: randomUUID() }, { limit: 10 }), []);
@@ -278,12 +333,16 @@ observabilitySuite(test, 'memory', async () => memoryReadStore());
 
 const url = process.env['POPSINK_MONGO_URL'];
 if (url === undefined || url === '') {
-  test('mongo: POPSINK_MONGO_URL is set', (t) => t.fail('POPSINK_MONGO_URL is not set: run the suite with `npm test`, which starts FerretDB'));
+  test('mongo: POPSINK_MONGO_URL is set', (t) =>
+    t.fail('POPSINK_MONGO_URL is not set: run the suite with `npm test`, which starts FerretDB'));
 } else {
   const database = `popsink_obs_test_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
   test.after.always('drop the test database', async () => {
     const client = await MongoClient.connect(url);
-    await client.db(database).dropDatabase().finally(() => client.close());
+    await client
+      .db(database)
+      .dropDatabase()
+      .finally(() => client.close());
   });
   observabilitySuite(test, 'mongo', () => mongoReadStore(url, { database }));
 }

@@ -12,7 +12,10 @@ test('no filter: the rows of the topic, by partition then offset as a number, pa
   const { count, page } = oracleErrorRowsSql('orders_errors', 'orders', {}, { skip: 0, limit: 50 });
   t.is(count.text, 'SELECT COUNT(*) FROM "orders_errors" WHERE "topic" = :1');
   t.deepEqual(count.values, ['orders']);
-  t.is(page.text, `SELECT ${COLUMNS} FROM "orders_errors" WHERE "topic" = :1 ORDER BY "partition", TO_NUMBER("offset") OFFSET :2 ROWS FETCH NEXT :3 ROWS ONLY`);
+  t.is(
+    page.text,
+    `SELECT ${COLUMNS} FROM "orders_errors" WHERE "topic" = :1 ORDER BY "partition", TO_NUMBER("offset") OFFSET :2 ROWS FETCH NEXT :3 ROWS ONLY`,
+  );
   t.deepEqual(page.values, ['orders', 0, 50]);
 });
 
@@ -20,7 +23,16 @@ test('every filter: NCLOB texts compared by their first characters, offsets as n
   const { count, page } = oracleErrorRowsSql(
     'orders_errors',
     'orders',
-    { reason_code: 'ORA-02290', stage: 'target', partition: 2, offset_from: '10', offset_to: '99', since: '2025-01-01T00:00:00.000Z', until: '2025-02-01T12:30:00.250Z', replayed: true },
+    {
+      reason_code: 'ORA-02290',
+      stage: 'target',
+      partition: 2,
+      offset_from: '10',
+      offset_to: '99',
+      since: '2025-01-01T00:00:00.000Z',
+      until: '2025-02-01T12:30:00.250Z',
+      replayed: true,
+    },
     { skip: 100, limit: 25 },
   );
   const where = [
@@ -37,18 +49,40 @@ test('every filter: NCLOB texts compared by their first characters, offsets as n
   t.is(count.text, `SELECT COUNT(*) FROM "orders_errors" WHERE ${where}`);
   const binds = ['orders', 'ORA-02290', 'target', 2, '10', '99', '2025-01-01 00:00:00.000000', '2025-02-01 12:30:00.250000'];
   t.deepEqual(count.values, binds);
-  t.is(page.text, `SELECT ${COLUMNS} FROM "orders_errors" WHERE ${where} ORDER BY "partition", TO_NUMBER("offset") OFFSET :9 ROWS FETCH NEXT :10 ROWS ONLY`);
+  t.is(
+    page.text,
+    `SELECT ${COLUMNS} FROM "orders_errors" WHERE ${where} ORDER BY "partition", TO_NUMBER("offset") OFFSET :9 ROWS FETCH NEXT :10 ROWS ONLY`,
+  );
   t.deepEqual(page.values, [...binds, 100, 25]);
 });
 
 test('what a replay asks: rows by id, applied or not (a null outcome is not applied)', (t) => {
-  const byIds = oracleErrorRowsSql('e', 'orders', { ids: [{ partition: 0, offset: '17' }, { partition: 1, offset: '4' }] }, { skip: 0, limit: 2 });
-  t.is(byIds.count.text, 'SELECT COUNT(*) FROM "e" WHERE "topic" = :1 AND (("partition" = :2 AND "offset" = :3) OR ("partition" = :4 AND "offset" = :5))');
+  const byIds = oracleErrorRowsSql(
+    'e',
+    'orders',
+    {
+      ids: [
+        { partition: 0, offset: '17' },
+        { partition: 1, offset: '4' },
+      ],
+    },
+    { skip: 0, limit: 2 },
+  );
+  t.is(
+    byIds.count.text,
+    'SELECT COUNT(*) FROM "e" WHERE "topic" = :1 AND (("partition" = :2 AND "offset" = :3) OR ("partition" = :4 AND "offset" = :5))',
+  );
   t.deepEqual(byIds.count.values, ['orders', 0, '17', 1, '4']);
-  t.is(oracleErrorRowsSql('e', 'orders', { ids: [] }, { skip: 0, limit: 1 }).count.text, 'SELECT COUNT(*) FROM "e" WHERE "topic" = :1 AND 1 = 0');
+  t.is(
+    oracleErrorRowsSql('e', 'orders', { ids: [] }, { skip: 0, limit: 1 }).count.text,
+    'SELECT COUNT(*) FROM "e" WHERE "topic" = :1 AND 1 = 0',
+  );
 
   const pending = oracleErrorRowsSql('e', 'orders', { replayed: false, applied: false }, { skip: 0, limit: 10 }).count;
-  t.is(pending.text, 'SELECT COUNT(*) FROM "e" WHERE "topic" = :1 AND "replayed_at" IS NULL AND ("replay_outcome" IS NULL OR DBMS_LOB.SUBSTR("replay_outcome", 1000, 1) <> :2)');
+  t.is(
+    pending.text,
+    'SELECT COUNT(*) FROM "e" WHERE "topic" = :1 AND "replayed_at" IS NULL AND ("replay_outcome" IS NULL OR DBMS_LOB.SUBSTR("replay_outcome", 1000, 1) <> :2)',
+  );
   t.deepEqual(pending.values, ['orders', 'applied']);
   const applied = oracleErrorRowsSql('e', 'orders', { applied: true }, { skip: 0, limit: 0 }).count;
   t.is(applied.text, 'SELECT COUNT(*) FROM "e" WHERE "topic" = :1 AND DBMS_LOB.SUBSTR("replay_outcome", 1000, 1) = :2');

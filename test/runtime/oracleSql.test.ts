@@ -194,13 +194,10 @@ test('a long text is bound as a LOB, a short one as plain text; a key never as a
     { id: 'k'.repeat(PLAIN_TEXT_MAX + 1), body: 'x'.repeat(PLAIN_TEXT_MAX + 1), meta: { a: 'y'.repeat(PLAIN_TEXT_MAX) } },
     { id: 'short', body: 'short', meta: null },
   ]);
-  t.deepEqual(
-    long.bindDefs.slice(0, 3),
-    [{ type: 'NVARCHAR', maxSize: PLAIN_TEXT_MAX + 1 }, { type: 'NCLOB' }, { type: 'CLOB' }],
-  );
+  t.deepEqual(long.bindDefs.slice(0, 3), [{ type: 'NVARCHAR', maxSize: PLAIN_TEXT_MAX + 1 }, { type: 'NCLOB' }, { type: 'CLOB' }]);
 });
 
-test('only a row\'s own properties are read: a column named constructor is not Object\'s', (t) => {
+test("only a row's own properties are read: a column named constructor is not Object's", (t) => {
   const table: TableSpec = { name: 'odd', columns: [column('constructor', 'string'), column('toString', 'json')] };
   t.deepEqual(writeBatch(table, [{}]).binds, [[null, null]]);
 });
@@ -216,11 +213,14 @@ const ordersLive = liveColumnsFrom([
 
 test('the live columns are read from USER_TAB_COLUMNS by exact name, in order', (t) => {
   t.is(LIVE_COLUMNS_SQL, 'SELECT COLUMN_NAME, DATA_TYPE, DATA_SCALE FROM USER_TAB_COLUMNS WHERE TABLE_NAME = :1 ORDER BY COLUMN_ID');
-  t.deepEqual(ordersLive.map((c) => [c.name, c.family]), [
-    ['id', 'integer'],
-    ['amount', 'decimal'],
-    ['note', 'text'],
-  ]);
+  t.deepEqual(
+    ordersLive.map((c) => [c.name, c.family]),
+    [
+      ['id', 'integer'],
+      ['amount', 'decimal'],
+      ['note', 'text'],
+    ],
+  );
 });
 
 test('a missing table is created; a table that matches needs nothing', (t) => {
@@ -229,7 +229,16 @@ test('a missing table is created; a table that matches needs nothing', (t) => {
 });
 
 test('add_columns: one ALTER TABLE … ADD of the missing columns, nullable, never a key, checks kept', (t) => {
-  const grown: TableSpec = { ...orders, columns: [...orders.columns, { name: 'paid', type: 'bool', nullable: false, primary_key: false }, column('meta', 'json'), column('at', 'datetime')], evolution: 'add_columns' };
+  const grown: TableSpec = {
+    ...orders,
+    columns: [
+      ...orders.columns,
+      { name: 'paid', type: 'bool', nullable: false, primary_key: false },
+      column('meta', 'json'),
+      column('at', 'datetime'),
+    ],
+    evolution: 'add_columns',
+  };
   t.deepEqual(schemaChangesSql(grown, ordersLive), [
     'ALTER TABLE "orders" ADD ("paid" NUMBER(1) CHECK ("paid" IN (0, 1)), "meta" CLOB CHECK ("meta" IS JSON), "at" TIMESTAMP(6) WITH TIME ZONE)',
   ]);
@@ -244,7 +253,7 @@ test('without evolution a missing column is refused; so is a missing key column,
   t.regex(refusal(t, () => schemaChangesSql(keyed, ordersLive), 'table_mismatch')?.message ?? '', /primary key column\(s\) "tenant"/);
 });
 
-test('a live column that cannot take the mapper\'s type is refused, naming it; bool fits a NUMBER, datetime a DATE', (t) => {
+test("a live column that cannot take the mapper's type is refused, naming it; bool fits a NUMBER, datetime a DATE", (t) => {
   const live = liveColumnsFrom([
     ['id', 'NUMBER', 0],
     ['amount', 'NUMBER', 0],
@@ -258,14 +267,20 @@ test('a live column that cannot take the mapper\'s type is refused, naming it; b
   t.deepEqual(schemaChangesSql(fits, live), []);
 });
 
-test('the dry run\'s batch binds every row on its own (no merging by key) and sets aside a row that cannot bind', (t) => {
-  const { batch, indexes, unbound } = trialBatch(orders, [{ id: 1, amount: 1.5 }, { id: 1, amount: 'x' }, { id: 1, amount: 2 }]);
+test("the dry run's batch binds every row on its own (no merging by key) and sets aside a row that cannot bind", (t) => {
+  const { batch, indexes, unbound } = trialBatch(orders, [
+    { id: 1, amount: 1.5 },
+    { id: 1, amount: 'x' },
+    { id: 1, amount: 2 },
+  ]);
   t.is(batch.sql, writeSql(orders));
   t.deepEqual(batch.binds, [
     [1, 1.5, null],
     [1, 2, null],
   ]);
   t.deepEqual(indexes, [0, 2]);
-  t.deepEqual(unbound.map(({ index, error }) => [index, error.code]), [[1, 'INVALID_VALUE']]);
+  t.deepEqual(
+    unbound.map(({ index, error }) => [index, error.code]),
+    [[1, 'INVALID_VALUE']],
+  );
 });
-

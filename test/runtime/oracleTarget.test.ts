@@ -145,7 +145,8 @@ function realOracleSuite(real: OracleTargetConfig): void {
       await connection.close();
     }
   }
-  const rowsOf = async (sql: string, binds: readonly unknown[] = []) => (await inspect((connection) => connection.execute(sql, binds))).rows ?? [];
+  const rowsOf = async (sql: string, binds: readonly unknown[] = []) =>
+    (await inspect((connection) => connection.execute(sql, binds))).rows ?? [];
 
   test.after.always(async () => {
     await target.close();
@@ -232,7 +233,10 @@ function realOracleSuite(real: OracleTargetConfig): void {
     await target.prepare(log);
     const at = '2024-01-01T00:00:00Z';
     await target.write(seen, [{ id: 1, at }]);
-    await target.write(seen, [{ id: 1, at }, { id: 2, at }]);
+    await target.write(seen, [
+      { id: 1, at },
+      { id: 2, at },
+    ]);
     await target.write(log, [{ line: 'a' }, { line: 'a' }]);
     t.deepEqual(await rowsOf(`SELECT COUNT(*) FROM "${seen.name}"`), [[2]]);
     t.deepEqual(await rowsOf(`SELECT COUNT(*) FROM "${log.name}"`), [[2]]);
@@ -245,7 +249,9 @@ function realOracleSuite(real: OracleTargetConfig): void {
     t.like(missing.error, { kind: 'permanent', code: 'ORA-01400' });
     const absent = await failure(() => target.write({ name: tableNamed('never_created'), columns: [key('id', 'int')] }, [{ id: 1 }]));
     t.like(absent.error, { kind: 'permanent', code: 'ORA-00942' });
-    const otherColumns = await failure(() => target.write({ name: table.name, columns: [key('id', 'int'), column('nope', 'int')] }, [{ id: 1 }]));
+    const otherColumns = await failure(() =>
+      target.write({ name: table.name, columns: [key('id', 'int'), column('nope', 'int')] }, [{ id: 1 }]),
+    );
     t.like(otherColumns.error, { kind: 'permanent', code: 'ORA-00904' });
     const wrong = 'wrong-password-for-the-target';
     const outsider = oracleTarget({ ...real, password: wrong });

@@ -12,8 +12,21 @@ import type { TableSpec } from '../../runtime/targets/rowTarget';
  * committing, then rolled back, each batch error on its own row.
  */
 
-const config: OracleTargetConfig = { host: 'oracle.example', port: '1521', database: 'ORCL', server_name: 'XE', server_id: 'x', user: 'etl', password: 'pw-secret' };
-const column = (name: string, type: MapperColumn['type'], primary_key = false): MapperColumn => ({ name, type, nullable: !primary_key, primary_key });
+const config: OracleTargetConfig = {
+  host: 'oracle.example',
+  port: '1521',
+  database: 'ORCL',
+  server_name: 'XE',
+  server_id: 'x',
+  user: 'etl',
+  password: 'pw-secret',
+};
+const column = (name: string, type: MapperColumn['type'], primary_key = false): MapperColumn => ({
+  name,
+  type,
+  nullable: !primary_key,
+  primary_key,
+});
 const orders: TableSpec = { name: 'orders', columns: [column('id', 'int', true), column('amount', 'float')], evolution: 'add_columns' };
 
 interface Script {
@@ -43,7 +56,14 @@ function scripted(script: Script, calls: string[]): typeof withOracleSession {
       calls.push('close');
     },
   };
-  const driver = { DB_TYPE_NUMBER: 'n', DB_TYPE_BINARY_DOUBLE: 'd', DB_TYPE_VARCHAR: 'v', DB_TYPE_NVARCHAR: 'nv', DB_TYPE_CLOB: 'c', DB_TYPE_NCLOB: 'nc' } as unknown as OracleDriver;
+  const driver = {
+    DB_TYPE_NUMBER: 'n',
+    DB_TYPE_BINARY_DOUBLE: 'd',
+    DB_TYPE_VARCHAR: 'v',
+    DB_TYPE_NVARCHAR: 'nv',
+    DB_TYPE_CLOB: 'c',
+    DB_TYPE_NCLOB: 'nc',
+  } as unknown as OracleDriver;
   return async (_config, _options, work) => work(session, driver);
 }
 
@@ -73,11 +93,19 @@ test('a table that needs an ALTER: reported, not run, rows not tried', async (t)
 
 test('a table that matches: the rows are tried without committing, then rolled back; each batch error lands on its row', async (t) => {
   const calls: string[] = [];
-  const rows = [{ id: 1, amount: 1 }, { id: 2, amount: 'not a number' }, { id: 3, amount: -5 }, { id: 4, amount: 2 }];
+  const rows = [
+    { id: 1, amount: 1 },
+    { id: 2, amount: 'not a number' },
+    { id: 3, amount: -5 },
+    { id: 4, amount: 2 },
+  ];
   const errors = [{ offset: 1, message: 'ORA-02290: check constraint (ETL.AMOUNT_POSITIVE) violated' }];
   const trial = await tryOnOracle(config, orders, rows, 5000, scripted({ exists: true, live: ordersLive, batchErrors: errors }, calls));
   // Row 1 cannot bind (no number): set aside before the batch, so the batch's offset 1 is row 2.
-  t.deepEqual(trial.outcomes?.map((outcome) => outcome?.code ?? 'ok'), ['ok', 'INVALID_VALUE', 'ORA-02290', 'ok']);
+  t.deepEqual(
+    trial.outcomes?.map((outcome) => outcome?.code ?? 'ok'),
+    ['ok', 'INVALID_VALUE', 'ORA-02290', 'ok'],
+  );
   t.regex(trial.outcomes?.[2]?.message ?? '', /check constraint/);
   t.deepEqual(trial.ddl, []);
   t.is(trial.error, undefined);
@@ -93,9 +121,15 @@ test('a mapper the table cannot take, and a target that cannot be reached, are r
   t.regex(mismatch.error?.message ?? '', /column "amount" is BINARY_DOUBLE/);
 
   const unreachable: typeof withOracleSession = async () => {
-    throw new ConnectorCheckError('connection_refused', 'Connection refused by oracle.example:1521: no Oracle listener on that host and port');
+    throw new ConnectorCheckError(
+      'connection_refused',
+      'Connection refused by oracle.example:1521: no Oracle listener on that host and port',
+    );
   };
   const trial = await tryOnOracle(config, orders, [{ id: 1 }], 5000, unreachable);
   t.false(trial.reachable);
-  t.deepEqual(trial.error, { code: 'connection_refused', message: 'Connection refused by oracle.example:1521: no Oracle listener on that host and port' });
+  t.deepEqual(trial.error, {
+    code: 'connection_refused',
+    message: 'Connection refused by oracle.example:1521: no Oracle listener on that host and port',
+  });
 });

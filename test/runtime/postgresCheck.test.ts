@@ -16,7 +16,6 @@ const suffix = randomUUID().replace(/-/g, '').slice(0, 12);
 const schema = `popsink_check_${suffix}`;
 const outsider = { user: `popsink_outsider_${suffix}`, password: `outsider-${suffix}` };
 
-
 test.before(async () => {
   await admin(async (client) => {
     await client.query(`CREATE SCHEMA ${schema}`);
@@ -33,7 +32,7 @@ test.after.always(async () => {
   });
 });
 
-test('ok: connects, SELECT 1, the schema exists (public and the test\'s own)', async (t) => {
+test("ok: connects, SELECT 1, the schema exists (public and the test's own)", async (t) => {
   const { ms, value, error } = await timed(() => checkPostgresCredentials(target()));
   t.log(`ok in ${ms} ms`);
   t.is(error, undefined);
@@ -112,5 +111,3 @@ test('a Unix socket path is not a host', async (t) => {
   const { error } = await timed(() => checkPostgresCredentials(target({ host: '/var/run/postgresql' })));
   t.is(error?.reason, 'unknown_host');
 });
-
-

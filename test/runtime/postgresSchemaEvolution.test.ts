@@ -20,14 +20,19 @@ const schema = `popsink_evolution_${randomUUID().replace(/-/g, '').slice(0, 12)}
 const tableName = (label: string) => `${label}_${randomUUID().slice(0, 8)}`;
 const config = () => postgresTestConfig({ schema });
 
-const column = (name: string, type: MapperColumn['type'], flags: Partial<Pick<MapperColumn, 'nullable' | 'primary_key'>> = {}): MapperColumn => ({
+const column = (
+  name: string,
+  type: MapperColumn['type'],
+  flags: Partial<Pick<MapperColumn, 'nullable' | 'primary_key'>> = {},
+): MapperColumn => ({
   name,
   type,
   nullable: flags.nullable ?? !flags.primary_key,
   primary_key: flags.primary_key ?? false,
 });
 
-const select = <R extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<R[]> => admin(async (client) => (await client.query<R>(sql, params)).rows);
+const select = <R extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<R[]> =>
+  admin(async (client) => (await client.query<R>(sql, params)).rows);
 
 async function withTarget(run: (target: RowTarget) => Promise<void>): Promise<void> {
   const target = postgresTarget(config());
@@ -67,7 +72,13 @@ test('add_columns: prepare adds the new mapper columns, nullable; old rows hold 
   const table: TableSpec = {
     name,
     // A non-nullable new column is added nullable all the same: the rows already there have no value for it.
-    columns: [column('id', 'int', { primary_key: true }), column('name', 'string'), column('score', 'float', { nullable: false }), column('tags', 'json'), column('at', 'datetime')],
+    columns: [
+      column('id', 'int', { primary_key: true }),
+      column('name', 'string'),
+      column('score', 'float', { nullable: false }),
+      column('tags', 'json'),
+      column('at', 'datetime'),
+    ],
     evolution: 'add_columns',
   };
   await withTarget(async (target) => {
@@ -82,7 +93,9 @@ test('add_columns: prepare adds the new mapper columns, nullable; old rows hold 
     { column_name: 'tags', data_type: 'jsonb', is_nullable: 'YES' },
     { column_name: 'at', data_type: 'timestamp with time zone', is_nullable: 'YES' },
   ]);
-  const rows = await select<{ id: string; name: string; score: number | null; tags: unknown }>(`SELECT id, name, score, tags FROM "${schema}"."${name}" ORDER BY id`);
+  const rows = await select<{ id: string; name: string; score: number | null; tags: unknown }>(
+    `SELECT id, name, score, tags FROM "${schema}"."${name}" ORDER BY id`,
+  );
   t.deepEqual(rows, [
     { id: '1', name: 'old', score: null, tags: null },
     { id: '2', name: 'new', score: 1.5, tags: ['a'] },
@@ -94,22 +107,34 @@ test('without evolution (none, or not said) a missing column is still refused, n
   await existing(name, 'id bigint PRIMARY KEY');
   const columns = [column('id', 'int', { primary_key: true }), column('extra', 'string')];
   await withTarget(async (target) => {
-    for (const table of [{ name, columns, evolution: 'none' as const }, { name, columns }]) {
+    for (const table of [
+      { name, columns, evolution: 'none' as const },
+      { name, columns },
+    ]) {
       const error = await t.throwsAsync(target.prepare(table), { instanceOf: TargetError });
       t.is(error?.kind, 'permanent');
       t.is(error?.code, 'table_mismatch');
       t.regex(error?.message ?? '', /"extra".*schema evolution is off/);
     }
   });
-  t.deepEqual((await columnsOf(name)).map((c) => c.column_name), ['id']);
+  t.deepEqual(
+    (await columnsOf(name)).map((c) => c.column_name),
+    ['id'],
+  );
 });
 
-test('a column whose live type cannot take the mapper\'s values is refused, naming the column, its type and the mapper\'s', async (t) => {
+test("a column whose live type cannot take the mapper's values is refused, naming the column, its type and the mapper's", async (t) => {
   const name = tableName('clash');
   await existing(name, 'id bigint PRIMARY KEY, active boolean, payload integer, seen_at integer');
   const table: TableSpec = {
     name,
-    columns: [column('id', 'int', { primary_key: true }), column('active', 'int'), column('payload', 'json'), column('seen_at', 'datetime'), column('added', 'string')],
+    columns: [
+      column('id', 'int', { primary_key: true }),
+      column('active', 'int'),
+      column('payload', 'json'),
+      column('seen_at', 'datetime'),
+      column('added', 'string'),
+    ],
     evolution: 'add_columns',
   };
   await withTarget(async (target) => {
@@ -121,7 +146,10 @@ test('a column whose live type cannot take the mapper\'s values is refused, nami
     t.regex(error?.message ?? '', /column "seen_at" is integer .* datetime values/);
   });
   // Refused before any change: the new column was not added either.
-  t.deepEqual((await columnsOf(name)).map((c) => c.column_name), ['id', 'active', 'payload', 'seen_at']);
+  t.deepEqual(
+    (await columnsOf(name)).map((c) => c.column_name),
+    ['id', 'active', 'payload', 'seen_at'],
+  );
 });
 
 test('the rule is generous: text takes anything, numeric takes int and float, bigint a string, timestamp a date', async (t) => {
@@ -143,32 +171,48 @@ test('the rule is generous: text takes anything, numeric takes int and float, bi
     await target.prepare(table);
     await target.write(table, [{ id: 1, label: 7, amount: 12.5, code: '42', day: '2024-05-01', note: { a: 1 }, doc: [1] }]);
   });
-  t.deepEqual(await select(`SELECT id, label, amount, code FROM "${schema}"."${name}"`), [{ id: 1, label: '7', amount: '12.50', code: '42' }]);
+  t.deepEqual(await select(`SELECT id, label, amount, code FROM "${schema}"."${name}"`), [
+    { id: 1, label: '7', amount: '12.50', code: '42' },
+  ]);
 });
 
 test('a missing primary-key column cannot be added to an existing table', async (t) => {
   const name = tableName('keyless');
   await existing(name, 'name text');
-  const table: TableSpec = { name, columns: [column('id', 'int', { primary_key: true }), column('name', 'string')], evolution: 'add_columns' };
+  const table: TableSpec = {
+    name,
+    columns: [column('id', 'int', { primary_key: true }), column('name', 'string')],
+    evolution: 'add_columns',
+  };
   await withTarget(async (target) => {
     const error = await t.throwsAsync(target.prepare(table), { instanceOf: TargetError });
     t.is(error?.code, 'table_mismatch');
     t.regex(error?.message ?? '', /primary key column\(s\) "id"/);
   });
-  t.deepEqual((await columnsOf(name)).map((c) => c.column_name), ['name']);
+  t.deepEqual(
+    (await columnsOf(name)).map((c) => c.column_name),
+    ['name'],
+  );
 });
 
 test('several workers adding the same columns at once all succeed', async (t) => {
   const name = tableName('race');
   await existing(name, 'id bigint PRIMARY KEY');
-  const table: TableSpec = { name, columns: [column('id', 'int', { primary_key: true }), column('a', 'string'), column('b', 'bool')], evolution: 'add_columns' };
+  const table: TableSpec = {
+    name,
+    columns: [column('id', 'int', { primary_key: true }), column('a', 'string'), column('b', 'bool')],
+    evolution: 'add_columns',
+  };
   const targets = Array.from({ length: 6 }, () => postgresTarget(config()));
   try {
     await Promise.all(targets.map((target) => target.prepare(table)));
   } finally {
     await Promise.all(targets.map((target) => target.close()));
   }
-  t.deepEqual((await columnsOf(name)).map((c) => c.column_name), ['id', 'a', 'b']);
+  t.deepEqual(
+    (await columnsOf(name)).map((c) => c.column_name),
+    ['id', 'a', 'b'],
+  );
 });
 
 test('readPostgresColumns (the PATCH check) reads the live columns, undefined for no table, and fails in time on a closed port', async (t) => {

@@ -24,7 +24,6 @@ const tableName = (label: string) => `${label}_${randomUUID().slice(0, 8)}`;
 /** The connector config of the test server, writing to this file's schema. */
 const config = (overrides: Partial<PostgresTargetConfig> = {}): PostgresTargetConfig => postgresTestConfig({ schema, ...overrides });
 
-
 const select = <R extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<R[]> =>
   admin(async (client) => (await client.query<R>(sql, params)).rows);
 
@@ -37,7 +36,11 @@ async function withTarget(run: (target: RowTarget) => Promise<void>, overrides: 
   }
 }
 
-const column = (name: string, type: MapperColumn['type'], flags: Partial<Pick<MapperColumn, 'nullable' | 'primary_key'>> = {}): MapperColumn => ({
+const column = (
+  name: string,
+  type: MapperColumn['type'],
+  flags: Partial<Pick<MapperColumn, 'nullable' | 'primary_key'>> = {},
+): MapperColumn => ({
   name,
   type,
   nullable: flags.nullable ?? !flags.primary_key,
@@ -67,7 +70,7 @@ test.after.always(async () => {
   await admin((client) => client.query(`DROP ROLE IF EXISTS ${loner.user}`));
 });
 
-test('prepare creates the table with each cast\'s type, NOT NULL and the primary key', async (t) => {
+test("prepare creates the table with each cast's type, NOT NULL and the primary key", async (t) => {
   const table: TableSpec = {
     name: tableName('types'),
     columns: [
@@ -142,7 +145,7 @@ test('a second write of the same key replaces the row', async (t) => {
   ]);
 });
 
-test('a key repeated within one batch ends with the batch\'s last row', async (t) => {
+test("a key repeated within one batch ends with the batch's last row", async (t) => {
   const table: TableSpec = {
     name: tableName('dupes'),
     columns: [column('k1', 'string', { primary_key: true }), column('k2', 'int', { primary_key: true }), column('v', 'string')],
@@ -217,8 +220,30 @@ test('every type round-trips: date, timestamptz, time, jsonb, bool, float, bigin
   await withTarget(async (target) => {
     await target.prepare(table);
     await target.write(table, [
-      { id: 1, big: 9007199254740991, price: 0.1, active: true, day: '2024-02-29', at: '2024-02-29T23:59:59.123456Z', clock: '13:45:07.5', doc, list: [1, 2], label: "it's" },
-      { id: 2, big: -1, price: -1e300, active: false, day: '0001-01-01', at: '1970-01-01T00:00:00Z', clock: '00:00:00', doc: 'just a string', list: 7, label: '' },
+      {
+        id: 1,
+        big: 9007199254740991,
+        price: 0.1,
+        active: true,
+        day: '2024-02-29',
+        at: '2024-02-29T23:59:59.123456Z',
+        clock: '13:45:07.5',
+        doc,
+        list: [1, 2],
+        label: "it's",
+      },
+      {
+        id: 2,
+        big: -1,
+        price: -1e300,
+        active: false,
+        day: '0001-01-01',
+        at: '1970-01-01T00:00:00Z',
+        clock: '00:00:00',
+        doc: 'just a string',
+        list: 7,
+        label: '',
+      },
       { id: 3, big: null, price: null, active: null, day: null, at: null, clock: null, doc: null, list: undefined, label: null },
     ]);
   });
@@ -227,8 +252,30 @@ test('every type round-trips: date, timestamptz, time, jsonb, bool, float, bigin
        FROM "${schema}"."${table.name}" ORDER BY id`,
   );
   t.deepEqual(rows, [
-    { id: '1', big: '9007199254740991', price: 0.1, active: true, day: '2024-02-29', at: '2024-02-29T23:59:59.123456', clock: '13:45:07.5', doc, list: [1, 2], label: "it's" },
-    { id: '2', big: '-1', price: -1e300, active: false, day: '0001-01-01', at: '1970-01-01T00:00:00.000000', clock: '00:00:00', doc: 'just a string', list: 7, label: '' },
+    {
+      id: '1',
+      big: '9007199254740991',
+      price: 0.1,
+      active: true,
+      day: '2024-02-29',
+      at: '2024-02-29T23:59:59.123456',
+      clock: '13:45:07.5',
+      doc,
+      list: [1, 2],
+      label: "it's",
+    },
+    {
+      id: '2',
+      big: '-1',
+      price: -1e300,
+      active: false,
+      day: '0001-01-01',
+      at: '1970-01-01T00:00:00.000000',
+      clock: '00:00:00',
+      doc: 'just a string',
+      list: 7,
+      label: '',
+    },
     { id: '3', big: null, price: null, active: null, day: null, at: null, clock: null, doc: null, list: null, label: null },
   ]);
 });
@@ -238,7 +285,12 @@ test('hostile names are just names: quotes, semicolons, comments and reserved wo
   await admin((client) => client.query(`CREATE SCHEMA "weird ""schema"""`));
   const table: TableSpec = {
     name: 'weird "name"; DROP TABLE x; --',
-    columns: [column('offset', 'int', { primary_key: true }), column('select', 'string'), column('a"b', 'json'), column('Mixed Case', 'bool')],
+    columns: [
+      column('offset', 'int', { primary_key: true }),
+      column('select', 'string'),
+      column('a"b', 'json'),
+      column('Mixed Case', 'bool'),
+    ],
   };
   await withTarget(
     async (target) => {
@@ -248,7 +300,9 @@ test('hostile names are just names: quotes, semicolons, comments and reserved wo
     },
     { schema: weirdSchema },
   );
-  t.deepEqual(await select('SELECT * FROM "weird ""schema"""."weird ""name""; DROP TABLE x; --"'), [{ offset: '1', select: 'y', 'a"b': { ok: false }, 'Mixed Case': false }]);
+  t.deepEqual(await select('SELECT * FROM "weird ""schema"""."weird ""name""; DROP TABLE x; --"'), [
+    { offset: '1', select: 'y', 'a"b': { ok: false }, 'Mixed Case': false },
+  ]);
 });
 
 test('a name PostgreSQL would truncate (over 63 bytes), an empty one or one with NUL is refused before any SQL', async (t) => {
@@ -259,13 +313,17 @@ test('a name PostgreSQL would truncate (over 63 bytes), an empty one or one with
       const asTable = await t.throwsAsync(target.prepare({ name, columns: [column('id', 'int')] }), { instanceOf: TargetError });
       t.is(asTable?.kind, 'permanent');
       t.is(asTable?.code, 'invalid_identifier');
-      const asColumn = await t.throwsAsync(target.write({ name: tableName('cols'), columns: [column(name, 'int')] }, [{ [name]: 1 }]), { instanceOf: TargetError });
+      const asColumn = await t.throwsAsync(target.write({ name: tableName('cols'), columns: [column(name, 'int')] }, [{ [name]: 1 }]), {
+        instanceOf: TargetError,
+      });
       t.is(asColumn?.code, 'invalid_identifier');
     }
     await target.prepare({ name: fits, columns: [column('id', 'int')] });
     await target.write({ name: fits, columns: [column('id', 'int')] }, [{ id: 1 }]);
   });
-  t.deepEqual(await select(`SELECT table_name FROM information_schema.tables WHERE table_schema = $1 AND table_name LIKE 'é%'`, [schema]), [{ table_name: fits }]);
+  t.deepEqual(await select(`SELECT table_name FROM information_schema.tables WHERE table_schema = $1 AND table_name LIKE 'é%'`, [schema]), [
+    { table_name: fits },
+  ]);
 });
 
 test('the error table (reserved words `offset`, `partition`, composite key) upserts by topic, partition and offset', async (t) => {
@@ -293,18 +351,31 @@ test('the error table (reserved words `offset`, `partition`, composite key) upse
 });
 
 test('a table of key columns only ignores a replay; a table without a key appends', async (t) => {
-  const keysOnly: TableSpec = { name: tableName('keys'), columns: [column('a', 'string', { primary_key: true }), column('b', 'int', { primary_key: true })] };
+  const keysOnly: TableSpec = {
+    name: tableName('keys'),
+    columns: [column('a', 'string', { primary_key: true }), column('b', 'int', { primary_key: true })],
+  };
   const unkeyed: TableSpec = { name: tableName('log'), columns: [column('line', 'string')] };
   await withTarget(async (target) => {
     await target.prepare(keysOnly);
     await target.prepare(unkeyed);
     for (let i = 0; i < 2; i++) {
-      await target.write(keysOnly, [{ a: 'x', b: 1 }, { a: 'x', b: 1 }, { a: 'y', b: 1 }]);
+      await target.write(keysOnly, [
+        { a: 'x', b: 1 },
+        { a: 'x', b: 1 },
+        { a: 'y', b: 1 },
+      ]);
       await target.write(unkeyed, [{ line: 'same' }, { line: 'same' }]);
     }
   });
-  t.deepEqual(await rowsOf(keysOnly, 'a'), [{ a: 'x', b: '1' }, { a: 'y', b: '1' }]);
-  t.deepEqual(await rowsOf(unkeyed, 'line'), Array.from({ length: 4 }, () => ({ line: 'same' })));
+  t.deepEqual(await rowsOf(keysOnly, 'a'), [
+    { a: 'x', b: '1' },
+    { a: 'y', b: '1' },
+  ]);
+  t.deepEqual(
+    await rowsOf(unkeyed, 'line'),
+    Array.from({ length: 4 }, () => ({ line: 'same' })),
+  );
 });
 
 test('several workers preparing the same new table at once all succeed', async (t) => {
@@ -348,7 +419,9 @@ test('a wrong password is permanent, and never echoed', async (t) => {
 
 test('a value the existing column refuses is a rejection of the row, with its SQLSTATE', async (t) => {
   const table = keyed();
-  await admin((client) => client.query(`CREATE TABLE "${schema}"."${table.name}" (id bigint PRIMARY KEY, name bigint, score double precision)`));
+  await admin((client) =>
+    client.query(`CREATE TABLE "${schema}"."${table.name}" (id bigint PRIMARY KEY, name bigint, score double precision)`),
+  );
   await withTarget(async (target) => {
     await target.prepare(table);
     const error = await t.throwsAsync(target.write(table, [{ id: 1, name: 'not a number', score: 1 }]), { instanceOf: TargetError });
@@ -365,12 +438,20 @@ test('a value the existing column refuses is a rejection of the row, with its SQ
 test('a connection the server drops while idle is logged, not fatal, and replaced', async (t) => {
   const table = keyed();
   const warnings: string[] = [];
-  const logger: Logger = { debug: () => undefined, info: () => undefined, warn: (message) => warnings.push(message), error: () => undefined };
+  const logger: Logger = {
+    debug: () => undefined,
+    info: () => undefined,
+    warn: (message) => warnings.push(message),
+    error: () => undefined,
+  };
   const target = postgresTarget(config(loner), { logger });
   try {
     await target.prepare(table);
     await target.write(table, [{ id: 1, name: 'before' }]);
-    const [killed] = await select<{ n: number }>('SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE usename = $1', [loner.user]);
+    const [killed] = await select<{ n: number }>(
+      'SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE usename = $1',
+      [loner.user],
+    );
     t.true((killed?.n ?? 0) > 0);
     for (let waited = 0; warnings.length === 0 && waited < 5000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
     t.true(warnings.length > 0);

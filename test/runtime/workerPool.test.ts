@@ -39,7 +39,11 @@ async function subscription(label: string): Promise<Subscription> {
   const sub = { id: `${label}-${suffix}`, topic: `pool-${label}-${suffix}`, table: `pool_${label.replaceAll('-', '_')}_${suffix}` };
   await createTopic(testServer('TEST_KAFKA_BROKERS'), sub.topic, 1);
   // landed_at: when each row was written, to see who kept writing while a process was down.
-  await admin((client) => client.query(`CREATE TABLE "public"."${sub.table}" (id bigint PRIMARY KEY, name text, landed_at timestamptz NOT NULL DEFAULT clock_timestamp())`));
+  await admin((client) =>
+    client.query(
+      `CREATE TABLE "public"."${sub.table}" (id bigint PRIMARY KEY, name text, landed_at timestamptz NOT NULL DEFAULT clock_timestamp())`,
+    ),
+  );
   return sub;
 }
 
@@ -88,13 +92,33 @@ function supervise(pool: WorkerPool, sub: Subscription, logs: string[], restarts
 async function produce(topic: string, from: number, count: number): Promise<void> {
   const producer = kafkaOf(testServer('TEST_KAFKA_BROKERS')).producer();
   await producer.connect();
-  await producer.send({ topic, acks: -1, messages: Array.from({ length: count }, (_, i) => ({ value: JSON.stringify({ id: from + i, name: `n${from + i}` }) })) });
+  await producer.send({
+    topic,
+    acks: -1,
+    messages: Array.from({ length: count }, (_, i) => ({ value: JSON.stringify({ id: from + i, name: `n${from + i}` }) })),
+  });
   await producer.disconnect();
 }
 
-const landed = (table: string) => admin(async (client) => (await client.query(`SELECT count(*)::int AS n, max(landed_at) AS last FROM "public"."${table}"`)).rows[0] as { n: number; last: Date | null });
+const landed = (table: string) =>
+  admin(
+    async (client) =>
+      (await client.query(`SELECT count(*)::int AS n, max(landed_at) AS last FROM "public"."${table}"`)).rows[0] as {
+        n: number;
+        last: Date | null;
+      },
+  );
 const landedBetween = (table: string, from: number, to: number) =>
-  admin(async (client) => Number((await client.query(`SELECT count(*)::int AS n FROM "public"."${table}" WHERE landed_at > to_timestamp($1) AND landed_at < to_timestamp($2)`, [from / 1000, to / 1000])).rows[0].n));
+  admin(async (client) =>
+    Number(
+      (
+        await client.query(
+          `SELECT count(*)::int AS n FROM "public"."${table}" WHERE landed_at > to_timestamp($1) AND landed_at < to_timestamp($2)`,
+          [from / 1000, to / 1000],
+        )
+      ).rows[0].n,
+    ),
+  );
 
 test('a pool process SIGKILLed mid-stream: its subscriptions resume with nothing lost; the other process kept writing meanwhile', async (t) => {
   const pool = workerPool({ processes: 2, maxOldSpaceMb: 512 });
@@ -103,7 +127,14 @@ test('a pool process SIGKILLed mid-stream: its subscriptions resume with nothing
   const restarts = { count: 0 };
   const running = subs.map((sub) => supervise(pool, sub, logs, restarts));
   try {
-    t.deepEqual(pool.status().map(({ workers }) => workers).sort(), [2, 2], 'two processes, two subscriptions each');
+    t.deepEqual(
+      pool
+        .status()
+        .map(({ workers }) => workers)
+        .sort(),
+      [2, 2],
+      'two processes, two subscriptions each',
+    );
     const PER_ROUND = 50;
     const ROUNDS = 60;
     let killedAt = 0;
@@ -112,7 +143,12 @@ test('a pool process SIGKILLed mid-stream: its subscriptions resume with nothing
       await Promise.all(subs.map((sub) => produce(sub.topic, round * PER_ROUND, PER_ROUND)));
       if (round === 20) {
         // Once every worker is writing: the process of the first subscription goes, with its neighbour.
-        await until('every subscription writing', () => Promise.all(subs.map((sub) => landed(sub.table))), (all) => all.every(({ n }) => n > 0), 60_000);
+        await until(
+          'every subscription writing',
+          () => Promise.all(subs.map((sub) => landed(sub.table))),
+          (all) => all.every(({ n }) => n > 0),
+          60_000,
+        );
         const victim = pool.status().find(({ shared }) => shared);
         t.truthy(victim?.pid);
         process.kill(victim?.pid ?? 0, 'SIGKILL');
@@ -122,10 +158,17 @@ test('a pool process SIGKILLed mid-stream: its subscriptions resume with nothing
       await sleep(100);
     }
     const total = ROUNDS * PER_ROUND;
-    await until('every row in every table', () => Promise.all(subs.map((sub) => landed(sub.table))), (all) => all.every(({ n }) => n === total), 120_000);
+    await until(
+      'every row in every table',
+      () => Promise.all(subs.map((sub) => landed(sub.table))),
+      (all) => all.every(({ n }) => n === total),
+      120_000,
+    );
     t.is(restarts.count, 2, 'the two subscriptions of the killed process, and only they, restarted');
     // Who was down: the subscriptions with no row landed in the second after the kill.
-    const quietAfterKill = await Promise.all(subs.map(async (sub) => ({ sub, rows: await landedBetween(sub.table, killedAt + 200, killedAt + 1200) })));
+    const quietAfterKill = await Promise.all(
+      subs.map(async (sub) => ({ sub, rows: await landedBetween(sub.table, killedAt + 200, killedAt + 1200) })),
+    );
     victims = quietAfterKill.filter(({ rows }) => rows === 0).map(({ sub }) => sub);
     const others = quietAfterKill.filter(({ rows }) => rows > 0);
     t.log(`rows landed in the second after the kill: ${quietAfterKill.map(({ sub, rows }) => `${sub.id} ${rows}`).join(', ')}`);
@@ -147,12 +190,27 @@ test('a subscription that keeps crashing is quarantined in a process of its own;
   const crasherRestarts = { count: 0 };
   const runs = [supervise(pool, neighbour, neighbourLogs, neighbourRestarts), supervise(pool, crasher, crasherLogs, crasherRestarts)];
   try {
-    await until('WORKER_QUARANTINED', async () => crasherLogs.filter((line) => line.startsWith('WORKER_QUARANTINED')), (lines) => lines.length > 0, 30_000);
+    await until(
+      'WORKER_QUARANTINED',
+      async () => crasherLogs.filter((line) => line.startsWith('WORKER_QUARANTINED')),
+      (lines) => lines.length > 0,
+      30_000,
+    );
     t.is(crasherRestarts.count, 3, 'quarantined at its third crash');
     t.deepEqual(pool.quarantined(), [crasher.id]);
-    await until('the crasher restarted in a process of its own', async () => pool.status(), (status) => status.some(({ shared, workers }) => !shared && workers === 1), 10_000);
+    await until(
+      'the crasher restarted in a process of its own',
+      async () => pool.status(),
+      (status) => status.some(({ shared, workers }) => !shared && workers === 1),
+      10_000,
+    );
     await produce(neighbour.topic, 0, 500);
-    await until("the neighbour's rows", () => landed(neighbour.table), ({ n }) => n === 500, 60_000);
+    await until(
+      "the neighbour's rows",
+      () => landed(neighbour.table),
+      ({ n }) => n === 500,
+      60_000,
+    );
     t.is(neighbourRestarts.count, 0, 'the neighbour was never restarted');
     const shared = pool.status().find(({ shared }) => shared);
     t.is(shared?.workers, 1, 'the shared process holds only the neighbour now');
