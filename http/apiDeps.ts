@@ -1,6 +1,8 @@
 import type { KeyObject } from 'node:crypto';
 import type { PipelineDeps } from '../commands/pipeline/pipelineService';
 import type { PasswordHasher } from '../infrastructure/crypto/passwords';
+import type { LogReplacer } from '../commands/installation/installationReplace';
+import type { ArchivedLog } from '../commands/installation/sqliteLogFiles';
 import type { ReadModels } from '../projections/readModels';
 import type { ReadStore } from '../projections/readStore';
 import type { Logger } from '../infrastructure/logger';
@@ -24,4 +26,12 @@ export interface ApiDeps extends PipelineDeps {
   readonly resetTokenLifetimeSeconds: number;
   /** Workers' metrics and logs, as the runtimes store them. */
   readonly observability: ObservabilityReader;
+  /**
+   * Replacing the whole log, where this process can (a single-process installation on the
+   * embedded log); absent otherwise: `mode=replace` then answers 409 REPLACE_UNAVAILABLE.
+   */
+  readonly installationLog?: {
+    readonly replacer: LogReplacer;
+    readonly archives: () => readonly ArchivedLog[];
+  };
 }

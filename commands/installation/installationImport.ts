@@ -103,7 +103,13 @@ export async function appendPlan(store: EventStore, plan: ImportPlan): Promise<b
 export type ImportRefusal =
   | { readonly code: 'INVALID_DOCUMENT'; readonly issues: readonly ValidationIssue[] }
   | { readonly code: 'SECRET_KEY_MISMATCH' }
-  | { readonly code: 'IMPORT_UNRESOLVED_REFERENCES'; readonly references: readonly UnresolvedReference[] };
+  | { readonly code: 'IMPORT_UNRESOLVED_REFERENCES'; readonly references: readonly UnresolvedReference[] }
+  /** Streams of the document that exist here with other events (a unique value held by another resource). */
+  | { readonly code: 'IMPORT_STREAM_CONFLICT'; readonly message: string; readonly conflicts: readonly StreamConflict[] }
+  /** `empty` mode into an installation that holds more than its bootstrap superuser. */
+  | { readonly code: 'INSTALLATION_NOT_EMPTY' }
+  /** Replacing the log needs the embedded event log and one process. */
+  | { readonly code: 'REPLACE_UNAVAILABLE' };
 
 export class ImportRefused extends Error {
   constructor(readonly refusal: ImportRefusal) {

@@ -8,7 +8,7 @@ import * as auth from '../identity/authRouter';
 import * as connectors from '../connector/connectorsRouter';
 import * as dryRun from '../dryRun/dryRunRouter';
 import * as envs from '../env/envsRouter';
-import * as errorRows from '../errorRows/errorRowsRouter';
+import * as errorRows from '../errorRows/errorRowsInput';
 import * as installation from '../installation/installationRouter';
 import * as observability from '../observability/pipelineObservabilityRouter';
 import * as pipelines from '../pipeline/pipelinesRouter';

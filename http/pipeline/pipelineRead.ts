@@ -4,6 +4,8 @@ import type { ConnectorDoc } from '../../projections/connector/connectorsView';
 import type { PipelineDoc } from '../../projections/pipeline/pipelinesView';
 import type { ReadModels } from '../../projections/readModels';
 import { DATAMODEL_FIELDS, SUBSCRIPTION_FIELDS } from '../../commands/pipeline/pipelineFields';
+import { CONFIGURATION_FORMAT } from '../../commands/pipeline/pipelineBodies';
+import type { SubscriptionSettings } from '../../domain/pipeline/pipeline';
 import type { Caller } from '../auth';
 import { maskedConfig } from '../connector/connectorRead';
 import type { Guard, Need } from '../guard';
@@ -42,6 +44,51 @@ export async function pipelineRead(views: ReadModels, doc: PipelineDoc) {
     ...flatten('subscription_', doc.subscriptions[0], SUBSCRIPTION_FIELDS),
     created_at: doc.created_at,
     updated_at: doc.updated_at,
+  };
+}
+
+/** What the workers of this version run with, secrets masked. */
+export async function workerConfigRead(views: ReadModels, doc: PipelineDoc) {
+  const [source, target] = await connectorsOf(views, doc);
+  const connector = (c: ConnectorDoc | undefined) =>
+    c === undefined ? null : { id: c.id, type: c.connector_type, config: maskedConfig(c) };
+  return {
+    pipeline_id: doc.id,
+    version: doc.version,
+    source: connector(source),
+    target: connector(target),
+    source_topic: doc.datamodel.source_topic ?? (source === undefined ? undefined : maskedConfig(source)['topic']) ?? null,
+    // One worker per subscription, each with a consumer group of its own, so that two
+    // subscriptions reading one topic never share offsets.
+    subscriptions: doc.subscriptions.map((subscription) => ({
+      id: subscription.id,
+      consumer_group: subscription.consumer_id,
+      target_table: subscription.target_table_name ?? null,
+      backfill: subscription.backfill,
+      mapper: subscription.mapper_config,
+    })),
+  };
+}
+
+/** A subscription as a portable configuration carries it: no id, no consumer group (both belong to one pipeline). */
+const portableSubscription = ({ id: _id, consumer_id: _consumer, ...rest }: SubscriptionSettings) => rest;
+
+/** The portable configuration of a pipeline: connectors by name and type, secrets masked, no ids. */
+export async function configurationRead(views: ReadModels, doc: PipelineDoc) {
+  const [source, target] = await connectorsOf(views, doc);
+  const portable = (c: ConnectorDoc | undefined) => ({
+    name: c?.name ?? null,
+    type: c?.connector_type ?? null,
+    config: c === undefined ? null : maskedConfig(c),
+  });
+  const { id: _id, ...datamodel } = doc.datamodel;
+  return {
+    format: CONFIGURATION_FORMAT,
+    name: doc.name,
+    source: portable(source),
+    target: portable(target),
+    subscriptions: doc.subscriptions.map(portableSubscription),
+    datamodel,
   };
 }
 

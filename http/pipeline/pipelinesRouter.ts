@@ -3,27 +3,22 @@ import type { Context } from 'koa';
 import * as t from 'io-ts';
 import { pipelines } from '../../commands/aggregates';
 import { execute } from '../../commands/execute';
-import { CONFIGURATION_FORMAT, Configuration, PipelineCreate, PipelinePatch } from '../../commands/pipeline/pipelineBodies';
+import { Configuration, PipelineCreate, PipelinePatch } from '../../commands/pipeline/pipelineBodies';
 import { createPipeline, importConfiguration, updatePipeline } from '../../commands/pipeline/pipelineService';
 import { notFound } from '../../domain/errors';
 import { DomainFailure } from '../../domain/failures';
-import { PipelineStateName, type SubscriptionSettings } from '../../domain/pipeline/pipeline';
-import type { ConnectorDoc } from '../../projections/connector/connectorsView';
+import { PipelineStateName } from '../../domain/pipeline/pipeline';
 import type { ApiDeps } from '../apiDeps';
 import { callerOf } from '../auth';
-import { maskedConfig } from '../connector/connectorRead';
 import { decode, pathParam } from '../decode';
 import { commandContext } from '../execute';
 import type { Guard } from '../guard';
 import { pagedBody, pagingOf } from '../paging';
 import { NonEmptyQuery } from '../queryCodecs';
-import { connectorsOf, pipelineFor, pipelineRead, visibleTeams } from './pipelineRead';
+import { configurationRead, pipelineFor, pipelineRead, visibleTeams, workerConfigRead } from './pipelineRead';
 
 export const ListQuery = t.partial({ state: t.string, team_id: t.string, search: t.string });
 export const FilterOneQuery = t.intersection([t.type({ name: NonEmptyQuery }), t.partial({ team_id: t.string })]);
-
-/** A subscription as a portable configuration carries it: no id, no consumer group (both belong to one pipeline). */
-const portableSubscription = ({ id: _id, consumer_id: _consumer, ...rest }: SubscriptionSettings) => rest;
 
 export function pipelinesRouter(deps: ApiDeps, guard: Guard): Router {
   const router = new Router({ prefix: '/pipelines' });
@@ -104,45 +99,11 @@ export function pipelinesRouter(deps: ApiDeps, guard: Guard): Router {
   });
 
   router.get('/:id/worker-config', async (ctx) => {
-    const doc = await pipelineFor(views, guard, callerOf(ctx), idOf(ctx), 'read');
-    const [source, target] = await connectorsOf(views, doc);
-    const connector = (c: ConnectorDoc | undefined) =>
-      c === undefined ? null : { id: c.id, type: c.connector_type, config: maskedConfig(c) };
-    // What the workers of this version run with: one per subscription, each with a consumer
-    // group of its own, so that two subscriptions reading one topic never share offsets.
-    ctx.body = {
-      pipeline_id: doc.id,
-      version: doc.version,
-      source: connector(source),
-      target: connector(target),
-      source_topic: doc.datamodel.source_topic ?? (source === undefined ? undefined : maskedConfig(source)['topic']) ?? null,
-      subscriptions: doc.subscriptions.map((subscription) => ({
-        id: subscription.id,
-        consumer_group: subscription.consumer_id,
-        target_table: subscription.target_table_name ?? null,
-        backfill: subscription.backfill,
-        mapper: subscription.mapper_config,
-      })),
-    };
+    ctx.body = await workerConfigRead(views, await pipelineFor(views, guard, callerOf(ctx), idOf(ctx), 'read'));
   });
 
   router.get('/:id/configuration', async (ctx) => {
-    const doc = await pipelineFor(views, guard, callerOf(ctx), idOf(ctx), 'read');
-    const [source, target] = await connectorsOf(views, doc);
-    const portable = (c: ConnectorDoc | undefined) => ({
-      name: c?.name ?? null,
-      type: c?.connector_type ?? null,
-      config: c === undefined ? null : maskedConfig(c),
-    });
-    const { id: _id, ...datamodel } = doc.datamodel;
-    ctx.body = {
-      format: CONFIGURATION_FORMAT,
-      name: doc.name,
-      source: portable(source),
-      target: portable(target),
-      subscriptions: doc.subscriptions.map(portableSubscription),
-      datamodel,
-    };
+    ctx.body = await configurationRead(views, await pipelineFor(views, guard, callerOf(ctx), idOf(ctx), 'read'));
   });
 
   router.post('/:id/configuration', async (ctx) => {

@@ -1,4 +1,5 @@
 import { CONNECTORS, ENVS, PIPELINES, SUBSCRIPTIONS, TEAM_MEMBERS, TEAMS, USERS } from '../collections';
+import type { ReadModels } from '../readModels';
 import type { Doc, ReadStore } from '../readStore';
 
 const PAGE = 1000;
@@ -34,4 +35,20 @@ export async function installationStateOf(readStore: ReadStore) {
       ...((p['datamodel'] ?? {}) as Record<string, unknown>),
     })),
   };
+}
+
+/** How many of each resource an installation holds, as an import reports it. */
+export async function installationCounts(views: ReadModels): Promise<Record<string, number>> {
+  const [users, envs, teams, team_members, connectors, pipelines, subscriptions] = await Promise.all(
+    [views.users, views.envs, views.teams, views.teamMembers, views.connectors, views.pipelines, views.subscriptions].map((documents) =>
+      documents.count({}),
+    ),
+  );
+  return { users, envs, teams, team_members, connectors, pipelines, subscriptions } as Record<string, number>;
+}
+
+/** Whether an installation holds no env, team, connector or pipeline, and no user but `userId` (its bootstrap superuser). */
+export async function holdsNothingBut(views: ReadModels, userId: string): Promise<boolean> {
+  for (const documents of [views.envs, views.teams, views.connectors, views.pipelines]) if ((await documents.count({})) > 0) return false;
+  return (await views.users.find({ limit: 2 })).items.every((user) => user.id === userId);
 }
