@@ -1,6 +1,8 @@
 import type { EventStore } from '../../commands/eventstore/eventStore';
 import { RUNTIME_METRICS } from '../../projections/collections';
 import type { ReadStore } from '../../projections/readStore';
+import { pipelineDocuments } from '../../projections/pipeline/pipelinesView';
+import { PipelineStateName } from '../../domain/pipeline/pipeline';
 import type { ObservabilityReader, PipelineMetrics } from '../observability/observabilityStore';
 import { Counter } from 'prom-client';
 import { scrapedFamily, type Registry, type Sample } from '../../infrastructure/metrics/prometheus';
@@ -102,6 +104,29 @@ export function platformMetrics(registry: Registry, deps: PlatformMetricsDeps): 
       const applied = deps.projectionPosition();
       return [{ labels: {}, value: applied === undefined ? -1 : Number(applied) }];
     },
+  });
+
+  const pipelineDocs = pipelineDocuments(deps.readStore);
+  scrapedFamily(registry, {
+    name: 'popsink_pipelines',
+    help: 'Pipelines by state, as the read models hold them (every state, 0 included).',
+    type: 'gauge',
+    labelNames: ['state'],
+    read: async () => {
+      const counts = await pipelineDocs.countBy('state');
+      return Object.keys(PipelineStateName.keys).map((state) => ({ labels: { state }, value: counts[state] ?? 0 }));
+    },
+  });
+  scrapedFamily(registry, {
+    name: 'popsink_pipeline_in_error',
+    help: 'One series (value 1) per pipeline in the error state: the one that alerting names.',
+    type: 'gauge',
+    labelNames: ['pipeline_id'],
+    read: async () =>
+      (await pipelineDocs.find({ where: { state: 'error' }, limit: 10_000 })).items.map((pipeline) => ({
+        labels: { pipeline_id: pipeline.id },
+        value: 1,
+      })),
   });
 
   const workerRestarts = deps.runtime

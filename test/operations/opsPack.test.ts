@@ -34,7 +34,10 @@ const PROMETHEUS_METRICS: Readonly<Record<string, readonly string[]>> = { up: []
  * Families that have no series in a healthy run, with the labels their code gives them
  * (runtime/metrics/runtimeMetrics.ts): a quarantine takes three crashes of one subscription.
  */
-const LABELS_WITHOUT_SERIES: Readonly<Record<string, readonly string[]>> = { popsink_worker_quarantined: ['subscription_id'] };
+const LABELS_WITHOUT_SERIES: Readonly<Record<string, readonly string[]>> = {
+  popsink_worker_quarantined: ['subscription_id'],
+  popsink_pipeline_in_error: ['pipeline_id'],
+};
 
 /** Metric name → the label names its samples carry, from Prometheus text; a family declared without samples maps to none. */
 function exposedLabels(text: string): Map<string, Set<string>> {
