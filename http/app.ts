@@ -1,6 +1,7 @@
 import Koa, { type Middleware } from 'koa';
 import bodyParser from 'koa-bodyparser';
 import Router from '@koa/router';
+import { ValidationFailure } from '../domain/failures';
 import { errorMapper, MalformedBody, RequestTooLarge, type ErrorLogger } from './errors';
 
 export interface AppDeps {
@@ -14,6 +15,19 @@ export interface AppDeps {
   readonly logger: ErrorLogger;
   /** Largest JSON / form body accepted; larger ones are answered 413. */
   readonly bodyLimit?: string;
+}
+
+/**
+ * koa-router's `Allow` handling, with a method it does not know at all (TRACE, CONNECT) on a known
+ * path answered 405 like any other method the path lacks, not 501: HTTP reserves 501 for a method
+ * the server does not recognise, and the path's `Allow` still says what it takes.
+ */
+function allowedMethods(router: Router): ReturnType<Router['allowedMethods']> {
+  const allowed = router.allowedMethods();
+  return async (ctx, next) => {
+    await allowed(ctx, next);
+    if (ctx.status === 501) ctx.status = 405;
+  };
 }
 
 /** The API: error mapping outermost (inside the outer middleware), then body parsing, then the resource routers under /api. */
@@ -47,13 +61,18 @@ export function createApp(deps: AppDeps): Koa {
       const tooLarge = typeof error === 'object' && error !== null && 'status' in error && error.status === 413;
       throw tooLarge ? new RequestTooLarge() : new MalformedBody();
     }
+    // Unknown query parameters are ignored (as FastAPI does), but one without a name (`?=x`) is
+    // malformed, not unknown.
+    if (Object.hasOwn(ctx.query, '')) {
+      throw new ValidationFailure([{ loc: ['query', ''], msg: 'a query parameter needs a name', type: 'value_error.query_name' }]);
+    }
     if (parsed) await next();
   });
   for (const router of deps.rootRouters ?? []) app.use(router.routes());
   for (const middleware of deps.middleware ?? []) app.use(middleware);
   const api = new Router({ prefix: '/api' });
-  for (const router of deps.routers) api.use(router.routes(), router.allowedMethods());
+  for (const router of deps.routers) api.use(router.routes(), allowedMethods(router));
   app.use(api.routes());
-  app.use(api.allowedMethods());
+  app.use(allowedMethods(api));
   return app;
 }

@@ -54,9 +54,16 @@ const storeQuery = <D>({ where, anyOf, ...rest }: QueryOf<D>): FindQuery => ({
 
 /** Typed access to one collection: every document read is decoded with the view's codec. */
 export function documentsOf<D extends Document>(codec: t.Type<D, unknown, unknown>, collection: string, store: ReadStore): Documents<D> {
+  // The embedded store hands out the stored object itself until a write replaces it, so a document
+  // that decoded to itself is known to match the codec for as long as that object lives, and is not
+  // decoded again on every read of a list or a guard. Only such documents are remembered, so a read
+  // answers exactly what decoding would; MongoDB's, a new object per read, are decoded each time.
+  const matching = new WeakSet<object>();
   const decoded = (doc: { readonly id: string }): D => {
+    if (matching.has(doc)) return doc as D;
     const result = codec.decode(doc);
     if (isLeft(result)) throw new CorruptReadModelError(collection, doc.id, PathReporter.report(result));
+    if (result.right === doc) matching.add(doc);
     return result.right;
   };
   return {

@@ -41,3 +41,5 @@ npm run lint
 npx ava "$@"
 # The outage suites stop and start the servers: after the main suite, and only for a full run.
 if (($# == 0)); then npx ava --config ava.outage.config.js; fi
+# The fuzz lane (schemathesis against the OpenAPI document, about 3 minutes), on a full run too.
+if (($# == 0)); then bash scripts/fuzz.sh; fi

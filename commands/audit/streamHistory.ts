@@ -1,3 +1,4 @@
+import * as t from 'io-ts';
 import { connectorFields, fieldChanges, pipelineFields, type FieldChange } from '../../domain/audit/eventDescriber';
 import type { Decider, DomainEvent } from '../../domain/decider';
 import type { PipelineEvent } from '../../domain/pipeline/pipeline';
@@ -5,18 +6,23 @@ import { connectors, pipelines } from '../aggregates';
 import type { CommandDeps } from '../handleCommand';
 import { decodeRecorded } from '../eventstore/decodeRecorded';
 
-export interface HistoryEntry {
-  /** 1 for the stream's first event. */
-  readonly revision: number;
-  readonly event_type: string;
-  readonly time: string;
-  readonly actor_id: string;
-  readonly changes: readonly FieldChange[];
-  /** What an action that changes no field records (a replay of error rows); null for the others. */
-  readonly details: unknown;
-  /** A pipeline's version after the change (a rename or a start keeps it); a connector's revision. */
-  readonly version: number;
-}
+const FieldChangeCodec = t.type({ field: t.string, old: t.unknown, new: t.unknown });
+export const HistoryEntry = t.type(
+  {
+    /** 1 for the stream's first event. */
+    revision: t.number,
+    event_type: t.string,
+    time: t.string,
+    actor_id: t.string,
+    changes: t.readonlyArray(FieldChangeCodec),
+    /** What an action that changes no field records (a replay of error rows); null for the others. */
+    details: t.unknown,
+    /** A pipeline's version after the change (a rename or a start keeps it); a connector's revision. */
+    version: t.number,
+  },
+  'HistoryEntry',
+);
+export type HistoryEntry = t.TypeOf<typeof HistoryEntry>;
 
 type HistoryDeps = Pick<CommandDeps, 'store' | 'upcasters'>;
 

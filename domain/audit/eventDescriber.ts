@@ -1,8 +1,7 @@
 import type { ConnectorState } from '../connector/connector';
-import { ConnectorType, secretFieldsOf } from '../connector/connectorConfig';
-import { maskSecrets } from '../connector/secrets';
 import type { AnyEvent } from '../events';
 import type { PipelineState } from '../pipeline/pipeline';
+import { maskedConfig } from '../connector/maskedConfig';
 
 /**
  * What an event means to a reader, in one place for every audit output: GET /user-logs
@@ -65,16 +64,6 @@ const WITHHELD = new Set(['passwordHash', 'tokenHash']);
 /** Fields that hold a whole state (not a delta): a reader sees which of their leaves an event changed. */
 const WHOLE_STATE = new Set(['config', 'settings']);
 const MAX_SHOWN_CHARS = 80;
-const CONNECTOR_TYPES = Object.keys(ConnectorType.keys).filter(ConnectorType.is);
-
-/**
- * A connector config with its secrets masked. An update does not name the connector's type, so
- * its config is masked with the secret fields of every type: masking a field too many is safe.
- */
-export function maskedConfig(type: ConnectorType | undefined, config: Readonly<Record<string, unknown>>): Record<string, unknown> {
-  const types = type === undefined ? CONNECTOR_TYPES : [type];
-  return maskSecrets(config, [...new Set(types.flatMap((each) => secretFieldsOf(each, config)))]);
-}
 
 function resourceOf(event: AnyEvent): EventResource | undefined {
   const family = FAMILIES.find(({ prefix }) => event.type.startsWith(prefix));

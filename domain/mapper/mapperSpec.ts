@@ -50,12 +50,11 @@ export const MapperEntry = t.exact(
 export type MapperEntry = t.TypeOf<typeof MapperEntry>;
 
 /** One column of `/datamodels/{id}/schema`: its type is the cast, or `json` for a value kept as is. */
-export interface MapperColumn {
-  readonly name: string;
-  readonly type: MapperCast | 'json';
-  readonly nullable: boolean;
-  readonly primary_key: boolean;
-}
+export const MapperColumn = t.type(
+  { name: t.string, type: t.union([MapperCast, t.literal('json')]), nullable: t.boolean, primary_key: t.boolean },
+  'MapperColumn',
+);
+export type MapperColumn = t.TypeOf<typeof MapperColumn>;
 
 export const schemaOf = (entries: readonly MapperEntry[]): MapperColumn[] =>
   entries.map((entry) => ({ name: entry.key, type: entry.cast ?? 'json', nullable: entry.nullable, primary_key: entry.primary_key }));

@@ -1,13 +1,21 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import { connectorHistory, pipelineHistory, type HistoryEntry } from '../../commands/audit/streamHistory';
+import * as t from 'io-ts';
+import { connectorHistory, HistoryEntry, pipelineHistory } from '../../commands/audit/streamHistory';
 import { notFound } from '../../domain/errors';
 import type { ApiDeps } from '../apiDeps';
 import { callerOf } from '../auth';
 import { DomainFailure } from '../../domain/failures';
 import type { Guard } from '../guard';
 import { pagingOf } from '../paging';
-import { pathParam } from '../decode';
+import { idParam } from '../decode';
+
+/** One change as the history routes show it: the entry, and the email of who made it (null once the user is gone). */
+export const HistoryItem = t.intersection([HistoryEntry, t.type({ actor_email: t.union([t.string, t.null]) })], 'HistoryItem');
+const historyItem = (entry: HistoryEntry, actorEmail: string | null): t.TypeOf<typeof HistoryItem> => ({
+  ...entry,
+  actor_email: actorEmail,
+});
 
 /**
  * `GET /pipelines/{id}/history` and `GET /connectors/{id}/history`: every change, newest first,
@@ -24,7 +32,7 @@ export function historyRouter(deps: ApiDeps, guard: Guard): Router {
     const emails = new Map<string, string | null>();
     for (const actor of new Set(page.map((entry) => entry.actor_id))) emails.set(actor, (await deps.views.users.get(actor))?.email ?? null);
     ctx.body = {
-      items: page.map((entry) => ({ ...entry, actor_email: emails.get(entry.actor_id) ?? null })),
+      items: page.map((entry) => historyItem(entry, emails.get(entry.actor_id) ?? null)),
       total: entries.length,
       skip: paging.skip,
       limit: paging.limit,
@@ -43,12 +51,12 @@ export function historyRouter(deps: ApiDeps, guard: Guard): Router {
   };
 
   router.get('/pipelines/:id/history', async (ctx: Context) => {
-    const id = await readable(ctx, await deps.views.pipelines.get(pathParam(ctx)), 'PIPELINE_NOT_FOUND');
+    const id = await readable(ctx, await deps.views.pipelines.get(idParam(ctx)), 'PIPELINE_NOT_FOUND');
     await answer(ctx, await pipelineHistory(deps.commands, id));
   });
 
   router.get('/connectors/:id/history', async (ctx: Context) => {
-    const id = await readable(ctx, await deps.views.connectors.get(pathParam(ctx)), 'CONNECTOR_NOT_FOUND');
+    const id = await readable(ctx, await deps.views.connectors.get(idParam(ctx)), 'CONNECTOR_NOT_FOUND');
     await answer(ctx, await connectorHistory(deps.commands, id));
   });
 

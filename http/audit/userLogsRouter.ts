@@ -1,16 +1,20 @@
 import Router from '@koa/router';
 import * as t from 'io-ts';
-import type { UserLogDoc } from '../../projections/audit/auditView';
+import { UserLogDoc } from '../../projections/audit/auditView';
 import type { ApiDeps } from '../apiDeps';
 import { callerOf } from '../auth';
 import { decode } from '../decode';
 import type { Guard } from '../guard';
 import { pagedBody, pagingOf } from '../paging';
-import { IsoTime } from '../queryCodecs';
+import { IsoTime, Uuid } from '../queryCodecs';
 
-export const LogsQuery = t.partial({ user_id: t.string, resource_id: t.string, event_type: t.string, since: IsoTime, until: IsoTime });
+// `user_id` is an actor's id, which may be `system` or `runtime:<id>` rather than a user's UUID.
+export const LogsQuery = t.partial({ user_id: t.string, resource_id: Uuid, event_type: t.string, since: IsoTime, until: IsoTime });
 
-const logEntry = ({ position: _position, ...entry }: UserLogDoc) => entry;
+const { position: _position, ...entryProps } = UserLogDoc.props;
+/** One audit log entry as `/user-logs` shows it: the document without its log position. */
+export const UserLogEntry = t.type(entryProps, 'UserLogEntry');
+const logEntry = ({ position: _position, ...entry }: UserLogDoc): t.TypeOf<typeof UserLogEntry> => entry;
 
 /** Who did what, when: superusers see everything, others their own actions and those in their envs and teams. */
 export function userLogsRouter(deps: ApiDeps, guard: Guard): Router {

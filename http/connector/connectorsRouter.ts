@@ -11,16 +11,16 @@ import type { ConnectorDoc } from '../../projections/connector/connectorsView';
 import type { PipelineDoc } from '../../projections/pipeline/pipelinesView';
 import type { ApiDeps } from '../apiDeps';
 import { callerOf, type Caller } from '../auth';
-import { decode, pathParam } from '../decode';
+import { decode, idParam, requiredBody } from '../decode';
 import { commandContext } from '../execute';
 import type { Guard, Need } from '../guard';
-import { NonEmptyQuery } from '../queryCodecs';
-import { connectorRead, maskedConfig } from './connectorRead';
+import { NonEmptyQuery, Uuid } from '../queryCodecs';
+import { connectorRead, maskedConfigOf } from './connectorRead';
 
 export const ConnectorCreate = t.type({ name: t.string, team_id: t.string, connector_type: ConnectorType, config: t.UnknownRecord });
 export const ConnectorPatch = t.exact(t.partial({ name: t.string, config: t.UnknownRecord }));
-export const FilterOneQuery = t.intersection([t.type({ name: NonEmptyQuery }), t.partial({ team_id: t.string })]);
-export const TeamQuery = t.partial({ team_id: t.string });
+export const TeamQuery = t.partial({ team_id: Uuid });
+export const FilterOneQuery = t.intersection([t.type({ name: NonEmptyQuery }), TeamQuery]);
 
 export function connectorsRouter(deps: ApiDeps, guard: Guard): Router {
   const router = new Router({ prefix: '/connectors' });
@@ -32,7 +32,7 @@ export function connectorsRouter(deps: ApiDeps, guard: Guard): Router {
     await guard.team(caller, doc.team_id, need);
     return doc;
   };
-  const loadOf = (ctx: Context, need: Need) => load(callerOf(ctx), pathParam(ctx), need);
+  const loadOf = (ctx: Context, need: Need) => load(callerOf(ctx), idParam(ctx), need);
 
   /** Connectors of the teams the caller sees, optionally of one team. */
   const visible = async (caller: Caller, teamId: string | undefined): Promise<ConnectorDoc[]> => {
@@ -78,7 +78,7 @@ export function connectorsRouter(deps: ApiDeps, guard: Guard): Router {
   router.patch('/:id', async (ctx) => {
     const caller = callerOf(ctx);
     const doc = await loadOf(ctx, 'operate');
-    const patch = decode(ConnectorPatch, ctx.request.body, 'body');
+    const patch = decode(ConnectorPatch, requiredBody(ctx), 'body');
     await updateConnector(deps, commandContext(ctx, caller.id), doc.id, patch, { merge: false, loc: ['body', 'config'] });
     ctx.body = connectorRead(await load(caller, doc.id, 'read'));
   });
@@ -96,7 +96,7 @@ export function connectorsRouter(deps: ApiDeps, guard: Guard): Router {
     ctx.body = {
       connector_id: doc.id,
       connector_type: doc.connector_type,
-      config: maskedConfig(doc),
+      config: maskedConfigOf(doc),
       pipelines: users.map((p) => ({ id: p.id, name: p.name, state: p.state, version: p.version })),
     };
   };

@@ -7,7 +7,7 @@ import { DEFAULT_DRY_RUN_LIMIT, dryRun, MAX_DRY_RUN_LIMIT } from '../../runtime/
 import { dryRunInputOf } from '../../runtime/dryRun/dryRunInput';
 import type { ApiDeps } from '../apiDeps';
 import { callerOf } from '../auth';
-import { decode, pathParam } from '../decode';
+import { decode, idParam } from '../decode';
 import { ValidationFailure, validationFailureOf } from '../../domain/failures';
 import { HttpFailure } from '../errors';
 import type { Guard } from '../guard';
@@ -31,7 +31,7 @@ export function dryRunRouter(deps: ApiDeps, guard: Guard): Router {
 
   router.post('/:id/dry-run', async (ctx) => {
     const caller = callerOf(ctx);
-    const pipeline = await pipelineFor(deps.views, guard, caller, pathParam(ctx), 'operate');
+    const pipeline = await pipelineFor(deps.views, guard, caller, idParam(ctx), 'operate');
     const body = decode(DryRunBody, ctx.request.body ?? {}, 'body');
     const limit = body.limit ?? DEFAULT_DRY_RUN_LIMIT;
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_DRY_RUN_LIMIT) {

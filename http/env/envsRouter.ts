@@ -5,7 +5,7 @@ import { notFound } from '../../domain/errors';
 import { RetentionConfiguration } from '../../domain/env/env';
 import type { ApiDeps } from '../apiDeps';
 import { callerOf } from '../auth';
-import { decode, pathParam } from '../decode';
+import { decode, idParam, requiredBody } from '../decode';
 import { DomainFailure } from '../../domain/failures';
 import { execute } from '../../commands/execute';
 import { commandContext } from '../execute';
@@ -77,13 +77,13 @@ export function envsRouter(deps: ApiDeps, guard: Guard): Router {
   });
 
   router.get('/:id', async (ctx) => {
-    ctx.body = envRead(await guard.env(callerOf(ctx), pathParam(ctx), 'read'));
+    ctx.body = envRead(await guard.env(callerOf(ctx), idParam(ctx), 'read'));
   });
 
   router.patch('/:id', async (ctx) => {
     const caller = callerOf(ctx);
-    const env = await guard.env(caller, pathParam(ctx), 'manage');
-    const patch = decode(EnvPatch, ctx.request.body, 'body');
+    const env = await guard.env(caller, idParam(ctx), 'manage');
+    const patch = decode(EnvPatch, requiredBody(ctx), 'body');
     await execute(deps, commandContext(ctx, caller.id), envs, env.id, {
       type: 'UpdateEnv',
       ...(patch.name !== undefined ? { name: patch.name } : {}),
@@ -96,7 +96,7 @@ export function envsRouter(deps: ApiDeps, guard: Guard): Router {
 
   router.delete('/:id', async (ctx) => {
     const caller = callerOf(ctx);
-    const env = await guard.env(caller, pathParam(ctx), 'manage');
+    const env = await guard.env(caller, idParam(ctx), 'manage');
     await deleteEnv(deps, commandContext(ctx, caller.id), env.id, await deps.views.teams.count({ env_id: env.id }));
     ctx.status = 204;
   });

@@ -3,7 +3,7 @@ import { ERROR_ROW_ID, ErrorRowFilter, type ErrorRowSelection } from '../../doma
 import { ValidationFailure } from '../../domain/failures';
 import { MAX_REPLAY_ROWS } from '../../runtime/replay/replayErrorRows';
 import { decode } from '../decode';
-import { Flag, IsoTime } from '../queryCodecs';
+import { Flag, IsoTime, Uuid } from '../queryCodecs';
 
 /** A non-negative integer, in a JSON body or a query string. */
 const Count = new t.Type<number, number, unknown>(
@@ -49,7 +49,7 @@ export const ErrorRowFilterFields = t.exact(
   }),
 );
 /** Which subscription's error rows: the pipeline's first when absent. */
-const SubscriptionChoice = t.partial({ subscription_id: t.string });
+const SubscriptionChoice = t.partial({ subscription_id: Uuid });
 export const ErrorRowsQuery = t.intersection([ErrorRowFilterFields, SubscriptionChoice]);
 const ReplayChoice = t.exact(t.partial({ ids: t.array(ErrorRowIdText), all: t.boolean, subscription_id: t.string }));
 export const ReplayBody = t.intersection([ReplayChoice, ErrorRowFilterFields]);

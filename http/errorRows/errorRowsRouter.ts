@@ -1,4 +1,5 @@
 import Router from '@koa/router';
+import * as t from 'io-ts';
 import type { Context } from 'koa';
 import { pipelines } from '../../commands/aggregates';
 import { notFound } from '../../domain/errors';
@@ -7,7 +8,7 @@ import { errorRowReaderOf, subscriptionSpecOf } from '../../runtime/errorRows/su
 import { replayErrorRows } from '../../runtime/replay/replayErrorRows';
 import type { ApiDeps } from '../apiDeps';
 import { callerOf } from '../auth';
-import { decode, pathParam } from '../decode';
+import { decode, idParam } from '../decode';
 import { HttpFailure } from '../errors';
 import { DomainFailure } from '../../domain/failures';
 import { execute } from '../../commands/execute';
@@ -17,8 +18,36 @@ import { pipelineFor } from '../pipeline/pipelineRead';
 import { pagingOf } from '../paging';
 import { ErrorRowFilterFields, ErrorRowsQuery, replayRequestOf } from './errorRowsInput';
 
+const NullableString = t.union([t.string, t.null]);
+const NullableNumber = t.union([t.number, t.null]);
+/** What `errorRowItem` renders. */
+export const ErrorRowItem = t.type(
+  {
+    id: t.string,
+    topic: t.string,
+    partition: t.number,
+    offset: t.string,
+    timestamp: NullableString,
+    key_text: NullableString,
+    key_base64: NullableString,
+    value_text: NullableString,
+    value_base64: NullableString,
+    headers: t.union([t.UnknownRecord, t.null]),
+    stage: NullableString,
+    reason_code: NullableString,
+    message: t.string,
+    error_column: NullableString,
+    pipeline_version: NullableNumber,
+    first_seen: t.string,
+    attempts: NullableNumber,
+    replayed_at: NullableString,
+    replay_outcome: NullableString,
+  },
+  'ErrorRowItem',
+);
+
 /** One error row as the API shows it. */
-const errorRowItem = (row: StoredErrorRow) => ({
+const errorRowItem = (row: StoredErrorRow): t.TypeOf<typeof ErrorRowItem> => ({
   id: `${row.partition}-${row.offset}`,
   topic: row.topic,
   partition: row.partition,
@@ -63,7 +92,7 @@ const translated = async <T>(work: () => Promise<T>): Promise<T> => {
 export function errorRowsRouter(deps: ApiDeps, guard: Guard): Router {
   const router = new Router();
 
-  const pipelineOf = (ctx: Context, need: Need) => pipelineFor(deps.views, guard, callerOf(ctx), pathParam(ctx), need);
+  const pipelineOf = (ctx: Context, need: Need) => pipelineFor(deps.views, guard, callerOf(ctx), idParam(ctx), need);
 
   router.get('/pipelines/:id/error-rows', async (ctx) => {
     const pipeline = await pipelineOf(ctx, 'read');

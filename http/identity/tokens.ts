@@ -40,7 +40,7 @@ export function tokenIssuer(secret: KeyObject, defaultLifetimeSeconds: number, n
  */
 export const signingKey = (secret: string): KeyObject => createSecretKey(Buffer.from(secret, 'utf8'));
 
-/** The claims koa-jwt verified, checked for the fields we rely on. */
+/** The claims of a verified token, checked for the fields we rely on. */
 export function claimsOf(decoded: unknown): TokenClaims | undefined {
   const claims = TokenClaims.decode(decoded);
   if (isLeft(claims)) return undefined;

@@ -6,7 +6,7 @@ import { users } from '../../commands/aggregates';
 import type { UserCommand } from '../../domain/identity/user';
 import type { ApiDeps } from '../apiDeps';
 import { callerOf, type Caller } from '../auth';
-import { decode, pathParam } from '../decode';
+import { decode, idParam, requiredBody } from '../decode';
 import { ValidationFailure } from '../../domain/failures';
 import { HttpFailure } from '../errors';
 import { execute } from '../../commands/execute';
@@ -44,7 +44,7 @@ export function usersRouter(deps: ApiDeps, guard: Guard): Router {
 
   router.patch('/me', async (ctx) => {
     const caller = callerOf(ctx);
-    const patch = decode(MePatch, ctx.request.body, 'body');
+    const patch = decode(MePatch, requiredBody(ctx), 'body');
     if (patch.active_env_id !== undefined && patch.active_env_id !== null) await guard.env(caller, patch.active_env_id, 'read');
     await applyCommon(ctx, caller, caller.id, patch);
     if (patch.active_env_id !== undefined) await run(ctx, caller, caller.id, { type: 'SetActiveEnv', envId: patch.active_env_id });
@@ -86,7 +86,7 @@ export function usersRouter(deps: ApiDeps, guard: Guard): Router {
 
   router.delete('/me/service-account-tokens/:tokenId', async (ctx) => {
     const caller = callerOf(ctx);
-    await run(ctx, caller, caller.id, { type: 'RevokeServiceToken', tokenId: pathParam(ctx, 'tokenId') });
+    await run(ctx, caller, caller.id, { type: 'RevokeServiceToken', tokenId: idParam(ctx, 'tokenId') });
     ctx.status = 204;
   });
 
@@ -104,15 +104,15 @@ export function usersRouter(deps: ApiDeps, guard: Guard): Router {
 
   router.get('/:id', async (ctx) => {
     guard.superuser(callerOf(ctx));
-    ctx.body = userRead(await deps.views.users.get(pathParam(ctx)));
+    ctx.body = userRead(await deps.views.users.get(idParam(ctx)));
   });
 
   router.patch('/:id', async (ctx) => {
     const caller = callerOf(ctx);
     guard.superuser(caller);
-    const userId = pathParam(ctx);
+    const userId = idParam(ctx);
     userRead(await deps.views.users.get(userId));
-    const patch = decode(AdminPatch, ctx.request.body, 'body');
+    const patch = decode(AdminPatch, requiredBody(ctx), 'body');
     await applyCommon(ctx, caller, userId, patch);
     if (patch.is_active !== undefined) await run(ctx, caller, userId, { type: patch.is_active ? 'ActivateUser' : 'DeactivateUser' });
     if (patch.is_superuser !== undefined) await run(ctx, caller, userId, { type: 'SetSuperuser', isSuperuser: patch.is_superuser });
@@ -123,7 +123,7 @@ export function usersRouter(deps: ApiDeps, guard: Guard): Router {
   router.delete('/:id', async (ctx) => {
     const caller = callerOf(ctx);
     guard.superuser(caller);
-    await run(ctx, caller, pathParam(ctx), { type: 'DeleteUser' });
+    await run(ctx, caller, idParam(ctx), { type: 'DeleteUser' });
     ctx.status = 204;
   });
 

@@ -6,16 +6,15 @@ import type { ReadModels } from '../../projections/readModels';
 import type { LogFilter, ObservabilityReader } from '../../runtime/observability/observabilityStore';
 import type { ApiDeps } from '../apiDeps';
 import { callerOf, type Caller } from '../auth';
-import { decode, pathParam } from '../decode';
-import { ValidationFailure } from '../../domain/failures';
+import { decode, idParam } from '../decode';
 import { DomainFailure } from '../../domain/failures';
 import type { Guard } from '../guard';
-import { IntFromQuery } from '../queryCodecs';
+import { checkBounds, IntFromQuery } from '../queryCodecs';
 
 /** Lines a plain GET answers by default, and at most (what a runtime keeps per pipeline). */
 const DEFAULT_LOG_LINES = 100;
 const MAX_LOG_LINES = 500;
-export const LogsQuery = t.partial({ limit: IntFromQuery });
+export const LogsQuery = t.partial({ limit: new IntFromQuery(1, MAX_LOG_LINES) });
 
 /** Whose logs a path names: a pipeline's, or those of every pipeline using a connector. */
 export type LogSource = 'pipelines' | 'connectors';
@@ -50,24 +49,21 @@ export function pipelineObservabilityRouter(deps: ApiDeps, guard: Guard, observa
 
   const logs = (source: LogSource) => async (ctx: Context) => {
     const caller = callerOf(ctx);
-    const { limit = DEFAULT_LOG_LINES } = decode(LogsQuery, ctx.query, 'query');
-    if (limit < 1 || limit > MAX_LOG_LINES) {
-      throw new ValidationFailure([
-        { loc: ['query', 'limit'], msg: `ensure this value is between 1 and ${MAX_LOG_LINES}`, type: 'value_error.number.not_in_range' },
-      ]);
-    }
-    ctx.body = await observability.logs(await readableLogs(deps.views, guard, caller, source, pathParam(ctx)), { limit });
+    const query = decode(LogsQuery, ctx.query, 'query');
+    checkBounds(LogsQuery.props, query);
+    const { limit = DEFAULT_LOG_LINES } = query;
+    ctx.body = await observability.logs(await readableLogs(deps.views, guard, caller, source, idParam(ctx)), { limit });
   };
   router.get('/pipelines/:id/logs', logs('pipelines'));
   router.get('/connectors/:id/logs', logs('connectors'));
 
   router.get('/pipelines/:id/latency-informations', async (ctx) => {
-    const pipelineId = await readable(guard, callerOf(ctx), await deps.views.pipelines.get(pathParam(ctx)), 'PIPELINE_NOT_FOUND');
+    const pipelineId = await readable(guard, callerOf(ctx), await deps.views.pipelines.get(idParam(ctx)), 'PIPELINE_NOT_FOUND');
     ctx.body = await observability.pipelineMetrics(pipelineId);
   });
 
   router.get('/datamodels/:id/monitoring', async (ctx) => {
-    const datamodelId = pathParam(ctx);
+    const datamodelId = idParam(ctx);
     const pipelineId = await readable(
       guard,
       callerOf(ctx),

@@ -1,9 +1,12 @@
 import * as t from 'io-ts';
+import { IntFromQuery } from '../queryCodecs';
 
 /** The part of JSON Schema (2020-12, as OpenAPI 3.1 uses it) that request codecs translate to. */
 export interface JsonSchema {
   readonly type?: string | readonly string[];
   readonly format?: string;
+  readonly minimum?: number;
+  readonly maximum?: number;
   readonly description?: string;
   readonly properties?: Readonly<Record<string, JsonSchema>>;
   readonly required?: readonly string[];
@@ -27,6 +30,7 @@ const NAMED: Readonly<Record<string, JsonSchema>> = {
   Int: { type: 'integer' },
   boolean: { type: 'boolean' },
   datetime: { type: 'string', format: 'date-time' },
+  uuid: { type: 'string', format: 'uuid' },
   PortString: { type: 'string', description: 'a TCP port (1 to 65535), as a string or an integer' },
 };
 
@@ -54,7 +58,8 @@ function unite(members: readonly JsonSchema[]): JsonSchema {
   const others = members.filter((m) => m.type !== 'null');
   const [only] = others;
   if (nullable.length === 1 && others.length === 1 && only !== undefined && typeof only.type === 'string' && only.anyOf === undefined) {
-    return { ...only, type: [only.type, 'null'] };
+    // An enum lists its values: null must be one of them too.
+    return { ...only, type: [only.type, 'null'], ...(only.enum !== undefined ? { enum: [...only.enum, null] } : {}) };
   }
   return { anyOf: members };
 }
@@ -66,6 +71,7 @@ const objectOf = (props: t.Props, required: boolean, seen: ReadonlySet<t.Mixed>)
 };
 
 function convert(codec: t.Mixed, seen: ReadonlySet<t.Mixed>): JsonSchema {
+  if (codec instanceof IntFromQuery) return { type: 'integer', minimum: codec.minimum, maximum: codec.maximum ?? IntFromQuery.LARGEST };
   if (codec instanceof t.InterfaceType || codec instanceof t.StrictType) return objectOf(codec.props as t.Props, true, seen);
   if (codec instanceof t.PartialType) return objectOf(codec.props as t.Props, false, seen);
   // Exact only strips unknown keys (it does not refuse them), so the schema stays open.
@@ -85,7 +91,8 @@ function convert(codec: t.Mixed, seen: ReadonlySet<t.Mixed>): JsonSchema {
   if (codec instanceof t.NumberType) return { type: 'number' };
   if (codec instanceof t.BooleanType) return { type: 'boolean' };
   if (codec instanceof t.NullType) return { type: 'null' };
-  if (codec instanceof t.AnyDictionaryType) return { type: 'object' };
+  // Said open explicitly: client generators read a bare `type: object` as an object with no keys.
+  if (codec instanceof t.AnyDictionaryType) return { type: 'object', additionalProperties: true };
   if (codec instanceof t.AnyArrayType) return { type: 'array' };
   if (codec instanceof t.UnknownType || codec instanceof t.AnyType) return {};
   return NAMED[codec.name] ?? { description: codec.name };

@@ -1,6 +1,7 @@
 import type Router from '@koa/router';
 import { jsonSchemaOf, withoutProperties, type JsonSchema } from './ioTsSchema';
-import { OPERATIONS, type BodySpec, type OperationSpec } from './operations';
+import { Uuid } from '../queryCodecs';
+import { OPERATIONS, type BodySpec, type OperationSpec, type ResponseSpec } from './operations';
 
 /** One method on one path, as a router serves it. */
 export interface RouteInfo {
@@ -44,6 +45,7 @@ export function routesOf(router: Pick<Router, 'stack' | 'opts'>): RouteInfo[] {
 }
 
 const ERROR: Json = { $ref: '#/components/schemas/Error' };
+const DETAILED_ERROR: Json = { $ref: '#/components/schemas/DetailedError' };
 const VALIDATION_ERROR: Json = { $ref: '#/components/schemas/ValidationError' };
 
 const COMPONENTS: Json = {
@@ -58,10 +60,15 @@ const COMPONENTS: Json = {
   schemas: {
     Error: {
       type: 'object',
+      properties: { detail: { type: 'string', description: 'An error code (e.g. `PIPELINE_NOT_FOUND`), or a code and its reason' } },
+      required: ['detail'],
+    },
+    DetailedError: {
+      type: 'object',
       properties: {
         detail: {
-          description: 'An error code (e.g. `PIPELINE_NOT_FOUND`) or `{code, reason}`',
-          anyOf: [{ type: 'string' }, { type: 'object' }],
+          description: 'An error code, or `{code, reason}` / `{code, message, ...}` where the contract gives one',
+          anyOf: [{ type: 'string' }, { type: 'object', properties: { code: { type: 'string' } }, required: ['code'] }],
         },
       },
       required: ['detail'],
@@ -88,16 +95,6 @@ const COMPONENTS: Json = {
       },
       required: ['detail'],
     },
-    Page: {
-      type: 'object',
-      properties: {
-        items: { type: 'array', items: { type: 'object' } },
-        total: { type: 'integer' },
-        skip: { type: 'integer' },
-        limit: { type: 'integer' },
-      },
-      required: ['items', 'total', 'skip', 'limit'],
-    },
   },
 };
 
@@ -110,7 +107,13 @@ const bodySchemaOf = (body: BodySpec): JsonSchema => {
 };
 
 function parametersOf(route: RouteInfo, spec: OperationSpec | undefined): Json[] {
-  const path: Json[] = route.params.map((name) => ({ name, in: 'path', required: true, schema: { type: 'string' } }));
+  // Path parameters are ids (see idParam) unless the operation says otherwise.
+  const path: Json[] = route.params.map((name) => ({
+    name,
+    in: 'path',
+    required: true,
+    schema: json(spec?.pathParams?.[name] ?? jsonSchemaOf(Uuid)),
+  }));
   const query: Json[] = (spec?.query ?? []).flatMap((codec) => {
     const schema = jsonSchemaOf(codec);
     const required = schema.required ?? [];
@@ -124,24 +127,41 @@ function parametersOf(route: RouteInfo, spec: OperationSpec | undefined): Json[]
   return [...path, ...query];
 }
 
+/** The contract's page `{items, total, skip, limit}` of `items`. */
+const page = (items: Json): Json => ({
+  type: 'object',
+  properties: { items: { type: 'array', items }, total: { type: 'integer' }, skip: { type: 'integer' }, limit: { type: 'integer' } },
+  required: ['items', 'total', 'skip', 'limit'],
+});
+
 function responsesOf(route: RouteInfo, spec: OperationSpec): Record<string, Json> {
   const responses: Record<string, Json> = {};
-  const add = (status: number, description: string) => {
+  const add = (status: number, response: string | ResponseSpec) => {
+    const {
+      description,
+      codec,
+      schema: given,
+      contentType = 'application/json',
+    } = typeof response === 'string' ? { description: response } : response;
+    const body = codec !== undefined ? json(jsonSchemaOf(codec)) : given !== undefined ? json(given) : undefined;
     const schema =
-      status === 422
-        ? VALIDATION_ERROR
-        : status >= 400 && status < 500
-          ? ERROR
-          : spec.paged === true && status < 300
-            ? { $ref: '#/components/schemas/Page' }
-            : undefined;
-    responses[String(status)] = { description, ...(schema !== undefined ? { content: { 'application/json': { schema } } } : {}) };
+      status < 300
+        ? spec.paged === true
+          ? page(body ?? { type: 'object' })
+          : body
+        : (body ?? (status === 422 ? VALIDATION_ERROR : (spec.detailedErrors ?? []).includes(status) ? DETAILED_ERROR : ERROR));
+    responses[String(status)] = { description, ...(schema !== undefined ? { content: { [contentType]: { schema } } } : {}) };
   };
-  for (const [status, description] of Object.entries(spec.responses)) add(Number(status), description);
-  if (spec.public !== true && responses['401'] === undefined) add(401, 'No valid bearer token');
-  if (route.params.length > 0 && responses['404'] === undefined) add(404, 'Not found');
-  if ((spec.body !== undefined || (spec.query ?? []).length > 0) && responses['422'] === undefined)
+  for (const [status, response] of Object.entries(spec.responses)) add(Number(status), response);
+  const missing = (status: number) => responses[String(status)] === undefined;
+  if (spec.public !== true && missing(401)) add(401, 'No valid bearer token');
+  if (route.params.length > 0 && missing(404)) add(404, 'Not found');
+  if (spec.body !== undefined && missing(413)) add(413, 'The body is larger than POPSINK_BODY_LIMIT');
+  const idInPath = route.params.some((name) => spec.pathParams?.[name] === undefined);
+  if ((spec.body !== undefined || (spec.query ?? []).length > 0 || idInPath) && missing(422))
     add(422, 'The request does not match its schema');
+  // A change is recorded before the read models show it; answered 503 when they lag behind too long.
+  if (route.method !== 'GET' && missing(503)) add(503, '`READ_MODELS_LAGGING`: the change is recorded but not yet readable');
   return responses;
 }
 

@@ -16,7 +16,24 @@ import * as subscriptions from '../pipeline/subscriptionsRouter';
 import * as teams from '../team/teamsRouter';
 import * as userLogs from '../audit/userLogsRouter';
 import * as users from '../identity/usersRouter';
+import { ConnectorRead } from '../connector/connectorRead';
+import { EnvRead } from '../env/envRead';
+import { UserRead } from '../identity/userRead';
+import { ConfigurationRead, PipelineRead, WorkerConfigRead } from '../pipeline/pipelineRead';
+import { SubscriptionRead } from '../pipeline/subscriptionsRouter';
+import { TeamRead } from '../team/teamRead';
+import { PipelineStateName } from '../../domain/pipeline/pipeline';
+import { TeamRole } from '../../domain/team/team';
 import { jsonSchemaOf, type JsonSchema } from './ioTsSchema';
+import { DatamodelRead } from '../pipeline/datamodelsRouter';
+import { HistoryItem } from '../audit/historyRouter';
+import { ErrorRowItem } from '../errorRows/errorRowsRouter';
+import { ReadModelsStatusRead, RebuildRead } from '../operations/adminRouter';
+import { ReplayCounts } from '../../domain/errorRows/errorRowSelection';
+import { MapperColumn } from '../../domain/mapper/mapperSpec';
+import { DatamodelMonitoring, PipelineMetrics } from '../../runtime/observability/observabilityStore';
+import { PipelineLogLine } from '../../runtime/observability/workerReport';
+import { MAX_FETCH_LIMIT } from '../../runtime/kafka/kafkaTools';
 
 /** A request body: the codec the route decodes it with, or (where the route has none) its schema. */
 export interface BodySpec {
@@ -29,6 +46,15 @@ export interface BodySpec {
   readonly optional?: boolean;
 }
 
+/** An answer with a body: its codec (the one the renderer's return type is checked against) or its schema. */
+export interface ResponseSpec {
+  readonly description: string;
+  readonly codec?: t.Mixed;
+  readonly schema?: JsonSchema;
+  /** Defaults to `application/json`. */
+  readonly contentType?: string;
+}
+
 export interface OperationSpec {
   readonly summary: string;
   readonly description: string;
@@ -37,12 +63,19 @@ export interface OperationSpec {
   /** No bearer token needed. */
   readonly public?: boolean;
   readonly body?: BodySpec;
+  /** Path parameters that are not ids (the others are UUIDs, see `idParam`). */
+  readonly pathParams?: Readonly<Record<string, JsonSchema>>;
   /** The query codecs the route decodes `ctx.query` with, in order. */
   readonly query?: readonly t.Mixed[];
-  /** Success and route-specific error answers; 401 / 404 / 422 are added where they apply. */
-  readonly responses: Readonly<Record<number, string>>;
-  /** The answer is the contract's page `{items, total, skip, limit}`. */
+  /**
+   * Success and route-specific error answers; 401 / 404 / 413 / 422 / 503 are added where they
+   * apply. An error given as a description has the `{detail}` body of its status.
+   */
+  readonly responses: Readonly<Record<number, string | ResponseSpec>>;
+  /** The answer is the contract's page `{items, total, skip, limit}` of the success body. */
   readonly paged?: boolean;
+  /** Error statuses whose `detail` may be an object (`{code, reason}`) rather than a code. */
+  readonly detailedErrors?: readonly number[];
 }
 
 /** A Kafka cluster, as BYOK and the KAFKA_SOURCE checks take it (validated by the connector config rules, not a codec). */
@@ -73,6 +106,33 @@ const sqlTarget = (extra: Record<string, JsonSchema>, required: readonly string[
   required: ['host', 'port', 'database', 'user', 'password', ...required],
 });
 
+const status = (values: readonly string[]): JsonSchema => ({
+  type: 'object',
+  properties: { status: { enum: values } },
+  required: ['status'],
+});
+const STATUS_OK = status(['ok']);
+const object = (properties: Record<string, JsonSchema>): JsonSchema => ({ type: 'object', properties, required: Object.keys(properties) });
+const STRING = { type: 'string' } as const;
+const NULLABLE_STRING = { type: ['string', 'null'] } as const;
+const SERVICE_TOKEN = object({ id: STRING, name: STRING, created_at: STRING, expires_at: NULLABLE_STRING });
+const SERVICE_TOKEN_ISSUED = object({
+  id: STRING,
+  name: STRING,
+  access_token: STRING,
+  token_type: { const: 'bearer' },
+  expires_at: NULLABLE_STRING,
+});
+const MEMBER = object({ id: STRING, email: STRING, role: jsonSchemaOf(TeamRole) });
+const STATE = jsonSchemaOf(PipelineStateName);
+const COUNT_STATUS = object(Object.fromEntries(['all', ...Object.keys(PipelineStateName.keys)].map((name) => [name, { type: 'integer' }])));
+const PIPELINE_STATUS = object({ id: STRING, state: STATE, error_reason: NULLABLE_STRING });
+const PIPELINE_STATUS_ITEM = object({ id: STRING, name: STRING, state: STATE, team_id: STRING, updated_at: STRING });
+/** Start and pause answer the state as an uppercase JSON string. */
+const CONTROL_STATE: JsonSchema = { enum: [...Object.keys(PipelineStateName.keys).map((name) => name.toUpperCase()), 'DELETED'] };
+const LOG_LINES: JsonSchema = { type: 'array', items: jsonSchemaOf(PipelineLogLine) };
+const CONNECTOR_PIPELINES = object({ connector_id: STRING, pipelines: { type: 'array', items: STRING } });
+
 const CHECKED = {
   200: 'The check passed: `{"status": "ok"}`',
   400: 'The system refused the connection or the credentials; `detail` says why (never the password)',
@@ -91,25 +151,31 @@ export const OPERATIONS: Readonly<Record<string, OperationSpec>> = {
     ...HEALTH,
     summary: 'Liveness',
     description: 'Answers 200 while the process runs.',
-    responses: { 200: 'The process answers' },
+    responses: { 200: { description: 'The process answers', schema: STATUS_OK } },
   },
   'GET /readyz': {
     ...HEALTH,
     summary: 'Readiness',
     description: 'Answers 200 once the read models reflect the event log as it was at start-up, 503 while they catch up.',
-    responses: { 200: 'Ready', 503: 'Read models still catching up' },
+    responses: {
+      200: { description: 'Ready', schema: status(['ready']) },
+      503: { description: 'Read models still catching up', schema: status(['catching_up']) },
+    },
   },
   'GET /healthchecks': {
     ...HEALTH,
     summary: 'Health check',
     description: 'Answers `{"status": "ok"}` while the API serves.',
-    responses: { 200: 'The API serves' },
+    responses: { 200: { description: 'The API serves', schema: STATUS_OK } },
   },
   'GET /healthchecks/db': {
     ...HEALTH,
     summary: 'Store health',
     description: 'Checks that the event store and the read store both answer; the reason of a failure stays in the server log.',
-    responses: { 200: 'Both stores answer', 503: 'A store does not answer' },
+    responses: {
+      200: { description: 'Both stores answer', schema: STATUS_OK },
+      503: { description: 'A store does not answer', schema: status(['unavailable']) },
+    },
   },
 
   // Documentation
@@ -117,18 +183,19 @@ export const OPERATIONS: Readonly<Record<string, OperationSpec>> = {
     ...PUBLIC_DOCS,
     summary: 'This document',
     description: 'The OpenAPI 3.1 description of every route the API serves, generated from the routers and their request codecs.',
-    responses: { 200: 'The OpenAPI document' },
+    responses: { 200: { description: 'The OpenAPI document', schema: { type: 'object' } } },
   },
   'GET /docs': {
     ...PUBLIC_DOCS,
     summary: 'Swagger UI',
     description: 'An interactive page over this document; its assets are served by this server (no CDN).',
-    responses: { 200: 'An HTML page' },
+    responses: { 200: { description: 'An HTML page', schema: { type: 'string' }, contentType: 'text/html' } },
   },
   'GET /docs/{file}': {
     ...PUBLIC_DOCS,
     summary: 'Swagger UI asset',
     description: 'A script, style sheet or icon of the Swagger UI page, from the `swagger-ui-dist` package.',
+    pathParams: { file: STRING },
     responses: { 200: 'The asset', 404: 'No such asset' },
   },
 
@@ -139,7 +206,8 @@ export const OPERATIONS: Readonly<Record<string, OperationSpec>> = {
     description:
       'Creates an active, non-superuser account. The password needs at least 8 characters; an email already taken answers 400 `REGISTER_USER_ALREADY_EXISTS`.',
     body: { codec: auth.RegisterBody, omit: ['is_superuser', 'is_verified'] },
-    responses: { 201: 'The user created', 400: 'Password too short or email taken' },
+    responses: { 201: { description: 'The user created', codec: UserRead }, 400: 'Password too short or email taken' },
+    detailedErrors: [400],
   },
   'POST /auth/jwt/login': {
     public: true,
@@ -148,7 +216,14 @@ export const OPERATIONS: Readonly<Record<string, OperationSpec>> = {
       'OAuth2 password form (`username` is the email). Answers a bearer JWT. Repeated failures for one email are throttled (429 with Retry-After).',
     body: { codec: auth.LoginForm, encoding: 'form' },
     responses: {
-      200: '`{"access_token", "token_type": "bearer"}`',
+      200: {
+        description: 'A bearer token',
+        schema: {
+          type: 'object',
+          properties: { access_token: { type: 'string' }, token_type: { const: 'bearer' } },
+          required: ['access_token', 'token_type'],
+        },
+      },
       400: '`LOGIN_BAD_CREDENTIALS`',
       429: 'Too many failed attempts; retry after the given seconds',
     },
@@ -172,34 +247,46 @@ export const OPERATIONS: Readonly<Record<string, OperationSpec>> = {
     description:
       'Sets a new password with a token from forgot-password; a token used, expired or unknown answers `RESET_PASSWORD_BAD_TOKEN`.',
     body: { codec: auth.ResetBody },
-    responses: { 200: 'Password changed', 400: 'Bad token or password too short' },
+    responses: { 200: { description: 'Password changed', schema: { type: 'null' } }, 400: 'Bad token or password too short' },
+    detailedErrors: [400],
   },
 
   // Users
-  'GET /users/me': { summary: 'Current user', description: 'The authenticated user.', responses: { 200: 'The user' } },
+  'GET /users/me': {
+    summary: 'Current user',
+    description: 'The authenticated user.',
+    responses: { 200: { description: 'The user', codec: UserRead } },
+  },
   'PATCH /users/me': {
     summary: 'Update the current user',
     description: 'Changes the email, the password or the active env (one the caller can read; `null` clears it).',
     body: { codec: users.MePatch },
-    responses: { 200: 'The user updated', 400: 'Password too short or email taken', 403: 'The env is not readable by the caller' },
+    responses: {
+      200: { description: 'The user updated', codec: UserRead },
+      400: 'Password too short or email taken',
+      403: 'The env is not readable by the caller',
+      404: 'No such env',
+    },
+    detailedErrors: [400],
   },
   'POST /users/me/change-password': {
     summary: 'Change password',
     description: 'Changes the password given the current one.',
     body: { codec: users.ChangePasswordBody },
     responses: { 204: 'Password changed', 400: 'Current password wrong or new one too short' },
+    detailedErrors: [400],
   },
   'POST /users/me/service-account-token': {
     summary: 'Issue a service-account token',
     description:
       'A long-lived bearer token for scripts, valid `expires_in_days` days (1 to 3650) or, with `null`, until revoked. The token is shown once.',
     body: { codec: users.ServiceTokenBody, optional: true },
-    responses: { 201: 'The token issued: `{id, name, access_token, token_type, expires_at}`' },
+    responses: { 201: { description: 'The token issued (shown once)', schema: SERVICE_TOKEN_ISSUED } },
   },
   'GET /users/me/service-account-tokens': {
     summary: 'List service-account tokens',
     description: "The caller's service-account tokens (without the tokens themselves).",
-    responses: { 200: 'The tokens' },
+    responses: { 200: { description: 'The tokens', schema: { type: 'array', items: SERVICE_TOKEN } } },
   },
   'DELETE /users/me/service-account-tokens/{tokenId}': {
     summary: 'Revoke a service-account token',
@@ -211,14 +298,14 @@ export const OPERATIONS: Readonly<Record<string, OperationSpec>> = {
     summary: 'Rebuild the read models',
     description:
       'Superuser only: rebuilds every read model from position 0 into fresh collections while the API keeps answering from the current ones, then swaps. Answers 202 with the rebuild id; 409 while one runs.',
-    responses: { 202: 'Started', 403: 'Not a superuser', 409: 'A rebuild is running' },
+    responses: { 202: { description: 'Started', codec: RebuildRead }, 403: 'Not a superuser', 409: 'A rebuild is running' },
   },
   'GET /admin/rebuild': {
     tags: ['operations'],
     summary: 'Rebuild status',
     description:
       'Superuser only: the active read-model generation, whether a rebuild runs, its position and the log head, and the last rebuild.',
-    responses: { 200: 'The status', 403: 'Not a superuser' },
+    responses: { 200: { description: 'The status', codec: ReadModelsStatusRead }, 403: 'Not a superuser' },
   },
   'GET /users/export-all': {
     summary: 'Export the installation',
@@ -251,18 +338,23 @@ export const OPERATIONS: Readonly<Record<string, OperationSpec>> = {
     description: 'Every user, by email (superuser only); `search` filters by email.',
     query: [PagingQuery, users.UsersQuery],
     paged: true,
-    responses: { 200: 'A page of users', 403: 'Not a superuser' },
+    responses: { 200: { description: 'A page of users', codec: UserRead }, 403: 'Not a superuser' },
   },
   'GET /users/{id}': {
     summary: 'Get a user',
     description: 'One user (superuser only).',
-    responses: { 200: 'The user', 403: 'Not a superuser' },
+    responses: { 200: { description: 'The user', codec: UserRead }, 403: 'Not a superuser' },
   },
   'PATCH /users/{id}': {
     summary: 'Update a user',
     description: 'Changes any user: email, password, active, superuser, verified (superuser only).',
     body: { codec: users.AdminPatch },
-    responses: { 200: 'The user updated', 400: 'Password too short or email taken', 403: 'Not a superuser' },
+    responses: {
+      200: { description: 'The user updated', codec: UserRead },
+      400: 'Password too short or email taken',
+      403: 'Not a superuser',
+    },
+    detailedErrors: [400],
   },
   'DELETE /users/{id}': {
     summary: 'Delete a user',
@@ -275,20 +367,20 @@ export const OPERATIONS: Readonly<Record<string, OperationSpec>> = {
     summary: 'Create an env',
     description: "Creates an env owned by the caller; it becomes the caller's active env when they have none.",
     body: { codec: envs.EnvCreate },
-    responses: { 201: 'The env created', 409: 'Name taken' },
+    responses: { 201: { description: 'The env created', codec: EnvRead }, 409: 'Name taken' },
   },
   'GET /envs': {
     summary: 'List envs',
     description: 'The envs the caller belongs to (every env for a superuser), by name.',
     query: [PagingQuery],
     paged: true,
-    responses: { 200: 'A page of envs' },
+    responses: { 200: { description: 'A page of envs', codec: EnvRead } },
   },
   'GET /envs/filter-one': {
     summary: 'Find an env by name',
     description: 'The env of that name, if the caller can see it.',
     query: [envs.FilterOneQuery],
-    responses: { 200: 'The env' },
+    responses: { 200: { description: 'The env', codec: EnvRead }, 404: 'No visible env of that name' },
   },
   'POST /envs/check-byok-credentials': {
     summary: 'Check a Kafka cluster (BYOK)',
@@ -300,13 +392,13 @@ export const OPERATIONS: Readonly<Record<string, OperationSpec>> = {
   'GET /envs/{id}': {
     summary: 'Get an env',
     description: 'One env the caller can read.',
-    responses: { 200: 'The env', 403: 'Not a member of the env' },
+    responses: { 200: { description: 'The env', codec: EnvRead }, 403: 'Not a member of the env' },
   },
   'PATCH /envs/{id}': {
     summary: 'Update an env',
     description: "Changes an env's name, description or retention (env owner or superuser).",
     body: { codec: envs.EnvPatch },
-    responses: { 200: 'The env updated', 403: 'Not allowed to manage the env', 409: 'Name taken' },
+    responses: { 200: { description: 'The env updated', codec: EnvRead }, 403: 'Not allowed to manage the env', 409: 'Name taken' },
   },
   'DELETE /envs/{id}': {
     summary: 'Delete an env',
@@ -319,31 +411,37 @@ export const OPERATIONS: Readonly<Record<string, OperationSpec>> = {
     summary: 'Create a team',
     description: "Creates a team owned by the caller in `env_id` (default: the caller's active env).",
     body: { codec: teams.TeamCreate },
-    responses: { 201: 'The team created', 400: '`NO_ACTIVE_ENV`', 403: 'Not a member of the env', 409: 'Name taken' },
+    responses: {
+      201: { description: 'The team created', codec: TeamRead },
+      400: '`NO_ACTIVE_ENV`',
+      403: 'Not a member of the env',
+      404: 'No such env',
+      409: 'Name taken',
+    },
   },
   'GET /teams': {
     summary: 'List teams',
     description: "Teams of the caller's envs (all for a superuser), by name; filter by `env_id` or `search`.",
     query: [PagingQuery, teams.TeamsQuery],
     paged: true,
-    responses: { 200: 'A page of teams' },
+    responses: { 200: { description: 'A page of teams', codec: TeamRead } },
   },
   'GET /teams/filter-one': {
     summary: 'Find a team by name',
     description: 'The team of that name (optionally in one env), if visible.',
     query: [teams.FilterOneQuery],
-    responses: { 200: 'The team' },
+    responses: { 200: { description: 'The team', codec: TeamRead }, 404: 'No visible team of that name' },
   },
   'GET /teams/{id}': {
     summary: 'Get a team',
     description: 'One team of an env the caller belongs to.',
-    responses: { 200: 'The team', 403: 'Not allowed to read the team' },
+    responses: { 200: { description: 'The team', codec: TeamRead }, 403: 'Not allowed to read the team' },
   },
   'PATCH /teams/{id}': {
     summary: 'Update a team',
     description: "Changes a team's name or description (team owner or superuser).",
     body: { codec: teams.TeamPatch },
-    responses: { 200: 'The team updated', 403: 'Not an owner', 409: 'Name taken' },
+    responses: { 200: { description: 'The team updated', codec: TeamRead }, 403: 'Not an owner', 409: 'Name taken' },
   },
   'DELETE /teams/{id}': {
     summary: 'Delete a team',
@@ -353,7 +451,7 @@ export const OPERATIONS: Readonly<Record<string, OperationSpec>> = {
   'GET /teams/{id}/members': {
     summary: 'List members',
     description: 'Members of a team with their role, owners first.',
-    responses: { 200: 'The members', 403: 'Not allowed to read the team' },
+    responses: { 200: { description: 'The members', schema: { type: 'array', items: MEMBER } }, 403: 'Not allowed to read the team' },
   },
   'POST /teams/{id}/members/bulk': {
     summary: 'Add members',
@@ -373,69 +471,82 @@ export const OPERATIONS: Readonly<Record<string, OperationSpec>> = {
     description:
       'Creates a draft pipeline in a team: its source and target are existing connectors (`existing_*_id`) or created with it (`*_name`, `*_type`, `*_config`), with its first subscription and datamodel in flattened fields.',
     body: { codec: pipelineBodies.PipelineCreate },
-    responses: { 201: 'The pipeline created', 403: 'Not allowed to operate the team', 409: 'Name taken' },
+    responses: {
+      201: { description: 'The pipeline created', codec: PipelineRead },
+      403: 'Not allowed to operate the team',
+      404: 'No such team or connector',
+      409: 'Name taken',
+    },
   },
   'GET /pipelines': {
     summary: 'List pipelines',
     description: 'Pipelines of the visible teams, newest first; filter by `state`, `team_id`, `search` (name).',
     query: [PagingQuery, pipelines.ListQuery],
     paged: true,
-    responses: { 200: 'A page of pipelines' },
+    responses: { 200: { description: 'A page of pipelines', codec: PipelineRead } },
   },
   'GET /pipelines/count-status': {
     summary: 'Count pipelines by state',
     description: 'The number of visible pipelines in each state, and `all`.',
     query: [connectors.TeamQuery],
-    responses: { 200: '`{all, draft, running, ...}`' },
+    responses: { 200: { description: 'The number of pipelines in each state, and `all`', schema: COUNT_STATUS } },
   },
   'GET /pipelines/filter-one': {
     summary: 'Find a pipeline by name',
     description: 'The visible pipeline of that name (optionally in one team).',
     query: [pipelines.FilterOneQuery],
-    responses: { 200: 'The pipeline' },
+    responses: { 200: { description: 'The pipeline', codec: PipelineRead }, 404: 'No visible pipeline of that name' },
   },
   'GET /pipelines/status/all-non-draft': {
     summary: 'List live pipelines',
     description: 'Visible pipelines not in draft, with their state, most recently changed first.',
     query: [PagingQuery],
     paged: true,
-    responses: { 200: 'A page of `{id, name, state, team_id, updated_at}`' },
+    responses: { 200: { description: 'A page of `{id, name, state, team_id, updated_at}`', schema: PIPELINE_STATUS_ITEM } },
   },
   'GET /pipelines/{id}': {
     summary: 'Get a pipeline',
     description: 'One pipeline with its connectors resolved; secrets masked.',
-    responses: { 200: 'The pipeline', 403: 'Not allowed to read the team' },
+    responses: { 200: { description: 'The pipeline', codec: PipelineRead }, 403: 'Not allowed to read the team' },
   },
   'GET /pipelines/{id}/status': {
     summary: 'Pipeline state',
     description: "A pipeline's state and error reason.",
-    responses: { 200: '`{id, state, error_reason}`', 403: 'Not allowed to read the team' },
+    responses: { 200: { description: '`{id, state, error_reason}`', schema: PIPELINE_STATUS }, 403: 'Not allowed to read the team' },
   },
   'GET /pipelines/{id}/worker-config': {
     summary: 'Worker configuration',
     description:
       'What the workers of the current version run with: connectors (secrets masked), source topic, and one consumer group per subscription.',
-    responses: { 200: 'The worker configuration', 403: 'Not allowed to read the team' },
+    responses: { 200: { description: 'The worker configuration', codec: WorkerConfigRead }, 403: 'Not allowed to read the team' },
   },
   'GET /pipelines/{id}/configuration': {
     summary: 'Export configuration',
     description:
       'A portable configuration (`popsink.pipeline.v1`): connectors by name and type, subscriptions and datamodel; no ids, secrets masked.',
-    responses: { 200: 'The configuration', 403: 'Not allowed to read the team' },
+    responses: { 200: { description: 'The configuration', codec: ConfigurationRead }, 403: 'Not allowed to read the team' },
   },
   'POST /pipelines/{id}/configuration': {
     summary: 'Import configuration',
     description:
       "Applies a portable configuration to this pipeline: its connectors are found by name in the pipeline's team; subscriptions keep their consumer groups by position.",
     body: { codec: pipelineBodies.Configuration },
-    responses: { 200: 'The pipeline updated', 403: 'Not allowed to operate the team', 409: 'Version conflict' },
+    responses: {
+      200: { description: 'The pipeline updated', codec: PipelineRead },
+      403: 'Not allowed to operate the team',
+      409: 'Version conflict',
+    },
   },
   'PATCH /pipelines/{id}': {
     summary: 'Update a pipeline',
     description:
       "Changes name, connectors, first subscription or datamodel (flattened fields); a change is a new pipeline version. A new `subscription_mapper_config` whose column types the target's existing PostgreSQL or Oracle table cannot take is refused with a 422 at `subscription_mapper_config.<index>.cast` (checked when the target answers within 3 s).",
     body: { codec: pipelineBodies.PipelinePatch },
-    responses: { 200: 'The pipeline updated', 403: 'Not allowed to operate the team', 409: 'Name taken or version conflict' },
+    responses: {
+      200: { description: 'The pipeline updated', codec: PipelineRead },
+      403: 'Not allowed to operate the team',
+      409: 'Name taken or version conflict',
+    },
   },
   'POST /pipelines/{id}/dry-run': {
     summary: 'Dry-run a pipeline',
@@ -456,12 +567,20 @@ export const OPERATIONS: Readonly<Record<string, OperationSpec>> = {
   'POST /pipelines/{id}/start': {
     summary: 'Start a pipeline',
     description: 'Asks the runtime to run the pipeline; answers its new state as an uppercase JSON string.',
-    responses: { 202: 'The state, e.g. `"RUNNING"`', 403: 'Not allowed to operate the team', 409: 'Not startable in its state' },
+    responses: {
+      202: { description: 'The state, e.g. `"BUILDING"`', schema: CONTROL_STATE },
+      403: 'Not allowed to operate the team',
+      409: 'Not startable in its state',
+    },
   },
   'POST /pipelines/{id}/pause': {
     summary: 'Pause a pipeline',
     description: 'Stops the workers, keeping offsets; answers the new state as an uppercase JSON string.',
-    responses: { 202: 'The state, e.g. `"PAUSED"`', 403: 'Not allowed to operate the team', 409: 'Not pausable in its state' },
+    responses: {
+      202: { description: 'The state, e.g. `"PAUSED"`', schema: CONTROL_STATE },
+      403: 'Not allowed to operate the team',
+      409: 'Not pausable in its state',
+    },
   },
   'GET /pipelines/{id}/logs': {
     tags: ['observability'],
@@ -469,7 +588,7 @@ export const OPERATIONS: Readonly<Record<string, OperationSpec>> = {
     description:
       'The latest worker log lines of a pipeline (`limit` 1 to 500, default 100). A WebSocket upgrade on this path streams them live (token as `Authorization`, `Bearer <token>` subprotocols or `?token=`).',
     query: [observability.LogsQuery],
-    responses: { 200: 'Log lines, oldest first', 403: 'Not allowed to read the team' },
+    responses: { 200: { description: 'Log lines, oldest first', schema: LOG_LINES }, 403: 'Not allowed to read the team' },
   },
   'GET /pipelines/{id}/history': {
     summary: 'Pipeline history',
@@ -477,13 +596,13 @@ export const OPERATIONS: Readonly<Record<string, OperationSpec>> = {
       'Every change of a pipeline, newest first, read from the event log: who made it, when, the pipeline version it led to, and each field old → new (secrets masked); an action that changes no field (a replay of error rows) says what it did in `details`.',
     query: [PagingQuery],
     paged: true,
-    responses: { 200: 'A page of changes', 403: 'Not allowed to read the team' },
+    responses: { 200: { description: 'A page of changes', codec: HistoryItem }, 403: 'Not allowed to read the team' },
   },
   'GET /pipelines/{id}/latency-informations': {
     tags: ['observability'],
     summary: 'Pipeline metrics',
     description: 'Latency and message counters the runtimes report for a pipeline.',
-    responses: { 200: 'The metrics', 403: 'Not allowed to read the team' },
+    responses: { 200: { description: 'The metrics', codec: PipelineMetrics }, 403: 'Not allowed to read the team' },
   },
   'GET /pipelines/{id}/error-rows': {
     summary: 'List error rows',
@@ -492,7 +611,7 @@ export const OPERATIONS: Readonly<Record<string, OperationSpec>> = {
     query: [PagingQuery, errorRows.ErrorRowsQuery],
     paged: true,
     responses: {
-      200: 'A page of error rows',
+      200: { description: 'A page of error rows', codec: ErrorRowItem },
       403: 'Not allowed to read the team',
       409: '`NO_ERROR_TABLE`, `ERROR_ROWS_NOT_QUERYABLE` (a Kafka error topic), `ERROR_TABLE_OUTDATED` or `PIPELINE_INCOMPLETE`',
       503: '`ERROR_TABLE_UNREACHABLE`: the database did not answer within 10 s',
@@ -504,7 +623,7 @@ export const OPERATIONS: Readonly<Record<string, OperationSpec>> = {
       "Re-runs error rows through the subscription's current mapper, envelope options and target (the table prepared as a worker does): exactly one of `ids`, `all: true`, or the list's filters; at most 10 000 rows a call (`remaining` counts the others). A row already applied is skipped; one that lands is marked `replay_outcome: applied`, one that fails again keeps the new reason with `attempts + 1` and `replay_outcome: failed`; no row is deleted. Recorded as a `PipelineErrorRowsReplayed` event (history, user-logs). Answers `{selected, applied, failed, skipped_already_applied, remaining}`.",
     body: { codec: errorRows.ReplayBody },
     responses: {
-      200: 'What the replay did',
+      200: { description: 'What the replay did', codec: ReplayCounts },
       403: 'Not allowed to operate the team',
       409: 'No queryable error table, or the target refused for good (`TARGET_REFUSED`)',
       503: 'The target or the error table did not answer (`TARGET_UNREACHABLE`, `ERROR_TABLE_UNREACHABLE`)',
@@ -516,37 +635,46 @@ export const OPERATIONS: Readonly<Record<string, OperationSpec>> = {
     summary: 'List source connectors',
     description: 'Visible source connectors (secrets masked), optionally of one team.',
     query: [connectors.TeamQuery],
-    responses: { 200: 'The connectors' },
+    responses: { 200: { description: 'The connectors', schema: { type: 'array', items: jsonSchemaOf(ConnectorRead) } } },
   },
   'GET /connectors/target-config': {
     summary: 'List target connectors',
     description: 'Visible target connectors (secrets masked), optionally of one team.',
     query: [connectors.TeamQuery],
-    responses: { 200: 'The connectors' },
+    responses: { 200: { description: 'The connectors', schema: { type: 'array', items: jsonSchemaOf(ConnectorRead) } } },
   },
   'GET /connectors/filter-one': {
     summary: 'Find a connector by name',
     description: 'The visible connector of that name (optionally in one team).',
     query: [connectors.FilterOneQuery],
-    responses: { 200: 'The connector' },
+    responses: { 200: { description: 'The connector', codec: ConnectorRead }, 404: 'No visible connector of that name' },
   },
   'POST /connectors': {
     summary: 'Create a connector',
     description: `Creates a connector in a team; \`config\` is validated against the connector type (${Object.keys(ConnectorType.keys).join(', ')}) and its secrets are sealed.`,
     body: { codec: connectors.ConnectorCreate },
-    responses: { 201: 'The connector created (secrets masked)', 403: 'Not allowed to operate the team', 409: 'Name taken' },
+    responses: {
+      201: { description: 'The connector created (secrets masked)', codec: ConnectorRead },
+      403: 'Not allowed to operate the team',
+      404: 'No such team',
+      409: 'Name taken',
+    },
   },
   'GET /connectors/{id}': {
     summary: 'Get a connector',
     description: 'One connector, secrets masked.',
-    responses: { 200: 'The connector', 403: 'Not allowed to read the team' },
+    responses: { 200: { description: 'The connector', codec: ConnectorRead }, 403: 'Not allowed to read the team' },
   },
   'PATCH /connectors/{id}': {
     summary: 'Update a connector',
     description:
       'Renames a connector or replaces its config (a masked secret sent back keeps the stored one); pipelines using it get a new version.',
     body: { codec: connectors.ConnectorPatch },
-    responses: { 200: 'The connector updated', 403: 'Not allowed to operate the team', 409: 'Name taken' },
+    responses: {
+      200: { description: 'The connector updated', codec: ConnectorRead },
+      403: 'Not allowed to operate the team',
+      409: 'Name taken',
+    },
   },
   'DELETE /connectors/{id}': {
     summary: 'Delete a connector',
@@ -566,12 +694,12 @@ export const OPERATIONS: Readonly<Record<string, OperationSpec>> = {
   'POST /connectors/{id}/start': {
     summary: 'Start pipelines of a connector',
     description: 'Starts every non-draft pipeline that uses the connector.',
-    responses: { 202: '`{connector_id, pipelines}`: the pipelines started', 403: 'Not allowed to operate the team' },
+    responses: { 202: { description: 'The pipelines started', schema: CONNECTOR_PIPELINES }, 403: 'Not allowed to operate the team' },
   },
   'POST /connectors/{id}/stop': {
     summary: 'Pause pipelines of a connector',
     description: 'Pauses every running pipeline that uses the connector (e.g. before a database maintenance).',
-    responses: { 202: '`{connector_id, pipelines}`: the pipelines paused', 403: 'Not allowed to operate the team' },
+    responses: { 202: { description: 'The pipelines paused', schema: CONNECTOR_PIPELINES }, 403: 'Not allowed to operate the team' },
   },
   'GET /connectors/{id}/history': {
     summary: 'Connector history',
@@ -579,7 +707,7 @@ export const OPERATIONS: Readonly<Record<string, OperationSpec>> = {
       'Every change of a connector, newest first, read from the event log: who made it, when, its revision, and each field old → new (secrets masked).',
     query: [PagingQuery],
     paged: true,
-    responses: { 200: 'A page of changes', 403: 'Not allowed to read the team' },
+    responses: { 200: { description: 'A page of changes', codec: HistoryItem }, 403: 'Not allowed to read the team' },
   },
   'GET /connectors/{id}/logs': {
     tags: ['observability'],
@@ -587,7 +715,7 @@ export const OPERATIONS: Readonly<Record<string, OperationSpec>> = {
     description:
       'The latest worker log lines of every pipeline using the connector (`limit` 1 to 500, default 100); a WebSocket upgrade on this path streams them live.',
     query: [observability.LogsQuery],
-    responses: { 200: 'Log lines, oldest first', 403: 'Not allowed to read the team' },
+    responses: { 200: { description: 'Log lines, oldest first', schema: LOG_LINES }, 403: 'Not allowed to read the team' },
   },
 
   // Subscriptions
@@ -596,31 +724,39 @@ export const OPERATIONS: Readonly<Record<string, OperationSpec>> = {
     description: 'Visible subscriptions, by pipeline; filter by `pipeline_id` or `team_id`.',
     query: [PagingQuery, subscriptions.ListQuery],
     paged: true,
-    responses: { 200: 'A page of subscriptions' },
+    responses: { 200: { description: 'A page of subscriptions', codec: SubscriptionRead } },
   },
   'POST /subscriptions': {
     summary: 'Add a subscription',
     description:
       'Adds a subscription to a pipeline (a new pipeline version); the mapper is validated, and a consumer group of its own is given when none is named.',
     body: { codec: subscriptions.SubscriptionCreate },
-    responses: { 201: 'The subscription', 403: 'Not allowed to operate the team' },
+    responses: {
+      201: { description: 'The subscription', codec: SubscriptionRead },
+      403: 'Not allowed to operate the team',
+      404: 'No such pipeline',
+    },
   },
   'POST /subscriptions/subscribe-all': {
     summary: 'Add several subscriptions',
     description: 'Adds several subscriptions to one pipeline, all or none, as one pipeline version.',
     body: { codec: subscriptions.SubscribeAll },
-    responses: { 201: 'The subscriptions', 403: 'Not allowed to operate the team' },
+    responses: {
+      201: { description: 'The subscriptions', schema: { type: 'array', items: jsonSchemaOf(SubscriptionRead) } },
+      403: 'Not allowed to operate the team',
+      404: 'No such pipeline',
+    },
   },
   'GET /subscriptions/{id}': {
     summary: 'Get a subscription',
     description: 'One subscription with its state.',
-    responses: { 200: 'The subscription', 403: 'Not allowed to read the team' },
+    responses: { 200: { description: 'The subscription', codec: SubscriptionRead }, 403: 'Not allowed to read the team' },
   },
   'PATCH /subscriptions/{id}': {
     summary: 'Update a subscription',
     description: 'Changes a subscription (a new pipeline version); absent fields keep their value, `null` clears one.',
     body: { codec: SubscriptionFields },
-    responses: { 200: 'The subscription', 403: 'Not allowed to operate the team' },
+    responses: { 200: { description: 'The subscription', codec: SubscriptionRead }, 403: 'Not allowed to operate the team' },
   },
   'DELETE /subscriptions/{id}': {
     summary: 'Remove a subscription',
@@ -630,12 +766,12 @@ export const OPERATIONS: Readonly<Record<string, OperationSpec>> = {
   'POST /subscriptions/{id}/start': {
     summary: 'Resume a subscription',
     description: 'Resumes a subscription paused on its own; answers its state as an uppercase JSON string.',
-    responses: { 202: 'The state', 403: 'Not allowed to operate the team' },
+    responses: { 202: { description: 'The state', schema: CONTROL_STATE }, 403: 'Not allowed to operate the team' },
   },
   'POST /subscriptions/{id}/pause': {
     summary: 'Pause a subscription',
     description: 'Pauses one subscription while its pipeline runs on; answers its state as an uppercase JSON string.',
-    responses: { 202: 'The state', 403: 'Not allowed to operate the team' },
+    responses: { 202: { description: 'The state', schema: CONTROL_STATE }, 403: 'Not allowed to operate the team' },
   },
 
   // Datamodels
@@ -644,29 +780,32 @@ export const OPERATIONS: Readonly<Record<string, OperationSpec>> = {
     description: 'The datamodels of the visible pipelines (one per pipeline), newest first.',
     query: [PagingQuery],
     paged: true,
-    responses: { 200: 'A page of datamodels' },
+    responses: { 200: { description: 'A page of datamodels', codec: DatamodelRead } },
   },
   'GET /datamodels/{id}': {
     summary: 'Get a datamodel',
     description: "A pipeline's datamodel: source topic, target topic and error table.",
-    responses: { 200: 'The datamodel', 403: 'Not allowed to read the team' },
+    responses: { 200: { description: 'The datamodel', codec: DatamodelRead }, 403: 'Not allowed to read the team' },
   },
   'GET /datamodels/{id}/schema': {
     summary: 'Target schema',
     description: "The columns the pipeline's first mapper produces, as a target table holds them.",
-    responses: { 200: 'The columns', 403: 'Not allowed to read the team' },
+    responses: {
+      200: { description: 'The columns', schema: { type: 'array', items: jsonSchemaOf(MapperColumn) } },
+      403: 'Not allowed to read the team',
+    },
   },
   'GET /datamodels/{id}/monitoring': {
     tags: ['observability'],
     summary: 'Datamodel monitoring',
     description: 'Counters and error-table figures the runtimes report for the datamodel.',
-    responses: { 200: 'The monitoring figures', 403: 'Not allowed to read the team' },
+    responses: { 200: { description: 'The monitoring figures', codec: DatamodelMonitoring }, 403: 'Not allowed to read the team' },
   },
   'PATCH /datamodels/{id}/error-table': {
     summary: 'Configure the error table',
     description: 'Enables, names or points the error table at a target connector of the team (a new pipeline version).',
     body: { codec: ErrorTableFields },
-    responses: { 200: 'The datamodel', 403: 'Not allowed to operate the team' },
+    responses: { 200: { description: 'The datamodel', codec: DatamodelRead }, 403: 'Not allowed to operate the team' },
   },
   'DELETE /datamodels/{id}': {
     summary: 'Reset a datamodel',
@@ -681,7 +820,7 @@ export const OPERATIONS: Readonly<Record<string, OperationSpec>> = {
       'Who did what, newest first: superusers see everything, others their own actions and those in their envs and teams. Filter by user, resource, event type and time range.',
     query: [PagingQuery, userLogs.LogsQuery],
     paged: true,
-    responses: { 200: 'A page of log entries' },
+    responses: { 200: { description: 'A page of log entries', codec: userLogs.UserLogEntry } },
   },
 
   // Tools
@@ -720,7 +859,9 @@ export const OPERATIONS: Readonly<Record<string, OperationSpec>> = {
     summary: 'Fetch sample messages',
     description:
       'The latest messages of the topic (`limit` 1 to 1000, default 10): the KAFKA_SOURCE config with `limit` beside its fields, or `{"config": {...}, "limit": n}`.',
-    body: { schema: kafkaCluster({ topic: { type: 'string' }, limit: { type: 'integer', description: '1 to 1000' } }, ['topic']) },
+    body: {
+      schema: kafkaCluster({ topic: { type: 'string' }, limit: { type: 'integer', minimum: 1, maximum: MAX_FETCH_LIMIT } }, ['topic']),
+    },
     responses: { 200: 'The messages', 400: CHECKED[400] },
   },
   'POST /connector-types/oracle-target/check-credentials': {

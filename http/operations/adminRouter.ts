@@ -1,4 +1,5 @@
 import Router from '@koa/router';
+import * as t from 'io-ts';
 import { RebuildRunningError, type LiveProjections, type ReadModelsStatus, type RebuildState } from '../../projections/liveRebuild';
 import type { ApiDeps } from '../apiDeps';
 import { callerOf } from '../auth';
@@ -13,8 +14,29 @@ declare module '../apiDeps' {
 }
 
 const text = (position: bigint | undefined): string | null => (position === undefined ? null : position.toString());
+const Position = t.union([t.string, t.null]);
 
-export const rebuildBody = (rebuild: RebuildState) => ({
+/** A rebuild as the admin routes show it; positions as strings (they are 64-bit). */
+export const RebuildRead = t.intersection(
+  [
+    t.type({
+      id: t.string,
+      generation: t.number,
+      state: t.keyof({ running: null, done: null, failed: null }),
+      position: Position,
+      started_at: t.string,
+      finished_at: t.union([t.string, t.null]),
+    }),
+    t.partial({ error: t.string }),
+  ],
+  'RebuildRead',
+);
+export const ReadModelsStatusRead = t.type(
+  { generation: t.number, running: t.boolean, position: Position, head: Position, rebuild: t.union([RebuildRead, t.null]) },
+  'ReadModelsStatusRead',
+);
+
+export const rebuildBody = (rebuild: RebuildState): t.TypeOf<typeof RebuildRead> => ({
   id: rebuild.id,
   generation: rebuild.generation,
   state: rebuild.state,
@@ -24,7 +46,7 @@ export const rebuildBody = (rebuild: RebuildState) => ({
   ...(rebuild.error !== undefined ? { error: rebuild.error } : {}),
 });
 
-export const statusBody = (status: ReadModelsStatus) => ({
+export const statusBody = (status: ReadModelsStatus): t.TypeOf<typeof ReadModelsStatusRead> => ({
   generation: status.generation,
   running: status.running,
   position: text(status.position),

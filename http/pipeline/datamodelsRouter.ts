@@ -9,14 +9,30 @@ import { schemaOf } from '../../domain/mapper/mapperSpec';
 import type { PipelineDoc } from '../../projections/pipeline/pipelinesView';
 import type { ApiDeps } from '../apiDeps';
 import { callerOf, type Caller } from '../auth';
-import { decode, pathParam } from '../decode';
+import { decode, idParam, requiredBody } from '../decode';
 import { commandContext } from '../execute';
 import type { Guard, Need } from '../guard';
 import { pagedBody, pagingOf } from '../paging';
 import { visibleTeams } from './pipelineRead';
 
+const NullableString = t.union([t.string, t.null]);
+/** What `datamodelRead` renders. */
+export const DatamodelRead = t.type(
+  {
+    id: t.string,
+    pipeline_id: t.string,
+    team_id: t.string,
+    source_topic: NullableString,
+    target_topic: NullableString,
+    error_table_enabled: t.boolean,
+    error_table_name: NullableString,
+    error_table_target_id: NullableString,
+  },
+  'DatamodelRead',
+);
+
 /** A pipeline's datamodel (its source topic, target topic and error table), addressed by its own id. */
-const datamodelRead = ({ datamodel, ...pipeline }: PipelineDoc) => ({
+const datamodelRead = ({ datamodel, ...pipeline }: PipelineDoc): t.TypeOf<typeof DatamodelRead> => ({
   id: pipeline.datamodel_id,
   pipeline_id: pipeline.id,
   team_id: pipeline.team_id,
@@ -37,7 +53,7 @@ export function datamodelsRouter(deps: ApiDeps, guard: Guard): Router {
     await guard.team(caller, pipeline.team_id, need);
     return pipeline;
   };
-  const loadOf = (ctx: Context, need: Need) => load(callerOf(ctx), pathParam(ctx), need);
+  const loadOf = (ctx: Context, need: Need) => load(callerOf(ctx), idParam(ctx), need);
 
   router.get('/', async (ctx) => {
     const paging = pagingOf(ctx.query);
@@ -62,7 +78,7 @@ export function datamodelsRouter(deps: ApiDeps, guard: Guard): Router {
   router.patch('/:id/error-table', async (ctx) => {
     const caller = callerOf(ctx);
     const pipeline = await loadOf(ctx, 'operate');
-    const patch = decode(t.exact(ErrorTableFields), ctx.request.body, 'body');
+    const patch = decode(t.exact(ErrorTableFields), requiredBody(ctx), 'body');
     await updateErrorTable(deps, commandContext(ctx, caller.id), pipeline.id, patch);
     ctx.body = datamodelRead(await load(caller, pipeline.datamodel_id, 'read'));
   });

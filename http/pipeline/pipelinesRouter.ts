@@ -10,21 +10,22 @@ import { DomainFailure } from '../../domain/failures';
 import { PipelineStateName } from '../../domain/pipeline/pipeline';
 import type { ApiDeps } from '../apiDeps';
 import { callerOf } from '../auth';
-import { decode, pathParam } from '../decode';
+import { decode, idParam, requiredBody } from '../decode';
 import { commandContext } from '../execute';
 import type { Guard } from '../guard';
 import { pagedBody, pagingOf } from '../paging';
-import { NonEmptyQuery } from '../queryCodecs';
+import { NonEmptyQuery, Uuid } from '../queryCodecs';
+import { TeamQuery } from '../connector/connectorsRouter';
 import { configurationRead, pipelineFor, pipelineRead, visibleTeams, workerConfigRead } from './pipelineRead';
 
-export const ListQuery = t.partial({ state: t.string, team_id: t.string, search: t.string });
-export const FilterOneQuery = t.intersection([t.type({ name: NonEmptyQuery }), t.partial({ team_id: t.string })]);
+export const ListQuery = t.partial({ state: t.string, team_id: Uuid, search: t.string });
+export const FilterOneQuery = t.intersection([t.type({ name: NonEmptyQuery }), TeamQuery]);
 
 export function pipelinesRouter(deps: ApiDeps, guard: Guard): Router {
   const router = new Router({ prefix: '/pipelines' });
   const { views } = deps;
   const render = async (ctx: Context, id: string) => pipelineRead(views, await pipelineFor(views, guard, callerOf(ctx), id, 'read'));
-  const idOf = (ctx: Context): string => pathParam(ctx);
+  const idOf = (ctx: Context): string => idParam(ctx);
 
   router.post('/', async (ctx) => {
     const caller = callerOf(ctx);
@@ -57,7 +58,7 @@ export function pipelinesRouter(deps: ApiDeps, guard: Guard): Router {
   });
 
   router.get('/count-status', async (ctx) => {
-    const query = decode(t.partial({ team_id: t.string }), ctx.query, 'query');
+    const query = decode(TeamQuery, ctx.query, 'query');
     const counts = await views.pipelines.countBy('state', await visibleTeams(guard, callerOf(ctx), query.team_id));
     const states = Object.keys(PipelineStateName.keys);
     const body: Record<string, number> = { all: states.reduce((sum, state) => sum + (counts[state] ?? 0), 0) };
@@ -115,7 +116,7 @@ export function pipelinesRouter(deps: ApiDeps, guard: Guard): Router {
 
   router.patch('/:id', async (ctx) => {
     const caller = callerOf(ctx);
-    const body = decode(PipelinePatch, ctx.request.body, 'body');
+    const body = decode(PipelinePatch, requiredBody(ctx), 'body');
     const doc = await pipelineFor(views, guard, caller, idOf(ctx), 'operate');
     await updatePipeline(deps, commandContext(ctx, caller.id), doc.id, body);
     ctx.body = await render(ctx, doc.id);

@@ -11,18 +11,38 @@ import type { PipelineDoc } from '../../projections/pipeline/pipelinesView';
 import type { SubscriptionDoc } from '../../projections/pipeline/subscriptionsView';
 import type { ApiDeps } from '../apiDeps';
 import { callerOf, type Caller } from '../auth';
-import { decode, pathParam } from '../decode';
+import { decode, idParam, requiredBody } from '../decode';
 import { commandContext } from '../execute';
 import type { Guard, Need } from '../guard';
 import { pagedBody, pagingOf } from '../paging';
-import { pipelineFor, visibleTeams } from './pipelineRead';
+import { Uuid } from '../queryCodecs';
+import { flattenedCodec, pipelineFor, visibleTeams } from './pipelineRead';
+import { PipelineStateName, SubscriptionSettings } from '../../domain/pipeline/pipeline';
+import { MapperEntry } from '../../domain/mapper/mapperSpec';
 
 export const SubscriptionCreate = t.intersection([t.type({ pipeline_id: t.string }), SubscriptionFields]);
 export const SubscribeAll = t.type({ pipeline_id: t.string, subscriptions: t.array(SubscriptionFields) });
-export const ListQuery = t.partial({ pipeline_id: t.string, team_id: t.string });
+export const ListQuery = t.partial({ pipeline_id: Uuid, team_id: Uuid });
+
+/** A subscription as `subscriptionRead` renders it. */
+export const SubscriptionRead = t.intersection(
+  [
+    t.type({
+      id: t.string,
+      pipeline_id: t.string,
+      team_id: t.string,
+      backfill: t.boolean,
+      mapper_config: t.array(MapperEntry),
+      state: t.union([PipelineStateName, t.null]),
+      updated_at: t.string,
+    }),
+    flattenedCodec('', SubscriptionSettings, SUBSCRIPTION_FIELDS),
+  ],
+  'SubscriptionRead',
+);
 
 /** A subscription runs with its pipeline unless it was paused on its own. */
-const subscriptionRead = (doc: SubscriptionDoc, pipeline: PipelineDoc | undefined) => ({
+const subscriptionRead = (doc: SubscriptionDoc, pipeline: PipelineDoc | undefined): t.TypeOf<typeof SubscriptionRead> => ({
   id: doc.id,
   pipeline_id: doc.pipeline_id,
   team_id: doc.team_id,
@@ -42,7 +62,7 @@ export function subscriptionsRouter(deps: ApiDeps, guard: Guard): Router {
     if (doc === undefined) throw new DomainFailure(notFound('SUBSCRIPTION_NOT_FOUND'));
     return { doc, pipeline: await pipelineFor(views, guard, caller, doc.pipeline_id, need) };
   };
-  const loadOf = (ctx: Context, need: Need) => load(callerOf(ctx), pathParam(ctx), need);
+  const loadOf = (ctx: Context, need: Need) => load(callerOf(ctx), idParam(ctx), need);
   const read = async (caller: Caller, id: string) => {
     const { doc, pipeline } = await load(caller, id, 'read');
     return subscriptionRead(doc, pipeline);
@@ -89,13 +109,13 @@ export function subscriptionsRouter(deps: ApiDeps, guard: Guard): Router {
   });
 
   router.get('/:id', async (ctx) => {
-    ctx.body = await read(callerOf(ctx), pathParam(ctx));
+    ctx.body = await read(callerOf(ctx), idParam(ctx));
   });
 
   router.patch('/:id', async (ctx) => {
     const caller = callerOf(ctx);
     const { doc, pipeline } = await loadOf(ctx, 'operate');
-    const fields = decode(SubscriptionFields, ctx.request.body, 'body');
+    const fields = decode(SubscriptionFields, requiredBody(ctx), 'body');
     await updateSubscription(deps, commandContext(ctx, caller.id), pipeline.id, doc.id, fields);
     ctx.body = await read(caller, doc.id);
   });

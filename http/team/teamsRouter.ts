@@ -5,13 +5,13 @@ import { teams } from '../../commands/aggregates';
 import { invalid, notFound } from '../../domain/errors';
 import type { ApiDeps } from '../apiDeps';
 import { callerOf, type Caller } from '../auth';
-import { decode, pathParam } from '../decode';
+import { decode, idParam, requiredBody } from '../decode';
 import { DomainFailure } from '../../domain/failures';
 import { execute } from '../../commands/execute';
 import { commandContext } from '../execute';
 import type { Guard } from '../guard';
 import { pagedBody, pagingOf } from '../paging';
-import { NonEmptyQuery } from '../queryCodecs';
+import { NonEmptyQuery, Uuid } from '../queryCodecs';
 import { teamRead } from './teamRead';
 import { addMembers, deleteTeam } from '../../commands/team/teamService';
 
@@ -21,8 +21,8 @@ export const TeamCreate = t.intersection([
 ]);
 export const TeamPatch = t.exact(t.partial({ name: t.string, description: t.union([t.string, t.null]) }));
 export const MembersBulk = t.intersection([t.type({ members: t.array(t.string) }), t.partial({ owners: t.array(t.string) })]);
-export const TeamsQuery = t.partial({ env_id: t.string, search: t.string });
-export const FilterOneQuery = t.intersection([t.type({ name: NonEmptyQuery }), t.partial({ env_id: t.string })]);
+export const TeamsQuery = t.partial({ env_id: Uuid, search: t.string });
+export const FilterOneQuery = t.intersection([t.type({ name: NonEmptyQuery }), t.partial({ env_id: Uuid })]);
 
 export function teamsRouter(deps: ApiDeps, guard: Guard): Router {
   const router = new Router({ prefix: '/teams' });
@@ -75,27 +75,27 @@ export function teamsRouter(deps: ApiDeps, guard: Guard): Router {
   });
 
   router.get('/:id', async (ctx) => {
-    ctx.body = teamRead(await guard.team(callerOf(ctx), pathParam(ctx), 'read'));
+    ctx.body = teamRead(await guard.team(callerOf(ctx), idParam(ctx), 'read'));
   });
 
   router.patch('/:id', async (ctx) => {
     const caller = callerOf(ctx);
-    const team = await guard.team(caller, pathParam(ctx), 'manage');
-    const patch = decode(TeamPatch, ctx.request.body, 'body');
+    const team = await guard.team(caller, idParam(ctx), 'manage');
+    const patch = decode(TeamPatch, requiredBody(ctx), 'body');
     await execute(deps, commandContext(ctx, caller.id), teams, team.id, { type: 'UpdateTeam', ...patch });
     ctx.body = teamRead(await deps.views.teams.get(team.id));
   });
 
   router.delete('/:id', async (ctx) => {
     const caller = callerOf(ctx);
-    const team = await guard.team(caller, pathParam(ctx), 'manage');
+    const team = await guard.team(caller, idParam(ctx), 'manage');
     const held = await Promise.all([deps.views.pipelines.count({ team_id: team.id }), deps.views.connectors.count({ team_id: team.id })]);
     await deleteTeam(deps, commandContext(ctx, caller.id), team.id, held[0] + held[1]);
     ctx.status = 204;
   });
 
   router.get('/:id/members', async (ctx) => {
-    const team = await guard.team(callerOf(ctx), pathParam(ctx), 'read');
+    const team = await guard.team(callerOf(ctx), idParam(ctx), 'read');
     const members = await deps.views.teamMembers.find({ where: { team_id: team.id }, limit: 10_000 });
     const people = await deps.views.users.find({ where: { id: members.items.map((m) => m.user_id) }, limit: 10_000 });
     const emails = new Map(people.items.map((u) => [u.id, u.email]));
@@ -109,7 +109,7 @@ export function teamsRouter(deps: ApiDeps, guard: Guard): Router {
 
   router.post('/:id/members/bulk', async (ctx) => {
     const caller = callerOf(ctx);
-    const team = await guard.team(caller, pathParam(ctx), 'manage');
+    const team = await guard.team(caller, idParam(ctx), 'manage');
     const body = decode(MembersBulk, ctx.request.body, 'body');
     await addMembers(deps, commandContext(ctx, caller.id), team.id, body.members, body.owners ?? []);
     ctx.status = 204;
@@ -117,9 +117,9 @@ export function teamsRouter(deps: ApiDeps, guard: Guard): Router {
 
   router.delete('/:id/members/:userId', async (ctx) => {
     const caller = callerOf(ctx);
-    const userId = pathParam(ctx, 'userId');
+    const userId = idParam(ctx, 'userId');
     // Leaving a team is always allowed (the last owner rule still holds); removing others needs ownership.
-    const team = await guard.team(caller, pathParam(ctx), userId === caller.id ? 'read' : 'manage');
+    const team = await guard.team(caller, idParam(ctx), userId === caller.id ? 'read' : 'manage');
     await execute(deps, commandContext(ctx, caller.id), teams, team.id, { type: 'RemoveMember', userId });
     ctx.status = 204;
   });

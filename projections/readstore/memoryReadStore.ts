@@ -1,4 +1,5 @@
 import type { Doc, FindQuery, ReadStore, Scalar, SortKey, Where, WriteOp } from '../readStore';
+import { searchColumn, type SearchColumn } from './searchColumn';
 
 interface Stored {
   readonly doc: Doc;
@@ -6,8 +7,11 @@ interface Stored {
   readonly deleted: boolean;
 }
 
-/** Ids of a collection's live documents per value of one field (absent counts as null). */
-type FieldIndex = Map<unknown, Set<string>>;
+/** A collection's live documents (by id) per value of one field (absent counts as null). */
+type FieldIndex = Map<unknown, Map<string, Doc>>;
+
+/** A search reads an equality index of `where` instead of its search column when that index holds under 1 / this of the column's candidates. */
+const NARROWER_THAN_SEARCH = 8;
 
 /**
  * The embedded read store: documents in memory, rebuilt from the event log at start-up (the
@@ -19,40 +23,59 @@ export function memoryReadStore(): ReadStore {
   const collections = new Map<string, Map<string, Stored>>();
   const checkpoints = new Map<string, bigint>();
   const indexes = new Map<string, Map<string, FieldIndex>>();
+  /** Per collection and searched field, built at its first search and kept up to date by every write after. */
+  const searchColumns = new Map<string, Map<string, SearchColumn>>();
+  const searchColumnOf = (name: string, field: string): SearchColumn => {
+    let fields = searchColumns.get(name);
+    if (fields === undefined) {
+      fields = new Map();
+      searchColumns.set(name, fields);
+    }
+    let column = fields.get(field);
+    if (column === undefined) {
+      // Trigrams only for declared fields: a search on any other (say a long delimited list of
+      // ids) still works, by a scan, without an index of every three characters of it.
+      column = searchColumn(indexes.get(name)?.has(field) === true);
+      fields.set(field, column);
+      for (const { doc, deleted } of collection(name).values()) if (!deleted) column.set(doc, doc[field]);
+    }
+    return column;
+  };
 
   const indexKey = (value: unknown): unknown => (value === undefined ? null : value);
   const unindex = (name: string, doc: Doc): void => {
     for (const [field, index] of indexes.get(name) ?? []) index.get(indexKey(doc[field]))?.delete(doc.id);
+    for (const column of searchColumns.get(name)?.values() ?? []) column.delete(doc.id);
   };
   const reindex = (name: string, doc: Doc): void => {
     for (const [field, index] of indexes.get(name) ?? []) {
       const key = indexKey(doc[field]);
-      let ids = index.get(key);
-      if (ids === undefined) {
-        ids = new Set();
-        index.set(key, ids);
+      let docs = index.get(key);
+      if (docs === undefined) {
+        docs = new Map();
+        index.set(key, docs);
       }
-      ids.add(doc.id);
+      docs.set(doc.id, doc);
     }
+    for (const [field, column] of searchColumns.get(name) ?? []) column.set(doc, doc[field]);
   };
 
   /**
-   * The id sets of the indexed field of `where` that narrows the search most (one set per wanted
+   * The documents of the indexed field of `where` that narrows the search most (one map per wanted
    * value, so disjoint), or undefined to scan. Sizes are compared before anything is copied: a
-   * list filtered by team and state reads the few ids of the state, not the team's thousands.
+   * list filtered by team and state reads the few documents of the state, not the team's thousands.
    */
-  const candidates = (name: string, where: Where): Set<string>[] | undefined => {
+  const candidates = (name: string, where: Where): { readonly sets: Map<string, Doc>[]; readonly size: number } | undefined => {
     const fields = indexes.get(name);
     if (fields === undefined) return undefined;
-    let best: Set<string>[] | undefined;
-    let bestSize = Infinity;
+    let best: { sets: Map<string, Doc>[]; size: number } | undefined;
     for (const [field, wanted] of Object.entries(where)) {
       const index = fields.get(field);
       if (index === undefined) continue;
       const values = new Set<Scalar>(Array.isArray(wanted) ? wanted : [wanted]);
       const sets = [...values].flatMap((value) => index.get(value) ?? []);
-      const size = sets.reduce((total, ids) => total + ids.size, 0);
-      if (size < bestSize) [best, bestSize] = [sets, size];
+      const size = sets.reduce((total, docs) => total + docs.size, 0);
+      if (best === undefined || size < best.size) best = { sets, size };
     }
     return best;
   };
@@ -82,25 +105,32 @@ export function memoryReadStore(): ReadStore {
   };
 
   const matching = (name: string, query: FindQuery): Doc[] => {
-    const needle = query.search?.text.toLowerCase();
-    const { range } = query;
-    const result: Doc[] = [];
-    const docs = collection(name);
-    const narrowed = candidates(name, query.where ?? {});
-    const stored = narrowed === undefined ? docs.values() : storedOf(docs, narrowed);
+    const { range, search } = query;
     // Conditions as entries once per query, not once per document.
     const conditions = Object.entries(query.where ?? {});
     const alternatives = query.anyOf?.map((where) => Object.entries(where));
-    for (const { doc, deleted } of stored) {
-      if (deleted) continue;
-      if (!matchesAll(doc, conditions)) continue;
-      if (alternatives !== undefined && !alternatives.some((where) => matchesAll(doc, where))) continue;
-      if (range !== undefined && !withinRange(doc[range.field], range)) continue;
-      if (query.search !== undefined && needle !== undefined) {
-        const value = doc[query.search.field];
-        if (typeof value !== 'string' || !value.toLowerCase().includes(needle)) continue;
-      }
+    const result: Doc[] = [];
+    const consider = (doc: Doc): void => {
+      if (!matchesAll(doc, conditions)) return;
+      if (alternatives !== undefined && !alternatives.some((where) => matchesAll(doc, where))) return;
+      if (range !== undefined && !withinRange(doc[range.field], range)) return;
       result.push(doc);
+    };
+    const narrowed = candidates(name, query.where ?? {});
+    if (search !== undefined) {
+      const needle = search.text.toLowerCase();
+      const column = searchColumnOf(name, search.field);
+      if (narrowed === undefined || narrowed.size * NARROWER_THAN_SEARCH >= column.candidates(needle)) {
+        for (const doc of column.matching(needle)) consider(doc);
+        return result;
+      }
+      for (const docs of narrowed.sets) for (const doc of docs.values()) if (column.contains(doc.id, needle)) consider(doc);
+      return result;
+    }
+    if (narrowed === undefined) {
+      for (const { doc, deleted } of collection(name).values()) if (!deleted) consider(doc);
+    } else {
+      for (const docs of narrowed.sets) for (const doc of docs.values()) consider(doc);
     }
     return result;
   };
@@ -142,6 +172,8 @@ export function memoryReadStore(): ReadStore {
       const added = fields.filter((field) => field !== 'id' && !fieldIndexes.has(field));
       for (const field of added) fieldIndexes.set(field, new Map());
       if (added.length === 0) return;
+      // A newly declared field gets trigrams: its search column is built again at the next search.
+      searchColumns.delete(name);
       // Documents stored before the declaration are indexed now (reindex adds, never duplicates).
       for (const { doc, deleted } of collection(name).values()) if (!deleted) reindex(name, doc);
     },
@@ -149,6 +181,7 @@ export function memoryReadStore(): ReadStore {
       for (const name of names) {
         collections.delete(name);
         for (const index of indexes.get(name)?.values() ?? []) index.clear();
+        searchColumns.delete(name);
       }
       checkpoints.delete(checkpointName);
     },
@@ -156,15 +189,6 @@ export function memoryReadStore(): ReadStore {
       collections.clear();
     },
   };
-}
-
-function* storedOf(docs: Map<string, Stored>, idSets: readonly Set<string>[]): Generator<Stored> {
-  for (const ids of idSets) {
-    for (const id of ids) {
-      const stored = docs.get(id);
-      if (stored !== undefined) yield stored;
-    }
-  }
 }
 
 const matches = (value: unknown, wanted: Scalar | readonly Scalar[]): boolean => {

@@ -27,32 +27,41 @@ export interface PipelineKey {
 
 export type LogFilter = { readonly pipelineId: string } | { readonly connectorId: string };
 
+const Ms = t.union([t.number, t.null]);
 /** The contract's `/pipelines/{id}/latency-informations` body. */
-export interface PipelineMetrics {
-  readonly pipeline_id: string;
-  readonly window_s: number;
-  readonly p50_ms: number | null;
-  readonly p95_ms: number | null;
-  readonly p99_ms: number | null;
-  readonly max_ms: number | null;
-  readonly messages_in: number;
-  readonly messages_out: number;
-  readonly errors: number;
-  readonly lag_total: number;
-  readonly partitions: readonly PartitionProgress[];
-  readonly last_message_at: string | null;
-}
+export const PipelineMetrics = t.type(
+  {
+    pipeline_id: t.string,
+    window_s: t.number,
+    p50_ms: Ms,
+    p95_ms: Ms,
+    p99_ms: Ms,
+    max_ms: Ms,
+    messages_in: t.number,
+    messages_out: t.number,
+    errors: t.number,
+    lag_total: t.number,
+    partitions: t.readonlyArray(PartitionProgress),
+    last_message_at: t.union([t.string, t.null]),
+  },
+  'PipelineMetrics',
+);
+export type PipelineMetrics = t.TypeOf<typeof PipelineMetrics>;
 
 /** The `/datamodels/{id}/monitoring` body. */
-export interface DatamodelMonitoring {
-  readonly datamodel_id: string;
-  readonly pipeline_id: string;
-  readonly messages_in: number;
-  readonly messages_out: number;
-  readonly errors: number;
-  readonly lag_total: number;
-  readonly last_message_at: string | null;
-}
+export const DatamodelMonitoring = t.type(
+  {
+    datamodel_id: t.string,
+    pipeline_id: t.string,
+    messages_in: t.number,
+    messages_out: t.number,
+    errors: t.number,
+    lag_total: t.number,
+    last_message_at: t.union([t.string, t.null]),
+  },
+  'DatamodelMonitoring',
+);
+export type DatamodelMonitoring = t.TypeOf<typeof DatamodelMonitoring>;
 
 export interface FollowOptions {
   readonly pollMs?: number;

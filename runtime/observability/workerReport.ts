@@ -54,9 +54,5 @@ export const WorkerReport = t.union([
 export type WorkerReport = t.TypeOf<typeof WorkerReport>;
 
 /** One log line as the API serves it (contract: `{ts, level, message, pipeline_id}`). */
-export interface PipelineLogLine {
-  readonly ts: string;
-  readonly level: LogLevel;
-  readonly message: string;
-  readonly pipeline_id: string;
-}
+export const PipelineLogLine = t.type({ ts: t.string, level: LogLevel, message: t.string, pipeline_id: t.string }, 'PipelineLogLine');
+export type PipelineLogLine = t.TypeOf<typeof PipelineLogLine>;

@@ -264,7 +264,8 @@ test('authorisation: another team is refused (403), an unknown pipeline or subsc
     403,
   );
   t.is((await api.request('GET', `/pipelines/${randomUUID()}/error-rows`, { token })).status, 404);
-  t.is((await api.request('GET', `/pipelines/${pipelineId}/error-rows?subscription_id=nope`, { token })).status, 404);
+  t.is((await api.request('GET', `/pipelines/${pipelineId}/error-rows?subscription_id=${randomUUID()}`, { token })).status, 404);
+  t.is((await api.request('GET', `/pipelines/${pipelineId}/error-rows?subscription_id=nope`, { token })).status, 422);
 
   // A draft's error table that does not exist yet holds no row.
   t.like((await api.request('GET', `/pipelines/${pipelineId}/error-rows`, { token })).body, { items: [], total: 0 });

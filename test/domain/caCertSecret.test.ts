@@ -4,7 +4,7 @@ import { isSealed, secretBox } from '../../infrastructure/crypto/secretBox';
 import { caCertIsSecret, secretFieldsOf, validateConnectorConfig } from '../../domain/connector/connectorConfig';
 import { keepMaskedSecrets, MASK } from '../../domain/connector/secrets';
 import { sealSecrets } from '../../commands/connector/connectorService';
-import { maskedConfig } from '../../http/connector/connectorRead';
+import { maskedConfigOf } from '../../http/connector/connectorRead';
 
 /**
  * `ca_cert` (either Kafka connector) is public while it holds certificates only, and a secret,
@@ -52,7 +52,7 @@ test('a plain CA is stored and shown in clear', (t) => {
   ] as const) {
     const stored = sealSecrets(type, config, box);
     t.is(stored['ca_cert'], cert);
-    t.is(maskedConfig({ connector_type: type, config: stored })['ca_cert'], cert);
+    t.is(maskedConfigOf({ connector_type: type, config: stored })['ca_cert'], cert);
   }
 });
 
@@ -68,7 +68,7 @@ test('a CA with a private key is sealed at rest, masked in answers, kept when se
     t.false(sealed.includes('PRIVATE KEY'));
     t.is(box.open(sealed), bundle);
     t.is(sealSecrets(type, stored, box)['ca_cert'], sealed, 'sealed once');
-    const shown = maskedConfig({ connector_type: type, config: stored });
+    const shown = maskedConfigOf({ connector_type: type, config: stored });
     t.is(shown['ca_cert'], MASK);
     t.false(JSON.stringify(shown).includes('PRIVATE KEY'));
     // A client echoing what it was shown keeps the stored bundle.

@@ -137,7 +137,7 @@ test('io-ts codecs become JSON Schema', (t) => {
       note: { type: ['string', 'null'] },
       mode: { enum: ['x', 'y'] },
       one: { const: 1 },
-      config: { type: 'object' },
+      config: { type: 'object', additionalProperties: true },
       rows: { type: 'array' },
       size: { type: 'integer' },
       dict: { type: 'object', additionalProperties: { type: 'boolean' } },

@@ -1,0 +1,220 @@
+import test from 'ava';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { request as httpRequest } from 'node:http';
+import { asRecord, startTeamApi, type TeamWorld } from './apiFixtures';
+
+/**
+ * The fuzz lane's findings (scripts/fuzz.sh, issue 13), one regression each: unknown methods,
+ * loose date-times, PATCH without a body, answers the document did not list, and success bodies
+ * that must match the document's schemas.
+ */
+let world: TeamWorld;
+test.before(async () => {
+  world = await startTeamApi('openapi-findings', 'Findings');
+});
+test.after.always(async () => world?.api.stop());
+
+interface Operation {
+  readonly responses: Record<string, { readonly content?: Record<string, { readonly schema: object }> }>;
+}
+const documentOf = async (): Promise<{ paths: Record<string, Record<string, Operation>> }> =>
+  (await world.api.request('GET', '/openapi.json')).body as { paths: Record<string, Record<string, Operation>> };
+
+test('an unknown method on a known path answers 405 with Allow, not 501', async (t) => {
+  // fetch refuses TRACE: node:http sends it.
+  const answer = (method: string) =>
+    new Promise<{ status: number; allow: string | undefined; body: string }>((resolve, reject) => {
+      const request = httpRequest(`${world.api.url}/pipelines/`, { method, headers: { authorization: `Bearer ${world.token}` } }, (res) => {
+        let body = '';
+        res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, allow: res.headers.allow, body }));
+      });
+      request.on('error', reject);
+      request.end();
+    });
+  for (const method of ['TRACE', 'PUT']) {
+    const response = await answer(method);
+    t.is(response.status, 405, method);
+    t.deepEqual(response.allow?.split(', ').sort(), ['GET', 'HEAD', 'POST'], method);
+    t.deepEqual(JSON.parse(response.body), { detail: 'Method Not Allowed' });
+  }
+});
+
+test('a date-time query parameter takes RFC 3339 only: anything else is a 422', async (t) => {
+  const { api, token } = world;
+  for (const bad of ['0.5', '2024', 'yesterday']) {
+    const response = await api.request('GET', `/user-logs?until=${bad}`, { token });
+    t.is(response.status, 422, bad);
+    t.like(asRecord(response.body), { detail: [{ loc: ['query', 'until'] }] });
+  }
+  t.is((await api.request('GET', '/user-logs?since=2024-01-01T00:00:00Z&until=2030-01-01T00:00:00.5%2B02:00', { token })).status, 200);
+});
+
+test('a query parameter without a name is a 422; an unknown named one is ignored', async (t) => {
+  const { api, token } = world;
+  const nameless = await api.request('GET', '/teams/?=false', { token });
+  t.is(nameless.status, 422);
+  t.like(asRecord(nameless.body), { detail: [{ loc: ['query', ''], type: 'value_error.query_name' }] });
+  t.is((await api.request('GET', '/teams/?cache_buster=1', { token })).status, 200);
+});
+
+test('a PATCH without a body is a 422 at ["body"], not a no-op 200', async (t) => {
+  const { api, token, teamId } = world;
+  for (const path of ['/users/me', `/teams/${teamId}`]) {
+    const response = await api.request('PATCH', path, { token });
+    t.is(response.status, 422, path);
+    t.deepEqual(response.body, { detail: [{ loc: ['body'], msg: 'field required', type: 'value_error.missing' }] });
+  }
+  t.is((await api.request('PATCH', '/users/me', { token, json: {} })).status, 200);
+});
+
+test('the document lists the 404s of lookups by name and of bodies naming an unknown id, and object details of 400s', async (t) => {
+  const { paths } = await documentOf();
+  const routes = [
+    ['/envs/filter-one', 'get'],
+    ['/teams/filter-one', 'get'],
+    ['/connectors/filter-one', 'get'],
+    ['/pipelines/filter-one', 'get'],
+    ['/connectors', 'post'],
+    ['/pipelines', 'post'],
+    ['/teams', 'post'],
+    ['/subscriptions', 'post'],
+    ['/subscriptions/subscribe-all', 'post'],
+    ['/users/me', 'patch'],
+  ] as const;
+  for (const [path, method] of routes) t.truthy(paths[path]?.[method]?.responses['404'], `${method} ${path}`);
+  const { api, token } = world;
+  t.is((await api.request('GET', '/pipelines/filter-one?name=none', { token })).status, 404);
+  t.is((await api.request('POST', '/subscriptions/', { token, json: { pipeline_id: crypto.randomUUID() } })).status, 404);
+  const short = await api.request('PATCH', '/users/me', { token, json: { password: 'short' } });
+  t.is(short.status, 400);
+  t.deepEqual(paths['/users/me']?.['patch']?.responses['400']?.content?.['application/json']?.schema, {
+    $ref: '#/components/schemas/DetailedError',
+  });
+});
+
+test('success bodies match the schemas the document derives from the renderers codecs', async (t) => {
+  const { api, token, teamId } = world;
+  const { paths } = await documentOf();
+  const ajv = new Ajv2020({ strict: false });
+  const check = (path: string, method: string, status: number, body: unknown) => {
+    const schema = paths[path]?.[method]?.responses[String(status)]?.content?.['application/json']?.schema;
+    if (schema === undefined) return t.fail(`${method} ${path} ${status}: no schema`);
+    t.true(ajv.validate(schema, body), `${method} ${path}: ${ajv.errorsText()}`);
+  };
+  const connector = await api.request('POST', '/connectors/', {
+    token,
+    json: {
+      name: 'src',
+      connector_type: 'KAFKA_SOURCE',
+      team_id: teamId,
+      config: { topic: 't', bootstrap_servers: 'k:9092', consumer_group_id: 'g' },
+    },
+  });
+  check('/connectors', 'post', 201, connector.body);
+  const target = await api.request('POST', '/connectors/', {
+    token,
+    json: {
+      name: 'dst',
+      connector_type: 'POSTGRES_TARGET',
+      team_id: teamId,
+      config: { host: 'db', port: '5432', database: 'd', user: 'u', password: 'not-shown' },
+    },
+  });
+  const pipeline = await api.request('POST', '/pipelines/', {
+    token,
+    json: {
+      name: 'p',
+      team_id: teamId,
+      existing_source_id: asRecord(connector.body)['id'],
+      existing_target_id: asRecord(target.body)['id'],
+      subscription_target_table_name: 'rows',
+      subscription_mapper_config: [{ key: 'id', path: '$.id', cast: 'string', primary_key: true, nullable: false }],
+    },
+  });
+  t.is(pipeline.status, 201);
+  check('/pipelines', 'post', 201, pipeline.body);
+  const pipelineId = String(asRecord(pipeline.body)['id']);
+  check('/pipelines', 'get', 200, (await api.request('GET', '/pipelines/', { token })).body);
+  check('/pipelines/{id}/status', 'get', 200, (await api.request('GET', `/pipelines/${pipelineId}/status`, { token })).body);
+  check('/pipelines/count-status', 'get', 200, (await api.request('GET', '/pipelines/count-status', { token })).body);
+  check('/pipelines/{id}/start', 'post', 202, (await api.request('POST', `/pipelines/${pipelineId}/start`, { token })).body);
+  check('/subscriptions', 'get', 200, (await api.request('GET', `/subscriptions/?pipeline_id=${pipelineId}`, { token })).body);
+  check('/users/me', 'get', 200, (await api.request('GET', '/users/me', { token })).body);
+  check('/envs', 'get', 200, (await api.request('GET', '/envs/', { token })).body);
+  check('/teams/{id}', 'get', 200, (await api.request('GET', `/teams/${teamId}`, { token })).body);
+  check('/teams/{id}/members', 'get', 200, (await api.request('GET', `/teams/${teamId}/members`, { token })).body);
+  const datamodelId = String(asRecord(pipeline.body)['datamodel_id']);
+  const connectorId = String(asRecord(connector.body)['id']);
+  for (const [path, concrete] of [
+    ['/pipelines/{id}/worker-config', `/pipelines/${pipelineId}/worker-config`],
+    ['/pipelines/{id}/configuration', `/pipelines/${pipelineId}/configuration`],
+    ['/pipelines/{id}/history', `/pipelines/${pipelineId}/history`],
+    ['/connectors/{id}/history', `/connectors/${connectorId}/history`],
+    ['/pipelines/{id}/latency-informations', `/pipelines/${pipelineId}/latency-informations`],
+    ['/pipelines/{id}/logs', `/pipelines/${pipelineId}/logs`],
+    ['/datamodels', '/datamodels/'],
+    ['/datamodels/{id}', `/datamodels/${datamodelId}`],
+    ['/datamodels/{id}/schema', `/datamodels/${datamodelId}/schema`],
+    ['/datamodels/{id}/monitoring', `/datamodels/${datamodelId}/monitoring`],
+    ['/user-logs', '/user-logs'],
+  ] as const) {
+    const response = await api.request('GET', concrete, { token });
+    t.is(response.status, 200, concrete);
+    check(path, 'get', 200, response.body);
+  }
+  check(
+    '/users/me/service-account-token',
+    'post',
+    201,
+    (await api.request('POST', '/users/me/service-account-token', { token, json: {} })).body,
+  );
+});
+
+test('a malformed id in the path or the query is a 422 at its loc; a well-formed unknown one stays 404', async (t) => {
+  const { api, token } = world;
+  const malformed = await api.request('GET', '/pipelines/not-a-uuid', { token });
+  t.is(malformed.status, 422);
+  t.deepEqual(malformed.body, { detail: [{ loc: ['path', 'id'], msg: 'value is not a valid uuid', type: 'type_error.uuid' }] });
+  t.like(asRecord((await api.request('DELETE', `/teams/${world.teamId}/members/nobody`, { token })).body), {
+    detail: [{ loc: ['path', 'userId'] }],
+  });
+  t.is((await api.request('GET', `/pipelines/${crypto.randomUUID()}`, { token })).status, 404);
+  for (const query of ['/pipelines/?team_id=x', '/teams/?env_id=x', '/subscriptions/?pipeline_id=x', '/user-logs?resource_id=x']) {
+    const response = await api.request('GET', query, { token });
+    t.is(response.status, 422, query);
+    t.like(asRecord(response.body), { detail: [{ loc: ['query', query.split('?')[1]?.split('=')[0]], type: 'type_error.uuid' }] });
+  }
+  // An actor of the audit log may be `system` or a runtime, not a user's UUID.
+  t.is((await api.request('GET', '/user-logs?user_id=system', { token })).status, 200);
+  const { paths } = await documentOf();
+  const parameters = (path: string, method: string) =>
+    (paths[path]?.[method] as unknown as { parameters: { name: string; schema: Record<string, unknown> }[] }).parameters;
+  t.like(parameters('/pipelines/{id}', 'get').find((p) => p.name === 'id')?.schema, { type: 'string', format: 'uuid' });
+  t.like(parameters('/pipelines', 'get').find((p) => p.name === 'team_id')?.schema, { format: 'uuid' });
+  t.truthy(paths['/pipelines/{id}']?.['get']?.responses['422']);
+});
+
+test('query integer ranges are in the document as the routes enforce them', async (t) => {
+  const { api, token } = world;
+  const { paths } = await documentOf();
+  const schemaOf = (path: string, name: string) =>
+    (paths[path]?.['get'] as unknown as { parameters: { name: string; schema: Record<string, unknown> }[] }).parameters.find(
+      (p) => p.name === name,
+    )?.schema;
+  t.like(schemaOf('/pipelines', 'limit'), { type: 'integer', minimum: 1, maximum: 100 });
+  t.like(schemaOf('/pipelines', 'skip'), { minimum: 0 });
+  t.like(schemaOf('/pipelines', 'page'), { minimum: 1 });
+  t.like(schemaOf('/pipelines/{id}/logs', 'limit'), { minimum: 1, maximum: 500 });
+  for (const [query, type] of [
+    ['limit=0', 'value_error.number.not_in_range'],
+    ['limit=101', 'value_error.number.not_in_range'],
+    ['page=0', 'value_error.number.not_ge'],
+    ['size=101', 'value_error.number.not_in_range'],
+  ] as const) {
+    const response = await api.request('GET', `/pipelines/?${query}`, { token });
+    t.is(response.status, 422, query);
+    t.like(asRecord(response.body), { detail: [{ loc: ['query', query.split('=')[0]], type }] });
+  }
+  t.is((await api.request('GET', '/pipelines/?limit=100&skip=0&page=1', { token })).status, 200);
+});
