@@ -1,12 +1,13 @@
 // Suites that need a real server (Kafka, PostgreSQL, FerretDB / MongoDB, and Oracle or
-// EventStoreDB where their URL is set), or drive the CLI's processes against a started API,
-// listed by file. A file that mixes server-free tests with server ones is listed here whole.
+// EventStoreDB where their URL is set), or drive processes (the CLI, tsc over a generated
+// client, two installations side by side), listed by file. A file that mixes server-free tests with server ones is listed here whole.
 // Everything else in the main suite is the unit lane (ava.unit.config.js); `npm test` runs
 // both, then the outage suite.
 export default {
   files: [
     'test/cli/apiClient.test.ts',
     'test/cli/audit.test.ts',
+    'test/cli/offlineImport.test.ts',
     'test/cli/pipelinesAsCode.test.ts',
     'test/commands/crashRecovery.test.ts',
     'test/commands/esdbEventStore.test.ts',
@@ -16,6 +17,8 @@ export default {
     'test/http/authorizationMongo.test.ts',
     'test/http/connectorTypes.test.ts',
     'test/http/dryRun.test.ts',
+    'test/http/exportImport.test.ts',
+    'test/http/generatedClient.test.ts',
     'test/http/identityMongo.test.ts',
     'test/http/metrics.test.ts',
     'test/http/pipelineMapperCheck.test.ts',
