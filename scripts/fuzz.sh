@@ -27,7 +27,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-PORT=0 HOST=127.0.0.1 POPSINK_ROLE=api POPSINK_DATA_DIR="$work/data" \
+# The embedded stores, whatever the calling shell points at (npm test exports POPSINK_MONGO_URL).
+env -u POPSINK_MONGO_URL -u POPSINK_EVENTSTORE_URL PORT=0 HOST=127.0.0.1 POPSINK_ROLE=api POPSINK_DATA_DIR="$work/data" \
   POPSINK_ADMIN_EMAIL=$admin_email POPSINK_ADMIN_PASSWORD=$admin_password \
   node --import tsx main.ts >"$work/server.log" 2>&1 &
 server=$!

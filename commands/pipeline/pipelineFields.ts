@@ -110,9 +110,13 @@ function feedOptionIssues(fields: SubscriptionFields, loc: FieldLoc): Validation
   return issues;
 }
 
-/** The fields a body gives: an absent one keeps what is stored (`null` clears it). */
-const given = <T extends object>(fields: T): T =>
-  Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as T;
+/**
+ * The fields a body gives among `known`: an absent one keeps what is stored (`null` clears it).
+ * A field the contract does not know is dropped: the codecs let extra keys through, and whatever
+ * is kept here ends in an event and in every read model for good.
+ */
+const given = <T extends object>(fields: T, known: readonly string[]): T =>
+  Object.fromEntries(Object.entries(fields).filter(([key, value]) => known.includes(key) && value !== undefined)) as T;
 
 /** A datamodel with the given fields applied on top of the stored one (or a new one, with an id of its own for good). */
 export async function datamodelFrom(
@@ -122,7 +126,7 @@ export async function datamodelFrom(
   stored: DatamodelSettings | undefined,
   loc: FieldLoc,
 ): Promise<DatamodelSettings> {
-  const merged = { id: randomUUID(), ...stored, ...given(fields) };
+  const merged = { id: randomUUID(), ...stored, ...given(fields, DATAMODEL_FIELDS) };
   const issues = await errorTableIssues(deps, teamId, merged, loc);
   if (issues.length > 0) throw new ValidationFailure(issues);
   return merged;
@@ -141,7 +145,7 @@ export async function subscriptionFrom(
   loc: FieldLoc,
 ): Promise<SubscriptionSettings> {
   const id = stored?.id ?? randomUUID();
-  const merged: SubscriptionFields = { ...stored, ...given(fields) };
+  const merged: SubscriptionFields = { ...stored, ...given(fields, SUBSCRIPTION_FIELDS) };
   const mapper = validateMapperConfig(merged.mapper_config ?? [], loc('mapper_config'));
   if (isLeft(mapper)) throw validationFailureOf(mapper.left);
   const issues = [...(await errorTableIssues(deps, teamId, merged, loc)), ...feedOptionIssues(merged, loc)];

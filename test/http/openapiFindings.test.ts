@@ -218,3 +218,42 @@ test('query integer ranges are in the document as the routes enforce them', asyn
   }
   t.is((await api.request('GET', '/pipelines/?limit=100&skip=0&page=1', { token })).status, 200);
 });
+
+test('fields a subscription or datamodel body does not know are dropped, never stored (they stalled MongoDB projections)', async (t) => {
+  const { api, token, teamId } = world;
+  const connector = async (name: string, connector_type: string, config: Record<string, unknown>) =>
+    asRecord((await api.request('POST', '/connectors/', { token, json: { name, connector_type, team_id: teamId, config } })).body)['id'];
+  const pipeline = await api.request('POST', '/pipelines/', {
+    token,
+    json: {
+      name: 'extra-keys',
+      team_id: teamId,
+      existing_source_id: await connector('extra-src', 'KAFKA_SOURCE', { topic: 't', bootstrap_servers: 'k:9092', consumer_group_id: 'g' }),
+      existing_target_id: await connector('extra-dst', 'POSTGRES_TARGET', {
+        host: 'db',
+        port: '5432',
+        database: 'd',
+        user: 'u',
+        password: 'x',
+      }),
+    },
+  });
+  t.is(pipeline.status, 201);
+  const pipelineId = String(asRecord(pipeline.body)['id']);
+  const junk = { '': [-0, [], [null, false, 0]], '\u00e9x': { deep: [[1]] } };
+  const added = await api.request('POST', '/subscriptions/', {
+    token,
+    json: { pipeline_id: pipelineId, target_table_name: 'extra', ...junk },
+  });
+  t.is(added.status, 201);
+  const id = String(asRecord(added.body)['id']);
+  t.is((await api.request('PATCH', `/subscriptions/${id}`, { token, json: { backfill: true, ...junk } })).status, 200);
+  const datamodelId = String(asRecord(pipeline.body)['datamodel_id']);
+  t.is((await api.request('PATCH', `/datamodels/${datamodelId}/error-table`, { token, json: { error_table_enabled: false } })).status, 200);
+  const stored = asRecord((await api.request('GET', `/subscriptions/${id}`, { token })).body);
+  t.false(Object.hasOwn(stored, ''));
+  t.false(Object.hasOwn(stored, '\u00e9x'));
+  t.is(stored['backfill'], true);
+  const history = JSON.stringify((await api.request('GET', `/pipelines/${pipelineId}/history`, { token })).body);
+  t.false(history.includes('deep'), 'no event holds the unknown fields');
+});
