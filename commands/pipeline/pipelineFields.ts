@@ -73,7 +73,7 @@ export async function errorTableIssues(
   table: ErrorTableFields,
   loc: FieldLoc,
 ): Promise<ValidationIssue[]> {
-  const issues: ValidationIssue[] = [];
+  const issues: ValidationIssue[] = tableNameIssues(table.error_table_name, loc('error_table_name'));
   if (table.error_table_enabled === true && (table.error_table_name == null || table.error_table_name.trim() === '')) {
     issues.push({ loc: loc('error_table_name'), msg: 'an enabled error table needs a name', type: 'value_error.missing' });
   }
@@ -88,6 +88,16 @@ export async function errorTableIssues(
     }
   }
   return issues;
+}
+
+/** PostgreSQL's limit on a name, in bytes (Oracle takes 128): a longer one is refused here, not at the target. */
+const MAX_TABLE_NAME_BYTES = 63;
+
+/** A table name every target can take (quoted, so any other character is fine): 1 to 63 bytes, no NUL. */
+function tableNameIssues(name: string | null | undefined, at: (string | number)[]): ValidationIssue[] {
+  if (name == null || name === '') return [];
+  if (!name.includes('\0') && Buffer.byteLength(name, 'utf8') <= MAX_TABLE_NAME_BYTES) return [];
+  return [{ loc: at, msg: `a table name of 1 to ${MAX_TABLE_NAME_BYTES} bytes, without NUL`, type: 'value_error.table_name' }];
 }
 
 /** The largest error-tolerance window, in messages: the worker keeps one bit of it per message. */
@@ -148,7 +158,11 @@ export async function subscriptionFrom(
   const merged: SubscriptionFields = { ...stored, ...given(fields, SUBSCRIPTION_FIELDS) };
   const mapper = validateMapperConfig(merged.mapper_config ?? [], loc('mapper_config'));
   if (isLeft(mapper)) throw validationFailureOf(mapper.left);
-  const issues = [...(await errorTableIssues(deps, teamId, merged, loc)), ...feedOptionIssues(merged, loc)];
+  const issues = [
+    ...(await errorTableIssues(deps, teamId, merged, loc)),
+    ...tableNameIssues(merged.target_table_name, loc('target_table_name')),
+    ...feedOptionIssues(merged, loc),
+  ];
   if (issues.length > 0) throw new ValidationFailure(issues);
   const consumerId = merged.consumer_id != null && merged.consumer_id.trim() !== '' ? merged.consumer_id : `popsink-${id}`;
   return { ...merged, id, consumer_id: consumerId, backfill: merged.backfill === true, mapper_config: mapper.right };

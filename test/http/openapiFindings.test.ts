@@ -257,3 +257,35 @@ test('fields a subscription or datamodel body does not know are dropped, never s
   const history = JSON.stringify((await api.request('GET', `/pipelines/${pipelineId}/history`, { token })).body);
   t.false(history.includes('deep'), 'no event holds the unknown fields');
 });
+
+test('a table name no target can take is a 422 at its field, not a 500 when the error rows are read', async (t) => {
+  const { api, token, teamId } = world;
+  const connector = async (name: string, connector_type: string, config: Record<string, unknown>) =>
+    asRecord((await api.request('POST', '/connectors/', { token, json: { name, connector_type, team_id: teamId, config } })).body)['id'];
+  const pipeline = await api.request('POST', '/pipelines/', {
+    token,
+    json: {
+      name: 'long-names',
+      team_id: teamId,
+      existing_source_id: await connector('long-src', 'KAFKA_SOURCE', { topic: 't', bootstrap_servers: 'k:9092', consumer_group_id: 'g' }),
+      existing_target_id: await connector('long-dst', 'POSTGRES_TARGET', {
+        host: 'db',
+        port: '5432',
+        database: 'd',
+        user: 'u',
+        password: 'x',
+      }),
+    },
+  });
+  const id = String(asRecord(pipeline.body)['id']);
+  for (const [field, value] of [
+    ['subscription_error_table_name', 'e'.repeat(64)],
+    ['subscription_target_table_name', 'a\u0000b'],
+    ['datamodel_error_table_name', 'é'.repeat(32)],
+  ] as const) {
+    const refused = await api.request('PATCH', `/pipelines/${id}`, { token, json: { [field]: value } });
+    t.is(refused.status, 422, field);
+    t.like(asRecord(refused.body), { detail: [{ loc: ['body', field], type: 'value_error.table_name' }] });
+  }
+  t.is((await api.request('PATCH', `/pipelines/${id}`, { token, json: { subscription_error_table_name: 'e'.repeat(63) } })).status, 200);
+});
