@@ -219,25 +219,28 @@ test('query integer ranges are in the document as the routes enforce them', asyn
   t.is((await api.request('GET', '/pipelines/?limit=100&skip=0&page=1', { token })).status, 200);
 });
 
-test('fields a subscription or datamodel body does not know are dropped, never stored (they stalled MongoDB projections)', async (t) => {
+/** A pipeline named `name` with a Kafka source and a PostgreSQL target of its own (nothing listens at either). */
+async function pipelineWithConnectors(name: string) {
   const { api, token, teamId } = world;
-  const connector = async (name: string, connector_type: string, config: Record<string, unknown>) =>
-    asRecord((await api.request('POST', '/connectors/', { token, json: { name, connector_type, team_id: teamId, config } })).body)['id'];
-  const pipeline = await api.request('POST', '/pipelines/', {
+  const connector = async (suffix: string, connector_type: string, config: Record<string, unknown>) =>
+    asRecord(
+      (await api.request('POST', '/connectors/', { token, json: { name: `${name}-${suffix}`, connector_type, team_id: teamId, config } }))
+        .body,
+    )['id'];
+  return api.request('POST', '/pipelines/', {
     token,
     json: {
-      name: 'extra-keys',
+      name,
       team_id: teamId,
-      existing_source_id: await connector('extra-src', 'KAFKA_SOURCE', { topic: 't', bootstrap_servers: 'k:9092', consumer_group_id: 'g' }),
-      existing_target_id: await connector('extra-dst', 'POSTGRES_TARGET', {
-        host: 'db',
-        port: '5432',
-        database: 'd',
-        user: 'u',
-        password: 'x',
-      }),
+      existing_source_id: await connector('src', 'KAFKA_SOURCE', { topic: 't', bootstrap_servers: 'k:9092', consumer_group_id: 'g' }),
+      existing_target_id: await connector('dst', 'POSTGRES_TARGET', { host: 'db', port: '5432', database: 'd', user: 'u', password: 'x' }),
     },
   });
+}
+
+test('fields a subscription or datamodel body does not know are dropped, never stored (they stalled MongoDB projections)', async (t) => {
+  const { api, token } = world;
+  const pipeline = await pipelineWithConnectors('extra-keys');
   t.is(pipeline.status, 201);
   const pipelineId = String(asRecord(pipeline.body)['id']);
   const junk = { '': [-0, [], [null, false, 0]], '\u00e9x': { deep: [[1]] } };
@@ -259,24 +262,8 @@ test('fields a subscription or datamodel body does not know are dropped, never s
 });
 
 test('a table name no target can take is a 422 at its field, not a 500 when the error rows are read', async (t) => {
-  const { api, token, teamId } = world;
-  const connector = async (name: string, connector_type: string, config: Record<string, unknown>) =>
-    asRecord((await api.request('POST', '/connectors/', { token, json: { name, connector_type, team_id: teamId, config } })).body)['id'];
-  const pipeline = await api.request('POST', '/pipelines/', {
-    token,
-    json: {
-      name: 'long-names',
-      team_id: teamId,
-      existing_source_id: await connector('long-src', 'KAFKA_SOURCE', { topic: 't', bootstrap_servers: 'k:9092', consumer_group_id: 'g' }),
-      existing_target_id: await connector('long-dst', 'POSTGRES_TARGET', {
-        host: 'db',
-        port: '5432',
-        database: 'd',
-        user: 'u',
-        password: 'x',
-      }),
-    },
-  });
+  const { api, token } = world;
+  const pipeline = await pipelineWithConnectors('long-names');
   const id = String(asRecord(pipeline.body)['id']);
   for (const [field, value] of [
     ['subscription_error_table_name', 'e'.repeat(64)],
