@@ -47,15 +47,27 @@ npx tsx scripts/fuzzFixtures.ts "$base" "$admin_email" "$admin_password" "$work"
 source "$work/tokens.env"
 
 checks=not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,negative_data_rejection,ignored_auth
-# run USER TOKEN SECONDS [filters...]: one schemathesis run, its findings in test-output/fuzz/USER-SECONDS.xml;
-# every run goes on after a failing one, and the lane fails at the end.
-failed=0
+# run USER TOKEN SECONDS [filters...]: one schemathesis run, its output in test-output/fuzz/USER-SECONDS.log and
+# its findings in the .xml beside it; one line per run here, the whole output when it fails. Every run goes on
+# after a failing one, and the lane fails at the end.
+failed=0 runs=0 cases=0
 run() {
-  local user=$1 token=$2 seconds=$3
+  local user=$1 token=$2 seconds=$3 log status=0 counts
   shift 3
+  log=test-output/fuzz/$user-$seconds.log
   st --config-file "$work/$user.toml" run "$base/openapi.json" --checks "$checks" -H "Authorization: Bearer $token" \
     --max-time "$seconds" --workers 2 --request-timeout 15 --seed 13 --no-color \
-    --report junit --report-junit-path "test-output/fuzz/$user-$seconds.xml" "$@" || failed=1
+    --report junit --report-junit-path "test-output/fuzz/$user-$seconds.xml" "$@" >"$log" 2>&1 || status=$?
+  counts=$(grep -E '^ *[0-9]+ generated' "$log" | tail -1 | sed 's/^ *//')
+  runs=$((runs + 1))
+  cases=$((cases + $(grep -oE '^[0-9]+' <<<"${counts:-0}")))
+  if ((status == 0)); then
+    echo "fuzz run $user ${seconds}s $*: ${counts:-no cases}, no finding"
+  else
+    failed=1
+    cat "$log"
+    echo "fuzz run $user ${seconds}s $*: FAILED (exit $status), ${counts:-no cases}"
+  fi
 }
 mkdir -p test-output/fuzz
 main=$((budget * 35 / 100))
@@ -67,4 +79,5 @@ run member "$MEMBER_TOKEN" "$deletes" --include-method DELETE
 run superuser "$SUPERUSER_TOKEN" "$deletes" --include-method DELETE
 run member "$MEMBER_TOKEN" "$last" --include-path /auth/jwt/logout
 run superuser "$SUPERUSER_TOKEN" "$last" --include-path /auth/jwt/logout
+if ((failed)); then echo "fuzz lane: $runs runs, $cases cases, FINDINGS (see above)"; else echo "fuzz lane: $runs runs, $cases cases, no finding"; fi
 exit "$failed"
