@@ -19,11 +19,11 @@ import type { ApiDeps } from './http/apiDeps';
 import { guard } from './http/guard';
 import { attachLogSockets } from './http/observability/logSockets';
 import { loginThrottle } from './http/identity/loginThrottle';
-import { httpMetrics, metricsRouter } from './http/operations/metricsRoute';
+import { metricsRouter } from './http/operations/metricsRoute';
+import { requestTelemetry } from './http/operations/requestTelemetry';
 import { logNotifier } from './infrastructure/notifier';
 import { apiRouters } from './http/routers';
 import { consoleRouter, defaultConsoleDir } from './http/console/consoleRoute';
-import { accessLog, requestScope, requestScopedLogger } from './http/requestLogging';
 import { healthRouter } from './http/operations/healthRouter';
 import { signingKey, tokenIssuer } from './http/identity/tokens';
 import { allProjections } from './projections/allProjections';
@@ -251,11 +251,9 @@ interface Stores {
 
 async function startApi(
   config: Config,
-  platformLogger: Logger,
+  logger: Logger,
   { store, readStore, projections, commands, secrets, observability, registry, installationLog }: Stores,
 ): Promise<RunningApi> {
-  // Lines written while a request is served carry its id.
-  const logger = requestScopedLogger(platformLogger);
   const passwords = scryptHasher();
   if (config.adminEmail !== undefined && config.adminPassword !== undefined) {
     const outcome = await ensureSuperuser(commands, passwords, config.adminEmail, config.adminPassword);
@@ -292,7 +290,7 @@ async function startApi(
       healthRouter({ ready: () => projections.caughtUp(), checkStores: () => checkStores(store, readStore) }),
       ...apiRouters(deps, guard(views)),
     ],
-    outerMiddleware: [requestScope, accessLog(logger), httpMetrics(registry)],
+    outerMiddleware: [requestTelemetry(logger, registry)],
     rootRouters: [
       metricsRouter(registry, { token: config.metricsToken }),
       consoleRouter({ dir: config.consoleDir ?? defaultConsoleDir() }),

@@ -2,6 +2,7 @@ import type { Context, Middleware } from 'koa';
 import jwt from 'jsonwebtoken';
 import type { KeyObject } from 'node:crypto';
 import type { ReadModels } from '../projections/readModels';
+import type { UserDoc } from '../projections/identity/usersView';
 import { AUDIENCE, claimsOf, type TokenClaims } from './identity/tokens';
 import { Unauthorized } from './errors';
 
@@ -66,22 +67,29 @@ const bearerToken = (header: string): string | undefined => {
  */
 export function authenticate(key: KeyObject, views: Pick<ReadModels, 'users' | 'revokedTokens'>, now?: () => number): Middleware[] {
   const verify = verifiedTokens(key, now);
+  // A token's caller, made again only when its user's document changes: the read models hand
+  // the same decoded object until then.
+  const callers = new WeakMap<TokenClaims, { readonly user: UserDoc; readonly caller: Caller }>();
+  const callerOf = (claims: TokenClaims, user: UserDoc): Caller => {
+    const kept = callers.get(claims);
+    if (kept?.user === user) return kept.caller;
+    const caller: Caller = {
+      id: user.id,
+      email: user.email,
+      isSuperuser: user.is_superuser,
+      activeEnvId: user.active_env_id,
+      tokenId: claims.jti,
+      tokenExpiresAt: claims.exp === undefined ? null : new Date(claims.exp * 1000).toISOString(),
+    };
+    callers.set(claims, { user, caller });
+    return caller;
+  };
   const resolve: Middleware = async (ctx, next) => {
     const token = bearerToken(ctx.get('authorization'));
     const claims = token === undefined ? undefined : verify(token);
     if (claims !== undefined && (await views.revokedTokens.get(claims.jti)) === undefined) {
       const user = await views.users.get(claims.sub);
-      if (user !== undefined && user.is_active) {
-        const caller: Caller = {
-          id: user.id,
-          email: user.email,
-          isSuperuser: user.is_superuser,
-          activeEnvId: user.active_env_id,
-          tokenId: claims.jti,
-          tokenExpiresAt: claims.exp === undefined ? null : new Date(claims.exp * 1000).toISOString(),
-        };
-        ctx.state['caller'] = caller;
-      }
+      if (user !== undefined && user.is_active) ctx.state['caller'] = callerOf(claims, user);
     }
     await next();
   };

@@ -58,6 +58,17 @@ export function errorMapper(logger: ErrorLogger): Middleware {
   return async (ctx, next) => {
     try {
       await next();
+      // No route answered, or the path lacks the method: the contract's bodies. Koa turns the
+      // status into 200 when a body is set, so the status is set again after it.
+      const status = ctx.status;
+      if (status === 404 && ctx.body === undefined) {
+        ctx.body = { detail: 'Not Found' };
+        ctx.status = status;
+      }
+      if (status === 405 && (ctx.body === undefined || typeof ctx.body === 'string')) {
+        ctx.body = { detail: 'Method Not Allowed' };
+        ctx.status = status;
+      }
     } catch (error: unknown) {
       if (error instanceof ValidationFailure) {
         ctx.status = 422;
@@ -106,6 +117,7 @@ export function errorMapper(logger: ErrorLogger): Middleware {
         return;
       }
       logger.error('request failed', {
+        requestId: ctx.state['requestId'],
         method: ctx.method,
         path: ctx.path,
         error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),

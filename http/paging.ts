@@ -28,3 +28,21 @@ export const pagedBody = <D, T>(page: { readonly items: readonly D[]; readonly t
   skip: paging.skip,
   limit: paging.limit,
 });
+
+// Kept renderings (see `pipelineRead`) are serialised once too: their JSON text is kept beside them.
+const texts = new WeakMap<object, string>();
+const textOf = (item: object): string => {
+  let text = texts.get(item);
+  if (text === undefined) {
+    text = JSON.stringify(item);
+    texts.set(item, text);
+  }
+  return text;
+};
+
+/**
+ * The contract's paged answer, as JSON text, for items that are kept renderings: a list that
+ * dashboards poll costs the serialisation of its changed items only.
+ */
+export const pagedText = (items: readonly object[], total: number, paging: Paging): string =>
+  `{"items":[${items.map(textOf).join(',')}],"total":${total},"skip":${paging.skip},"limit":${paging.limit}}`;

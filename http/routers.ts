@@ -6,7 +6,6 @@ import { authRouter } from './identity/authRouter';
 import { connectorsRouter } from './connector/connectorsRouter';
 import { connectorTypesRouter } from './connector/connectorTypesRouter';
 import { datamodelsRouter } from './pipeline/datamodelsRouter';
-import { docsRouter } from './openapi/docsRouter';
 import { dryRunRouter } from './dryRun/dryRunRouter';
 import { envsRouter } from './env/envsRouter';
 import { errorRowsRouter } from './errorRows/errorRowsRouter';
@@ -38,6 +37,5 @@ export const apiRouters = (deps: ApiDeps, guard: Guard): Router[] => [
   userLogsRouter(deps, guard),
   smtRouter(),
   connectorTypesRouter(),
-  docsRouter(),
   adminRouter(deps, guard),
 ];

@@ -54,7 +54,7 @@ export async function requestPasswordReset(deps: IdentityDeps, correlationId: st
     tokenHash: hashResetToken(token),
     expiresAt,
   });
-  await deps.notifier.sendPasswordReset(user.email, token);
+  await deps.notifier.sendPasswordReset(user.email, token, correlationId);
 }
 
 /** Sets a new password with a reset token; false when the token is not one this user was sent (or it expired). */

@@ -48,7 +48,11 @@ const HELD_ELSEWHERE =
 async function replace(deps: ImportDeps, source: DocumentSource, context: CommandContext): Promise<ReplaceResult> {
   if (deps.replacer === undefined) throw new ImportRefused({ code: 'REPLACE_UNAVAILABLE' });
   const result = await deps.replacer.replace(source, context);
-  deps.logger.info('installation log replaced', { archivedLog: result.archive.name, events: result.eventsWritten });
+  deps.logger.info('installation log replaced', {
+    requestId: context.correlationId,
+    archivedLog: result.archive.name,
+    events: result.eventsWritten,
+  });
   return result;
 }
 

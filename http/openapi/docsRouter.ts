@@ -59,28 +59,22 @@ const page = (assets: string, documentUrl: string): string => `<!doctype html>
 `;
 
 /**
- * `GET /openapi.json` (the OpenAPI 3.1 document of every route of the router this one is mounted
- * on, walked from its layers) and `GET /docs` (Swagger UI over it). Both public: no caller needed.
+ * `GET /openapi.json` (the OpenAPI 3.1 document of every route of `routers`, this one's included,
+ * walked from their layers once the app has mounted them under `apiPrefix`) and `GET /docs`
+ * (Swagger UI over it). Both public: no caller needed.
  */
-export function docsRouter(): Router {
+export function docsRouter(apiPrefix: string, routers: () => readonly Router[]): Router {
   const router = new Router();
-  // The mounting router and its routes are fixed once the app is built: one document each.
-  const documents = new WeakMap<object, OpenApiDocument>();
+  let document: OpenApiDocument | undefined;
 
   router.get('/openapi.json', (ctx) => {
-    const mount = ctx.router;
-    let document = documents.get(mount);
-    if (document === undefined) {
-      document = openApiDocument(routesOf(mount), { apiPrefix: mount.opts.prefix ?? '', version: VERSION });
-      documents.set(mount, document);
-    }
+    document ??= openApiDocument(routesOf(routers(), apiPrefix), { apiPrefix, version: VERSION });
     ctx.body = document;
   });
 
   router.get('/docs', (ctx) => {
-    const prefix = ctx.router.opts.prefix ?? '';
     ctx.type = 'text/html; charset=utf-8';
-    ctx.body = page(`${prefix}/docs/`, `${prefix}/openapi.json`);
+    ctx.body = page(`${apiPrefix}/docs/`, `${apiPrefix}/openapi.json`);
   });
 
   router.get('/docs/:file', (ctx) => {

@@ -27,13 +27,12 @@ export interface OpenApiDocument {
 export const openApiPath = (path: string): string => path.replace(/:(\w+)/g, '{$1}');
 
 /**
- * Every method and path a router serves (HEAD, which Koa adds to each GET, left out), relative
- * to its prefix: for the `/api` router, whose stack holds the layers of every router mounted on it.
+ * Every method and path the routers serve (HEAD, which Koa adds to each GET, left out), relative
+ * to `prefix`, where the app mounts them.
  */
-export function routesOf(router: Pick<Router, 'stack' | 'opts'>): RouteInfo[] {
-  const prefix = router.opts.prefix ?? '';
+export function routesOf(routers: readonly Pick<Router, 'stack'>[], prefix: string): RouteInfo[] {
   const routes: RouteInfo[] = [];
-  for (const layer of router.stack) {
+  for (const layer of routers.flatMap((router) => router.stack)) {
     if (typeof layer.path !== 'string') continue;
     const relative = layer.path.startsWith(prefix) ? layer.path.slice(prefix.length) : layer.path;
     for (const method of layer.methods) {

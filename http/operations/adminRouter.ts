@@ -71,7 +71,11 @@ export function adminRouter(deps: ApiDeps, guard: Guard): Router {
     guard.superuser(callerOf(ctx));
     try {
       const started = readModels().startRebuild();
-      deps.logger.info('read-model rebuild started', { rebuildId: started.id, generation: started.generation });
+      deps.logger.info('read-model rebuild started', {
+        requestId: ctx.state['requestId'],
+        rebuildId: started.id,
+        generation: started.generation,
+      });
       ctx.status = 202;
       ctx.body = rebuildBody(started);
     } catch (error: unknown) {

@@ -3,6 +3,7 @@ import { notFound } from '../../domain/errors';
 import { DomainFailure } from '../../domain/failures';
 import { ConnectorDoc } from '../../projections/connector/connectorsView';
 import { PipelineDoc } from '../../projections/pipeline/pipelinesView';
+import type { TeamDoc } from '../../projections/team/teamsView';
 import type { ReadModels } from '../../projections/readModels';
 import { DATAMODEL_FIELDS, SUBSCRIPTION_FIELDS } from '../../commands/pipeline/pipelineFields';
 import { CONFIGURATION_FORMAT } from '../../commands/pipeline/pipelineBodies';
@@ -75,9 +76,33 @@ export type PipelineRead = t.TypeOf<typeof PipelineRead>;
 export const connectorsOf = (views: ReadModels, doc: PipelineDoc) =>
   Promise.all([views.connectors.get(doc.source_connector_id), views.connectors.get(doc.target_connector_id)]);
 
+interface Rendered {
+  readonly team: TeamDoc | undefined;
+  readonly source: ConnectorDoc | undefined;
+  readonly target: ConnectorDoc | undefined;
+  readonly read: PipelineRead;
+}
+// Dashboards list the same pipelines again and again: a rendering is kept for as long as the
+// pipeline, its team and its connectors are the same documents (the read models decode each
+// stored version once, so an unchanged document is the same object).
+const renderings = new WeakMap<PipelineDoc, Rendered>();
+
 /** The contract's read shape: every flattened field, connectors resolved, secrets masked. */
 export async function pipelineRead(views: ReadModels, doc: PipelineDoc): Promise<PipelineRead> {
   const [team, [source, target]] = await Promise.all([views.teams.get(doc.team_id), connectorsOf(views, doc)]);
+  const kept = renderings.get(doc);
+  if (kept !== undefined && kept.team === team && kept.source === source && kept.target === target) return kept.read;
+  const read = render(doc, team, source, target);
+  renderings.set(doc, { team, source, target, read });
+  return read;
+}
+
+function render(
+  doc: PipelineDoc,
+  team: TeamDoc | undefined,
+  source: ConnectorDoc | undefined,
+  target: ConnectorDoc | undefined,
+): PipelineRead {
   return {
     id: doc.id,
     name: doc.name,

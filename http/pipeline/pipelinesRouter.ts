@@ -13,7 +13,7 @@ import { callerOf } from '../auth';
 import { decode, idParam, requiredBody } from '../decode';
 import { commandContext } from '../execute';
 import type { Guard } from '../guard';
-import { pagedBody, pagingOf } from '../paging';
+import { pagedBody, pagedText, pagingOf } from '../paging';
 import { NonEmptyQuery, Uuid } from '../queryCodecs';
 import { TeamQuery } from '../connector/connectorsRouter';
 import { configurationRead, pipelineFor, pipelineRead, visibleTeams, workerConfigRead } from './pipelineRead';
@@ -49,12 +49,8 @@ export function pipelinesRouter(deps: ApiDeps, guard: Guard): Router {
       sort: [{ field: 'created_at', direction: 'desc' }],
       ...paging,
     });
-    ctx.body = {
-      items: await Promise.all(page.items.map((doc) => pipelineRead(views, doc))),
-      total: page.total,
-      skip: paging.skip,
-      limit: paging.limit,
-    };
+    ctx.type = 'application/json';
+    ctx.body = pagedText(await Promise.all(page.items.map((doc) => pipelineRead(views, doc))), page.total, paging);
   });
 
   router.get('/count-status', async (ctx) => {

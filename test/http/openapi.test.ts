@@ -12,6 +12,7 @@ import { jsonSchemaOf } from '../../http/openapi/ioTsSchema';
 import { OPERATIONS } from '../../http/openapi/operations';
 import { apiRouters } from '../../http/routers';
 import { healthRouter } from '../../http/operations/healthRouter';
+import { docsRouter } from '../../http/openapi/docsRouter';
 import { signingKey, tokenIssuer } from '../../http/identity/tokens';
 import { memoryReadStore } from '../../projections/readstore/memoryReadStore';
 import { jsonLogger } from '../../infrastructure/logger';
@@ -162,7 +163,7 @@ test('io-ts codecs become JSON Schema', (t) => {
 // ---------------------------------------------------------------------------------------------
 // The served document and page.
 
-/** The routers of the API as the composition root mounts them under /api (health first), built over throwaway stores. */
+/** The routers of the API as the composition root and the app mount them under /api (health first, docs last), built over throwaway stores. */
 function routersOfTheApi(): Router[] {
   const readStore = memoryReadStore();
   const logger = jsonLogger(() => undefined);
@@ -184,7 +185,11 @@ function routersOfTheApi(): Router[] {
     resetTokenLifetimeSeconds: 3600,
     observability: observabilityStore(readStore, { runtimeId: 'openapi-test' }),
   };
-  return [healthRouter({ ready: () => true, checkStores: async () => undefined }), ...apiRouters(deps, guard(deps.views))];
+  return [
+    healthRouter({ ready: () => true, checkStores: async () => undefined }),
+    ...apiRouters(deps, guard(deps.views)),
+    docsRouter('/api', () => []),
+  ];
 }
 
 /** POST / PATCH routes that take no body. Any other one must document its body. */

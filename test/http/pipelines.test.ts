@@ -225,6 +225,35 @@ for (const store of ['embedded', 'MongoDB'] as const) {
   });
 }
 
+test('lists read after a change show it: a pipeline, its connectors and its team are rendered again when they change', async (t) => {
+  const created = asRecord((await api.request('POST', '/pipelines/', { token, json: optionA('listed-fresh') })).body);
+  const listed = async () => {
+    const page = asRecord((await api.request('GET', `/pipelines/?team_id=${teamId}&search=listed-fresh`, { token })).body);
+    const items = page['items'] as Record<string, unknown>[];
+    t.is(items.length, 1);
+    return items[0] ?? {};
+  };
+  // Read twice unchanged first, so that a kept rendering exists to go stale.
+  t.deepEqual(await listed(), await listed());
+  t.like(await listed(), { name: 'listed-fresh', state: 'draft', source_name: 'kafka-events-source-listed-fresh' });
+
+  await api.request('PATCH', `/pipelines/${created['id']}`, { token, json: { subscription_target_table_name: 'events_fresh' } });
+  t.like(await listed(), { version: 2, subscription_target_table_name: 'events_fresh' });
+
+  const sourceId = await connectorIdOf(String(created['id']), 'source');
+  const connector = await api.request('PATCH', `/connectors/${sourceId}`, { token, json: { name: 'renamed-source' } });
+  t.is(connector.status, 200, JSON.stringify(connector.body));
+  t.like(await listed(), { source_name: 'renamed-source' });
+
+  const team = await api.request('PATCH', `/teams/${teamId}`, { token, json: { name: 'Data Engineering Team (renamed)' } });
+  t.is(team.status, 200, JSON.stringify(team.body));
+  t.like(await listed(), { team_name: 'Data Engineering Team (renamed)' });
+  await api.request('PATCH', `/teams/${teamId}`, { token, json: { name: 'Data Engineering Team' } });
+
+  t.is((await api.request('POST', `/pipelines/${created['id']}/start`, { token })).status, 202);
+  t.like(await listed(), { state: 'building' });
+});
+
 test('outsiders get 403; unknown ids 404; delete answers 204', async (t) => {
   const id = String(asRecord((await api.request('POST', '/pipelines/', { token, json: optionA('guarded') })).body)['id']);
   t.is((await api.request('GET', `/pipelines/${id}`, { token: outsiderToken })).status, 403);
