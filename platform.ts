@@ -121,6 +121,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Run
     projections: allProjections,
     upcasters: EVENT_UPCASTERS,
     onError: (error) => logger.error('projection failed; retrying', { error: String(error) }),
+    onParked: (parked) => logger.error('event parked: no read model could be written from it; a rebuild tries it again', parked),
     onRebuild: (rebuild) =>
       rebuild.state !== 'running' &&
       logger.info(`read-model rebuild ${rebuild.state}`, { rebuildId: rebuild.id, generation: rebuild.generation, error: rebuild.error }),
@@ -136,6 +137,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Run
     readStore,
     observability,
     projectionPosition: () => projections.position(),
+    parkedEvents: () => projections.parked().length,
     runtime: config.role !== 'api',
   });
 

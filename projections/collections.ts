@@ -10,6 +10,8 @@ export const USER_LOGS = 'user_logs';
 export const CONNECTORS = 'connectors';
 export const PIPELINES = 'pipelines';
 export const SUBSCRIPTIONS = 'subscriptions';
+/** Written by the projection runner itself: events no read model could be written from (operations/parkedEvents.ts). */
+export const PARKED_EVENTS = 'parked_events';
 /** Written by the data-plane runtime, not by projections: each runtime's latest worker metrics and recent log lines. */
 export const RUNTIME_METRICS = 'runtime_metrics';
 export const RUNTIME_LOGS = 'runtime_logs';

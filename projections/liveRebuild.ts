@@ -5,6 +5,8 @@ import { checkpointNameOf, generationalReadStore, type GenerationalReadStore } f
 import type { Projection } from './projection';
 import type { ReadStore } from './readStore';
 import { ProjectionTimeoutError, startProjectionRunner, type ProjectionRunner } from './runner';
+import { PARKED_EVENTS } from './collections';
+import type { ParkedEventDoc } from './operations/parkedEvents';
 
 /**
  * Projections that can be rebuilt while the API serves (blue / green read models).
@@ -65,6 +67,7 @@ export interface LiveProjectionsDeps {
   readonly projections: readonly Projection[];
   readonly upcasters: Upcasters;
   readonly onError?: (error: unknown) => void;
+  readonly onParked?: (parked: ParkedEventDoc) => void;
   readonly onRebuild?: (state: RebuildState) => void;
 }
 
@@ -72,7 +75,8 @@ export interface LiveProjectionsDeps {
 const POLL_MS = 500;
 
 export async function startLiveProjections(deps: LiveProjectionsDeps): Promise<LiveProjections> {
-  const logical = [...new Set(deps.projections.flatMap((p) => Object.keys(p.collections)))];
+  // The runner's parked events belong to a generation like the read models: a rebuild tries them again.
+  const logical = [...new Set([...deps.projections.flatMap((p) => Object.keys(p.collections)), PARKED_EVENTS])];
   const readStore: GenerationalReadStore = await generationalReadStore(deps.readStore, logical);
   const runnerFor = (generation: number): Promise<ProjectionRunner> =>
     startProjectionRunner({
@@ -82,6 +86,7 @@ export async function startLiveProjections(deps: LiveProjectionsDeps): Promise<L
       upcasters: deps.upcasters,
       checkpointName: checkpointNameOf(generation),
       ...(deps.onError !== undefined ? { onError: deps.onError } : {}),
+      ...(deps.onParked !== undefined ? { onParked: deps.onParked } : {}),
     });
 
   let active = await runnerFor(readStore.generation());
@@ -181,6 +186,7 @@ export async function startLiveProjections(deps: LiveProjectionsDeps): Promise<L
     },
     caughtUp: () => active.caughtUp(),
     position: () => active.position(),
+    parked: () => active.parked(),
 
     startRebuild,
 

@@ -4,6 +4,8 @@ import { AnyEvent, isKnownEventType } from '../domain/events';
 import type { Upcasters } from '../domain/upcasting/upcasters';
 import type { ProjectedEvent, Projection } from './projection';
 import type { ReadStore, WriteOp } from './readStore';
+import { PARKED_EVENTS } from './collections';
+import { parkedEventDocuments, parkingOf, type ParkedEventDoc } from './operations/parkedEvents';
 
 export interface ProjectionRunnerDeps {
   readonly store: EventStore;
@@ -13,6 +15,11 @@ export interface ProjectionRunnerDeps {
   /** Name of the checkpoint this runner keeps in the read store. */
   readonly checkpointName?: string;
   readonly onError?: (error: unknown) => void;
+  /** An event was set aside (see `ParkedEventDoc`): the operator should look. */
+  readonly onParked?: (parked: ParkedEventDoc) => void;
+  /** Times one event alone must fail, the read store answering, before it is parked (default 3). */
+  readonly attemptsBeforeParking?: number;
+  readonly now?: () => Date;
 }
 
 export interface ProjectionRunner {
@@ -22,7 +29,9 @@ export interface ProjectionRunner {
   caughtUp(): boolean;
   /** Last position applied, or undefined before the first event. */
   position(): bigint | undefined;
-  /** Drops the read models and replays the whole log from position 0. */
+  /** Events set aside because no read model could be written from them, oldest first. */
+  parked(): readonly ParkedEventDoc[];
+  /** Drops the read models and replays the whole log from position 0 (parked events are tried again). */
   rebuild(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -63,7 +72,12 @@ export function projectBatch(projections: readonly Projection[], upcasters: Upca
  */
 export async function startProjectionRunner(deps: ProjectionRunnerDeps): Promise<ProjectionRunner> {
   const checkpointName = deps.checkpointName ?? 'projections';
-  const collections = deps.projections.flatMap((p) => Object.keys(p.collections));
+  const collections = [...deps.projections.flatMap((p) => Object.keys(p.collections)), PARKED_EVENTS];
+  const attemptsBeforeParking = deps.attemptsBeforeParking ?? 3;
+  const now = deps.now ?? (() => new Date());
+  const parkedEvents = parkedEventDocuments(deps.readStore);
+  const loadParked = async (): Promise<ParkedEventDoc[]> =>
+    (await parkedEvents.find({})).items.sort((a, b) => (BigInt(a.position) < BigInt(b.position) ? -1 : 1));
   const ensureIndexes = async (): Promise<void> => {
     for (const projection of deps.projections) {
       for (const [collection, fields] of Object.entries(projection.collections)) {
@@ -75,6 +89,7 @@ export async function startProjectionRunner(deps: ProjectionRunnerDeps): Promise
 
   let applied = await deps.readStore.getCheckpoint(checkpointName);
   let headAtStart = await deps.store.headPosition();
+  let parked = await loadParked();
   const waiters = new Set<{ position: bigint; resolve: () => void }>();
 
   const notify = (): void => {
@@ -86,17 +101,59 @@ export async function startProjectionRunner(deps: ProjectionRunnerDeps): Promise
     }
   };
 
-  const handle = async (batch: readonly RecordedEvent[]): Promise<void> => {
-    const last = batch[batch.length - 1];
-    if (last === undefined) return;
-    await deps.readStore.apply(projectBatch(deps.projections, deps.upcasters, batch));
-    await deps.readStore.setCheckpoint(checkpointName, last.position);
-    applied = last.position;
+  const advance = async (position: bigint): Promise<void> => {
+    await deps.readStore.setCheckpoint(checkpointName, position);
+    applied = position;
     notify();
   };
 
-  // A failure (read store down, a corrupt event) is reported and retried from the last
-  // checkpoint with a growing pause, so the read models heal by themselves once it is fixed.
+  /**
+   * One event alone, after its batch failed. If it fails alone while the read store answers, it
+   * is at fault (it does not decode, or the store refuses what it writes): after a few tries it is
+   * parked, so that one event never holds every read model back. A store that does not answer
+   * cannot record a parking either, so then nothing is parked: the runner waits for it as before.
+   */
+  let suspect: { readonly position: bigint; readonly attempts: number } | undefined;
+  const applyAlone = async (event: RecordedEvent): Promise<void> => {
+    try {
+      await deps.readStore.apply(projectBatch(deps.projections, deps.upcasters, [event]));
+    } catch (error: unknown) {
+      const attempts = (suspect?.position === event.position ? suspect.attempts : 0) + 1;
+      if (attempts < attemptsBeforeParking) {
+        suspect = { position: event.position, attempts };
+        throw error;
+      }
+      const parking = parkingOf(event, error, now());
+      await deps.readStore.apply([parking.op]);
+      parked = [...parked, parking.doc];
+      deps.onParked?.(parking.doc);
+    }
+    suspect = undefined;
+    await advance(event.position);
+  };
+
+  // After a failure, batches go one event at a time until one goes through whole again.
+  let careful = false;
+  const handle = async (batch: readonly RecordedEvent[]): Promise<void> => {
+    const last = batch[batch.length - 1];
+    if (last === undefined) return;
+    if (careful) {
+      for (const event of batch) await applyAlone(event);
+      careful = false;
+      return;
+    }
+    try {
+      await deps.readStore.apply(projectBatch(deps.projections, deps.upcasters, batch));
+    } catch (error: unknown) {
+      careful = true;
+      throw error;
+    }
+    await advance(last.position);
+  };
+
+  // A failure (read store down, an event at fault) is reported and retried from the last
+  // checkpoint with a growing pause, so the read models heal by themselves once the store is
+  // back; an event at fault is parked on its third try (see `applyAlone`).
   let stopped = false;
   let failures = 0;
   let retryTimer: NodeJS.Timeout | undefined;
@@ -140,12 +197,14 @@ export async function startProjectionRunner(deps: ProjectionRunnerDeps): Promise
     },
     caughtUp: () => headAtStart === undefined || (applied !== undefined && applied >= headAtStart),
     position: () => applied,
+    parked: () => parked,
     async rebuild() {
       clearTimeout(retryTimer);
       await subscription.stop();
       await deps.readStore.reset(collections, checkpointName);
       await ensureIndexes();
       applied = undefined;
+      parked = [];
       headAtStart = await deps.store.headPosition();
       subscription = subscribe();
     },

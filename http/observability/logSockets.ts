@@ -6,9 +6,10 @@ import type { LogFilter } from '../../runtime/observability/observabilityStore';
 import type { ApiDeps } from '../apiDeps';
 import { authenticate, callerOf, type Caller } from '../auth';
 import { Unauthorized } from '../errors';
-import { DomainFailure } from '../../domain/failures';
+import { DomainFailure, ValidationFailure } from '../../domain/failures';
 import { guard } from '../guard';
 import { readableLogs, type LogSource } from './pipelineObservabilityRouter';
+import { idParam } from '../decode';
 
 const LOG_PATH = /^\/api\/(pipelines|connectors)\/([^/]+)\/logs\/?$/;
 /** The subprotocol a client names to pass its token as the next one (the contract's `["Authorization", "Bearer <token>"]`). */
@@ -17,10 +18,13 @@ const AUTH_PROTOCOL = 'Authorization';
 const BEARER_PROTOCOL = /^Bearer(?: |%20)(.+)$/;
 const BACKLOG_LINES = 100;
 
+/** The path's id as the GET routes take it: a malformed one is a 422 at `["path", "id"]`, only a well-formed one can be unknown (404). */
+const pathId = (id: string): string => idParam({ params: { id } });
+
 export type LogSocketDeps = Pick<ApiDeps, 'views' | 'jwtKey' | 'observability' | 'logger'>;
 
 /** Writes a plain HTTP answer on a socket that asked for an upgrade, then closes it. */
-function refuse(socket: Duplex, status: number, detail: string): void {
+function refuse(socket: Duplex, status: number, detail: unknown): void {
   const body = JSON.stringify({ detail });
   const headers = [
     `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}`,
@@ -48,8 +52,9 @@ function normaliseToken(req: IncomingMessage, url: URL): void {
 }
 
 /** A refusal as the HTTP API would answer it; anything unexpected is the server's trouble, not the caller's. */
-const refusalOf = (error: unknown): { status: number; detail: string } | undefined => {
+const refusalOf = (error: unknown): { status: number; detail: unknown } | undefined => {
   if (error instanceof Unauthorized) return { status: 401, detail: 'Unauthorized' };
+  if (error instanceof ValidationFailure) return { status: 422, detail: error.issues };
   if (error instanceof DomainFailure && error.error.kind === 'not_found') return { status: 404, detail: error.error.code };
   if (error instanceof DomainFailure && error.error.kind === 'forbidden') return { status: 403, detail: error.error.code };
   return undefined;
@@ -102,7 +107,8 @@ export function attachLogSockets(server: Server, deps: LogSocketDeps, { pollMs =
     let filter: LogFilter;
     try {
       normaliseToken(req, url);
-      filter = await readableLogs(deps.views, access, await callerOfUpgrade(req), source, id);
+      const caller = await callerOfUpgrade(req);
+      filter = await readableLogs(deps.views, access, caller, source, pathId(id));
     } catch (error) {
       const refusal = refusalOf(error);
       if (refusal === undefined) deps.logger.error('log stream: upgrade failed', { path: url.pathname, error: String(error) });

@@ -28,7 +28,7 @@ import { jsonSchemaOf, type JsonSchema } from './ioTsSchema';
 import { DatamodelRead } from '../pipeline/datamodelsRouter';
 import { HistoryItem } from '../audit/historyRouter';
 import { ErrorRowItem } from '../errorRows/errorRowsRouter';
-import { ReadModelsStatusRead, RebuildRead } from '../operations/adminRouter';
+import { ParkedEventsRead, ReadModelsStatusRead, RebuildRead } from '../operations/adminRouter';
 import { ReplayCounts } from '../../domain/errorRows/errorRowSelection';
 import { MapperColumn } from '../../domain/mapper/mapperSpec';
 import { DatamodelMonitoring, PipelineMetrics } from '../../runtime/observability/observabilityStore';
@@ -306,6 +306,13 @@ export const OPERATIONS: Readonly<Record<string, OperationSpec>> = {
     description:
       'Superuser only: the active read-model generation, whether a rebuild runs, its position and the log head, and the last rebuild.',
     responses: { 200: { description: 'The status', codec: ReadModelsStatusRead }, 403: 'Not a superuser' },
+  },
+  'GET /admin/parked-events': {
+    tags: ['operations'],
+    summary: 'Parked events',
+    description:
+      'Superuser only: events no read model could be written from (they do not decode, or the read store refuses a value), set aside so that the others are projected; oldest first, with the error. A rebuild tries them again.',
+    responses: { 200: { description: 'The parked events', codec: ParkedEventsRead }, 403: 'Not a superuser' },
   },
   'GET /users/export-all': {
     summary: 'Export the installation',

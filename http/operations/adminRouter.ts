@@ -5,11 +5,12 @@ import type { ApiDeps } from '../apiDeps';
 import { callerOf } from '../auth';
 import { HttpFailure } from '../errors';
 import type { Guard } from '../guard';
+import { ParkedEventDoc } from '../../projections/operations/parkedEvents';
 
 declare module '../apiDeps' {
   interface ApiDeps {
     /** The read models' generations, for `/admin/rebuild`; absent (a test's deps), those routes answer 503. */
-    readonly readModels?: Pick<LiveProjections, 'startRebuild' | 'status'>;
+    readonly readModels?: Pick<LiveProjections, 'startRebuild' | 'status' | 'parked'>;
   }
 }
 
@@ -36,6 +37,9 @@ export const ReadModelsStatusRead = t.type(
   'ReadModelsStatusRead',
 );
 
+/** Events the read models set aside, oldest first. */
+export const ParkedEventsRead = t.type({ items: t.array(ParkedEventDoc) }, 'ParkedEventsRead');
+
 export const rebuildBody = (rebuild: RebuildState): t.TypeOf<typeof RebuildRead> => ({
   id: rebuild.id,
   generation: rebuild.generation,
@@ -58,7 +62,9 @@ export const statusBody = (status: ReadModelsStatus): t.TypeOf<typeof ReadModels
  * Operations on the platform itself, superuser only:
  * - `POST /admin/rebuild`: rebuilds the read models into fresh collections from position 0 while
  *   the API keeps answering from the current ones, then swaps; 202 with the rebuild, 409 while one runs;
- * - `GET /admin/rebuild`: the active generation, whether a rebuild runs, positions (as strings).
+ * - `GET /admin/rebuild`: the active generation, whether a rebuild runs, positions (as strings);
+ * - `GET /admin/parked-events`: events no read model could be written from, set aside so that the
+ *   others go on (projections/operations/parkedEvents.ts), with why; a rebuild tries them again.
  */
 export function adminRouter(deps: ApiDeps, guard: Guard): Router {
   const router = new Router({ prefix: '/admin' });
@@ -87,6 +93,12 @@ export function adminRouter(deps: ApiDeps, guard: Guard): Router {
   router.get('/rebuild', async (ctx) => {
     guard.superuser(callerOf(ctx));
     ctx.body = statusBody(await readModels().status());
+  });
+
+  router.get('/parked-events', (ctx) => {
+    guard.superuser(callerOf(ctx));
+    const body: t.TypeOf<typeof ParkedEventsRead> = { items: [...readModels().parked()] };
+    ctx.body = body;
   });
 
   return router;

@@ -13,6 +13,8 @@ export interface PlatformMetricsDeps {
   readonly observability: ObservabilityReader;
   /** The last log position the read models of this process applied. */
   readonly projectionPosition: () => bigint | undefined;
+  /** How many events the read models of this process set aside (projections/operations/parkedEvents.ts). */
+  readonly parkedEvents: () => number;
   /** Whether this process runs the data-plane supervisor (worker restarts are counted where they happen). */
   readonly runtime: boolean;
 }
@@ -94,6 +96,13 @@ export function platformMetrics(registry: Registry, deps: PlatformMetricsDeps): 
       const behind = await deps.store.readAll(applied === undefined ? 'start' : { after: applied }, PROJECTION_LAG_CAP);
       return [{ labels: {}, value: behind.length }];
     },
+  });
+  scrapedFamily(registry, {
+    name: 'popsink_projection_parked_events',
+    help: 'Events no read model could be written from, set aside so that the others go on; a rebuild tries them again.',
+    type: 'gauge',
+    labelNames: [],
+    read: async () => [{ labels: {}, value: deps.parkedEvents() }],
   });
   scrapedFamily(registry, {
     name: 'popsink_projection_position',

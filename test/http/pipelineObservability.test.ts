@@ -289,7 +289,7 @@ if (mongoUrl === undefined || mongoUrl === '') {
     });
   });
 
-  test('WebSocket refusals are plain HTTP answers: 401, 403, 404', async (t) => {
+  test('WebSocket refusals are plain HTTP answers: 401, 403, 404, 422', async (t) => {
     const { api, token, outsiderToken } = worldOf();
     const pipeline = await freshPipeline(worldOf());
     const logs = `/pipelines/${pipeline.id}/logs`;
@@ -303,6 +303,9 @@ if (mongoUrl === undefined || mongoUrl === '') {
     t.like(await upgrade(`/pipelines/${randomUUID()}/logs`, bearer(token)), { status: 404 });
     t.like(await upgrade(`/connectors/${randomUUID()}/logs`, bearer(token)), { status: 404 });
     t.like(await upgrade('/pipelines/whatever', bearer(token)), { status: 404 });
+    // A malformed id is refused as the GET route refuses it, after authentication as there.
+    t.like(await upgrade('/pipelines/not-a-uuid/logs', bearer(token)), { status: 422 });
+    t.like(await upgrade('/connectors/not-a-uuid/logs'), { status: 401 });
     t.like(await upgrade(logs, bearer(token)), { status: 101 });
   });
 }
