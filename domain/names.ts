@@ -1,4 +1,6 @@
+import * as t from 'io-ts';
 import { invalid, type DomainError } from './errors';
+import { checkedLater, NON_BLANK } from './jsonSchema';
 
 /** A display name: trimmed, 1 to 255 characters. Returns the trimmed name or why it is refused. */
 export function validateName(raw: string, loc: readonly (string | number)[]): string | DomainError {
@@ -7,3 +9,9 @@ export function validateName(raw: string, loc: readonly (string | number)[]): st
   if (name.length > 255) return invalid('value_error.any_str.max_length', loc, 'ensure this value has at most 255 characters');
   return name;
 }
+
+/**
+ * A display name in a request body: a string, which `validateName` checks in the decider. The
+ * document says it is not blank; the 255 characters, counted once trimmed, it leaves out.
+ */
+export const DisplayName = checkedLater(t.string, NON_BLANK);

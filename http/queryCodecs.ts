@@ -1,6 +1,7 @@
 import * as t from 'io-ts';
 import { ValidationFailure } from '../domain/failures';
 import type { ValidationIssue } from '../domain/validationIssue';
+import { documented } from '../domain/jsonSchema';
 
 /**
  * A whole number sent as a query string, e.g. `?skip=50`. `minimum` / `maximum` are the bounds the
@@ -57,11 +58,14 @@ export const Uuid = new t.Type<string, string, unknown>(
 );
 
 /** A query string value that must be present, non-empty. */
-export const NonEmptyQuery = new t.Type<string, string, unknown>(
-  'string',
-  (u): u is string => typeof u === 'string' && u.length > 0,
-  (u, c) => (typeof u === 'string' && u.length > 0 ? t.success(u) : t.failure(u, c)),
-  String,
+export const NonEmptyQuery = documented(
+  new t.Type<string, string, unknown>(
+    'string',
+    (u): u is string => typeof u === 'string' && u.length > 0,
+    (u, c) => (typeof u === 'string' && u.length > 0 ? t.success(u) : t.failure(u, c)),
+    String,
+  ),
+  { type: 'string', minLength: 1 },
 );
 
 /** RFC 3339's date-time (OpenAPI's `format: date-time`): date, time and an offset or `Z`. */

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { isLeft } from 'fp-ts/lib/Either.js';
-import { connectorRole, ConnectorType, secretFieldsOf, validateConnectorConfig } from '../../domain/connector/connectorConfig';
+import { connectorRole, ConnectorType, secretFieldsOf, typesOfRole, validateConnectorConfig } from '../../domain/connector/connectorConfig';
 import { keepMaskedSecrets } from '../../domain/connector/secrets';
 import type { ConnectorState } from '../../domain/connector/connector';
 import { conflict, forbidden, notFound } from '../../domain/errors';
@@ -185,7 +185,7 @@ export async function resolveConnector(
   if (choice.name == null) return refuse(['body', `${side}_name`], 'field required', 'value_error.missing');
   const type = choice.type;
   if (!ConnectorType.is(type) || connectorRole[type] !== side) {
-    const permitted = Object.keys(connectorRole).filter((k) => connectorRole[k as ConnectorType] === side);
+    const permitted = typesOfRole(side);
     return refuse(['body', `${side}_type`], `unexpected value; permitted: ${permitted.join(', ')}`, 'type_error.enum');
   }
   const connectorId = await createConnector(deps, context, { teamId, type, name: choice.name, config: choice.config }, [

@@ -1,6 +1,13 @@
 import * as t from 'io-ts';
+import { documented } from '../../domain/jsonSchema';
 
-const SchemaVersion = t.refinement(t.number, (n) => Number.isInteger(n) && n >= 1, 'SchemaVersion');
+const SchemaVersion = documented(
+  t.refinement(t.number, (n) => Number.isInteger(n) && n >= 1, 'SchemaVersion'),
+  {
+    type: 'integer',
+    minimum: 1,
+  },
+);
 
 /**
  * Who caused an event and why; every event in the log carries it (audit, tracing). And the

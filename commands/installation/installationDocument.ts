@@ -1,6 +1,7 @@
 import * as t from 'io-ts';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { AnyEvent, isKnownEventType } from '../../domain/events';
+import { documented } from '../../domain/jsonSchema';
 import { decodeStored, type Upcasters } from '../../domain/upcasting/upcasters';
 import type { ValidationIssue } from '../../domain/validationIssue';
 import { EventMetadata } from '../eventstore/eventStore';
@@ -15,8 +16,14 @@ import { referenceCollector } from './references';
  */
 export const INSTALLATION_FORMAT = 'popsink.installation.v1';
 
-const NonEmptyString = t.refinement(t.string, (s) => s.length > 0, 'NonEmptyString');
-const Revision = t.refinement(t.number, (n) => Number.isInteger(n) && n >= 0, 'Revision');
+const NonEmptyString = documented(
+  t.refinement(t.string, (s) => s.length > 0, 'NonEmptyString'),
+  { type: 'string', minLength: 1 },
+);
+const Revision = documented(
+  t.refinement(t.number, (n) => Number.isInteger(n) && n >= 0, 'Revision'),
+  { type: 'integer', minimum: 0 },
+);
 
 export const ExportedEvent = t.type({
   id: NonEmptyString,

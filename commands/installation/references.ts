@@ -1,7 +1,7 @@
 import type { AnyEvent } from '../../domain/events';
 import type { PipelineSettings } from '../../domain/pipeline/pipeline';
 import type { EventStore } from '../eventstore/eventStore';
-import { connectorStream, envStream, pipelineStream, teamStream, userStream } from '../streams';
+import { connectorStream, envStream, teamStream, userStream } from '../streams';
 
 /** One id an event points at: the stream of the resource it names, and the field that names it. */
 export interface Reference {
@@ -15,15 +15,6 @@ export interface UnresolvedReference extends Reference {
   readonly from: string;
   readonly event_id: string;
 }
-
-const ownerStreamOf = (scope: string): ((id: string) => string) | undefined => {
-  if (scope === 'email') return userStream;
-  if (scope === 'env-name') return envStream;
-  if (scope.startsWith('team-name-')) return teamStream;
-  if (scope.startsWith('connector-name-')) return connectorStream;
-  if (scope.startsWith('pipeline-name-')) return pipelineStream;
-  return undefined;
-};
 
 function settingsReferences(settings: PipelineSettings): Reference[] {
   const refs: Reference[] = [
@@ -68,10 +59,9 @@ export function referencesOf(event: AnyEvent): Reference[] {
       return [{ field: 'teamId', stream: teamStream(event.data.teamId) }, ...settingsReferences(event.data.settings)];
     case 'PipelineReconfigured':
       return settingsReferences(event.data.settings);
-    case 'ReservationClaimed': {
-      const ownerStream = ownerStreamOf(event.data.scope);
-      return ownerStream === undefined ? [] : [{ field: 'ownerId', stream: ownerStream(event.data.ownerId) }];
-    }
+    // A name claim may name an owner that was never created: a create refused after its claim
+    // (which is then released), or a process that died in between (claimRepairing takes such a
+    // claim over). The log keeps those claims, and a document brings them as they are.
     default:
       return [];
   }

@@ -2,19 +2,35 @@ import { randomUUID } from 'node:crypto';
 import * as t from 'io-ts';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { connectorRole } from '../../domain/connector/connectorConfig';
-import { validateMapperConfig } from '../../domain/mapper/mapperSpec';
-import { FEED_OPTION_FIELDS, FeedOptionFields, type DatamodelSettings, type SubscriptionSettings } from '../../domain/pipeline/pipeline';
+import { MapperConfigInput, validateMapperConfig } from '../../domain/mapper/mapperSpec';
+import {
+  FEED_OPTION_FIELDS,
+  FeedOptionFields,
+  MAX_ERROR_TOLERANCE_WINDOW,
+  type DatamodelSettings,
+  type SubscriptionSettings,
+} from '../../domain/pipeline/pipeline';
 import { connectors } from '../aggregates';
 import { stateOf, type ServiceDeps } from '../execute';
 import type { ValidationIssue } from '../../domain/validationIssue';
 import { ValidationFailure, validationFailureOf } from '../../domain/failures';
+import { checkedLater } from '../../domain/jsonSchema';
 
 const Nullable = <C extends t.Mixed>(codec: C) => t.union([codec, t.null]);
+
+/** PostgreSQL's limit on a name, in bytes (Oracle takes 128): a longer one is refused here, not at the target. */
+const MAX_TABLE_NAME_BYTES = 63;
+
+/**
+ * A table name in a body, checked by `tableNameIssues`. The document says no NUL and at most 63
+ * characters; the bytes a character takes in UTF-8 it cannot count.
+ */
+export const TableName = checkedLater(t.string, { maxLength: MAX_TABLE_NAME_BYTES, pattern: '^[^\\u0000]*$' });
 
 /** Error-table fields, as datamodels and subscriptions both carry them. */
 export const ErrorTableFields = t.partial({
   error_table_enabled: Nullable(t.boolean),
-  error_table_name: Nullable(t.string),
+  error_table_name: Nullable(TableName),
   error_table_target_id: Nullable(t.string),
 });
 export type ErrorTableFields = t.TypeOf<typeof ErrorTableFields>;
@@ -22,9 +38,9 @@ export type ErrorTableFields = t.TypeOf<typeof ErrorTableFields>;
 /** A subscription's fields with the contract's names (the pipeline's carry a `subscription_` prefix). */
 export const SubscriptionFields = t.intersection([
   t.partial({
-    target_table_name: Nullable(t.string),
+    target_table_name: Nullable(TableName),
     backfill: Nullable(t.boolean),
-    mapper_config: Nullable(t.UnknownArray),
+    mapper_config: Nullable(MapperConfigInput),
     consumer_id: Nullable(t.string),
     exactly_once: Nullable(t.boolean),
     ...FeedOptionFields,
@@ -90,18 +106,12 @@ export async function errorTableIssues(
   return issues;
 }
 
-/** PostgreSQL's limit on a name, in bytes (Oracle takes 128): a longer one is refused here, not at the target. */
-const MAX_TABLE_NAME_BYTES = 63;
-
 /** A table name every target can take (quoted, so any other character is fine): 1 to 63 bytes, no NUL. */
 function tableNameIssues(name: string | null | undefined, at: (string | number)[]): ValidationIssue[] {
   if (name == null || name === '') return [];
   if (!name.includes('\0') && Buffer.byteLength(name, 'utf8') <= MAX_TABLE_NAME_BYTES) return [];
   return [{ loc: at, msg: `a table name of 1 to ${MAX_TABLE_NAME_BYTES} bytes, without NUL`, type: 'value_error.table_name' }];
 }
-
-/** The largest error-tolerance window, in messages: the worker keeps one bit of it per message. */
-export const MAX_ERROR_TOLERANCE_WINDOW = 1_000_000;
 
 /** Ranges of the feed options that their codecs cannot say. */
 function feedOptionIssues(fields: SubscriptionFields, loc: FieldLoc): ValidationIssue[] {

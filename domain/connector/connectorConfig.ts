@@ -1,8 +1,9 @@
 import * as t from 'io-ts';
 import { issuesOf } from '../validationIssue';
-import { validateMapperConfig } from '../mapper/mapperSpec';
+import { MapperConfigInput, validateMapperConfig } from '../mapper/mapperSpec';
 import { isLeft, left, right, type Either } from 'fp-ts/lib/Either.js';
 import { invalid, type DomainError } from '../errors';
+import { BLANK, documented, NON_BLANK, trimmedPattern, type JsonSchema } from '../jsonSchema';
 
 /**
  * Connector configurations, per connector type, with exactly the seed's field names and enums
@@ -51,53 +52,78 @@ export type PostgresSslMode = t.TypeOf<typeof PostgresSslMode>;
 const minLength = 'ensure this value has at least 1 characters';
 
 /** A string with something other than blanks in it (stored as given, not trimmed). */
-const NonBlankString = new t.Type<string, string, unknown>(
-  'string',
-  (u): u is string => typeof u === 'string' && u.trim().length > 0,
-  (u, c) => (typeof u !== 'string' ? t.failure(u, c) : u.trim().length === 0 ? t.failure(u, c, minLength) : t.success(u)),
-  (a) => a,
+const NonBlankString = documented(
+  new t.Type<string, string, unknown>(
+    'string',
+    (u): u is string => typeof u === 'string' && u.trim().length > 0,
+    (u, c) => (typeof u !== 'string' ? t.failure(u, c) : u.trim().length === 0 ? t.failure(u, c, minLength) : t.success(u)),
+    (a) => a,
+  ),
+  NON_BLANK,
 );
 
 /** A secret: any non-empty string, never trimmed (blanks may be part of a password). */
-const Secret = new t.Type<string, string, unknown>(
-  'string',
-  (u): u is string => typeof u === 'string' && u.length > 0,
-  (u, c) => (typeof u !== 'string' ? t.failure(u, c) : u.length === 0 ? t.failure(u, c, minLength) : t.success(u)),
-  (a) => a,
+const Secret = documented(
+  new t.Type<string, string, unknown>(
+    'string',
+    (u): u is string => typeof u === 'string' && u.length > 0,
+    (u, c) => (typeof u !== 'string' ? t.failure(u, c) : u.length === 0 ? t.failure(u, c, minLength) : t.success(u)),
+    (a) => a,
+  ),
+  { type: 'string', minLength: 1, format: 'password' },
 );
+
+/**
+ * 1 to 5 ASCII digits worth 1 to 65535 (leading zeros allowed), as a pattern: not all zeros,
+ * then at most 4 digits, or 5 up to 65535.
+ */
+const PORT_DIGITS = '(?!0+(?![0-9]))(?:[0-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]|[0-9]{1,4})(?![0-9])';
 
 /**
  * A TCP port. The seed types Oracle's `port` as a string ("1521"); clients also send 1521, so
  * both are accepted and the stored value is always the string.
  */
-export const PortString = new t.Type<string, string, unknown>(
-  'PortString',
-  (u): u is string => typeof u === 'string' && /^\d{1,5}$/.test(u) && Number(u) >= 1 && Number(u) <= 65535,
-  (u, c) => {
-    const text = typeof u === 'number' && Number.isInteger(u) ? String(u) : typeof u === 'string' ? u.trim() : undefined;
-    if (text === undefined) return t.failure(u, c, 'value is not a valid port (an integer or a string of digits)');
-    if (!/^\d{1,5}$/.test(text) || Number(text) < 1 || Number(text) > 65535) {
-      return t.failure(u, c, 'ensure this value is a port number between 1 and 65535');
-    }
-    return t.success(String(Number(text)));
+export const PortString = documented(
+  new t.Type<string, string, unknown>(
+    'PortString',
+    (u): u is string => typeof u === 'string' && /^\d{1,5}$/.test(u) && Number(u) >= 1 && Number(u) <= 65535,
+    (u, c) => {
+      const text = typeof u === 'number' && Number.isInteger(u) ? String(u) : typeof u === 'string' ? u.trim() : undefined;
+      if (text === undefined) return t.failure(u, c, 'value is not a valid port (an integer or a string of digits)');
+      if (!/^\d{1,5}$/.test(text) || Number(text) < 1 || Number(text) > 65535) {
+        return t.failure(u, c, 'ensure this value is a port number between 1 and 65535');
+      }
+      return t.success(String(Number(text)));
+    },
+    (a) => a,
+  ),
+  {
+    type: ['string', 'integer'],
+    description: 'a TCP port (1 to 65535), as a string or an integer',
+    anyOf: [
+      { type: 'integer', minimum: 1, maximum: 65535 },
+      { type: 'string', pattern: trimmedPattern(PORT_DIGITS) },
+    ],
   },
-  (a) => a,
 );
 
 /** Kafka's own rule for topic names (kafka.common.internals.Topic). */
 const legalTopic = /^[A-Za-z0-9._-]{1,249}$/;
-const Topic = new t.Type<string, string, unknown>(
-  'string',
-  (u): u is string => typeof u === 'string' && legalTopic.test(u) && u !== '.' && u !== '..',
-  (u, c) => {
-    if (typeof u !== 'string') return t.failure(u, c);
-    if (u.length === 0) return t.failure(u, c, minLength);
-    if (!legalTopic.test(u) || u === '.' || u === '..') {
-      return t.failure(u, c, 'a Kafka topic name is 1 to 249 characters among letters, digits, ".", "_" and "-"');
-    }
-    return t.success(u);
-  },
-  (a) => a,
+const Topic = documented(
+  new t.Type<string, string, unknown>(
+    'string',
+    (u): u is string => typeof u === 'string' && legalTopic.test(u) && u !== '.' && u !== '..',
+    (u, c) => {
+      if (typeof u !== 'string') return t.failure(u, c);
+      if (u.length === 0) return t.failure(u, c, minLength);
+      if (!legalTopic.test(u) || u === '.' || u === '..') {
+        return t.failure(u, c, 'a Kafka topic name is 1 to 249 characters among letters, digits, ".", "_" and "-"');
+      }
+      return t.success(u);
+    },
+    (a) => a,
+  ),
+  { type: 'string', pattern: legalTopic.source, not: { enum: ['.', '..'] } },
 );
 
 export interface BrokerAddress {
@@ -134,31 +160,52 @@ export function parseBrokerList(raw: string): readonly BrokerAddress[] | string 
   return brokers;
 }
 
-const BrokerList = new t.Type<string, string, unknown>(
-  'string',
-  (u): u is string => typeof u === 'string' && typeof parseBrokerList(u) !== 'string',
-  (u, c) => {
-    if (typeof u !== 'string') return t.failure(u, c);
-    const brokers = parseBrokerList(u);
-    return typeof brokers === 'string' ? t.failure(u, c, brokers) : t.success(u);
+/** One entry of a broker list as a pattern: `brokerPattern`'s host, and a port from 1 to 65535. */
+const BROKER = `[A-Za-z0-9._-]+(?::${PORT_DIGITS})?`;
+
+const BrokerList = documented(
+  new t.Type<string, string, unknown>(
+    'string',
+    (u): u is string => typeof u === 'string' && typeof parseBrokerList(u) !== 'string',
+    (u, c) => {
+      if (typeof u !== 'string') return t.failure(u, c);
+      const brokers = parseBrokerList(u);
+      return typeof brokers === 'string' ? t.failure(u, c, brokers) : t.success(u);
+    },
+    (a) => a,
+  ),
+  {
+    type: 'string',
+    description: 'comma-separated host[:port] list',
+    // Blank entries are skipped; at least one broker, each trimmed.
+    pattern: `^(?:[${BLANK}]*,)*[${BLANK}]*${BROKER}[${BLANK}]*(?:,[${BLANK}]*(?:${BROKER}[${BLANK}]*)?)*$`,
   },
-  (a) => a,
 );
 
 /** An optional field: `null` and absence both decode to `undefined` (then dropped). */
 const optional = <A, O>(codec: t.Type<A, O, unknown>) =>
-  new t.Type<A | undefined, O | undefined, unknown>(
-    codec.name,
-    (u): u is A | undefined => u === undefined || codec.is(u),
-    // The inner codec gets its own (keyless) context entry so a failure names it, e.g. an enum.
-    (u, c) => (u === undefined || u === null ? t.success(undefined) : codec.validate(u, t.appendContext(c, '', codec, u))),
-    (a) => (a === undefined ? undefined : codec.encode(a)),
+  documented(
+    new t.Type<A | undefined, O | undefined, unknown>(
+      codec.name,
+      (u): u is A | undefined => u === undefined || codec.is(u),
+      // The inner codec gets its own (keyless) context entry so a failure names it, e.g. an enum.
+      (u, c) => (u === undefined || u === null ? t.success(undefined) : codec.validate(u, t.appendContext(c, '', codec, u))),
+      (a) => (a === undefined ? undefined : codec.encode(a)),
+    ),
+    {},
+    t.union([codec, t.null]),
   );
 
 // ---------------------------------------------------------------------------------------------
 // Cross-field rules and defaults, applied after the fields decode.
 
 type Rule<A> = (value: A) => { readonly field: string; readonly message: string; readonly missing?: boolean } | undefined;
+
+/** A config's cross-field rules, and what they say in JSON Schema, for the document. */
+interface RuleSet<A> {
+  readonly rules: readonly Rule<A>[];
+  readonly schema: JsonSchema;
+}
 
 /**
  * A complete config codec: fields, then rules, then defaults and removal of absent keys. A rule
@@ -170,7 +217,7 @@ function configCodec<P extends t.Props, Q extends t.Props, D extends Partial<t.T
   required: P,
   optionalProps: Q,
   defaults: D,
-  rules: readonly Rule<t.TypeOf<t.TypeC<P>> & t.TypeOf<t.PartialC<Q>>>[] = [],
+  { rules, schema }: RuleSet<t.TypeOf<t.TypeC<P>> & t.TypeOf<t.PartialC<Q>>> = { rules: [], schema: {} },
 ) {
   type Decoded = t.TypeOf<t.TypeC<P>> & t.TypeOf<t.PartialC<Q>>;
   type Output = Decoded & { readonly [K in keyof D]-?: Exclude<Decoded[K & keyof Decoded], undefined> };
@@ -180,7 +227,7 @@ function configCodec<P extends t.Props, Q extends t.Props, D extends Partial<t.T
     const present = Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined));
     return { ...defaults, ...present } as Output; // the spread holds every key of D, now defined
   };
-  return new t.Type<Output, Output, unknown>(
+  const codec = new t.Type<Output, Output, unknown>(
     name,
     (u): u is Output => fields.is(u),
     (u, c) => {
@@ -198,6 +245,8 @@ function configCodec<P extends t.Props, Q extends t.Props, D extends Partial<t.T
     },
     (a) => a,
   );
+  // Documented as its fields (the io-ts parts above), with what its rules say.
+  return documented(codec, schema, fields);
 }
 
 interface KafkaSecurityFields {
@@ -207,8 +256,11 @@ interface KafkaSecurityFields {
   readonly sasl_password?: string | undefined;
 }
 
-export const isSaslProtocol = (protocol: SecurityProtocol | undefined): protocol is 'SASL_PLAINTEXT' | 'SASL_SSL' =>
-  protocol === 'SASL_PLAINTEXT' || protocol === 'SASL_SSL';
+const SASL_PROTOCOLS = ['SASL_PLAINTEXT', 'SASL_SSL'] as const;
+const UNSUPPORTED_MECHANISMS: readonly SaslMechanism[] = ['GSSAPI', 'OAUTHBEARER'];
+
+export const isSaslProtocol = (protocol: SecurityProtocol | undefined): protocol is (typeof SASL_PROTOCOLS)[number] =>
+  SASL_PROTOCOLS.some((sasl) => sasl === protocol);
 
 /**
  * A SASL protocol needs a mechanism, a user name and a password. GSSAPI (Kerberos) and
@@ -217,27 +269,45 @@ export const isSaslProtocol = (protocol: SecurityProtocol | undefined): protocol
  * now rather than accepted and failing at start. Without a SASL protocol the SASL fields are
  * ignored, so a leftover mechanism there is harmless and accepted.
  */
-const kafkaSecurityRules: readonly Rule<KafkaSecurityFields>[] = [
-  (v) =>
-    isSaslProtocol(v.security_protocol) && v.sasl_mechanism === undefined
-      ? { field: 'sasl_mechanism', missing: true, message: `field required when security_protocol is ${v.security_protocol}` }
-      : undefined,
-  (v) =>
-    isSaslProtocol(v.security_protocol) && (v.sasl_mechanism === 'GSSAPI' || v.sasl_mechanism === 'OAUTHBEARER')
-      ? {
-          field: 'sasl_mechanism',
-          message: `${v.sasl_mechanism} is not supported by this platform's Kafka client; use PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512`,
-        }
-      : undefined,
-  (v) =>
-    isSaslProtocol(v.security_protocol) && v.sasl_username === undefined
-      ? { field: 'sasl_username', missing: true, message: `field required when security_protocol is ${v.security_protocol}` }
-      : undefined,
-  (v) =>
-    isSaslProtocol(v.security_protocol) && v.sasl_password === undefined
-      ? { field: 'sasl_password', missing: true, message: `field required when security_protocol is ${v.security_protocol}` }
-      : undefined,
-];
+const kafkaSecurityRules: RuleSet<KafkaSecurityFields> = {
+  rules: [
+    (v) =>
+      isSaslProtocol(v.security_protocol) && v.sasl_mechanism === undefined
+        ? { field: 'sasl_mechanism', missing: true, message: `field required when security_protocol is ${v.security_protocol}` }
+        : undefined,
+    (v) =>
+      isSaslProtocol(v.security_protocol) && v.sasl_mechanism !== undefined && UNSUPPORTED_MECHANISMS.includes(v.sasl_mechanism)
+        ? {
+            field: 'sasl_mechanism',
+            message: `${v.sasl_mechanism} is not supported by this platform's Kafka client; use PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512`,
+          }
+        : undefined,
+    (v) =>
+      isSaslProtocol(v.security_protocol) && v.sasl_username === undefined
+        ? { field: 'sasl_username', missing: true, message: `field required when security_protocol is ${v.security_protocol}` }
+        : undefined,
+    (v) =>
+      isSaslProtocol(v.security_protocol) && v.sasl_password === undefined
+        ? { field: 'sasl_password', missing: true, message: `field required when security_protocol is ${v.security_protocol}` }
+        : undefined,
+  ],
+  // The same, said in JSON Schema: under a SASL protocol, the three fields given (not null), and a supported mechanism.
+  schema: {
+    allOf: [
+      {
+        if: { properties: { security_protocol: { enum: SASL_PROTOCOLS } }, required: ['security_protocol'] },
+        then: {
+          properties: {
+            sasl_mechanism: { type: 'string', not: { enum: UNSUPPORTED_MECHANISMS } },
+            sasl_username: { type: 'string' },
+            sasl_password: { type: 'string' },
+          },
+          required: ['sasl_mechanism', 'sasl_username', 'sasl_password'],
+        },
+      },
+    ],
+  },
+};
 
 const kafkaSecurityProps = {
   security_protocol: optional(SecurityProtocol),
@@ -296,7 +366,7 @@ export const PostgresTargetConfig = configCodec(
 export type PostgresTargetConfig = t.TypeOf<typeof PostgresTargetConfig>;
 
 /** A reusable transform. The entries are the mapper's; its own codec (elsewhere) checks them. */
-export const JobSmtConfig = configCodec('JobSmtConfig', { smt_config: t.UnknownArray }, {}, {});
+export const JobSmtConfig = configCodec('JobSmtConfig', { smt_config: MapperConfigInput }, {}, {});
 export type JobSmtConfig = t.TypeOf<typeof JobSmtConfig>;
 
 export interface ConnectorConfigs {
@@ -315,6 +385,25 @@ export const connectorConfigCodecs: { readonly [K in ConnectorType]: t.Type<Conn
   POSTGRES_TARGET: PostgresTargetConfig,
   JOB_SMT: JobSmtConfig,
 };
+
+/** The connector types that may stand on that side of a pipeline. */
+export const typesOfRole = (role: 'source' | 'target' | 'job'): ConnectorType[] =>
+  (Object.keys(connectorRole) as ConnectorType[]).filter((type) => connectorRole[type] === role);
+
+/**
+ * A body's connector type and config, in the fields `typeField` and `configField`: one alternative
+ * per type, its config codec under its type as a literal. A shape for the document (see
+ * domain/jsonSchema.ts): the routes decode the type, then check the config with
+ * `validateConnectorConfig`, which locates its problems.
+ */
+export function typedConfigShape(typeField: string, configField: string, role?: 'source' | 'target'): t.Mixed {
+  const types = role === undefined ? (Object.keys(ConnectorType.keys) as ConnectorType[]) : typesOfRole(role);
+  const [first, ...others] = types.map((type) => t.type({ [typeField]: t.literal(type), [configField]: connectorConfigCodecs[type] }));
+  // A role with a single type (a source) is that alternative alone; t.union takes two or more.
+  if (first === undefined) throw new Error(`no connector type has the role ${String(role)}`);
+  const [second, ...rest] = others;
+  return second === undefined ? first : t.union([first, second, ...rest]);
+}
 
 /**
  * The fields always holding a secret, per type: sealed at rest and masked in every answer.

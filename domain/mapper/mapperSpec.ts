@@ -1,6 +1,7 @@
 import * as t from 'io-ts';
 import { isLeft, left, right, type Either } from 'fp-ts/lib/Either.js';
 import { invalid, type DomainError } from '../errors';
+import { checkedLater, documented, type JsonSchema } from '../jsonSchema';
 
 /**
  * The mapper spec: one entry per target column (`subscription_mapper_config`, `smt_config`,
@@ -19,23 +20,58 @@ export type MapperCast = t.TypeOf<typeof MapperCast>;
 const castNames = Object.keys(MapperCast.keys) as MapperCast[];
 const temporalCasts: ReadonlySet<MapperCast> = new Set(['date', 'datetime', 'time']);
 
+/** Oracle's limit of columns per table: a longer mapper could never be written there. */
+export const MAX_MAPPER_COLUMNS = 1000;
+export const MAX_KEY_LENGTH = 128;
+export const MAX_PATH_LENGTH = 1024;
+const KEY_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
 // `null` on an optional field means "not given", as FastAPI's Optional fields do: a client that
 // sends back what it read (with `"static": null`) must not be refused.
 const optional = <C extends t.Mixed>(codec: C) => t.union([codec, t.null]);
 
-/** One entry as a client sends it, with the contract's field names. */
-export const MapperEntryInput = t.intersection([
-  t.type({ key: t.string }),
-  t.partial({
-    path: optional(t.string),
-    static: optional(t.string),
-    cast: optional(MapperCast),
-    cast_format: optional(t.string),
-    primary_key: optional(t.boolean),
-    nullable: optional(t.boolean),
-  }),
-]);
+/** A string that `validateEntry` checks further (see checkKey, checkPath). */
+const checkedString = (facts: JsonSchema) => checkedLater(t.string, { type: 'string', ...facts });
+
+/**
+ * One entry as a client sends it, with the contract's field names. The key and path rules of
+ * `validateEntry` (checkKey, checkPath) and its cross-field rules are stated for the document.
+ */
+export const MapperEntryInput = documented(
+  t.intersection([
+    t.type({
+      key: checkedString({ minLength: 1, maxLength: MAX_KEY_LENGTH, pattern: KEY_PATTERN.source, not: { const: '__proto__' } }),
+    }),
+    t.partial({
+      path: optional(checkedString({ pattern: '^\\$', maxLength: MAX_PATH_LENGTH, description: 'a JSONPath: $.field.nested, $.list[0]' })),
+      static: optional(t.string),
+      cast: optional(MapperCast),
+      cast_format: optional(t.string),
+      primary_key: optional(t.boolean),
+      nullable: optional(t.boolean),
+    }),
+  ]),
+  {
+    allOf: [
+      // Exactly one of path and static (null is "not given").
+      { oneOf: ['path', 'static'].map((name) => ({ properties: { [name]: { type: 'string' } }, required: [name] })) },
+      // cast_format goes with a temporal cast only.
+      {
+        if: { properties: { cast_format: { type: 'string' } }, required: ['cast_format'] },
+        then: { properties: { cast: { enum: [...temporalCasts] } }, required: ['cast'] },
+      },
+      // A primary key column is not nullable.
+      { not: { properties: { primary_key: { const: true }, nullable: { const: true } }, required: ['primary_key', 'nullable'] } },
+    ],
+  },
+);
 export type MapperEntryInput = t.TypeOf<typeof MapperEntryInput>;
+
+/**
+ * A mapper config in a request body: any list, which `validateMapperConfig` then checks entry by
+ * entry (every problem at its own loc); documented as the entries it accepts.
+ */
+export const MapperConfigInput = checkedLater(t.UnknownArray, { maxItems: MAX_MAPPER_COLUMNS }, t.array(MapperEntryInput));
 
 /**
  * One entry once validated (what events carry and the runtime compiles): defaults applied,
@@ -61,12 +97,6 @@ export const schemaOf = (entries: readonly MapperEntry[]): MapperColumn[] =>
 
 // ---------------------------------------------------------------------------------------------
 // Validation
-
-/** Oracle's limit of columns per table: a longer mapper could never be written there. */
-export const MAX_MAPPER_COLUMNS = 1000;
-export const MAX_KEY_LENGTH = 128;
-export const MAX_PATH_LENGTH = 1024;
-const KEY_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /**
  * Validates a mapper config (`loc` is where the list sits in the request, e.g.

@@ -2,6 +2,7 @@ import * as t from 'io-ts';
 import { isLeft, left, right, type Either } from 'fp-ts/lib/Either.js';
 import { eventOf, type Decider } from '../decider';
 import { conflict, invalid, notFound, type DomainError } from '../errors';
+import { checkedLater } from '../jsonSchema';
 import { ErrorRowSelection, ReplayCounts } from '../errorRows/errorRowSelection';
 import { MapperEntry } from '../mapper/mapperSpec';
 
@@ -26,12 +27,16 @@ const errorTableFields = {
  *   (default 1000) that may go to the error table before the pipeline stops with ERROR_RATE_EXCEEDED;
  *   null: no limit.
  */
+/** The largest error-tolerance window, in messages: the worker keeps one bit of it per message. */
+export const MAX_ERROR_TOLERANCE_WINDOW = 1_000_000;
+
+// The ranges are checked with the other fields of a subscription (commands/pipeline/pipelineFields.ts); the document says them.
 export const FeedOptionFields = {
   envelope: Nullable(t.keyof({ none: null, debezium: null })),
   delete_on_tombstone: Nullable(t.boolean),
   schema_evolution: Nullable(t.keyof({ add_columns: null, none: null })),
-  error_tolerance: Nullable(t.number),
-  error_tolerance_window: Nullable(t.number),
+  error_tolerance: Nullable(checkedLater(t.number, { minimum: 0, maximum: 1 })),
+  error_tolerance_window: Nullable(checkedLater(t.number, { type: 'integer', minimum: 1, maximum: MAX_ERROR_TOLERANCE_WINDOW })),
 };
 export const FEED_OPTION_FIELDS = [
   'envelope',
@@ -160,6 +165,9 @@ export type PipelineState =
 
 /** The contract's rule: letters, digits, `-` and `_`, 1 to 255 characters. */
 const PIPELINE_NAME = /^[A-Za-z0-9_-]{1,255}$/;
+
+/** A pipeline name in a request body: a string, which `validatePipelineName` checks; documented as the rule. */
+export const PipelineName = checkedLater(t.string, { type: 'string', pattern: PIPELINE_NAME.source });
 
 export function validatePipelineName(name: string): DomainError | undefined {
   return PIPELINE_NAME.test(name)

@@ -1,15 +1,17 @@
 import type { Context } from 'koa';
+import * as t from 'io-ts';
 import {
+  KafkaSourceConfig,
   validateConnectorConfig,
   type ConnectorConfigs,
   type ConnectorType,
-  type KafkaSourceConfig,
   type KafkaTargetConfig,
 } from '../../domain/connector/connectorConfig';
 import type { DomainError } from '../../domain/errors';
 import { ValidationFailure } from '../../domain/failures';
 import type { ValidationIssue } from '../../domain/validationIssue';
 import { DEFAULT_FETCH_LIMIT, MAX_FETCH_LIMIT } from '../../runtime/kafka/kafkaTools';
+import { checkedLater, trimmedPattern } from '../../domain/jsonSchema';
 
 /** The bodies of the connector checks (see connectorTypesRouter), decoded into configs or a 422 naming the field. */
 
@@ -81,6 +83,24 @@ export function fetchRequest(ctx: Context): { config: KafkaSourceConfig; limit: 
   if (issues.length > 0 || result._tag === 'Left') throw new ValidationFailure(issues);
   return { config: result.right, limit };
 }
+
+/**
+ * fetch-messages' `limit` as `limitOf` takes it, for the document: an integer from 1 to
+ * MAX_FETCH_LIMIT, or its digits as text (whose value the pattern leaves to the route); null is "not given".
+ */
+const FetchLimit = checkedLater(t.unknown, {
+  anyOf: [
+    { type: 'integer', minimum: 1, maximum: MAX_FETCH_LIMIT },
+    { type: 'string', pattern: trimmedPattern('[+-]?[0-9]{1,9}') },
+    { type: 'null' },
+  ],
+});
+
+/** fetch-messages' body, for the document: the flat config with `limit` beside its fields, or wrapped (see fetchRequest). */
+export const FetchMessagesBody = t.union([
+  t.intersection([KafkaSourceConfig, t.partial({ limit: FetchLimit })]),
+  t.intersection([t.type({ config: KafkaSourceConfig }), t.partial({ limit: FetchLimit })]),
+]);
 
 /** A limit from 1 to MAX_FETCH_LIMIT, as a JSON integer or a string of digits (FastAPI coerces both). */
 function limitOf(raw: unknown, loc: Loc): number | ValidationIssue {

@@ -1,4 +1,5 @@
 import Router from '@koa/router';
+import * as t from 'io-ts';
 import { ConnectorCheckError } from '../../domain/connector/connectorConfig';
 import { checkCredentials, fetchMessages, listTopics } from '../../runtime/kafka/kafkaTools';
 import { checkOracleCredentials } from '../../runtime/sql/oracleCheck';
@@ -6,6 +7,24 @@ import { checkPostgresCredentials } from '../../runtime/sql/postgresCheck';
 import { callerOf } from '../auth';
 import { configOf, fetchRequest, kafkaCluster, kafkaSourceTopicOptional } from './connectorCheckInput';
 import { HttpFailure } from '../errors';
+
+/** A check passed. (A failed one is a 400 whose `detail` says why.) */
+export const CheckedRead = t.type({ status: t.literal('ok') });
+type CheckedRead = t.TypeOf<typeof CheckedRead>;
+
+/** `kafka-source/list-topics`: the topic names. */
+export const TopicsRead = t.array(t.string);
+
+/** `kafka-source/fetch-messages`: the latest messages, key and value as UTF-8 text (not parsed), timestamps ISO-8601 UTC. */
+export const FetchedMessagesRead = t.array(
+  t.type({
+    partition: t.number,
+    offset: t.number,
+    timestamp: t.union([t.string, t.null]),
+    key: t.union([t.string, t.null]),
+    value: t.union([t.string, t.null]),
+  }),
+);
 
 /**
  * `/connector-types/...`: try a connector config against the real system before creating the
@@ -32,29 +51,29 @@ export function connectorTypesRouter(): Router {
   router.post('/kafka-source/check-credentials', async (ctx) => {
     callerOf(ctx);
     const config = kafkaSourceTopicOptional(ctx.request.body);
-    ctx.body = await checked(checkCredentials(config));
+    ctx.body = await checked<CheckedRead>(checkCredentials(config));
   });
 
   router.post('/kafka-source/list-topics', async (ctx) => {
     callerOf(ctx);
     const config = kafkaSourceTopicOptional(ctx.request.body);
-    ctx.body = await checked(listTopics(config));
+    ctx.body = await checked<t.TypeOf<typeof TopicsRead>>(listTopics(config));
   });
 
   router.post('/kafka-source/fetch-messages', async (ctx) => {
     callerOf(ctx);
     const { config, limit } = fetchRequest(ctx);
-    ctx.body = await checked(fetchMessages(config, limit));
+    ctx.body = await checked<t.TypeOf<typeof FetchedMessagesRead>>(fetchMessages(config, limit));
   });
 
   router.post('/oracle-target/check-credentials', async (ctx) => {
     callerOf(ctx);
-    ctx.body = await checked(checkOracleCredentials(configOf('ORACLE_TARGET', ctx.request.body, ['body'])));
+    ctx.body = await checked<CheckedRead>(checkOracleCredentials(configOf('ORACLE_TARGET', ctx.request.body, ['body'])));
   });
 
   router.post('/postgres-target/check-credentials', async (ctx) => {
     callerOf(ctx);
-    ctx.body = await checked(checkPostgresCredentials(configOf('POSTGRES_TARGET', ctx.request.body, ['body'])));
+    ctx.body = await checked<CheckedRead>(checkPostgresCredentials(configOf('POSTGRES_TARGET', ctx.request.body, ['body'])));
   });
 
   return router;
@@ -69,7 +88,7 @@ export function connectorTypesRouter(): Router {
  * `bootstrap_server` is accepted in its place, so either connector's config can be sent as is
  * (other fields are ignored). The caller must be authenticated (checked by the route).
  */
-export async function checkByokCredentials(body: unknown): Promise<{ status: 'ok' }> {
+export async function checkByokCredentials(body: unknown): Promise<CheckedRead> {
   return checked(checkCredentials(kafkaCluster(body)));
 }
 

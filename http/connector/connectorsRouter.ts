@@ -4,8 +4,20 @@ import * as t from 'io-ts';
 import { pipelines } from '../../commands/aggregates';
 import { createConnector, deleteConnector, updateConnector, type Side } from '../../commands/connector/connectorService';
 import { execute } from '../../commands/execute';
-import { connectorRole, ConnectorType } from '../../domain/connector/connectorConfig';
+import {
+  connectorRole,
+  ConnectorType,
+  JobSmtConfig,
+  KafkaSourceConfig,
+  KafkaTargetConfig,
+  OracleTargetConfig,
+  PostgresTargetConfig,
+  typedConfigShape,
+} from '../../domain/connector/connectorConfig';
+import { checkedLater } from '../../domain/jsonSchema';
 import { notFound } from '../../domain/errors';
+import { PipelineStateName } from '../../domain/pipeline/pipeline';
+import { DisplayName } from '../../domain/names';
 import { DomainFailure } from '../../domain/failures';
 import type { ConnectorDoc } from '../../projections/connector/connectorsView';
 import type { PipelineDoc } from '../../projections/pipeline/pipelinesView';
@@ -17,9 +29,29 @@ import type { Guard, Need } from '../guard';
 import { NonEmptyQuery, Uuid } from '../queryCodecs';
 import { connectorRead, maskedConfigOf } from './connectorRead';
 
-export const ConnectorCreate = t.type({ name: t.string, team_id: t.string, connector_type: ConnectorType, config: t.UnknownRecord });
-export const ConnectorPatch = t.exact(t.partial({ name: t.string, config: t.UnknownRecord }));
+const ConnectorFields = t.type({ name: DisplayName, team_id: t.string, connector_type: ConnectorType, config: t.UnknownRecord });
+/** Decoded as its fields, the config then checked for its type; documented with each type's config. */
+export const ConnectorCreate = checkedLater(
+  ConnectorFields,
+  {},
+  t.intersection([ConnectorFields, typedConfigShape('connector_type', 'config')]),
+);
+/** A new config is checked against the connector's type, which the body does not say: documented as any type's config. */
+const SomeConnectorConfig = checkedLater(
+  t.UnknownRecord,
+  {},
+  t.union([KafkaSourceConfig, KafkaTargetConfig, OracleTargetConfig, PostgresTargetConfig, JobSmtConfig]),
+);
+export const ConnectorPatch = t.exact(t.partial({ name: DisplayName, config: SomeConnectorConfig }));
 export const TeamQuery = t.partial({ team_id: Uuid });
+
+/** `GET /connectors/{id}/source-worker-config` and `target-worker-config`: the connector (secrets masked) and the pipelines using it. */
+export const ConnectorWorkerConfigRead = t.type({
+  connector_id: t.string,
+  connector_type: ConnectorType,
+  config: t.UnknownRecord,
+  pipelines: t.array(t.type({ id: t.string, name: t.string, state: PipelineStateName, version: t.number })),
+});
 export const FilterOneQuery = t.intersection([t.type({ name: NonEmptyQuery }), TeamQuery]);
 
 export function connectorsRouter(deps: ApiDeps, guard: Guard): Router {
@@ -93,12 +125,13 @@ export function connectorsRouter(deps: ApiDeps, guard: Guard): Router {
     const doc = await loadOf(ctx, 'read');
     if (connectorRole[doc.connector_type] !== side) throw new DomainFailure(notFound('CONNECTOR_NOT_FOUND'));
     const users = await usersOf(doc.id);
-    ctx.body = {
+    const body: t.TypeOf<typeof ConnectorWorkerConfigRead> = {
       connector_id: doc.id,
       connector_type: doc.connector_type,
       config: maskedConfigOf(doc),
       pipelines: users.map((p) => ({ id: p.id, name: p.name, state: p.state, version: p.version })),
     };
+    ctx.body = body;
   };
   router.get('/:id/source-worker-config', workerConfig('source'));
   router.get('/:id/target-worker-config', workerConfig('target'));

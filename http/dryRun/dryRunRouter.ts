@@ -2,7 +2,8 @@ import Router from '@koa/router';
 import * as t from 'io-ts';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { ConnectorCheckError } from '../../domain/connector/connectorConfig';
-import { validateMapperConfig } from '../../domain/mapper/mapperSpec';
+import { checkedLater } from '../../domain/jsonSchema';
+import { MapperConfigInput, validateMapperConfig } from '../../domain/mapper/mapperSpec';
 import { DEFAULT_DRY_RUN_LIMIT, dryRun, MAX_DRY_RUN_LIMIT } from '../../runtime/dryRun/dryRun';
 import { dryRunInputOf } from '../../runtime/dryRun/dryRunInput';
 import type { ApiDeps } from '../apiDeps';
@@ -16,7 +17,43 @@ import { pipelineFor } from '../pipeline/pipelineRead';
 const Nullable = <C extends t.Mixed>(codec: C) => t.union([codec, t.null]);
 
 /** `mapper_config`: a mapper to try instead of the stored one (validated as a PATCH validates it); `limit`: 1 to 100 messages. */
-export const DryRunBody = t.exact(t.partial({ mapper_config: Nullable(t.UnknownArray), limit: Nullable(t.number) }));
+export const DryRunBody = t.exact(
+  t.partial({
+    mapper_config: Nullable(MapperConfigInput),
+    // Its range is checked by the route (for its own message); the document says it.
+    limit: Nullable(checkedLater(t.number, { type: 'integer', minimum: 1, maximum: MAX_DRY_RUN_LIMIT })),
+  }),
+);
+
+const NullableString = Nullable(t.string);
+
+/** The dry run's report (runtime/dryRun/dryRun.ts), as the route answers it. */
+export const DryRunRead = t.type({
+  messages: t.array(
+    t.intersection([
+      t.type({
+        partition: t.number,
+        offset: t.number,
+        key_text: NullableString,
+        value_text: NullableString,
+        outcome: t.keyof({ ok: null, mapper_error: null, rejected: null, untried: null, skipped: null }),
+      }),
+      t.partial({
+        action: t.keyof({ upsert: null, delete: null }),
+        row: t.UnknownRecord,
+        error: t.intersection([
+          t.type({ stage: t.keyof({ parse: null, map: null, cast: null, target: null }), message: t.string }),
+          t.partial({ code: t.string, column: t.string }),
+        ]),
+        note: t.string,
+      }),
+    ]),
+  ),
+  ddl: t.readonlyArray(t.string),
+  target_reachable: t.boolean,
+  target_error: Nullable(t.intersection([t.type({ message: t.string }), t.partial({ code: t.string })])),
+  notes: t.readonlyArray(t.string),
+});
 
 /**
  * `POST /pipelines/{id}/dry-run`: the latest messages of the pipeline's source, mapped and tried
@@ -47,7 +84,8 @@ export function dryRunRouter(deps: ApiDeps, guard: Guard): Router {
     });
     if (isLeft(input)) throw new HttpFailure(400, input.left);
     try {
-      ctx.body = await dryRun(input.right);
+      const report: t.TypeOf<typeof DryRunRead> = await dryRun(input.right);
+      ctx.body = report;
     } catch (error: unknown) {
       if (error instanceof ConnectorCheckError) throw new HttpFailure(400, `The source cannot be read: ${error.message}`);
       throw error;

@@ -3,6 +3,7 @@ import * as t from 'io-ts';
 import { envs } from '../../commands/aggregates';
 import { notFound } from '../../domain/errors';
 import { RetentionConfiguration } from '../../domain/env/env';
+import { DisplayName } from '../../domain/names';
 import type { ApiDeps } from '../apiDeps';
 import { callerOf } from '../auth';
 import { decode, idParam, requiredBody } from '../decode';
@@ -18,7 +19,7 @@ import { checkByokCredentials } from '../connector/connectorTypesRouter';
 
 const Nullable = <C extends t.Mixed>(codec: C) => t.union([codec, t.null]);
 export const EnvCreate = t.intersection([
-  t.type({ name: t.string }),
+  t.type({ name: DisplayName }),
   t.partial({
     description: Nullable(t.string),
     use_retention: t.boolean,
@@ -27,7 +28,7 @@ export const EnvCreate = t.intersection([
 ]);
 export const EnvPatch = t.exact(
   t.partial({
-    name: t.string,
+    name: DisplayName,
     description: Nullable(t.string),
     use_retention: t.boolean,
     retention_configuration: Nullable(RetentionConfiguration),

@@ -2,7 +2,8 @@ import Router from '@koa/router';
 import { randomUUID } from 'node:crypto';
 import * as t from 'io-ts';
 import { users } from '../../commands/aggregates';
-import { validateEmail } from '../../domain/identity/email';
+import { EMAIL_SCHEMA, validateEmail } from '../../domain/identity/email';
+import { checkedLater } from '../../domain/jsonSchema';
 import type { ApiDeps } from '../apiDeps';
 import { callerOf } from '../auth';
 import { decode } from '../decode';
@@ -14,18 +15,27 @@ import { userRead } from './userRead';
 
 export const MIN_PASSWORD_LENGTH = 8;
 
+/** An email the account takes: the command checks it (validateEmail); the document says what that accepts. */
+export const Email = checkedLater(t.string, EMAIL_SCHEMA);
+/** A new password: `checkPassword` refuses a short one with the contract's 400; the document says how short. */
+export const Password = checkedLater(t.string, { type: 'string', minLength: MIN_PASSWORD_LENGTH });
+
 export const RegisterBody = t.intersection([
-  t.type({ email: t.string, password: t.string }),
+  t.type({ email: Email, password: Password }),
   // is_superuser / is_verified are accepted and ignored: nobody promotes themselves.
   t.partial({ is_active: t.boolean, is_superuser: t.boolean, is_verified: t.boolean }),
 ]);
 export const LoginForm = t.type({ username: t.string, password: t.string });
 export const ForgotBody = t.type({ email: t.string });
-export const ResetBody = t.type({ token: t.string, password: t.string });
+export const ResetBody = t.type({ token: t.string, password: Password });
 
-/** Refuses a password that is too short, with the contract's object detail for `code`. */
+/**
+ * Refuses a password that is too short, with the contract's object detail for `code`. Characters
+ * are code points, as the contract (Python's `len`) and JSON Schema's `minLength` count them, not
+ * UTF-16 units: four emoji are four characters.
+ */
 export function checkPassword(password: string, code: string): void {
-  if (password.length < MIN_PASSWORD_LENGTH) {
+  if ([...password].length < MIN_PASSWORD_LENGTH) {
     throw new HttpFailure(400, { code, reason: `Password should be at least ${MIN_PASSWORD_LENGTH} characters` });
   }
 }

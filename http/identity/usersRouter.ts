@@ -14,14 +14,23 @@ import { commandContext } from '../execute';
 import type { Guard } from '../guard';
 import { pagedBody, pagingOf } from '../paging';
 import { userRead } from './userRead';
-import { checkPassword } from './authRouter';
+import { checkPassword, Email, Password } from './authRouter';
+import { checkedLater } from '../../domain/jsonSchema';
 
-export const MePatch = t.exact(t.partial({ email: t.string, password: t.string, active_env_id: t.union([t.string, t.null]) }));
+export const MePatch = t.exact(t.partial({ email: Email, password: Password, active_env_id: t.union([t.string, t.null]) }));
 export const AdminPatch = t.exact(
-  t.partial({ email: t.string, password: t.string, is_active: t.boolean, is_superuser: t.boolean, is_verified: t.boolean }),
+  t.partial({ email: Email, password: Password, is_active: t.boolean, is_superuser: t.boolean, is_verified: t.boolean }),
 );
-export const ChangePasswordBody = t.type({ current_password: t.string, new_password: t.string });
-export const ServiceTokenBody = t.exact(t.partial({ name: t.string, expires_in_days: t.union([t.number, t.null]) }));
+export const ChangePasswordBody = t.type({ current_password: t.string, new_password: Password });
+/** The longest a service-account token lives, in days (ten years). */
+const MAX_TOKEN_DAYS = 3650;
+export const ServiceTokenBody = t.exact(
+  t.partial({
+    name: t.string,
+    // The range is checked by the route (for FastAPI's error type); the document says it.
+    expires_in_days: t.union([checkedLater(t.number, { exclusiveMinimum: 0, maximum: MAX_TOKEN_DAYS }), t.null]),
+  }),
+);
 export const UsersQuery = t.partial({ search: t.string });
 
 export function usersRouter(deps: ApiDeps, guard: Guard): Router {
@@ -65,9 +74,13 @@ export function usersRouter(deps: ApiDeps, guard: Guard): Router {
     const caller = callerOf(ctx);
     const body = decode(ServiceTokenBody, ctx.request.body ?? {}, 'body');
     const days = body.expires_in_days ?? null;
-    if (days !== null && !(days > 0 && days <= 3650)) {
+    if (days !== null && !(days > 0 && days <= MAX_TOKEN_DAYS)) {
       throw new ValidationFailure([
-        { loc: ['body', 'expires_in_days'], msg: 'ensure this value is between 1 and 3650', type: 'value_error.number.not_in_range' },
+        {
+          loc: ['body', 'expires_in_days'],
+          msg: `ensure this value is between 1 and ${MAX_TOKEN_DAYS}`,
+          type: 'value_error.number.not_in_range',
+        },
       ]);
     }
     const tokenId = randomUUID();

@@ -27,6 +27,27 @@ export const ImportQuery = t.partial({
   merge: t.keyof({ true: null, false: null }),
 });
 
+/** What an import did: `mode`, the events counted, the resources there now; a replace names the log it archived. */
+export const ImportRead = t.intersection([
+  t.type({
+    mode: ImportQuery.props.mode,
+    format: t.string,
+    events_in_document: t.number,
+    events_appended: t.number,
+    events_already_stored: t.number,
+    pipelines_paused: t.number,
+    counts: t.record(t.string, t.number),
+  }),
+  t.partial({
+    archived_log: t.type({ name: t.string, bytes: t.number }),
+    superuser_replaced: t.type({ email: t.string, previous_user_id: t.string, user_id: t.union([t.string, t.null]), message: t.string }),
+  }),
+]);
+type ImportRead = t.TypeOf<typeof ImportRead>;
+
+/** The logs a replace archived, oldest first. */
+export const ArchivesRead = t.type({ items: t.array(t.type({ name: t.string, bytes: t.number, archived_at: t.string })) });
+
 const REPLACE_UNAVAILABLE =
   'this installation cannot replace its log while running: that needs the embedded event log and one process (POPSINK_ROLE=all). Stop it and use the offline import (popsink import FILE --data-dir DIR) into an empty log instead';
 
@@ -80,7 +101,7 @@ async function answering<T>(step: () => Promise<T>): Promise<T> {
 export function installationRouter(deps: ApiDeps, guard: Guard): Router {
   const router = new Router({ prefix: '/users' });
 
-  const replaced = async ({ result, superuserReplaced: taken }: Extract<ImportOutcome, { kind: 'replaced' }>) => ({
+  const replaced = async ({ result, superuserReplaced: taken }: Extract<ImportOutcome, { kind: 'replaced' }>): Promise<ImportRead> => ({
     mode: 'replace',
     format: INSTALLATION_FORMAT,
     events_in_document: result.eventsWritten,
@@ -101,7 +122,11 @@ export function installationRouter(deps: ApiDeps, guard: Guard): Router {
         }),
   });
 
-  const appended = async (mode: ImportMode, document: InstallationDocument, outcome: Extract<ImportOutcome, { kind: 'appended' }>) => ({
+  const appended = async (
+    mode: ImportMode,
+    document: InstallationDocument,
+    outcome: Extract<ImportOutcome, { kind: 'appended' }>,
+  ): Promise<ImportRead> => ({
     mode,
     format: document.format,
     events_in_document: document.events.length,
@@ -126,7 +151,10 @@ export function installationRouter(deps: ApiDeps, guard: Guard): Router {
 
   router.get('/import-all/archives', async (ctx) => {
     guard.superuser(callerOf(ctx));
-    ctx.body = { items: (deps.installationLog?.archives() ?? []).map(({ name, bytes, archived_at }) => ({ name, bytes, archived_at })) };
+    const archives: t.TypeOf<typeof ArchivesRead> = {
+      items: (deps.installationLog?.archives() ?? []).map(({ name, bytes, archived_at }) => ({ name, bytes, archived_at })),
+    };
+    ctx.body = archives;
   });
 
   router.post('/import-all', async (ctx) => {

@@ -1,5 +1,6 @@
 import Router from '@koa/router';
-import { validateMapperConfig } from '../../domain/mapper/mapperSpec';
+import * as t from 'io-ts';
+import { MapperConfigInput, validateMapperConfig } from '../../domain/mapper/mapperSpec';
 import { MESSAGE_COLUMN, compileMapper } from '../../runtime/mapper/mapper';
 import { callerOf } from '../auth';
 import type { ValidationIssue } from '../../domain/validationIssue';
@@ -27,7 +28,17 @@ const isRecord = (value: unknown): value is Record<string, unknown> => typeof va
 const missing = (loc: readonly (string | number)[]): ValidationIssue => ({ loc, msg: 'field required', type: 'value_error.missing' });
 
 /** One message: a JSON object, or JSON text to parse (the mapper reports text that is not JSON). */
-const isMessage = (value: unknown): boolean => isRecord(value) || typeof value === 'string';
+const Message = t.union([t.UnknownRecord, t.string]);
+const isMessage = (value: unknown): boolean => Message.is(value);
+
+/**
+ * The body, for the document: the route checks it by hand, field by field, so that every problem
+ * (of the config's entries and of each message) is reported at once, at its own loc.
+ */
+export const ProcessMapperBody = t.type({ config: MapperConfigInput, message: t.union([Message, t.array(Message)]) });
+
+/** One mapped row per message, in order. */
+export const ProcessMapperRead = t.array(t.UnknownRecord);
 
 export function smtRouter(): Router {
   const router = new Router({ prefix: '/smt' });
@@ -59,7 +70,7 @@ export function smtRouter(): Router {
     if (issues.length > 0 || entries === undefined || entries._tag === 'Left') throw new ValidationFailure(issues);
 
     const map = compileMapper(entries.right);
-    const rows: Record<string, unknown>[] = [];
+    const rows: t.TypeOf<typeof ProcessMapperRead> = [];
     const failures: MessageIssue[] = [];
     messages.forEach((item, index) => {
       const result = map(item);

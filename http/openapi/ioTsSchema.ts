@@ -1,23 +1,8 @@
 import * as t from 'io-ts';
 import { IntFromQuery } from '../queryCodecs';
+import { documentationOf, type JsonSchema } from '../../domain/jsonSchema';
 
-/** The part of JSON Schema (2020-12, as OpenAPI 3.1 uses it) that request codecs translate to. */
-export interface JsonSchema {
-  readonly type?: string | readonly string[];
-  readonly format?: string;
-  readonly minimum?: number;
-  readonly maximum?: number;
-  readonly description?: string;
-  readonly properties?: Readonly<Record<string, JsonSchema>>;
-  readonly required?: readonly string[];
-  readonly additionalProperties?: boolean | JsonSchema;
-  readonly items?: JsonSchema;
-  readonly prefixItems?: readonly JsonSchema[];
-  readonly enum?: readonly unknown[];
-  readonly const?: unknown;
-  readonly anyOf?: readonly JsonSchema[];
-  readonly allOf?: readonly JsonSchema[];
-}
+export type { JsonSchema } from '../../domain/jsonSchema';
 
 /**
  * Codecs built with `new t.Type(name, …)` (query strings, secrets, topics) have no structure to
@@ -31,27 +16,54 @@ const NAMED: Readonly<Record<string, JsonSchema>> = {
   boolean: { type: 'boolean' },
   datetime: { type: 'string', format: 'date-time' },
   uuid: { type: 'string', format: 'uuid' },
-  PortString: { type: 'string', description: 'a TCP port (1 to 65535), as a string or an integer' },
 };
 
+/** A plain object (type, properties, required and nothing else), which merges with another by its properties. */
 const isObjectSchema = (schema: JsonSchema): boolean =>
-  schema.type === 'object' && schema.anyOf === undefined && schema.allOf === undefined && schema.additionalProperties === undefined;
+  schema.type === 'object' && Object.keys(schema).every((keyword) => ['type', 'properties', 'required'].includes(keyword));
 
-/** `{a} & {b}` as one object when every part is a plain object (the common case), else `allOf`. */
+/**
+ * `{a} & {b}` as one object when the parts are plain objects (the common case), the other object
+ * parts (a union told apart by a field, say) beside it in `allOf`, so the fields stay listed at
+ * the top; parts of other types as `allOf`.
+ */
 function intersect(parts: readonly JsonSchema[]): JsonSchema {
-  if (!parts.every(isObjectSchema)) return { allOf: parts };
+  const objects = parts.filter(isObjectSchema);
+  const others = parts.filter((part) => !isObjectSchema(part));
+  // A part of another type (a string, say) is no object to merge into.
+  if (objects.length === 0 || others.some((part) => part.type !== undefined && part.type !== 'object')) return { allOf: parts };
   const properties: Record<string, JsonSchema> = {};
   const required = new Set<string>();
-  for (const part of parts) {
+  for (const part of objects) {
     Object.assign(properties, part.properties);
     for (const name of part.required ?? []) required.add(name);
   }
-  return { type: 'object', properties, ...(required.size > 0 ? { required: [...required] } : {}) };
+  return {
+    type: 'object',
+    properties,
+    ...(required.size > 0 ? { required: [...required] } : {}),
+    ...(others.length > 0 ? { allOf: others } : {}),
+  };
 }
 
-/** `A | null` as `type: [A, "null"]` and literal unions as `enum`; anything else as `anyOf`. */
+/** The field whose `const` tells every member of a union from the others, if there is one. */
+function discriminatorOf(members: readonly JsonSchema[]): string | undefined {
+  const [first] = members;
+  const candidates = Object.keys(first?.properties ?? {}).filter((name) => first?.required?.includes(name) === true);
+  return candidates.find((name) => {
+    const values = members.map((member) => (member.required?.includes(name) === true ? member.properties?.[name] : undefined));
+    return (
+      values.every((value) => value !== undefined && 'const' in value) &&
+      new Set(values.map((value) => value?.const)).size === members.length
+    );
+  });
+}
+
+/** `A | null` as `type: [A, "null"]`, literal unions as `enum`, unions told apart by a field as `oneOf`; anything else as `anyOf`. */
 function unite(members: readonly JsonSchema[]): JsonSchema {
   if (members.every((m) => 'const' in m && Object.keys(m).length === 1)) return { enum: members.map((m) => m.const) };
+  // Exactly one member can match: said so, as client generators read a discriminated `oneOf`.
+  if (members.length > 1 && discriminatorOf(members) !== undefined) return { oneOf: members };
   const simple = members.every((m) => typeof m.type === 'string' && Object.keys(m).length === 1);
   if (simple) return { type: [...new Set(members.map((m) => String(m.type)))] };
   const nullable = members.filter((m) => m.type === 'null');
@@ -70,7 +82,15 @@ const objectOf = (props: t.Props, required: boolean, seen: ReadonlySet<t.Mixed>)
   return { type: 'object', properties, ...(required && names.length > 0 ? { required: names } : {}) };
 };
 
+/** A documented codec (see domain/jsonSchema.ts) is its shape, or its own structure, and its facts on top. */
 function convert(codec: t.Mixed, seen: ReadonlySet<t.Mixed>): JsonSchema {
+  const documentation = documentationOf(codec);
+  if (documentation === undefined) return structureOf(codec, seen);
+  const { shape, facts } = documentation;
+  return { ...(shape !== undefined ? convert(shape, seen) : structureOf(codec, seen)), ...facts };
+}
+
+function structureOf(codec: t.Mixed, seen: ReadonlySet<t.Mixed>): JsonSchema {
   if (codec instanceof IntFromQuery) return { type: 'integer', minimum: codec.minimum, maximum: codec.maximum ?? IntFromQuery.LARGEST };
   if (codec instanceof t.InterfaceType || codec instanceof t.StrictType) return objectOf(codec.props as t.Props, true, seen);
   if (codec instanceof t.PartialType) return objectOf(codec.props as t.Props, false, seen);
@@ -107,4 +127,21 @@ export function withoutProperties(schema: JsonSchema, names: readonly string[]):
   const properties = Object.fromEntries(Object.entries(schema.properties).filter(([name]) => !names.includes(name)));
   const required = schema.required?.filter((name) => !names.includes(name));
   return { ...schema, properties, ...(required !== undefined ? { required } : {}) };
+}
+
+/** A schema whose top-level properties `names` may be absent or null (fields a route fills in when not given). */
+export function withOptional(schema: JsonSchema, names: readonly string[]): JsonSchema {
+  const nullable = (property: JsonSchema): JsonSchema => ({ anyOf: [property, { type: 'null' }] });
+  const properties = Object.fromEntries(
+    Object.entries(schema.properties ?? {}).map(([name, property]) => [name, names.includes(name) ? nullable(property) : property]),
+  );
+  return { ...schema, properties, required: (schema.required ?? []).filter((name) => !names.includes(name)) };
+}
+
+/** A schema whose top-level property `from` is named `to` (a route that takes either spelling). */
+export function withRenamed(schema: JsonSchema, from: string, to: string): JsonSchema {
+  const properties = Object.fromEntries(
+    Object.entries(schema.properties ?? {}).map(([name, property]) => [name === from ? to : name, property]),
+  );
+  return { ...schema, properties, required: (schema.required ?? []).map((name) => (name === from ? to : name)) };
 }

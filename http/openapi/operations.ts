@@ -1,6 +1,12 @@
 import * as t from 'io-ts';
 import { InstallationDocument } from '../../commands/installation/installationDocument';
-import { ConnectorType, PostgresSslMode, SaslMechanism, SecurityProtocol } from '../../domain/connector/connectorConfig';
+import {
+  ConnectorType,
+  KafkaSourceConfig,
+  KafkaTargetConfig,
+  OracleTargetConfig,
+  PostgresTargetConfig,
+} from '../../domain/connector/connectorConfig';
 import { PagingQuery } from '../paging';
 import { ErrorTableFields, SubscriptionFields } from '../../commands/pipeline/pipelineFields';
 import * as pipelineBodies from '../../commands/pipeline/pipelineBodies';
@@ -24,7 +30,10 @@ import { SubscriptionRead } from '../pipeline/subscriptionsRouter';
 import { TeamRead } from '../team/teamRead';
 import { PipelineStateName } from '../../domain/pipeline/pipeline';
 import { TeamRole } from '../../domain/team/team';
-import { jsonSchemaOf, type JsonSchema } from './ioTsSchema';
+import { jsonSchemaOf, withOptional, withRenamed, type JsonSchema } from './ioTsSchema';
+import { CheckedRead, FetchedMessagesRead, TopicsRead } from '../connector/connectorTypesRouter';
+import { FetchMessagesBody } from '../connector/connectorCheckInput';
+import { ProcessMapperBody, ProcessMapperRead } from '../mapper/smtRouter';
 import { DatamodelRead } from '../pipeline/datamodelsRouter';
 import { HistoryItem } from '../audit/historyRouter';
 import { ErrorRowItem } from '../errorRows/errorRowsRouter';
@@ -33,7 +42,6 @@ import { ReplayCounts } from '../../domain/errorRows/errorRowSelection';
 import { MapperColumn } from '../../domain/mapper/mapperSpec';
 import { DatamodelMonitoring, PipelineMetrics } from '../../runtime/observability/observabilityStore';
 import { PipelineLogLine } from '../../runtime/observability/workerReport';
-import { MAX_FETCH_LIMIT } from '../../runtime/kafka/kafkaTools';
 
 /** A request body: the codec the route decodes it with, or (where the route has none) its schema. */
 export interface BodySpec {
@@ -78,33 +86,12 @@ export interface OperationSpec {
   readonly detailedErrors?: readonly number[];
 }
 
-/** A Kafka cluster, as BYOK and the KAFKA_SOURCE checks take it (validated by the connector config rules, not a codec). */
-const kafkaCluster = (extra: Record<string, JsonSchema>, required: readonly string[]): JsonSchema => ({
-  type: 'object',
-  properties: {
-    bootstrap_servers: { type: 'string', description: 'comma-separated host:port list' },
-    security_protocol: jsonSchemaOf(SecurityProtocol),
-    sasl_mechanism: jsonSchemaOf(SaslMechanism),
-    sasl_username: { type: 'string' },
-    sasl_password: { type: 'string', format: 'password' },
-    ca_cert: { type: 'string', description: 'PEM certificate of a private CA' },
-    ...extra,
-  },
-  required: ['bootstrap_servers', ...required],
-});
-
-const sqlTarget = (extra: Record<string, JsonSchema>, required: readonly string[]): JsonSchema => ({
-  type: 'object',
-  properties: {
-    host: { type: 'string' },
-    port: { type: ['string', 'integer'], description: 'a TCP port (1 to 65535)' },
-    database: { type: 'string' },
-    user: { type: 'string' },
-    password: { type: 'string', format: 'password' },
-    ...extra,
-  },
-  required: ['host', 'port', 'database', 'user', 'password', ...required],
-});
+/** A KAFKA_SOURCE config whose topic the route fills in when not given (the check and the listing need none). */
+const KAFKA_SOURCE_TOPIC_OPTIONAL = withOptional(jsonSchemaOf(KafkaSourceConfig), ['topic']);
+/** BYOK: a KAFKA_TARGET config, its `bootstrap_server` also spelt as KAFKA_SOURCE's `bootstrap_servers` (see checkByokCredentials). */
+const KAFKA_CLUSTER: JsonSchema = {
+  anyOf: [withRenamed(jsonSchemaOf(KafkaTargetConfig), 'bootstrap_server', 'bootstrap_servers'), jsonSchemaOf(KafkaTargetConfig)],
+};
 
 const status = (values: readonly string[]): JsonSchema => ({
   type: 'object',
@@ -134,7 +121,7 @@ const LOG_LINES: JsonSchema = { type: 'array', items: jsonSchemaOf(PipelineLogLi
 const CONNECTOR_PIPELINES = object({ connector_id: STRING, pipelines: { type: 'array', items: STRING } });
 
 const CHECKED = {
-  200: 'The check passed: `{"status": "ok"}`',
+  200: { description: 'The check passed', codec: CheckedRead },
   400: 'The system refused the connection or the credentials; `detail` says why (never the password)',
 } as const;
 const PUBLIC_DOCS = { tags: ['docs'], public: true } as const;
@@ -196,7 +183,8 @@ export const OPERATIONS: Readonly<Record<string, OperationSpec>> = {
     summary: 'Swagger UI asset',
     description: 'A script, style sheet or icon of the Swagger UI page, from the `swagger-ui-dist` package.',
     pathParams: { file: STRING },
-    responses: { 200: 'The asset', 404: 'No such asset' },
+    // Scripts, style sheets, source maps and icons: any content, each with its own type.
+    responses: { 200: { description: 'The asset', schema: {}, contentType: '*/*' }, 404: 'No such asset' },
   },
 
   // Auth
@@ -318,7 +306,8 @@ export const OPERATIONS: Readonly<Record<string, OperationSpec>> = {
     summary: 'Export the installation',
     description:
       'Superuser only: a versioned document (`popsink.installation.v1`) with the current state and the whole event log it came from; secrets stay sealed.',
-    responses: { 200: 'The installation document', 403: 'Not a superuser' },
+    // Streamed as it is read from the log: the document `POST /users/import-all` takes.
+    responses: { 200: { description: 'The installation document', codec: InstallationDocument }, 403: 'Not a superuser' },
   },
   'POST /users/import-all': {
     summary: 'Import an installation',
@@ -327,18 +316,20 @@ export const OPERATIONS: Readonly<Record<string, OperationSpec>> = {
     body: { codec: InstallationDocument },
     query: [installation.ImportQuery],
     responses: {
-      200: 'Counts of what was imported',
+      200: { description: 'Counts of what was imported', codec: installation.ImportRead },
       403: 'Not a superuser',
       409: 'Not empty, another secret key, clashing ids, unresolved references, or a replace this process cannot do',
       413: 'Larger than POPSINK_BODY_LIMIT',
       422: 'Not a valid document',
     },
+    // `{code, message, ...}` for the refusals that say more than their code (see installationRouter's refusalOf).
+    detailedErrors: [409],
   },
   'GET /users/import-all/archives': {
     summary: 'List archived logs',
     description:
       'Superuser only: the logs a replace archived in `<data dir>/archive/` (name, bytes, time), oldest first; empty where this process cannot replace its log.',
-    responses: { 200: '`{"items": [{"name", "bytes", "archived_at"}]}`', 403: 'Not a superuser' },
+    responses: { 200: { description: 'The archived logs', codec: installation.ArchivesRead }, 403: 'Not a superuser' },
   },
   'GET /users': {
     summary: 'List users',
@@ -393,7 +384,7 @@ export const OPERATIONS: Readonly<Record<string, OperationSpec>> = {
     summary: 'Check a Kafka cluster (BYOK)',
     description:
       "Connects to a Kafka cluster with these credentials. KAFKA_TARGET's `bootstrap_server` is accepted in place of `bootstrap_servers`.",
-    body: { schema: kafkaCluster({}, []) },
+    body: { schema: KAFKA_CLUSTER },
     responses: CHECKED,
   },
   'GET /envs/{id}': {
@@ -561,7 +552,10 @@ export const OPERATIONS: Readonly<Record<string, OperationSpec>> = {
       "Reads the latest `limit` messages (1 to 100, default 10) of the source topic, maps them with the first subscription's mapper (or `mapper_config`, a mapper to try before saving) and tries the rows against the real target without keeping anything: PostgreSQL in one transaction rolled back (DDL included), Oracle without committing (its DDL reported, not run), Kafka without producing. Any state, drafts too. Answers `{messages: [{partition, offset, key_text, value_text, outcome: ok | mapper_error | rejected | untried | skipped, action, row, error: {stage, code, column, message}, note}], ddl, target_reachable, target_error, notes}` within 10 s.",
     body: { codec: dryRun.DryRunBody, optional: true },
     responses: {
-      200: 'The report (a target that cannot be tried: `target_reachable` false and `target_error`)',
+      200: {
+        description: 'The report (a target that cannot be tried: `target_reachable` false and `target_error`)',
+        codec: dryRun.DryRunRead,
+      },
       400: 'The source cannot be read (unreachable, no such topic) or the pipeline has no connector; `detail` says why',
       403: 'Not allowed to operate the team',
     },
@@ -691,12 +685,18 @@ export const OPERATIONS: Readonly<Record<string, OperationSpec>> = {
   'GET /connectors/{id}/source-worker-config': {
     summary: 'Source worker configuration',
     description: 'A source connector (secrets masked) and the pipelines reading from it.',
-    responses: { 200: 'The configuration', 403: 'Not allowed to read the team' },
+    responses: {
+      200: { description: 'The configuration', codec: connectors.ConnectorWorkerConfigRead },
+      403: 'Not allowed to read the team',
+    },
   },
   'GET /connectors/{id}/target-worker-config': {
     summary: 'Target worker configuration',
     description: 'A target connector (secrets masked) and the pipelines writing to it.',
-    responses: { 200: 'The configuration', 403: 'Not allowed to read the team' },
+    responses: {
+      200: { description: 'The configuration', codec: connectors.ConnectorWorkerConfigRead },
+      403: 'Not allowed to read the team',
+    },
   },
   'POST /connectors/{id}/start': {
     summary: 'Start pipelines of a connector',
@@ -835,52 +835,38 @@ export const OPERATIONS: Readonly<Record<string, OperationSpec>> = {
     summary: 'Try a mapper',
     description:
       'Runs a mapper config on sample messages with the engine the workers run; answers one mapped row per message. A message that does not map is a 422 located at it.',
-    body: {
-      schema: {
-        type: 'object',
-        properties: {
-          config: { type: 'array', description: 'mapper entries', items: { type: 'object' } },
-          message: {
-            anyOf: [{ type: 'object' }, { type: 'string' }, { type: 'array', items: { anyOf: [{ type: 'object' }, { type: 'string' }] } }],
-            description: 'a message, JSON text, or a list of them',
-          },
-        },
-        required: ['config', 'message'],
-      },
-    },
-    responses: { 200: 'The mapped rows' },
+    body: { codec: ProcessMapperBody },
+    responses: { 200: { description: 'The mapped rows', codec: ProcessMapperRead } },
   },
   'POST /connector-types/kafka-source/check-credentials': {
     summary: 'Check a Kafka source',
     description: 'Connects to the brokers of a KAFKA_SOURCE config (`topic` optional here).',
-    body: { schema: kafkaCluster({ topic: { type: 'string' } }, []) },
+    body: { schema: KAFKA_SOURCE_TOPIC_OPTIONAL },
     responses: CHECKED,
   },
   'POST /connector-types/kafka-source/list-topics': {
     summary: 'List Kafka topics',
     description: 'The topics a KAFKA_SOURCE config can read (`topic` optional here).',
-    body: { schema: kafkaCluster({ topic: { type: 'string' } }, []) },
-    responses: { 200: 'The topic names', 400: CHECKED[400] },
+    body: { schema: KAFKA_SOURCE_TOPIC_OPTIONAL },
+    responses: { 200: { description: 'The topic names', codec: TopicsRead }, 400: CHECKED[400] },
   },
   'POST /connector-types/kafka-source/fetch-messages': {
     summary: 'Fetch sample messages',
     description:
       'The latest messages of the topic (`limit` 1 to 1000, default 10): the KAFKA_SOURCE config with `limit` beside its fields, or `{"config": {...}, "limit": n}`.',
-    body: {
-      schema: kafkaCluster({ topic: { type: 'string' }, limit: { type: 'integer', minimum: 1, maximum: MAX_FETCH_LIMIT } }, ['topic']),
-    },
-    responses: { 200: 'The messages', 400: CHECKED[400] },
+    body: { codec: FetchMessagesBody },
+    responses: { 200: { description: 'The messages', codec: FetchedMessagesRead }, 400: CHECKED[400] },
   },
   'POST /connector-types/oracle-target/check-credentials': {
     summary: 'Check an Oracle target',
     description: 'Connects to Oracle with an ORACLE_TARGET config.',
-    body: { schema: sqlTarget({ server_name: { type: 'string' }, server_id: { type: 'string' } }, ['server_name', 'server_id']) },
+    body: { codec: OracleTargetConfig },
     responses: CHECKED,
   },
   'POST /connector-types/postgres-target/check-credentials': {
     summary: 'Check a PostgreSQL target',
     description: 'Connects to PostgreSQL with a POSTGRES_TARGET config.',
-    body: { schema: sqlTarget({ schema: { type: 'string' }, sslmode: jsonSchemaOf(PostgresSslMode) }, []) },
+    body: { codec: PostgresTargetConfig },
     responses: CHECKED,
   },
 };

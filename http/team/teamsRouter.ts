@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import * as t from 'io-ts';
 import { teams } from '../../commands/aggregates';
 import { invalid, notFound } from '../../domain/errors';
+import { DisplayName } from '../../domain/names';
 import type { ApiDeps } from '../apiDeps';
 import { callerOf, type Caller } from '../auth';
 import { decode, idParam, requiredBody } from '../decode';
@@ -16,10 +17,10 @@ import { teamRead } from './teamRead';
 import { addMembers, deleteTeam } from '../../commands/team/teamService';
 
 export const TeamCreate = t.intersection([
-  t.type({ name: t.string }),
+  t.type({ name: DisplayName }),
   t.partial({ description: t.union([t.string, t.null]), env_id: t.string }),
 ]);
-export const TeamPatch = t.exact(t.partial({ name: t.string, description: t.union([t.string, t.null]) }));
+export const TeamPatch = t.exact(t.partial({ name: DisplayName, description: t.union([t.string, t.null]) }));
 export const MembersBulk = t.intersection([t.type({ members: t.array(t.string) }), t.partial({ owners: t.array(t.string) })]);
 export const TeamsQuery = t.partial({ env_id: Uuid, search: t.string });
 export const FilterOneQuery = t.intersection([t.type({ name: NonEmptyQuery }), t.partial({ env_id: Uuid })]);

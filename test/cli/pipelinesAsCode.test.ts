@@ -304,14 +304,15 @@ test('a file that breaks the schema is refused before any API call, naming the f
     run.stderr,
     new RegExp(`${file}:\\d+: pipelines\\[0\\]\\.subscriptions\\[0\\]\\.mapper_config\\[0\\]\\.cast: must be one of: "string", "int"`),
   );
-  // The domain's own rules too (after the schema): a mapper without a path or static value.
+  // The domain's rules too: a mapper entry without a path or static value (the schema says it now,
+  // with the line; the domain's check stays behind it).
   const unmapped = writeYaml(dir, 'unmapped.yaml', {
     ...document,
     pipelines: [{ ...document.pipelines[0], subscriptions: [{ target_table_name: 't', mapper_config: [{ key: 'id' }] }] }],
   });
   const domain = await runCli(['plan', '-f', unmapped, '--server', NOWHERE], { HOME: tempHome(), POPSINK_TOKEN: 'unused', ...secretsEnv });
   t.is(domain.code, 1);
-  t.regex(domain.stderr, new RegExp(`${unmapped}: pipelines\\[0\\]\\.subscriptions\\[0\\]\\.mapper_config\\[0\\]`));
+  t.regex(domain.stderr, new RegExp(`${unmapped}:\\d+: pipelines\\[0\\]\\.subscriptions\\[0\\]\\.mapper_config\\[0\\]`));
   t.notRegex(domain.stderr, /cannot reach/);
 });
 

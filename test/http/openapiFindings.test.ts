@@ -1,7 +1,7 @@
 import test from 'ava';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { request as httpRequest } from 'node:http';
-import { asRecord, startTeamApi, type TeamWorld } from './apiFixtures';
+import { ADMIN, asRecord, startTeamApi, type TeamWorld } from './apiFixtures';
 
 /**
  * The fuzz lane's findings (scripts/fuzz.sh, issue 13), one regression each: unknown methods,
@@ -169,6 +169,44 @@ test('success bodies match the schemas the document derives from the renderers c
     201,
     (await api.request('POST', '/users/me/service-account-token', { token, json: {} })).body,
   );
+  for (const side of ['source', 'target'] as const) {
+    const id = asRecord((side === 'source' ? connector : target).body)['id'];
+    const response = await api.request('GET', `/connectors/${String(id)}/${side}-worker-config`, { token });
+    t.is(response.status, 200, side);
+    check(`/connectors/{id}/${side}-worker-config`, 'get', 200, response.body);
+  }
+  const mapped = await api.request('POST', '/smt/process_mapper', {
+    token,
+    json: { config: [{ key: 'id', path: '$.id', cast: 'int' }], message: [{ id: '1' }, '{"id": 2}'] },
+  });
+  t.is(mapped.status, 200);
+  check('/smt/process_mapper', 'post', 200, mapped.body);
+
+  // The installation routes are a superuser's: its export, imported again (merge: nothing to append), and the archives.
+  const admin = await api.login(ADMIN.email, ADMIN.password);
+  const exported = await api.request('GET', '/users/export-all', { token: admin });
+  t.is(exported.status, 200);
+  check('/users/export-all', 'get', 200, exported.body);
+  const imported = await api.request('POST', '/users/import-all?mode=merge', { token: admin, json: exported.body });
+  t.is(imported.status, 200, JSON.stringify(imported.body));
+  check('/users/import-all', 'post', 200, imported.body);
+  check('/users/import-all/archives', 'get', 200, (await api.request('GET', '/users/import-all/archives', { token: admin })).body);
+});
+
+/** Success answers without a body: every 204, and forgot-password's 202 (it says nothing of the email). */
+const BODILESS = new Set(['post /auth/forgot-password 202']);
+
+test('every success answer with a body has its schema in the document', async (t) => {
+  const { paths } = await documentOf();
+  const missing = Object.entries(paths).flatMap(([path, methods]) =>
+    Object.entries(methods).flatMap(([method, operation]) =>
+      Object.entries(operation.responses)
+        .filter(([status]) => status.startsWith('2') && status !== '204' && !BODILESS.has(`${method} ${path} ${status}`))
+        .filter(([, response]) => Object.values(response.content ?? {}).every((media) => media.schema === undefined))
+        .map(([status]) => `${method.toUpperCase()} ${path} ${status}`),
+    ),
+  );
+  t.deepEqual(missing, []);
 });
 
 test('a malformed id in the path or the query is a 422 at its loc; a well-formed unknown one stays 404', async (t) => {
@@ -275,4 +313,46 @@ test('a table name no target can take is a 422 at its field, not a 500 when the 
     t.like(asRecord(refused.body), { detail: [{ loc: ['body', field], type: 'value_error.table_name' }] });
   }
   t.is((await api.request('PATCH', `/pipelines/${id}`, { token, json: { subscription_error_table_name: 'e'.repeat(63) } })).status, 200);
+});
+
+test('request schemas say what the API checks: configs by connector type, mapper entries, passwords', async (t) => {
+  const { api, token, teamId } = world;
+  const paths = (await documentOf()).paths as unknown as Record<
+    string,
+    Record<string, { requestBody: { content: Record<string, { schema: object }> } }>
+  >;
+  const ajv = new Ajv2020({ strict: false });
+  // OpenAPI's `password` format only tells a UI to hide the value: nothing to check.
+  ajv.addFormat('password', true);
+  const accepts = (path: string, method: string, body: unknown) => {
+    const schema = paths[path]?.[method]?.requestBody.content['application/json']?.schema;
+    if (schema === undefined) throw new Error(`${method} ${path}: no body schema`);
+    return ajv.validate(schema, body);
+  };
+  const source = { name: 'typed', connector_type: 'KAFKA_SOURCE', team_id: teamId, config: { topic: 't', bootstrap_servers: 'k:9092' } };
+  t.true(accepts('/connectors', 'post', source), ajv.errorsText());
+  // What the API refuses, the document refuses too.
+  const refused = [
+    { ...source, config: { bootstrap_servers: 'k:9092' } },
+    { ...source, config: { topic: 't', bootstrap_servers: 'k:0' } },
+    { ...source, config: { topic: 't', bootstrap_servers: 'k:9092', security_protocol: 'SASL_SSL' } },
+    { ...source, connector_type: 'POSTGRES_TARGET' },
+  ];
+  for (const body of refused) {
+    t.false(accepts('/connectors', 'post', body), JSON.stringify(body));
+    t.is((await api.request('POST', '/connectors/', { token, json: body })).status, 422, JSON.stringify(body));
+  }
+  t.false(accepts('/connectors', 'post', { ...source, name: ' ' }));
+  t.is((await api.request('POST', '/connectors/', { token, json: { ...source, name: ' ' } })).status, 422);
+  const entry = { key: 'id', path: '$.id' };
+  t.true(accepts('/smt/process_mapper', 'post', { config: [entry], message: {} }));
+  for (const bad of [{ ...entry, static: 'x' }, { key: 'id' }, { ...entry, key: '1id' }, { ...entry, cast_format: '%Y' }]) {
+    t.false(accepts('/smt/process_mapper', 'post', { config: [bad], message: {} }), JSON.stringify(bad));
+    t.is((await api.request('POST', '/smt/process_mapper', { token, json: { config: [bad], message: {} } })).status, 422);
+  }
+  // Characters are code points, in the document and in the API alike: four emoji are four characters.
+  const emoji = '\u{1F600}'.repeat(4);
+  t.false(accepts('/auth/register', 'post', { email: 'emoji@example.com', password: emoji }));
+  t.is((await api.request('POST', '/auth/register', { json: { email: 'emoji@example.com', password: emoji } })).status, 400);
+  t.false(accepts('/auth/register', 'post', { email: 'not an email', password: 'long-enough' }));
 });
