@@ -1,4 +1,4 @@
-import Koa, { type Middleware } from 'koa';
+import Koa, { type Context, type Middleware, type Next } from 'koa';
 import bodyParser from 'koa-bodyparser';
 import Router from '@koa/router';
 import compose from 'koa-compose';
@@ -89,18 +89,19 @@ function requestInput(limit: string): Middleware {
       throw tooLarge ? new RequestTooLarge() : new MalformedBody();
     },
   });
-  return async (ctx, next) => {
+  const parseBody: (ctx: Context, next: Next) => Promise<void> = parse;
+  return (ctx, next) => {
     // Unknown query parameters are ignored (as FastAPI does), but one without a name (`?=x`) is
     // malformed, not unknown.
-    if (Object.hasOwn(ctx.query, '')) {
+    if (ctx.querystring !== '' && Object.hasOwn(ctx.query, '')) {
       throw new ValidationFailure([{ loc: ['query', ''], msg: 'a query parameter needs a name', type: 'value_error.query_name' }]);
     }
-    if (ctx.get('content-length') === '' && ctx.get('transfer-encoding') === '') {
+    const { headers } = ctx.req;
+    if (headers['content-length'] === undefined && headers['transfer-encoding'] === undefined) {
       ctx.request.body = {};
-      await next();
-      return;
+      return next();
     }
-    await parse(ctx, next);
+    return parseBody(ctx, next);
   };
 }
 

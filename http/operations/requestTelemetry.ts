@@ -41,8 +41,8 @@ export function requestTelemetry(logger: Logger, registry: Registry): Middleware
   });
   return async (ctx, next) => {
     const started = process.hrtime.bigint();
-    const given = ctx.get('x-request-id');
-    const id = CLIENT_REQUEST_ID.test(given) ? given : randomUUID();
+    const given = ctx.req.headers['x-request-id'];
+    const id = typeof given === 'string' && CLIENT_REQUEST_ID.test(given) ? given : randomUUID();
     ctx.state['requestId'] = id;
     ctx.set('X-Request-ID', id);
     let failed = false;
