@@ -1,5 +1,6 @@
 import * as t from 'io-ts';
 import { decode } from './decode';
+import { keptPerObject } from '../infrastructure/memo/keptPerObject';
 import { checkBounds, IntFromQuery } from './queryCodecs';
 
 export const MAX_LIMIT = 100;
@@ -30,15 +31,7 @@ export const pagedBody = <D, T>(page: { readonly items: readonly D[]; readonly t
 });
 
 // Kept renderings (see `pipelineRead`) are serialised once too: their JSON text is kept beside them.
-const texts = new WeakMap<object, string>();
-const textOf = (item: object): string => {
-  let text = texts.get(item);
-  if (text === undefined) {
-    text = JSON.stringify(item);
-    texts.set(item, text);
-  }
-  return text;
-};
+const textOf = keptPerObject((item: object): string => JSON.stringify(item));
 
 /**
  * The contract's paged answer, as JSON text, for items that are kept renderings: a list that

@@ -1,20 +1,14 @@
 import { maskedConfig } from '../../domain/connector/maskedConfig';
+import { keptPerObject } from '../../infrastructure/memo/keptPerObject';
 import type * as t from 'io-ts';
 import { ConnectorDoc } from '../../projections/connector/connectorsView';
 
 // A document read again unchanged is the same object (the read models decode each stored version
 // once), so its masked config is worked out once; responses only serialise it, never change it.
-const maskedConfigs = new WeakMap<object, Readonly<Record<string, unknown>>>();
-
 /** A connector's config as responses show it: secrets masked. */
-export const maskedConfigOf = (connector: Pick<ConnectorDoc, 'connector_type' | 'config'>): Record<string, unknown> => {
-  let masked = maskedConfigs.get(connector);
-  if (masked === undefined) {
-    masked = maskedConfig(connector.connector_type, connector.config);
-    maskedConfigs.set(connector, masked);
-  }
-  return masked;
-};
+export const maskedConfigOf: (connector: Pick<ConnectorDoc, 'connector_type' | 'config'>) => Record<string, unknown> = keptPerObject(
+  (connector) => maskedConfig(connector.connector_type, connector.config),
+);
 
 /** The contract's ConnectorRead: the connector document as it is, its config's secrets masked. */
 export const ConnectorRead = ConnectorDoc;
