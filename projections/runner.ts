@@ -17,7 +17,7 @@ export interface ProjectionRunnerDeps {
   readonly onError?: (error: unknown) => void;
   /** An event was set aside (see `ParkedEventDoc`): the operator should look. */
   readonly onParked?: (parked: ParkedEventDoc) => void;
-  /** Times one event alone must fail, the read store answering, before it is parked (default 3). */
+  /** Times one event alone must fail in a row before it is parked (default 3). */
   readonly attemptsBeforeParking?: number;
   readonly now?: () => Date;
 }
