@@ -292,7 +292,7 @@ async function startApi(
       healthRouter({ ready: () => projections.caughtUp(), checkStores: () => checkStores(store, readStore) }),
       ...apiRouters(deps, guard(views)),
     ],
-    outerMiddleware: [requestTelemetry(logger, registry)],
+    telemetry: requestTelemetry(logger, registry),
     rootRouters: [
       metricsRouter(registry, { token: config.metricsToken }),
       consoleRouter({ dir: config.consoleDir ?? defaultConsoleDir() }),

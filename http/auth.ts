@@ -1,8 +1,7 @@
-import type { Context, Middleware } from 'koa';
+import type { Context, Middleware, Next } from 'koa';
 import jwt from 'jsonwebtoken';
 import type { KeyObject } from 'node:crypto';
 import type { ReadModels } from '../projections/readModels';
-import type { UserDoc } from '../projections/identity/usersView';
 import { AUDIENCE, claimsOf, type TokenClaims } from './identity/tokens';
 import { Unauthorized } from './errors';
 
@@ -61,37 +60,52 @@ const bearerToken = (header: string): string | undefined => {
 /**
  * Verifies a bearer token when there is one (HS256, audience, expiry, not revoked) and
  * resolves its user; routes that need a caller ask `callerOf`. A token of a deleted or
- * deactivated user is as good as none. Revocation is read from the read models on every
- * request (a point read), so a token is refused as soon as its revocation is projected, here
- * or, through a shared read store, on any other API process.
+ * deactivated user is as good as none. Revocation is read from the read models, so a token is
+ * refused as soon as its revocation is projected, here or, through a shared read store, on any
+ * other API process. What the two reads found is kept per token while the store says neither
+ * the users nor the revoked tokens changed since (the embedded store can tell; a shared
+ * MongoDB cannot, so there every request reads them again).
  */
 export function authenticate(key: KeyObject, views: Pick<ReadModels, 'users' | 'revokedTokens'>, now?: () => number): Middleware[] {
   const verify = verifiedTokens(key, now);
-  // A token's caller, made again only when its user's document changes: the read models hand
-  // the same decoded object until then.
-  const callers = new WeakMap<TokenClaims, { readonly user: UserDoc; readonly caller: Caller }>();
-  const callerOf = (claims: TokenClaims, user: UserDoc): Caller => {
-    const kept = callers.get(claims);
-    if (kept?.user === user) return kept.caller;
-    const caller: Caller = {
-      id: user.id,
-      email: user.email,
-      isSuperuser: user.is_superuser,
-      activeEnvId: user.active_env_id,
-      tokenId: claims.jti,
-      tokenExpiresAt: claims.exp === undefined ? null : new Date(claims.exp * 1000).toISOString(),
-    };
-    callers.set(claims, { user, caller });
+  const kept = new WeakMap<TokenClaims, { readonly users: object; readonly revokedTokens: object; readonly caller: Caller | undefined }>();
+  /** What was found for the token, while neither collection changed since; undefined when it must be read. */
+  const keptFor = (claims: TokenClaims) => {
+    const found = kept.get(claims);
+    return found !== undefined && found.users === views.users.version() && found.revokedTokens === views.revokedTokens.version()
+      ? found
+      : undefined;
+  };
+  const read = async (claims: TokenClaims): Promise<Caller | undefined> => {
+    // Taken before reading: a write during the reads leaves what is kept stale at once.
+    const users = views.users.version();
+    const revokedTokens = views.revokedTokens.version();
+    const user = (await views.revokedTokens.get(claims.jti)) === undefined ? await views.users.get(claims.sub) : undefined;
+    const caller: Caller | undefined =
+      user === undefined || !user.is_active
+        ? undefined
+        : {
+            id: user.id,
+            email: user.email,
+            isSuperuser: user.is_superuser,
+            activeEnvId: user.active_env_id,
+            tokenId: claims.jti,
+            tokenExpiresAt: claims.exp === undefined ? null : new Date(claims.exp * 1000).toISOString(),
+          };
+    if (users !== undefined && revokedTokens !== undefined) kept.set(claims, { users, revokedTokens, caller });
     return caller;
   };
-  const resolve: Middleware = async (ctx, next) => {
+  const enter = (ctx: Context, next: Next, caller: Caller | undefined): Promise<unknown> => {
+    if (caller !== undefined) ctx.state['caller'] = caller;
+    return next();
+  };
+  // Not an async function: a token already known costs no await.
+  const resolve: Middleware = (ctx, next) => {
     const token = bearerToken(ctx.get('authorization'));
     const claims = token === undefined ? undefined : verify(token);
-    if (claims !== undefined && (await views.revokedTokens.get(claims.jti)) === undefined) {
-      const user = await views.users.get(claims.sub);
-      if (user !== undefined && user.is_active) ctx.state['caller'] = callerOf(claims, user);
-    }
-    await next();
+    if (claims === undefined) return next();
+    const known = keptFor(claims);
+    return known !== undefined ? enter(ctx, next, known.caller) : read(claims).then((caller) => enter(ctx, next, caller));
   };
   return [resolve];
 }

@@ -84,6 +84,7 @@ export async function generationalReadStore(base: ReadStore, logicalCollections:
         const g = generation();
         return track(g, () => base.countBy(mapName(name, g), field, where));
       },
+      versionOf: (name) => base.versionOf(mapName(name, generation())),
       getCheckpoint: (name) => base.getCheckpoint(name),
       setCheckpoint: (name, position) => base.setCheckpoint(name, position),
       ensureIndexes: (name, fields) => base.ensureIndexes(mapName(name, generation()), fields),

@@ -32,6 +32,8 @@ export interface Documents<D extends Document> {
   count(where: WhereOf<D>): Promise<number>;
   /** Matching documents counted per distinct value of `field`. */
   countBy(field: Field<D>, where?: WhereOf<D>): Promise<Record<string, number>>;
+  /** The collection's version token (`ReadStore.versionOf`): what was derived from it holds while this is the same object. */
+  version(): object | undefined;
 }
 
 /** A read model that does not match its view's codec: the store was written by something else. */
@@ -83,5 +85,6 @@ export function documentsOf<D extends Document>(codec: t.Type<D, unknown, unknow
       return (await store.find(collection, { where: storeWhere(where), limit: 1 })).total;
     },
     countBy: (field, where) => store.countBy(collection, field, storeWhere(where)),
+    version: () => store.versionOf(collection),
   };
 }

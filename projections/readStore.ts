@@ -58,6 +58,12 @@ export interface ReadStore {
   find(collection: string, query: FindQuery): Promise<Page>;
   /** Matching documents counted per distinct value of `field` (absent field counts under "null"). */
   countBy(collection: string, field: string, where?: Where): Promise<Record<string, number>>;
+  /**
+   * A token of the collection's current contents: the same object until a write or reset changes
+   * the collection, a new one after. Undefined from a store that other processes also write (it
+   * cannot tell); a reader may keep what it derived from a collection while its token is the same.
+   */
+  versionOf(collection: string): object | undefined;
   getCheckpoint(name: string): Promise<bigint | undefined>;
   setCheckpoint(name: string, position: bigint): Promise<void>;
   /** Declares the fields queries filter and sort on (an index where the engine has them). */

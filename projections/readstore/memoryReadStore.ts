@@ -22,6 +22,8 @@ const NARROWER_THAN_SEARCH = 8;
 export function memoryReadStore(): ReadStore {
   const collections = new Map<string, Map<string, Stored>>();
   const checkpoints = new Map<string, bigint>();
+  /** Per collection, replaced by every write that changes it (see `versionOf`). */
+  const versions = new Map<string, object>();
   const indexes = new Map<string, Map<string, FieldIndex>>();
   /** Per collection and searched field, built at its first search and kept up to date by every write after. */
   const searchColumns = new Map<string, Map<string, SearchColumn>>();
@@ -93,6 +95,7 @@ export function memoryReadStore(): ReadStore {
     const docs = collection(op.collection);
     const current = docs.get(op.id);
     if (current !== undefined && current.position >= op.position) return;
+    versions.set(op.collection, {});
     if (current !== undefined && !current.deleted) unindex(op.collection, current.doc);
     if (op.kind === 'remove') {
       // A tombstone keeps only the id, so a later upsert starts from an empty document.
@@ -157,6 +160,14 @@ export function memoryReadStore(): ReadStore {
       }
       return counts;
     },
+    versionOf(name) {
+      let version = versions.get(name);
+      if (version === undefined) {
+        version = {};
+        versions.set(name, version);
+      }
+      return version;
+    },
     async getCheckpoint(name) {
       return checkpoints.get(name);
     },
@@ -180,6 +191,7 @@ export function memoryReadStore(): ReadStore {
     async reset(names, checkpointName) {
       for (const name of names) {
         collections.delete(name);
+        versions.delete(name);
         for (const index of indexes.get(name)?.values() ?? []) index.clear();
         searchColumns.delete(name);
       }

@@ -125,6 +125,9 @@ export async function mongoReadStore(url: string, options: MongoReadStoreOptions
       }
     },
 
+    // Other API processes may write the same database.
+    versionOf: () => undefined,
+
     async get(collection, id) {
       // `{_id}` alone: the only filter FerretDB hands to SQL, which stops at the row; any other
       // key makes it decode the whole table.

@@ -100,6 +100,17 @@ export async function startApi(options: { mongoUrl?: string | undefined; env?: R
 /** Narrows an API answer for field access in assertions. */
 export const asRecord = (body: unknown): Record<string, unknown> => body as Record<string, unknown>;
 
+/** An env and a team in it, made by the user of `token`; answers the team's id. */
+export async function ownedTeam(api: Api, token: string, teamName: string): Promise<string> {
+  const made = async (path: string, name: string) => {
+    const res = await api.request('POST', path, { token, json: { name } });
+    if (res.status !== 201) throw new Error(`POST ${path}: ${res.status} ${JSON.stringify(res.body)}`);
+    return String(asRecord(res.body)['id']);
+  };
+  await made('/envs/', `env-${randomUUID()}`);
+  return made('/teams/', teamName);
+}
+
 /** A running API with a signed-up user who owns an env and a team, and an outsider to neither. */
 export interface TeamWorld {
   readonly api: Api;
@@ -113,8 +124,7 @@ export async function startTeamApi(label: string, teamName: string, options: { m
   const mail = `${label}-${randomUUID().slice(0, 8)}@example.com`;
   await api.register(mail);
   const token = await api.login(mail);
-  await api.request('POST', '/envs/', { token, json: { name: `env-${randomUUID()}` } });
-  const teamId = String(asRecord((await api.request('POST', '/teams/', { token, json: { name: teamName } })).body)['id']);
+  const teamId = await ownedTeam(api, token, teamName);
   const outsider = `outsider-${randomUUID().slice(0, 8)}@example.com`;
   await api.register(outsider);
   return { api, token, teamId, outsiderToken: await api.login(outsider) };

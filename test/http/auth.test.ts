@@ -7,12 +7,12 @@ import { AUDIENCE, signingKey, tokenIssuer } from '../../http/identity/tokens';
 import { REVOKED_TOKENS, USERS } from '../../projections/collections';
 import { readModelsOf } from '../../projections/readModels';
 import { memoryReadStore } from '../../projections/readstore/memoryReadStore';
+import type { ReadStore } from '../../projections/readStore';
 
 const SECRET = 'a-test-secret-of-at-least-32-characters!';
 
 /** A read store holding one active user, the middleware over it, and a clock the test moves. */
-async function fixture() {
-  const store = memoryReadStore();
+async function fixture(store: ReadStore = memoryReadStore()) {
   let position = 0n;
   const write = (collection: string, id: string, set: Record<string, unknown>) =>
     store.apply([{ kind: 'upsert', collection, id, set, position: ++position }]);
@@ -64,6 +64,25 @@ test('a kept token is refused as soon as its revocation is in the read models, a
   t.truthy(await callerFor(`Bearer ${other.token}`), 'another token of the user stays good');
   await write(USERS, userId, { ...user, is_active: false });
   t.is(await callerFor(`Bearer ${other.token}`), undefined);
+});
+
+test('a change to the user shows on the next request of a kept token', async (t) => {
+  const { callerFor, issue, write, userId, user } = await fixture();
+  const { token } = issue(null);
+  t.like(await callerFor(`Bearer ${token}`), { isSuperuser: false, activeEnvId: null });
+  const envId = randomUUID();
+  await write(USERS, userId, { ...user, is_superuser: true, active_env_id: envId });
+  t.like(await callerFor(`Bearer ${token}`), { isSuperuser: true, activeEnvId: envId });
+});
+
+test('over a store that cannot tell its version (one other processes write), every request reads the revocations again', async (t) => {
+  const memory = memoryReadStore();
+  const { callerFor, issue, write, userId } = await fixture({ ...memory, versionOf: () => undefined });
+  const { token, tokenId } = issue(null);
+  t.truthy(await callerFor(`Bearer ${token}`));
+  t.truthy(await callerFor(`Bearer ${token}`));
+  await write(REVOKED_TOKENS, tokenId, { user_id: userId, expires_at: null });
+  t.is(await callerFor(`Bearer ${token}`), undefined);
 });
 
 test('a token that does not verify is refused every time, also beside a kept one', async (t) => {

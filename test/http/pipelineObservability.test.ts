@@ -11,7 +11,7 @@ import { jsonLogger } from '../../infrastructure/logger';
 import { observabilityStore, type ObservabilityStore } from '../../runtime/observability/observabilityStore';
 import type { WorkerMetrics } from '../../runtime/observability/workerReport';
 import { quietDatamodel, quietPipeline } from '../fixtures/observability';
-import { asRecord, JWT_SECRET, startApi, type Api } from './apiFixtures';
+import { asRecord, JWT_SECRET, ownedTeam, startApi, type Api } from './apiFixtures';
 import { readModelsOf } from '../../projections/readModels';
 
 /**
@@ -43,8 +43,7 @@ async function buildWorld(url: string): Promise<World> {
   const owner = `obs-${randomUUID().slice(0, 8)}@example.com`;
   await api.register(owner);
   const token = await api.login(owner);
-  await api.request('POST', '/envs/', { token, json: { name: `env-${randomUUID()}` } });
-  const teamId = String(asRecord((await api.request('POST', '/teams/', { token, json: { name: 'Observed' } })).body)['id']);
+  const teamId = await ownedTeam(api, token, 'Observed');
   const outsider = `outsider-${randomUUID().slice(0, 8)}@example.com`;
   await api.register(outsider);
   const readStore = await mongoReadStore(url, { database: api.mongoDatabase ?? '' });

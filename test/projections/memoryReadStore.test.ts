@@ -102,3 +102,21 @@ test('memory: indexes, trigrams and search columns select what a scan selects, t
     }
   }
 });
+
+test('versionOf: the same object until a write changes the collection; a stale write, another collection or a read keep it', async (t) => {
+  const store = memoryReadStore();
+  const upsert = (collection: string, id: string, position: bigint): WriteOp => ({ kind: 'upsert', collection, id, set: { n: 1 }, position });
+  const before = store.versionOf('users');
+  t.is(store.versionOf('users'), before);
+  await store.apply([upsert('users', 'u1', 5n)]);
+  const written = store.versionOf('users');
+  t.not(written, before);
+  await store.apply([upsert('users', 'u1', 4n), upsert('teams', 't1', 6n)]);
+  await store.get('users', 'u1');
+  t.is(store.versionOf('users'), written, 'a write older than the stored document changes nothing');
+  await store.apply([{ kind: 'remove', collection: 'users', id: 'u1', position: 7n }]);
+  const removed = store.versionOf('users');
+  t.not(removed, written);
+  await store.reset(['users'], 'checkpoint');
+  t.not(store.versionOf('users'), removed);
+});
