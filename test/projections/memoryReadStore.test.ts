@@ -105,7 +105,13 @@ test('memory: indexes, trigrams and search columns select what a scan selects, t
 
 test('versionOf: the same object until a write changes the collection; a stale write, another collection or a read keep it', async (t) => {
   const store = memoryReadStore();
-  const upsert = (collection: string, id: string, position: bigint): WriteOp => ({ kind: 'upsert', collection, id, set: { n: 1 }, position });
+  const upsert = (collection: string, id: string, position: bigint): WriteOp => ({
+    kind: 'upsert',
+    collection,
+    id,
+    set: { n: 1 },
+    position,
+  });
   const before = store.versionOf('users');
   t.is(store.versionOf('users'), before);
   await store.apply([upsert('users', 'u1', 5n)]);
