@@ -3,6 +3,7 @@ import jwt from 'jsonwebtoken';
 import type { KeyObject } from 'node:crypto';
 import type { ReadModels } from '../projections/readModels';
 import { AUDIENCE, claimsOf, type TokenClaims } from './identity/tokens';
+import { keptWhileUnchanged } from '../projections/keptWhileUnchanged';
 import { Unauthorized } from './errors';
 
 /** The authenticated user making the request, as the read models know them. */
@@ -51,6 +52,9 @@ function verifiedTokens(key: KeyObject, now: () => number = Date.now): (token: s
   };
 }
 
+/** The key of a token's caller among what is kept per token. */
+const CALLER = 'caller';
+
 /** The credentials of `Authorization: Bearer <token>` (scheme in any case), as koa-jwt read them. */
 const bearerToken = (header: string): string | undefined => {
   const parts = header.trim().split(' ');
@@ -68,32 +72,18 @@ const bearerToken = (header: string): string | undefined => {
  */
 export function authenticate(key: KeyObject, views: Pick<ReadModels, 'users' | 'revokedTokens'>, now?: () => number): Middleware[] {
   const verify = verifiedTokens(key, now);
-  const kept = new WeakMap<TokenClaims, { readonly users: object; readonly revokedTokens: object; readonly caller: Caller | undefined }>();
-  /** What was found for the token, while neither collection changed since; undefined when it must be read. */
-  const keptFor = (claims: TokenClaims) => {
-    const found = kept.get(claims);
-    return found !== undefined && found.users === views.users.version() && found.revokedTokens === views.revokedTokens.version()
-      ? found
-      : undefined;
-  };
+  const callers = keptWhileUnchanged<Caller | undefined>([views.users, views.revokedTokens]);
   const read = async (claims: TokenClaims): Promise<Caller | undefined> => {
-    // Taken before reading: a write during the reads leaves what is kept stale at once.
-    const users = views.users.version();
-    const revokedTokens = views.revokedTokens.version();
     const user = (await views.revokedTokens.get(claims.jti)) === undefined ? await views.users.get(claims.sub) : undefined;
-    const caller: Caller | undefined =
-      user === undefined || !user.is_active
-        ? undefined
-        : {
-            id: user.id,
-            email: user.email,
-            isSuperuser: user.is_superuser,
-            activeEnvId: user.active_env_id,
-            tokenId: claims.jti,
-            tokenExpiresAt: claims.exp === undefined ? null : new Date(claims.exp * 1000).toISOString(),
-          };
-    if (users !== undefined && revokedTokens !== undefined) kept.set(claims, { users, revokedTokens, caller });
-    return caller;
+    if (user === undefined || !user.is_active) return undefined;
+    return {
+      id: user.id,
+      email: user.email,
+      isSuperuser: user.is_superuser,
+      activeEnvId: user.active_env_id,
+      tokenId: claims.jti,
+      tokenExpiresAt: claims.exp === undefined ? null : new Date(claims.exp * 1000).toISOString(),
+    };
   };
   const enter = (ctx: Context, next: Next, caller: Caller | undefined): Promise<unknown> => {
     if (caller !== undefined) ctx.state['caller'] = caller;
@@ -104,8 +94,10 @@ export function authenticate(key: KeyObject, views: Pick<ReadModels, 'users' | '
     const token = bearerToken(ctx.get('authorization'));
     const claims = token === undefined ? undefined : verify(token);
     if (claims === undefined) return next();
-    const known = keptFor(claims);
-    return known !== undefined ? enter(ctx, next, known.caller) : read(claims).then((caller) => enter(ctx, next, caller));
+    const known = callers.known(claims, CALLER);
+    return known !== undefined
+      ? enter(ctx, next, known.value)
+      : callers.derive(claims, CALLER, () => read(claims)).then((caller) => enter(ctx, next, caller));
   };
   return [resolve];
 }

@@ -2,6 +2,7 @@ import { forbidden, notFound } from '../domain/errors';
 import type { EnvDoc } from '../projections/env/envsView';
 import type { ReadModels } from '../projections/readModels';
 import { memberId, type TeamDoc, type TeamMemberDoc } from '../projections/team/teamsView';
+import { keptWhileUnchanged } from '../projections/keptWhileUnchanged';
 import type { Caller } from './auth';
 import { DomainFailure } from '../domain/failures';
 
@@ -45,29 +46,38 @@ export function guard(views: Pick<ReadModels, 'envs' | 'teams' | 'teamMembers'>)
     return [...new Set([...owned.items.map((e) => e.id), ...memberships.map((m) => m.env_id)])];
   };
 
-  const found = <D>(doc: D | undefined, code: string): D => {
+  const present = <D>(doc: D | undefined, code: string): D => {
     if (doc === undefined) throw new DomainFailure(notFound(code));
     return doc;
   };
 
+  const team = async (caller: Caller, teamId: string, need: Need): Promise<TeamDoc> => {
+    const found = present(await views.teams.get(teamId), 'TEAM_NOT_FOUND');
+    if (caller.isSuperuser) return found;
+    const membership = await views.teamMembers.get(memberId(teamId, caller.id));
+    if (membership?.role === 'owner') return found;
+    const env = await views.envs.get(found.env_id);
+    if (env !== undefined && env.owner_id === caller.id) return found;
+    if (need !== 'manage' && membership !== undefined) return found;
+    if (need === 'read' && env !== undefined && (await isEnvMember(caller, env))) return found;
+    return refuse();
+  };
+  // Every route on a team's resources asks this first: its answers are kept per caller while
+  // the teams, memberships and envs are unchanged (refusals are not kept; they throw).
+  const teamAccess = keptWhileUnchanged<TeamDoc>([views.teams, views.teamMembers, views.envs]);
+
   return {
     async env(caller, envId, need) {
-      const env = found(await views.envs.get(envId), 'ENV_NOT_FOUND');
+      const env = present(await views.envs.get(envId), 'ENV_NOT_FOUND');
       if (caller.isSuperuser || env.owner_id === caller.id) return env;
       if (need === 'read' && (await isEnvMember(caller, env))) return env;
       return refuse();
     },
 
-    async team(caller, teamId, need) {
-      const team = found(await views.teams.get(teamId), 'TEAM_NOT_FOUND');
-      if (caller.isSuperuser) return team;
-      const membership = await views.teamMembers.get(memberId(teamId, caller.id));
-      if (membership?.role === 'owner') return team;
-      const env = await views.envs.get(team.env_id);
-      if (env !== undefined && env.owner_id === caller.id) return team;
-      if (need !== 'manage' && membership !== undefined) return team;
-      if (need === 'read' && env !== undefined && (await isEnvMember(caller, env))) return team;
-      return refuse();
+    team(caller, teamId, need) {
+      const key = `${need} ${teamId}`;
+      const known = teamAccess.known(caller, key);
+      return known !== undefined ? Promise.resolve(known.value) : teamAccess.derive(caller, key, () => team(caller, teamId, need));
     },
 
     superuser(caller) {

@@ -1,8 +1,8 @@
 import type { Context } from 'koa';
 import { randomUUID } from 'node:crypto';
-import { Histogram } from 'prom-client';
 import type { Logger } from '../../infrastructure/logger';
 import type { Registry } from '../../infrastructure/metrics/prometheus';
+import { seriesHistogram } from '../../infrastructure/metrics/seriesHistogram';
 
 /** Seconds; from a health check answered from memory to a slow connection check (10 s). */
 export const HTTP_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
@@ -34,12 +34,11 @@ export type RequestTelemetry = (ctx: Context) => () => void;
  * slows every promise of the process, and cost a sixth of the API's read throughput.
  */
 export function requestTelemetry(logger: Logger, registry: Registry): RequestTelemetry {
-  const durations = new Histogram({
+  const durations = seriesHistogram(registry, {
     name: 'popsink_http_request_duration_seconds',
     help: 'Time to answer an HTTP request, by method, route template and status class.',
     labelNames: ['method', 'route', 'status'],
     buckets: HTTP_BUCKETS,
-    registers: [registry],
   });
   return (ctx) => {
     const started = process.hrtime.bigint();
@@ -52,7 +51,7 @@ export function requestTelemetry(logger: Logger, registry: Registry): RequestTel
       const method = METHODS.has(ctx.method) ? ctx.method : 'OTHER';
       const route = routeTemplateOf(ctx as { _matchedRoute?: unknown });
       const status = ctx.status;
-      durations.observe({ method, route, status: statusClassOf(status) }, seconds);
+      durations.series({ method, route, status: statusClassOf(status) }).observe(seconds);
       logger.debug('request', { requestId: id, method: ctx.method, route, status, durationMs: Math.round(seconds * 1000) });
     };
   };
