@@ -11,6 +11,7 @@ import { DatamodelSettings, SubscriptionSettings } from '../../domain/pipeline/p
 import type { Caller } from '../auth';
 import { maskedConfigOf } from '../connector/connectorRead';
 import type { Guard, Need } from '../guard';
+import { keptWhileUnchanged, type KeptWhileUnchanged } from '../../projections/keptWhileUnchanged';
 
 type Side = 'source' | 'target';
 
@@ -76,25 +77,29 @@ export type PipelineRead = t.TypeOf<typeof PipelineRead>;
 export const connectorsOf = (views: ReadModels, doc: PipelineDoc) =>
   Promise.all([views.connectors.get(doc.source_connector_id), views.connectors.get(doc.target_connector_id)]);
 
-interface Rendered {
-  readonly team: TeamDoc | undefined;
-  readonly source: ConnectorDoc | undefined;
-  readonly target: ConnectorDoc | undefined;
-  readonly read: PipelineRead;
-}
 // Dashboards list the same pipelines again and again: a rendering is kept for as long as the
-// pipeline, its team and its connectors are the same documents (the read models decode each
-// stored version once, so an unchanged document is the same object).
-const renderings = new WeakMap<PipelineDoc, Rendered>();
+// pipeline is the same document (the read models decode each stored version once, so an
+// unchanged document is the same object) and no team or connector changed since.
+const renderingsByViews = new WeakMap<ReadModels, KeptWhileUnchanged<PipelineRead>>();
+const renderingsOf = (views: ReadModels): KeptWhileUnchanged<PipelineRead> => {
+  let renderings = renderingsByViews.get(views);
+  if (renderings === undefined) {
+    renderings = keptWhileUnchanged([views.teams, views.connectors]);
+    renderingsByViews.set(views, renderings);
+  }
+  return renderings;
+};
+const RENDERING = 'rendering';
 
 /** The contract's read shape: every flattened field, connectors resolved, secrets masked. */
-export async function pipelineRead(views: ReadModels, doc: PipelineDoc): Promise<PipelineRead> {
-  const [team, [source, target]] = await Promise.all([views.teams.get(doc.team_id), connectorsOf(views, doc)]);
-  const kept = renderings.get(doc);
-  if (kept !== undefined && kept.team === team && kept.source === source && kept.target === target) return kept.read;
-  const read = render(doc, team, source, target);
-  renderings.set(doc, { team, source, target, read });
-  return read;
+export function pipelineRead(views: ReadModels, doc: PipelineDoc): Promise<PipelineRead> {
+  const renderings = renderingsOf(views);
+  const known = renderings.known(doc, RENDERING);
+  if (known !== undefined) return Promise.resolve(known.value);
+  return renderings.derive(doc, RENDERING, async () => {
+    const [team, [source, target]] = await Promise.all([views.teams.get(doc.team_id), connectorsOf(views, doc)]);
+    return render(doc, team, source, target);
+  });
 }
 
 function render(
