@@ -274,7 +274,11 @@ async function pipelineRows(bench: Bench, label: string, count: number): Promise
     `${label}: ${total} pipelines in ${seed.seconds.toFixed(1)} s; team 0 has ${building} building, ${marked} named *xyz*\n`,
   );
 
+  const onePipeline = (
+    (await json(`${api}/pipelines/?team_id=${teamId}&limit=1&skip=${skip}`, { headers }))['items'] as { id: string }[]
+  )[0];
   const rows = [
+    await measure(`${label}: GET /api/pipelines/{id}`, { url: `${api}/pipelines/${String(onePipeline?.id)}`, headers }),
     await measure(`${label}: GET ?state=building&team_id&limit=50`, {
       url: `${api}/pipelines/?state=building&team_id=${teamId}&limit=50`,
       headers,
