@@ -30,12 +30,12 @@ export const pagedBody = <D, T>(page: { readonly items: readonly D[]; readonly t
   limit: paging.limit,
 });
 
-// Kept renderings (see `pipelineRead`) are serialised once too: their JSON text is kept beside them.
-const textOf = keptPerObject((item: object): string => JSON.stringify(item));
+/** The JSON text of a kept rendering (see `pipelineRead`), serialised once and kept beside it. */
+export const keptJsonText = keptPerObject((item: object): string => JSON.stringify(item));
 
 /**
  * The contract's paged answer, as JSON text, for items that are kept renderings: a list that
  * dashboards poll costs the serialisation of its changed items only.
  */
 export const pagedText = (items: readonly object[], total: number, paging: Paging): string =>
-  `{"items":[${items.map(textOf).join(',')}],"total":${total},"skip":${paging.skip},"limit":${paging.limit}}`;
+  `{"items":[${items.map(keptJsonText).join(',')}],"total":${total},"skip":${paging.skip},"limit":${paging.limit}}`;

@@ -13,7 +13,7 @@ import { callerOf } from '../auth';
 import { decode, idParam, requiredBody } from '../decode';
 import { commandContext } from '../execute';
 import type { Guard } from '../guard';
-import { pagedBody, pagedText, pagingOf } from '../paging';
+import { keptJsonText, pagedBody, pagedText, pagingOf } from '../paging';
 import { NonEmptyQuery, Uuid } from '../queryCodecs';
 import { TeamQuery } from '../connector/connectorsRouter';
 import { configurationRead, pipelineFor, pipelineRead, visibleTeams, workerConfigRead } from './pipelineRead';
@@ -87,7 +87,9 @@ export function pipelinesRouter(deps: ApiDeps, guard: Guard): Router {
   });
 
   router.get('/:id', async (ctx) => {
-    ctx.body = await render(ctx, idOf(ctx));
+    const read = await render(ctx, idOf(ctx));
+    ctx.type = 'application/json';
+    ctx.body = keptJsonText(read);
   });
 
   router.get('/:id/status', async (ctx) => {
