@@ -91,6 +91,11 @@ const toml = (tokenId: string): string =>
 // The fixture's target has no server on purpose: error rows then answer their documented 503
 // ERROR_TABLE_UNREACHABLE, which is no server fault.
 const unreachable = `[[operations]]\ninclude-path-regex = "/error-rows"\nchecks = { not_a_server_error = { expected-statuses = ["2xx", "3xx", "4xx", "503"] } }\n`;
-writeFileSync(join(outDir, 'superuser.toml'), `${toml(await tokenIdOf(admin))}\n${unreachable}`);
-writeFileSync(join(outDir, 'member.toml'), `${toml(await tokenIdOf(memberToken))}\n${unreachable}`);
+// The document is the contract the lane holds the API to. schemathesis also learns rules from 4xx
+// bodies: our FastAPI-shaped `value_error.email` made it assume JSON Schema's `email` format (ASCII
+// only, no padding) and report an accepted `ß@ä.mí` as a schema violation that the document does not
+// state. Learning from errors is off, so every finding is one against the document.
+const settings = `[phases.fuzzing.error-feedback]\nenabled = false\n`;
+writeFileSync(join(outDir, 'superuser.toml'), `${settings}\n${toml(await tokenIdOf(admin))}\n${unreachable}`);
+writeFileSync(join(outDir, 'member.toml'), `${settings}\n${toml(await tokenIdOf(memberToken))}\n${unreachable}`);
 writeFileSync(join(outDir, 'tokens.env'), `SUPERUSER_TOKEN=${admin}\nMEMBER_TOKEN=${memberToken}\n`);

@@ -1,8 +1,11 @@
 import { BLANK, trimmedPattern, type JsonSchema } from '../jsonSchema';
 
-// Deliberately simple: one "@", a non-empty local part, a dotted domain, no blanks. Delivery proves the rest.
+// Deliberately simple: one "@", a non-empty local part, a dotted domain, no blanks and no control
+// characters (C0, DEL, C1: they print as nothing or move the cursor). Delivery proves the rest.
 // BLANK is the set `\s` means here, spelt out so that the document's pattern means the same elsewhere.
-const EMAIL_SOURCE = `[^${BLANK}@]+@[^${BLANK}@]+\\.[^${BLANK}@]+`;
+const CONTROL = '\\u0000-\\u001f\\u007f-\\u009f';
+const PART = `[^${BLANK}${CONTROL}@]+`;
+const EMAIL_SOURCE = `${PART}@${PART}\\.${PART}`;
 const EMAIL = new RegExp(`^${EMAIL_SOURCE}$`);
 const MAX_EMAIL_LENGTH = 320;
 

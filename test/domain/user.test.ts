@@ -32,6 +32,19 @@ test('register: an invalid email is refused with its location', (t) => {
     .thenFails(t, { kind: 'invalid', code: 'value_error.email' });
 });
 
+test('register: an email holding a control character is refused, wherever it is (the fuzz lane sent a backspace and U+0087)', (t) => {
+  for (const email of ['£@v\u0087.\bo', 'jane@exam\u0000ple.com', 'ja\u007fne@example.com', 'jane@example.co\u009f']) {
+    spec
+      .given([])
+      .when({ ...register, email })
+      .thenFails(t, { kind: 'invalid', code: 'value_error.email' });
+  }
+  spec
+    .given([])
+    .when({ ...register, email: ' José@Exämple.com ' })
+    .then(t, [{ ...registered, data: { ...registered.data, email: 'josé@exämple.com' } }]);
+});
+
 test('activate: an inactive user becomes active; an active one records nothing', (t) => {
   const inactive: UserEvent = { ...registered, data: { ...registered.data, isActive: false } };
   spec

@@ -356,3 +356,12 @@ test('request schemas say what the API checks: configs by connector type, mapper
   t.is((await api.request('POST', '/auth/register', { json: { email: 'emoji@example.com', password: emoji } })).status, 400);
   t.false(accepts('/auth/register', 'post', { email: 'not an email', password: 'long-enough' }));
 });
+
+test('an email with a control character is refused on PATCH /users/me (fuzz lane, --workers 1, seed 13)', async (t) => {
+  const { api, token } = world;
+  const sent = '\u2000£@v\u0087.\b±o\u2000';
+  const refused = await api.request('PATCH', '/users/me', { token, json: { email: sent } });
+  t.is(refused.status, 422, JSON.stringify(refused.body));
+  t.like(asRecord(refused.body), { detail: [{ type: 'value_error.email' }] });
+  t.not(asRecord((await api.request('GET', '/users/me', { token })).body)['email'], '£@v\u0087.\b±o');
+});
