@@ -97,7 +97,7 @@ export function authenticate(key: KeyObject, views: Pick<ReadModels, 'users' | '
     const known = callers.known(claims, CALLER);
     return known !== undefined
       ? enter(ctx, next, known.value)
-      : callers.derive(claims, CALLER, () => read(claims)).then((caller) => enter(ctx, next, caller));
+      : callers.answer(claims, CALLER, () => read(claims)).then((caller) => enter(ctx, next, caller));
   };
   return [resolve];
 }

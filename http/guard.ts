@@ -74,11 +74,7 @@ export function guard(views: Pick<ReadModels, 'envs' | 'teams' | 'teamMembers'>)
       return refuse();
     },
 
-    team(caller, teamId, need) {
-      const key = `${need} ${teamId}`;
-      const known = teamAccess.known(caller, key);
-      return known !== undefined ? Promise.resolve(known.value) : teamAccess.derive(caller, key, () => team(caller, teamId, need));
-    },
+    team: (caller, teamId, need) => teamAccess.answer(caller, `${need} ${teamId}`, () => team(caller, teamId, need)),
 
     superuser(caller) {
       if (!caller.isSuperuser) refuse();

@@ -11,8 +11,11 @@ interface Entry<V> {
 export interface KeptWhileUnchanged<V> {
   /** What was derived for (owner, key), while none of the collections changed since; undefined when it must be derived again. */
   known(owner: object, key: string): { readonly value: V } | undefined;
-  /** Derives the value and keeps it, when every collection can tell its version (the embedded store can; a shared MongoDB cannot). */
-  derive(owner: object, key: string, compute: () => Promise<V>): Promise<V>;
+  /**
+   * The known value, else `compute`'s, kept when every collection can tell its version (the
+   * embedded store can; a shared MongoDB cannot).
+   */
+  answer(owner: object, key: string, compute: () => Promise<V>): Promise<V>;
 }
 
 /**
@@ -26,23 +29,28 @@ export interface KeptWhileUnchanged<V> {
 export function keptWhileUnchanged<V>(collections: readonly Versioned[]): KeptWhileUnchanged<V> {
   const kept = new WeakMap<object, Map<string, Entry<V>>>();
   const unchanged = (versions: readonly object[]): boolean => collections.every((collection, i) => collection.version() === versions[i]);
-  return {
-    known(owner, key) {
-      const entry = kept.get(owner)?.get(key);
-      return entry !== undefined && unchanged(entry.versions) ? entry : undefined;
-    },
-    async derive(owner, key, compute) {
-      const versions = collections.map((collection) => collection.version());
-      const value = await compute();
-      if (versions.every((version): version is object => version !== undefined)) {
-        let entries = kept.get(owner);
-        if (entries === undefined) {
-          entries = new Map();
-          kept.set(owner, entries);
-        }
-        entries.set(key, { versions, value });
+  const known = (owner: object, key: string): Entry<V> | undefined => {
+    const entry = kept.get(owner)?.get(key);
+    return entry !== undefined && unchanged(entry.versions) ? entry : undefined;
+  };
+  const derive = async (owner: object, key: string, compute: () => Promise<V>): Promise<V> => {
+    const versions = collections.map((collection) => collection.version());
+    const value = await compute();
+    if (versions.every((version): version is object => version !== undefined)) {
+      let entries = kept.get(owner);
+      if (entries === undefined) {
+        entries = new Map();
+        kept.set(owner, entries);
       }
-      return value;
+      entries.set(key, { versions, value });
+    }
+    return value;
+  };
+  return {
+    known,
+    answer(owner, key, compute) {
+      const entry = known(owner, key);
+      return entry !== undefined ? Promise.resolve(entry.value) : derive(owner, key, compute);
     },
   };
 }

@@ -19,7 +19,6 @@ export interface ProjectionRunnerDeps {
   readonly onParked?: (parked: ParkedEventDoc) => void;
   /** Times one event alone must fail in a row before it is parked (default 3). */
   readonly attemptsBeforeParking?: number;
-  readonly now?: () => Date;
 }
 
 export interface ProjectionRunner {
@@ -74,7 +73,6 @@ export async function startProjectionRunner(deps: ProjectionRunnerDeps): Promise
   const checkpointName = deps.checkpointName ?? 'projections';
   const collections = [...deps.projections.flatMap((p) => Object.keys(p.collections)), PARKED_EVENTS];
   const attemptsBeforeParking = deps.attemptsBeforeParking ?? 3;
-  const now = deps.now ?? (() => new Date());
   const parkedEvents = parkedEventDocuments(deps.readStore);
   const loadParked = async (): Promise<ParkedEventDoc[]> =>
     (await parkedEvents.find({})).items.sort((a, b) => (BigInt(a.position) < BigInt(b.position) ? -1 : 1));
@@ -123,7 +121,7 @@ export async function startProjectionRunner(deps: ProjectionRunnerDeps): Promise
         suspect = { position: event.position, attempts };
         throw error;
       }
-      const parking = parkingOf(event, error, now());
+      const parking = parkingOf(event, error, new Date());
       await deps.readStore.apply([parking.op]);
       parked = [...parked, parking.doc];
       deps.onParked?.(parking.doc);

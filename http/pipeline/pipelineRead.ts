@@ -11,7 +11,8 @@ import { DatamodelSettings, SubscriptionSettings } from '../../domain/pipeline/p
 import type { Caller } from '../auth';
 import { maskedConfigOf } from '../connector/connectorRead';
 import type { Guard, Need } from '../guard';
-import { keptWhileUnchanged, type KeptWhileUnchanged } from '../../projections/keptWhileUnchanged';
+import { keptWhileUnchanged } from '../../projections/keptWhileUnchanged';
+import { keptPerObject } from '../../infrastructure/memo/keptPerObject';
 
 type Side = 'source' | 'target';
 
@@ -80,23 +81,12 @@ export const connectorsOf = (views: ReadModels, doc: PipelineDoc) =>
 // Dashboards list the same pipelines again and again: a rendering is kept for as long as the
 // pipeline is the same document (the read models decode each stored version once, so an
 // unchanged document is the same object) and no team or connector changed since.
-const renderingsByViews = new WeakMap<ReadModels, KeptWhileUnchanged<PipelineRead>>();
-const renderingsOf = (views: ReadModels): KeptWhileUnchanged<PipelineRead> => {
-  let renderings = renderingsByViews.get(views);
-  if (renderings === undefined) {
-    renderings = keptWhileUnchanged([views.teams, views.connectors]);
-    renderingsByViews.set(views, renderings);
-  }
-  return renderings;
-};
+const renderingsOf = keptPerObject((views: ReadModels) => keptWhileUnchanged<PipelineRead>([views.teams, views.connectors]));
 const RENDERING = 'rendering';
 
 /** The contract's read shape: every flattened field, connectors resolved, secrets masked. */
 export function pipelineRead(views: ReadModels, doc: PipelineDoc): Promise<PipelineRead> {
-  const renderings = renderingsOf(views);
-  const known = renderings.known(doc, RENDERING);
-  if (known !== undefined) return Promise.resolve(known.value);
-  return renderings.derive(doc, RENDERING, async () => {
+  return renderingsOf(views).answer(doc, RENDERING, async () => {
     const [team, [source, target]] = await Promise.all([views.teams.get(doc.team_id), connectorsOf(views, doc)]);
     return render(doc, team, source, target);
   });
