@@ -59,15 +59,15 @@ run() {
   local user=$1 token=$2 seconds=$3 log status=0 counts
   shift 3
   log=test-output/fuzz/$user-$seconds.log
+  # One worker: with two, hypothesis describes strategies (ast.parse of lambda sources) in two
+  # threads at once, and CPython 3.11 keeps the AST constructor's recursion depth per interpreter,
+  # not per thread, so now and then a run died with "AST constructor recursion depth mismatch".
   schemathesis() {
     st --config-file "$work/$user.toml" run "$base/openapi.json" --checks "$checks" -H "Authorization: Bearer $token" \
       --max-time "$seconds" --workers 1 --request-timeout 15 --seed 13 --no-color \
       --report junit --report-junit-path "test-output/fuzz/$user-$seconds.xml" "$@" >"$log" 2>&1
   }
   schemathesis "$@" || status=$?
-  # One worker: with two, hypothesis describes strategies (ast.parse of lambda sources) in two
-  # threads at once, and CPython 3.11 keeps the AST constructor's recursion depth per interpreter,
-  # not per thread, so now and then a run died with "AST constructor recursion depth mismatch".
   # schemathesis itself crashing (a "Runtime Error" in its generator, no check failed) is not a
   # finding about the API: that run goes once more, and fails the lane if it crashes again.
   if ((status != 0)) && grep -q 'Runtime Error' "$log" && ! grep -q 'FAILURES' "$log"; then
